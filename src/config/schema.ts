@@ -1,0 +1,115 @@
+import { z } from 'zod';
+
+/**
+ * The configuration file's schema. The keys are a contract (DESIGN.md): users and tests
+ * write them, so every object is strict and an unknown key is an error that names it.
+ */
+
+const templateString = z
+  .string()
+  .min(1, 'must be a path template such as "{year}/{date}/{name}{ext}"');
+
+/** Conditions of a rule; all given conditions must hold. Lists match any of their items. */
+export const ruleWhenSchema = z.strictObject({
+  kind: z.union([z.enum(['photo', 'video']), z.array(z.enum(['photo', 'video']))]).optional(),
+  /** Extensions with or without the dot, compared case-insensitively. */
+  ext: z.union([z.string(), z.array(z.string())]).optional(),
+  /** Substring of "make model", case-insensitive. */
+  camera: z.union([z.string(), z.array(z.string())]).optional(),
+  /** Country code, country or city, case-insensitive. */
+  place: z.union([z.string(), z.array(z.string())]).optional(),
+  /** AI tags, any of which must be present. */
+  tags: z.array(z.string()).optional(),
+  /** Glob on the file name (picomatch), case-insensitive. */
+  name: z.union([z.string(), z.array(z.string())]).optional(),
+});
+
+export const ruleSchema = z.strictObject({
+  name: z.string().min(1),
+  when: ruleWhenSchema.optional(),
+  to: templateString,
+});
+
+export const inboxSchema = z.strictObject({
+  path: z.string().min(1),
+  poll: z.boolean().default(false),
+});
+
+const dateSourceSchema = z.enum(['exif', 'filename', 'mtime']);
+
+export const apiKeySchema = z.strictObject({
+  name: z.string().min(1),
+  sha256: z.string().regex(/^[0-9a-f]{64}$/i, 'must be the SHA-256 of the key, 64 hex digits'),
+  scope: z.enum(['read', 'admin']),
+});
+
+export const configSchema = z.strictObject({
+  library: z.string().min(1),
+  inboxes: z
+    .array(z.union([z.string().min(1).transform((path) => ({ path, poll: false })), inboxSchema]))
+    .min(1, 'needs at least one inbox'),
+  state: z.string().min(1).optional(),
+  concurrency: z.number().int().min(1).max(64).default(4),
+  settle: z.number().int().min(0).max(600_000).default(1000),
+  dates: z
+    .strictObject({
+      from: z.array(dateSourceSchema).min(1).default(['exif', 'filename', 'mtime']),
+    })
+    .default({ from: ['exif', 'filename', 'mtime'] }),
+  rules: z
+    .array(ruleSchema)
+    .min(1)
+    .default([{ name: 'default', to: '{year}/{date}/{name}{ext}' }]),
+  unsorted: templateString.default('Unsorted/{name}{ext}'),
+  onCollision: z.enum(['suffix', 'skip']).default('suffix'),
+  duplicates: z
+    .union([z.enum(['skip', 'delete']), templateString])
+    .default('skip'),
+  geocode: z
+    .strictObject({
+      enabled: z.boolean().default(true),
+      provider: z.enum(['geonames', 'exiftool']).optional(),
+    })
+    .default({ enabled: true }),
+  tagging: z
+    .strictObject({
+      enabled: z.boolean().default(false),
+      model: z.string().default('./models/clip-vit-base-patch32'),
+      labels: z.union([z.array(z.string().min(1)).min(1), z.string().min(1)]).optional(),
+      prompt: z.string().default('a photo of {}'),
+      minScore: z.number().min(0).max(1).default(0.2),
+      maxTags: z.number().int().min(0).max(50).default(5),
+      write: z.enum(['sidecar', 'embed', 'none']).default('sidecar'),
+    })
+    .default({
+      enabled: false,
+      model: './models/clip-vit-base-patch32',
+      prompt: 'a photo of {}',
+      minScore: 0.2,
+      maxTags: 5,
+      write: 'sidecar',
+    }),
+  api: z
+    .strictObject({
+      enabled: z.boolean().default(true),
+      listen: z.string().default('127.0.0.1:7717'),
+      keys: z.array(apiKeySchema).default([]),
+      jwt: z.strictObject({ secret: z.string().min(1) }).optional(),
+      rateLimit: z
+        .strictObject({ perMinute: z.number().int().min(1).default(120) })
+        .default({ perMinute: 120 }),
+    })
+    .default({ enabled: true, listen: '127.0.0.1:7717', keys: [], rateLimit: { perMinute: 120 } }),
+  log: z
+    .strictObject({ level: z.enum(['trace', 'debug', 'info', 'warn', 'error']).default('info') })
+    .default({ level: 'info' }),
+  dryRun: z.boolean().default(false),
+});
+
+/** The configuration as written in the file. */
+export type ConfigInput = z.input<typeof configSchema>;
+/** The configuration after defaults, before paths are resolved. */
+export type ParsedConfig = z.output<typeof configSchema>;
+export type Rule = z.output<typeof ruleSchema>;
+export type RuleWhen = z.output<typeof ruleWhenSchema>;
+export type DateSource = z.output<typeof dateSourceSchema>;

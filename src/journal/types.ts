@@ -1,0 +1,62 @@
+import type { Action } from '../pipeline/job.js';
+
+/** What a journal row records. */
+export type OperationKind = 'move' | 'undo' | 'delete';
+
+/**
+ * A row's life: `planned` is written (durably) before the file is touched; `done` once the
+ * file is verified at its target; `failed` when the move was abandoned with the source intact;
+ * `undone` once a later `undo` row has put the file back.
+ */
+export type OperationStatus = 'planned' | 'done' | 'failed' | 'undone';
+
+/** One file operation as the journal holds it. */
+export interface JournalEntry {
+  id: number;
+  /** Groups the operations of one scan, one daemon burst or one undo. */
+  batch: string;
+  op: OperationKind;
+  status: OperationStatus;
+  /** Where the file was before the operation. */
+  source: string;
+  /** Where it is after the operation (`null` for `delete`). */
+  target: string | null;
+  /** SHA-256 (hex) of the content moved. */
+  hash: string;
+  size: number;
+  /** The pipeline's decision that led to it. */
+  action: Action | null;
+  rule: string | null;
+  /** For `undo` rows: the id of the row it reversed. */
+  undoes: number | null;
+  /** Files moved together (sidecars, RAW+JPEG, Live Photos) share a group id. */
+  group: string | null;
+  /** ISO 8601. */
+  createdAt: string;
+  finishedAt: string | null;
+  error: string | null;
+  /** Extra facts worth keeping: takenAt, dateSource, place, tags. */
+  details: Record<string, unknown> | null;
+}
+
+/** Which operations an undo reverses. */
+export type UndoSelector = { last: number } | { batch: string } | { all: true };
+
+/** One file an undo put back, or refused to. */
+export interface UndoItem {
+  /** The journal row reversed. */
+  id: number;
+  /** Where the file is now in the library. */
+  from: string;
+  /** Where undo puts (or would put) it. */
+  to: string;
+  /** Why it was refused, when it was. */
+  reason?: string;
+}
+
+/** What an undo did. */
+export interface UndoResult {
+  batch: string;
+  undone: UndoItem[];
+  refused: UndoItem[];
+}
