@@ -1,0 +1,166 @@
+import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { loadConfig, type Config } from '../config/load.js';
+import { ConfigError, errorMessage } from '../lib/errors.js';
+import { createLogger } from '../lib/logger.js';
+import { VERSION } from '../lib/version.js';
+import { configCheck } from './config-check.js';
+import { printJournal, runUndo } from './journal-commands.js';
+import { modelsPull } from './models.js';
+import { remotePause, remoteResume, remoteStatus } from './remote.js';
+import { runDaemon } from './run.js';
+import { scan } from './scan.js';
+import { tokenCreate } from './token.js';
+
+/** Exit statuses of DESIGN.md. */
+export const EXIT = { ok: 0, failed: 1, usage: 2 } as const;
+
+function positiveInt(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('must be a whole number ≥ 1');
+  return n;
+}
+
+const configOption = () => new Option('-c, --config <file>', 'configuration file (YAML)');
+
+/** Builds the command tree; each action resolves to an exit status. */
+export function buildProgram(setExit: (code: number) => void): Command {
+  const program = new Command('photosortd')
+    .description('Files photos and videos from inbox folders into a library, reversibly.')
+    .version(VERSION, '-v, --version')
+    .showHelpAfterError('(run photosortd --help for usage)')
+    .exitOverride();
+
+  const withConfig = async (options: { config?: string }): Promise<Config> =>
+    loadConfig(options.config);
+
+  program
+    .command('run')
+    .description('run the daemon in the foreground')
+    .addOption(configOption())
+    .action(async (options: { config?: string }) => {
+      setExit(await runDaemon(await withConfig(options)));
+    });
+
+  program
+    .command('scan')
+    .description('process every file under DIR once, as if dropped in an inbox')
+    .argument('<dir...>', 'folders to scan')
+    .addOption(configOption())
+    .option('-n, --dry-run', 'show what would happen; change nothing on disk')
+    .option('--json', 'print one JSON object per file')
+    .action(async (dirs: string[], options: { config?: string; dryRun?: boolean; json?: boolean }) => {
+      const config = await withConfig(options);
+      const logger = createLogger({ level: options.json ? 'warn' : config.log.level });
+      setExit(
+        await scan({ config, dirs, dryRun: options.dryRun ?? false, json: options.json ?? false, logger }),
+      );
+    });
+
+  program
+    .command('undo')
+    .description('put filed files back where they came from')
+    .addOption(new Option('--last <n>', 'the last N files').argParser(positiveInt))
+    .addOption(new Option('--batch <id>', 'every file of one batch'))
+    .addOption(new Option('--all', 'everything ever filed'))
+    .option('-n, --dry-run', 'show what would be put back')
+    .option('-f, --force', 'also put back files that changed since they were filed')
+    .addOption(configOption())
+    .action(async (options: { last?: number; batch?: string; all?: boolean; dryRun?: boolean; force?: boolean; config?: string }) => {
+      const chosen = [options.last !== undefined, options.batch !== undefined, options.all === true];
+      if (chosen.filter(Boolean).length !== 1) {
+        throw new CommanderError(EXIT.usage, 'photosortd.usage', 'undo needs exactly one of --last N, --batch ID or --all');
+      }
+      const selector =
+        options.last !== undefined ? { last: options.last } : options.batch !== undefined ? { batch: options.batch } : { all: true as const };
+      setExit(
+        await runUndo({ config: await withConfig(options), selector, force: options.force ?? false, dryRun: options.dryRun ?? false }),
+      );
+    });
+
+  program
+    .command('journal')
+    .description('recent operations, newest first')
+    .addOption(new Option('--limit <n>', 'how many').argParser(positiveInt).default(20))
+    .option('--json', 'one JSON object per operation')
+    .addOption(configOption())
+    .action(async (options: { limit: number; json?: boolean; config?: string }) => {
+      setExit(await printJournal({ config: await withConfig(options), limit: options.limit, json: options.json ?? false }));
+    });
+
+  for (const [name, description, run] of [
+    ['status', 'ask the running daemon how it is doing', remoteStatus],
+    ['pause', 'stop taking new files (in-flight files finish)', remotePause],
+    ['resume', 'take files again', remoteResume],
+  ] as const) {
+    program
+      .command(name)
+      .description(description)
+      .option('--json', 'print JSON')
+      .addOption(configOption())
+      .action(async (options: { config?: string; json?: boolean }) => {
+        setExit(await run({ config: await withConfig(options), json: options.json ?? false }));
+      });
+  }
+
+  program
+    .command('config')
+    .description('configuration')
+    .command('check')
+    .description('validate the configuration and print it with defaults filled in')
+    .addOption(configOption())
+    .action(async (options: { config?: string }) => {
+      setExit(await configCheck(options.config));
+    });
+
+  program
+    .command('token')
+    .description('API tokens')
+    .command('create')
+    .description('mint a JWT for scripts (needs api.jwt.secret)')
+    .addOption(new Option('--scope <scope>', 'read or admin').choices(['read', 'admin']).default('read'))
+    .option('--ttl <duration>', 'lifetime, e.g. 1h, 7d', '1h')
+    .addOption(configOption())
+    .action(async (options: { scope: 'read' | 'admin'; ttl: string; config?: string }) => {
+      setExit(await tokenCreate({ config: await withConfig(options), scope: options.scope, ttl: options.ttl }));
+    });
+
+  program
+    .command('models')
+    .description('CLIP models for tagging')
+    .command('pull')
+    .description('download a model into ./models (needs internet)')
+    .argument('[name]', 'model name', undefined)
+    .option('--dir <dir>', 'where models live', 'models')
+    .action(async (name: string | undefined, options: { dir: string }) => {
+      setExit(await modelsPull(name, { dir: options.dir }));
+    });
+
+  return program;
+}
+
+/** Runs the CLI with `argv` and returns the exit status. */
+export async function main(argv: string[]): Promise<number> {
+  let code: number = EXIT.ok;
+  const program = buildProgram((c) => {
+    code = c;
+  });
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+    return code;
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      if (error.code === 'commander.helpDisplayed' || error.code === 'commander.version') return EXIT.ok;
+      if (error.code === 'photosortd.usage') process.stderr.write(`photosortd: ${error.message}\n`);
+      return EXIT.usage;
+    }
+    if (error instanceof ConfigError) {
+      process.stderr.write(`photosortd: ${error.message}\n`);
+      return EXIT.usage;
+    }
+    process.stderr.write(`photosortd: ${errorMessage(error)}\n`);
+    return EXIT.failed;
+  }
+}
+
+const code = await main(process.argv.slice(2));
+process.exitCode = code;

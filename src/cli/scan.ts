@@ -1,0 +1,127 @@
+import { SingleBar, Presets } from 'cli-progress';
+import { lstat, opendir } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import type { Config } from '../config/load.js';
+import { isPartialOrHidden } from '../daemon/watcher.js';
+import type { Logger } from '../lib/logger.js';
+import { buildStages, openServices } from '../pipeline/assemble.js';
+import type { Action, FileJob } from '../pipeline/job.js';
+import { createPipeline, type FileResult } from '../pipeline/pipeline.js';
+
+/** Options of {@link scan}. */
+export interface ScanOptions {
+  config: Config;
+  dirs: string[];
+  dryRun: boolean;
+  json: boolean;
+  logger: Logger;
+  out?: NodeJS.WritableStream;
+  err?: NodeJS.WriteStream | NodeJS.WritableStream;
+}
+
+/** One line of `scan --json`: the contract of DESIGN.md, plus why and what it duplicates. */
+export function scanLine(result: FileResult): Record<string, unknown> {
+  const { job, event } = result;
+  return {
+    source: event.source,
+    target: event.target,
+    action: event.action,
+    rule: event.rule,
+    takenAt: event.takenAt,
+    dateSource: event.dateSource,
+    place: event.place,
+    tags: event.tags,
+    error: event.error,
+    reason: job.plan?.reason ?? null,
+    duplicateOf: job.plan?.duplicateOf ?? null,
+  };
+}
+
+/**
+ * Walks a folder depth-first without following links, yielding every file as a job.
+ * Partial downloads and hidden files are passed over, as the watcher does.
+ */
+export async function* walkFiles(dirPath: string, root = dirPath): AsyncGenerator<FileJob> {
+  const dir = await opendir(dirPath);
+  for await (const entry of dir) {
+    if (isPartialOrHidden(entry.name)) continue;
+    const path = join(dirPath, entry.name);
+    if (entry.isDirectory()) {
+      yield* walkFiles(path, root);
+    } else {
+      const info = await lstat(path);
+      yield { source: path, root, size: info.size, mtimeMs: info.mtimeMs };
+    }
+  }
+}
+
+/**
+ * `photosortd scan`: handles every file under the folders once, as if dropped into an
+ * inbox. Returns the exit status: 0 all done, 1 when some file failed.
+ */
+export async function scan(options: ScanOptions): Promise<number> {
+  const { config, logger } = options;
+  const out = options.out ?? process.stdout;
+  const err = options.err ?? process.stderr;
+  const services = await openServices(config, logger);
+  const batch = services.journal.newBatchId();
+  const counts: Record<Action, number> = { move: 0, unsorted: 0, duplicate: 0, skip: 0, error: 0 };
+  const showBar = !options.json && 'isTTY' in err && err.isTTY === true;
+  const bar = showBar
+    ? new SingleBar(
+        { stream: err, format: ' {bar} {value}/{total} files | {moved} filed | {eta_formatted} left' },
+        Presets.shades_classic,
+      )
+    : null;
+  let found = 0;
+
+  const pipeline = createPipeline({
+    stages: buildStages(config, services, { batch: () => batch, dryRun: options.dryRun }),
+    concurrency: config.concurrency,
+    onResult: (result) => {
+      counts[result.event.action] += 1;
+      if (options.json) out.write(JSON.stringify(scanLine(result)) + '\n');
+      else if (result.event.action === 'error') {
+        logger.error({ source: result.event.source, error: result.event.error }, 'file failed');
+      }
+      bar?.increment(1, { moved: counts.move });
+    },
+  });
+
+  try {
+    bar?.start(0, 0, { moved: 0 });
+    for (const dir of options.dirs) {
+      for await (const job of walkFiles(resolve(dir))) {
+        found += 1;
+        bar?.setTotal(found);
+        // Backpressure: a folder of 100,000 files is walked no faster than it is handled.
+        await pipeline.onWaitingBelow(config.concurrency * 8);
+        void pipeline.add(job);
+      }
+    }
+    await pipeline.onIdle();
+  } finally {
+    bar?.stop();
+    await services.close();
+  }
+
+  if (!options.json) err.write(summaryTable(counts, options.dryRun, batch));
+  return counts.error > 0 ? 1 : 0;
+}
+
+/** The table printed after a scan. */
+export function summaryTable(counts: Record<Action, number>, dryRun: boolean, batch: string): string {
+  const rows: [string, number][] = [
+    [dryRun ? 'would move' : 'moved', counts.move],
+    ['unsorted', counts.unsorted],
+    ['duplicates', counts.duplicate],
+    ['skipped', counts.skip],
+    ['errors', counts.error],
+  ];
+  const width = Math.max(...rows.map(([label]) => label.length));
+  const lines = rows.map(([label, n]) => `  ${label.padEnd(width)}  ${String(n).padStart(6)}`);
+  const footer = dryRun
+    ? '  (dry run: nothing on disk was changed)'
+    : `  batch ${batch}: photosortd undo --batch ${batch} puts these files back`;
+  return `\n${lines.join('\n')}\n${footer}\n`;
+}

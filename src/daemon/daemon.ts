@@ -1,0 +1,186 @@
+import { stat } from 'node:fs/promises';
+import type { Config } from '../config/load.js';
+import { undo } from '../journal/undo.js';
+import type { UndoSelector } from '../journal/types.js';
+import type { Logger } from '../lib/logger.js';
+import { VERSION } from '../lib/version.js';
+import { buildStages, openServices, type Services } from '../pipeline/assemble.js';
+import { createPipeline, type FileResult, type Pipeline } from '../pipeline/pipeline.js';
+import type { ControlEvent, DaemonControl, DaemonStatus } from './control.js';
+import { checkLayout } from './preflight.js';
+import { watchInboxes, type InboxWatchers } from './watcher.js';
+
+/** A new journal batch starts when no file has been filed for this long. */
+const BATCH_IDLE_MS = 60_000;
+
+/** A running daemon: the control surface plus `stop`. */
+export interface Daemon extends DaemonControl {
+  /** Resolves once every inbox's existing files have been queued. */
+  readonly ready: Promise<void>;
+  /** Resolves when nothing is queued or in flight. */
+  idle(): Promise<void>;
+  /**
+   * Stops taking files, lets in-flight ones finish (up to `timeoutMs`), and closes the
+   * journal. Files still waiting stay in the inbox for the next start.
+   */
+  stop(timeoutMs?: number): Promise<void>;
+}
+
+/** Options of {@link startDaemon}. */
+export interface DaemonOptions {
+  config: Config;
+  logger: Logger;
+}
+
+/**
+ * Wires watcher → pipeline → journal. Every settled file in an inbox is handled once;
+ * while paused, arrivals are remembered and handled on resume.
+ */
+export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
+  const { config, logger } = options;
+  await checkLayout(config);
+  const services: Services = await openServices(config, logger);
+  const startedAt = new Date().toISOString();
+  const listeners = new Set<(event: ControlEvent) => void>();
+  const inFlight = new Set<string>();
+  const held = new Map<string, string>();
+  let paused = false;
+  let stopping = false;
+  let processed = 0;
+  let failed = 0;
+  let batch = services.journal.newBatchId();
+  let lastFiled = Date.now();
+
+  const publish = (event: ControlEvent) => {
+    for (const listener of listeners) listener(event);
+  };
+
+  const currentBatch = () => {
+    if (Date.now() - lastFiled > BATCH_IDLE_MS) batch = services.journal.newBatchId();
+    lastFiled = Date.now();
+    return batch;
+  };
+
+  const pipeline: Pipeline = createPipeline({
+    stages: buildStages(config, services, { batch: currentBatch, dryRun: false }),
+    concurrency: config.concurrency,
+    onResult: (result) => report(result),
+  });
+
+  function report({ job, event }: FileResult) {
+    processed += 1;
+    if (event.action === 'error') failed += 1;
+    const line = { source: event.source, target: event.target, rule: event.rule };
+    if (event.action === 'error') logger.error({ ...line, error: event.error }, 'file failed');
+    else if (event.action === 'move') logger.info(line, 'filed');
+    else logger.warn({ ...line, reason: job.plan?.reason }, event.action);
+    publish(event);
+  }
+
+  function take(path: string, inbox: string) {
+    if (stopping || inFlight.has(path)) return;
+    if (paused) {
+      held.set(path, inbox);
+      return;
+    }
+    inFlight.add(path);
+    stat(path)
+      .then((info) =>
+        pipeline.add({ source: path, root: inbox, size: info.size, mtimeMs: info.mtimeMs }),
+      )
+      // A file gone before its turn was moved or deleted by someone else: nothing to do.
+      .catch((error: unknown) => logger.debug({ path, err: error }, 'file vanished before handling'))
+      .finally(() => inFlight.delete(path));
+  }
+
+  const watchers: InboxWatchers = watchInboxes({
+    inboxes: config.inboxes,
+    settle: config.settle,
+    onFile: take,
+    logger,
+  });
+  await watchers.ready;
+  logger.info(
+    { inboxes: config.inboxes.map((inbox) => inbox.path), library: config.library },
+    'watching',
+  );
+
+  const status = (): DaemonStatus => ({
+    state: paused ? 'paused' : 'running',
+    queue: { waiting: pipeline.size.waiting + held.size, active: pipeline.size.active },
+    processed,
+    failed,
+    startedAt,
+    version: VERSION,
+    inboxes: config.inboxes.map((inbox) => ({ path: inbox.path, watching: true })),
+    library: config.library,
+    tagging: {
+      enabled: services.tagger?.status.enabled ?? false,
+      ...(services.notes.tagging ? { reason: services.notes.tagging } : {}),
+    },
+    geocode: {
+      enabled: services.geocoder !== null && !services.notes.geocode,
+      ...(services.geocoder ? { provider: services.geocoder.provider } : {}),
+      ...(services.notes.geocode ? { reason: services.notes.geocode } : {}),
+    },
+  });
+
+  return {
+    ready: watchers.ready,
+    status,
+    pause() {
+      if (paused) return;
+      paused = true;
+      logger.info('paused: new files wait in the inbox');
+      publish({ type: 'paused', at: new Date().toISOString() });
+    },
+    resume() {
+      if (!paused) return;
+      paused = false;
+      logger.info({ waiting: held.size }, 'resumed');
+      publish({ type: 'resumed', at: new Date().toISOString() });
+      const waiting = [...held];
+      held.clear();
+      for (const [path, inbox] of waiting) take(path, inbox);
+    },
+    async undo(selector: UndoSelector, undoOptions = {}) {
+      const result = await undo(services.journal, selector, { ...undoOptions, index: services.index });
+      logger.info(
+        { batch: result.batch, undone: result.undone.length, refused: result.refused.length },
+        'undo',
+      );
+      publish({
+        type: 'undo',
+        at: new Date().toISOString(),
+        batch: result.batch,
+        undone: result.undone.length,
+        refused: result.refused.length,
+      });
+      return result;
+    },
+    journal: (limit) => services.journal.recent(limit),
+    subscribe(listener) {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
+    idle: () => pipeline.onIdle(),
+    async stop(timeoutMs = 30_000) {
+      if (stopping) return;
+      stopping = true;
+      await watchers.close();
+      pipeline.clear();
+      const finished = await Promise.race([
+        pipeline.onIdle().then(() => true),
+        new Promise<boolean>((resolve) => setTimeout(resolve, timeoutMs, false).unref()),
+      ]);
+      if (!finished) {
+        logger.warn(
+          { timeoutMs },
+          'files still in flight at shutdown; their journal rows are reconciled at next start',
+        );
+      }
+      await services.close();
+      logger.info('stopped');
+    },
+  };
+}

@@ -1,0 +1,63 @@
+import { access, constants, mkdir, stat } from 'node:fs/promises';
+import { relative, isAbsolute } from 'node:path';
+import type { Config } from '../config/load.js';
+import { ConfigError, errorMessage } from '../lib/errors.js';
+
+/** Whether `inner` is `outer` or lies below it. */
+function within(outer: string, inner: string): boolean {
+  const rel = relative(outer, inner);
+  return rel === '' || (!rel.startsWith('..') && !isAbsolute(rel));
+}
+
+/**
+ * Checks the folders before anything is watched or moved: every inbox exists and is
+ * readable, the library can be written, and no folder contains another (a library inside an
+ * inbox would feed filed photos back into the inbox forever). The library and state folders
+ * are created when missing. Throws {@link ConfigError} listing every problem.
+ */
+export async function checkLayout(config: Config): Promise<void> {
+  const problems: string[] = [];
+  for (const [i, inbox] of config.inboxes.entries()) {
+    const key = `inboxes[${i}].path`;
+    try {
+      const info = await stat(inbox.path);
+      if (!info.isDirectory()) problems.push(`${key}: ${inbox.path} is not a folder`);
+      else await access(inbox.path, constants.R_OK | constants.W_OK | constants.X_OK);
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      problems.push(
+        code === 'ENOENT'
+          ? `${key}: ${inbox.path} does not exist; create it (mkdir -p "${inbox.path}") or fix the path`
+          : `${key}: ${inbox.path} cannot be read and written (${code ?? errorMessage(error)}); fix its permissions`,
+      );
+    }
+    if (within(inbox.path, config.library) || within(config.library, inbox.path)) {
+      problems.push(
+        `${key}: ${inbox.path} and library ${config.library} overlap; filed photos would be ` +
+          'taken again from the inbox. Keep them in separate folders.',
+      );
+    }
+    for (const [j, other] of config.inboxes.entries()) {
+      if (j > i && (within(inbox.path, other.path) || within(other.path, inbox.path))) {
+        problems.push(
+          `${key}: ${inbox.path} overlaps inboxes[${j}].path ${other.path}; list each folder once`,
+        );
+      }
+    }
+  }
+  for (const [key, dir] of [
+    ['library', config.library],
+    ['state', config.state],
+  ] as const) {
+    try {
+      await mkdir(dir, { recursive: true });
+      await access(dir, constants.W_OK | constants.X_OK);
+    } catch (error) {
+      problems.push(
+        `${key}: ${dir} cannot be created or written (${(error as NodeJS.ErrnoException).code ?? errorMessage(error)}); ` +
+          'fix its permissions or choose another folder',
+      );
+    }
+  }
+  if (problems.length > 0) throw new ConfigError(config.file, problems);
+}

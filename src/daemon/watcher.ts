@@ -1,0 +1,82 @@
+import { watch, type FSWatcher } from 'chokidar';
+import { basename } from 'node:path';
+import type { Logger } from '../lib/logger.js';
+
+/** Extensions of files that are still being downloaded or written by another program. */
+const PARTIAL_EXTENSIONS = ['.part', '.crdownload', '.tmp', '.download', '.partial', '.!qb'];
+
+/**
+ * Whether a file name belongs to something incomplete or private: partial downloads, temp
+ * files of office programs (`~$…`), Syncthing's and rsync's temp names and dotfiles.
+ */
+export function isPartialOrHidden(name: string): boolean {
+  if (name.startsWith('.') || name.startsWith('~$')) return true;
+  const lower = name.toLowerCase();
+  return PARTIAL_EXTENSIONS.some((ext) => lower.endsWith(ext));
+}
+
+/** One watched folder. */
+export interface WatchedInbox {
+  path: string;
+  poll: boolean;
+}
+
+/** Options of {@link watchInboxes}. */
+export interface WatchOptions {
+  inboxes: WatchedInbox[];
+  /** Milliseconds a file's size must stay unchanged before it is reported. */
+  settle: number;
+  /** Called for each settled file, at start for files already there and later for new ones. */
+  onFile: (path: string, inbox: string) => void;
+  logger: Logger;
+}
+
+/** The running watchers; `close` stops them. */
+export interface InboxWatchers {
+  /** Resolves once the initial scan of every inbox has been reported. */
+  ready: Promise<void>;
+  close(): Promise<void>;
+}
+
+/**
+ * Watches every inbox recursively with chokidar. Files that exist at start are reported too.
+ * Symlinks are not followed: a link in an inbox could point anywhere, and moving what it
+ * points to would take a file the user never dropped.
+ */
+export function watchInboxes(options: WatchOptions): InboxWatchers {
+  const watchers: FSWatcher[] = options.inboxes.map((inbox) => {
+    const watcher = watch(inbox.path, {
+      persistent: true,
+      ignoreInitial: false,
+      followSymlinks: false,
+      usePolling: inbox.poll,
+      interval: inbox.poll ? 2000 : 100,
+      // A top-level ignore keeps chokidar from descending into hidden folders such as
+      // `.stfolder` or `.Trash-1000` at all; the inbox itself may live under a dotted path.
+      ignored: (path: string) => path !== inbox.path && isPartialOrHidden(basename(path)),
+      awaitWriteFinish:
+        options.settle > 0
+          ? { stabilityThreshold: options.settle, pollInterval: Math.min(100, options.settle) }
+          : false,
+      alwaysStat: false,
+    });
+    const report = (path: string) => options.onFile(path, inbox.path);
+    watcher.on('add', report);
+    watcher.on('change', report);
+    watcher.on('error', (error) =>
+      options.logger.warn({ inbox: inbox.path, err: error }, 'watching the inbox failed'),
+    );
+    return watcher;
+  });
+
+  const ready = Promise.all(
+    watchers.map((watcher) => new Promise<void>((resolve) => watcher.once('ready', resolve))),
+  ).then(() => undefined);
+
+  return {
+    ready,
+    close: async () => {
+      await Promise.all(watchers.map((watcher) => watcher.close()));
+    },
+  };
+}

@@ -1,0 +1,171 @@
+import type { ExifTool } from 'exiftool-vendored';
+import { dirname, join } from 'node:path';
+import type { Config } from '../config/load.js';
+import { createGeocoder, DEFAULT_GEOCODE_PROVIDER, type Geocoder } from '../geocode/index.js';
+import { LibraryIndex } from '../journal/library-index.js';
+import { Journal } from '../journal/journal.js';
+import { recover } from '../journal/recover.js';
+import { errorMessage } from '../lib/errors.js';
+import { createExifTool } from '../lib/exiftool.js';
+import type { Logger } from '../lib/logger.js';
+import { createTagger, loadLabels, type Tagger } from '../tagging/index.js';
+import { createExifStage } from './exif.js';
+import { createGeocodeStage } from './geocode.js';
+import { identify } from './identify.js';
+import { createMoveStage } from './move.js';
+import type { NamedStage } from './pipeline.js';
+import { createPlanStage, type DuplicatePolicy } from './plan.js';
+import { compileRules } from './rules.js';
+import { createTagStage } from './tag.js';
+import { createWriteTagsStage } from './write-tags.js';
+import { parseTemplate } from './template.js';
+
+/** The long-lived things the stages use: one of each per process. */
+export interface Services {
+  exiftool: ExifTool;
+  journal: Journal;
+  index: LibraryIndex;
+  geocoder: Geocoder | null;
+  tagger: Tagger | null;
+  /** Why geocoding or tagging is off, for status and logs. */
+  notes: { geocode?: string; tagging?: string };
+  close(): Promise<void>;
+}
+
+/**
+ * Opens the journal (reconciling what a crash left half-done), indexes the library's
+ * content, and starts exiftool, the geocoder and the tagger as the config asks.
+ */
+export async function openServices(config: Config, logger: Logger): Promise<Services> {
+  const journal = Journal.open(config.state);
+  const exiftool = createExifTool();
+  try {
+    const recovery = await recover(journal);
+    if (recovery.total > 0) logger.info({ recovery }, 'reconciled moves a crash left half-done');
+    const index = await LibraryIndex.build(journal, config.library, {
+      ignore: (path) => path.startsWith(trashDir(config) + '/'),
+    });
+    const notes: Services['notes'] = {};
+    const geocoder = config.geocode.enabled
+      ? createGeocoder({
+          provider: config.geocode.provider ?? DEFAULT_GEOCODE_PROVIDER,
+          stateDir: config.state,
+          logger,
+          exiftool,
+        })
+      : null;
+    if (!geocoder) notes.geocode = 'geocode.enabled is false in the configuration';
+    geocoder?.ready().catch((error: unknown) => {
+      notes.geocode = errorMessage(error);
+      logger.error({ err: error }, 'places are off: the geocoding data could not be loaded');
+    });
+    const tagger = config.tagging.enabled ? await openTagger(config, exiftool, logger) : null;
+    if (!tagger) notes.tagging = 'tagging.enabled is false in the configuration';
+    else if (!tagger.status.enabled) notes.tagging = tagger.status.reason;
+    return {
+      exiftool,
+      journal,
+      index,
+      geocoder,
+      tagger,
+      notes,
+      close: async () => {
+        await Promise.allSettled([geocoder?.close(), tagger?.close()]);
+        await exiftool.end();
+        journal.close();
+      },
+    };
+  } catch (error) {
+    await exiftool.end();
+    journal.close();
+    throw error;
+  }
+}
+
+async function openTagger(config: Config, exiftool: ExifTool, logger: Logger): Promise<Tagger> {
+  const configDir = config.file ? dirname(config.file) : process.cwd();
+  const tagger = await createTagger({
+    modelDir: config.tagging.model,
+    labels: await loadLabels(config.tagging.labels, configDir),
+    prompt: config.tagging.prompt,
+    minScore: config.tagging.minScore,
+    maxTags: config.tagging.maxTags,
+    stateDir: config.state,
+    exiftool,
+    logger,
+  });
+  if (!tagger.status.enabled) {
+    logger.warn({ reason: tagger.status.reason }, 'tagging is off; files are still sorted');
+  }
+  return tagger;
+}
+
+/** Where files removed by the `delete` duplicate policy wait, so undo can bring them back. */
+export function trashDir(config: Config): string {
+  return join(config.state, 'trash');
+}
+
+/** Options of {@link buildStages}. */
+export interface StageOptions {
+  /** The journal batch new moves belong to. */
+  batch: () => string;
+  dryRun: boolean;
+}
+
+/**
+ * The pipeline's stages for this configuration, in order. Templates and rules are compiled
+ * here, so a bad template is refused before any file is touched.
+ */
+export function buildStages(
+  config: Config,
+  services: Services,
+  options: StageOptions,
+): NamedStage[] {
+  const dryRun = options.dryRun || config.dryRun;
+  const duplicates: DuplicatePolicy =
+    config.duplicates === 'skip' || config.duplicates === 'delete'
+      ? config.duplicates
+      : parseTemplate(config.duplicates);
+  const stages: NamedStage[] = [
+    { name: 'identify', run: identify },
+    {
+      name: 'exif',
+      run: createExifStage({ exiftool: services.exiftool, dates: config.dates.from }),
+    },
+  ];
+  if (services.geocoder) {
+    stages.push({ name: 'geocode', run: createGeocodeStage(services.geocoder) });
+  }
+  if (services.tagger?.status.enabled) {
+    stages.push({ name: 'tag', run: createTagStage(services.tagger) });
+  }
+  stages.push({
+    name: 'plan',
+    run: createPlanStage({
+      library: config.library,
+      rules: compileRules(config.rules),
+      unsorted: parseTemplate(config.unsorted),
+      duplicates,
+      index: services.index,
+    }),
+  });
+  stages.push({
+    name: 'move',
+    run: createMoveStage({
+      journal: services.journal,
+      index: services.index,
+      batch: options.batch,
+      onCollision: config.onCollision,
+      duplicates: duplicates === 'skip' || duplicates === 'delete' ? duplicates : { folder: true },
+      trashDir: trashDir(config),
+      dryRun,
+    }),
+  });
+  if (services.tagger?.status.enabled && config.tagging.write !== 'none' && !dryRun) {
+    stages.push({
+      name: 'write-tags',
+      run: createWriteTagsStage(config.tagging.write, services.exiftool),
+    });
+  }
+  return stages;
+}

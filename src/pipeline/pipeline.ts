@@ -1,0 +1,101 @@
+import PQueue from 'p-queue';
+import { formatCaptureDate } from '../lib/capture-date.js';
+import { errorCode, errorMessage } from '../lib/errors.js';
+import type { FileEvent } from '../daemon/control.js';
+import type { FileJob, Stage } from './job.js';
+
+/** A named stage, in the order the pipeline runs them. */
+export interface NamedStage {
+  name: string;
+  run: Stage;
+}
+
+/** The outcome of one file: its final record, and the event that reports it. */
+export interface FileResult {
+  job: FileJob;
+  event: FileEvent;
+}
+
+/** Options of {@link createPipeline}. */
+export interface PipelineOptions {
+  stages: NamedStage[];
+  /** Files in flight at once. */
+  concurrency: number;
+  /** Called once per file, after its last stage. */
+  onResult?: (result: FileResult) => void;
+}
+
+/** Runs files through the stages, `concurrency` at a time. */
+export interface Pipeline {
+  /** Queues a file; resolves when it has been handled (it never rejects). */
+  add(job: FileJob): Promise<FileResult>;
+  /** Files waiting and in flight. */
+  readonly size: { waiting: number; active: number };
+  /** Resolves once fewer than `limit` files are waiting (for producers' backpressure). */
+  onWaitingBelow(limit: number): Promise<void>;
+  /** Resolves when nothing is waiting or in flight. */
+  onIdle(): Promise<void>;
+  /** Drops files that have not started; in-flight files finish. */
+  clear(): void;
+}
+
+/**
+ * Composes the stages. A stage that throws does not stop the pipeline: the file's record
+ * gets the error and the `error` action, and the next file goes on.
+ */
+export function createPipeline(options: PipelineOptions): Pipeline {
+  const queue = new PQueue({ concurrency: options.concurrency });
+
+  async function handle(initial: FileJob): Promise<FileResult> {
+    let job = initial;
+    const durations: Record<string, number> = {};
+    for (const stage of options.stages) {
+      const started = performance.now();
+      try {
+        job = await stage.run(job);
+      } catch (error) {
+        job = {
+          ...job,
+          error: { code: errorCode(error), message: errorMessage(error), stage: stage.name },
+          plan: { action: 'error', rule: null, target: null, reason: errorMessage(error) },
+        };
+        durations[stage.name] = performance.now() - started;
+        break;
+      }
+      durations[stage.name] = performance.now() - started;
+    }
+    const result = { job, event: toEvent(job, durations) };
+    options.onResult?.(result);
+    return result;
+  }
+
+  return {
+    add: (job) => queue.add(() => handle(job), { throwOnTimeout: true }),
+    get size() {
+      return { waiting: queue.size, active: queue.pending };
+    },
+    onWaitingBelow: (limit) => queue.onSizeLessThan(limit),
+    onIdle: () => queue.onIdle(),
+    clear: () => queue.clear(),
+  };
+}
+
+/** The event published for a handled file (and the line `scan --json` prints). */
+export function toEvent(job: FileJob, durations: Record<string, number> = {}): FileEvent {
+  const plan = job.plan ?? { action: 'error' as const, rule: null, target: null };
+  const takenAt = job.meta?.takenAt ?? null;
+  return {
+    type: 'file',
+    at: new Date().toISOString(),
+    source: job.source,
+    target: plan.target,
+    action: plan.action,
+    rule: plan.rule,
+    takenAt: takenAt ? formatCaptureDate(takenAt) : null,
+    dateSource: takenAt?.source ?? null,
+    place: job.place ?? null,
+    tags: job.tags ?? null,
+    error: plan.action === 'error' ? (job.error?.message ?? plan.reason ?? 'failed') : null,
+    durations,
+  };
+}

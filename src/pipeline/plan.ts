@@ -1,0 +1,72 @@
+import { basename } from 'node:path';
+import type { FileJob, Plan, Stage } from './job.js';
+import { matchRule, type CompiledRule } from './rules.js';
+import { resolveTarget, type CompiledTemplate } from './template.js';
+
+/** What to do with a file whose content the library already holds. */
+export type DuplicatePolicy = 'skip' | 'delete' | CompiledTemplate;
+
+/** What the planner needs to know about the library's content. */
+export interface ContentLookup {
+  /** A library path holding this content, if any. */
+  find(hash: string): string | undefined;
+}
+
+/** Options of {@link createPlanStage}. */
+export interface PlanOptions {
+  library: string;
+  rules: CompiledRule[];
+  unsorted: CompiledTemplate;
+  duplicates: DuplicatePolicy;
+  index: ContentLookup;
+}
+
+/** Errors from earlier stages that mean "leave the file where it is". */
+const LEAVE_IN_PLACE = new Set(['NOT_A_FILE', 'VANISHED']);
+
+/**
+ * Stage 5: decides where a file goes. Rules see the record the earlier stages built; the
+ * planner only chooses, the mover acts (so `scan --dry-run` can print the plan).
+ */
+export function createPlanStage(options: PlanOptions): Stage {
+  const { library, rules, unsorted, duplicates, index } = options;
+
+  const toUnsorted = (job: FileJob, reason: string): Plan => ({
+    action: 'unsorted',
+    rule: null,
+    target: resolveTarget(library, unsorted, job),
+    reason,
+  });
+
+  return async (job) => {
+    const plan = decide(job);
+    return { ...job, plan };
+  };
+
+  function decide(job: FileJob): Plan {
+    if (job.error && LEAVE_IN_PLACE.has(job.error.code)) {
+      return { action: 'skip', rule: null, target: null, reason: job.error.message };
+    }
+    if (job.error) return toUnsorted(job, job.error.message);
+
+    const original = job.hash ? index.find(job.hash) : undefined;
+    if (original && original !== job.source) {
+      return {
+        action: 'duplicate',
+        rule: null,
+        target: typeof duplicates === 'string' ? null : resolveTarget(library, duplicates, job),
+        duplicateOf: original,
+        reason: `same content as ${original}`,
+      };
+    }
+    if (job.kind !== 'photo' && job.kind !== 'video') {
+      return toUnsorted(job, `${basename(job.source)} is not a photo or video exiftool knows`);
+    }
+    if (!job.meta?.takenAt) {
+      return toUnsorted(job, 'no usable capture date in the file, its name or (if allowed) mtime');
+    }
+    const rule = matchRule(rules, job);
+    if (!rule) return toUnsorted(job, 'no rule matched');
+    return { action: 'move', rule: rule.name, target: resolveTarget(library, rule.template, job) };
+  }
+}
