@@ -1,0 +1,195 @@
+import { execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { mkdtemp, mkdir, readFile, readdir, rm, stat, utimes, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { nextFreeName, safeMove, suffixedName } from '../src/lib/safe-move.js';
+
+/**
+ * Where a real full filesystem cannot be mounted (not root), ENOSPC is injected at the fs
+ * layer instead: copyFile writes part of the file and then fails the way a full disk does.
+ * Nothing is injected when the tmpfs mount works (as root, e.g. here and in the container).
+ */
+const fault = vi.hoisted(() => ({ enospcUnder: null as string | null }));
+vi.mock('node:fs/promises', async (importOriginal) => {
+  const actual = await importOriginal<typeof import('node:fs/promises')>();
+  return {
+    ...actual,
+    copyFile: async (from: string, to: string, mode?: number) => {
+      if (fault.enospcUnder && to.startsWith(fault.enospcUnder)) {
+        await actual.writeFile(to, (await actual.readFile(from)).subarray(0, 4096));
+        throw Object.assign(new Error(`ENOSPC: no space left on device, copyfile '${to}'`), {
+          code: 'ENOSPC',
+        });
+      }
+      return actual.copyFile(from, to, mode);
+    },
+  };
+});
+
+const cleanup: (() => Promise<void>)[] = [];
+afterEach(async () => {
+  while (cleanup.length) await cleanup.pop()?.();
+});
+
+async function tempDir(base: string): Promise<string> {
+  const dir = await mkdtemp(join(base, 'psd-move-'));
+  cleanup.push(() => rm(dir, { recursive: true, force: true }));
+  return dir;
+}
+
+function sha256(bytes: Buffer): string {
+  return createHash('sha256').update(bytes).digest('hex');
+}
+
+/** Writes a photo-sized file of distinct bytes and returns its content and hash. */
+async function photo(
+  path: string,
+  size = 300_000,
+  seed = 1,
+): Promise<{ bytes: Buffer; hash: string }> {
+  const bytes = Buffer.alloc(size);
+  for (let i = 0; i < size; i++) bytes[i] = (i * 31 + seed * 7) & 0xff;
+  await writeFile(path, bytes);
+  await utimes(path, new Date('2021-03-04T05:06:07Z'), new Date('2021-03-04T05:06:07Z'));
+  return { bytes, hash: sha256(bytes) };
+}
+
+async function gone(path: string): Promise<boolean> {
+  return stat(path).then(
+    () => false,
+    () => true,
+  );
+}
+
+const filesystems = [
+  { name: 'on one filesystem', targetBase: tmpdir(), crossDevice: false },
+  { name: 'across filesystems (/tmp → /dev/shm)', targetBase: '/dev/shm', crossDevice: true },
+];
+
+describe.each(filesystems)('safeMove $name', ({ targetBase, crossDevice }) => {
+  it('moves the bytes, keeps the mtime, removes the source and creates folders', async () => {
+    const inbox = await tempDir(tmpdir());
+    const library = await tempDir(targetBase);
+    const source = join(inbox, 'IMG_0001.jpg');
+    const { bytes, hash } = await photo(source);
+    const target = join(library, '2021', '2021-03-04 Lisbon', 'IMG_0001.jpg');
+
+    const result = await safeMove(source, target, { expectedHash: hash, onExists: 'suffix' });
+
+    expect(result).toEqual({ target, crossDevice });
+    expect(await readFile(target)).toEqual(bytes);
+    expect((await stat(target)).mtime.toISOString()).toBe('2021-03-04T05:06:07.000Z');
+    expect(await gone(source)).toBe(true);
+    expect(await readdir(join(library, '2021', '2021-03-04 Lisbon'))).toEqual(['IMG_0001.jpg']);
+  });
+
+  it('never overwrites: numbers the new file and leaves the existing ones as they were', async () => {
+    const inbox = await tempDir(tmpdir());
+    const library = await tempDir(targetBase);
+    const target = join(library, 'IMG_0001.jpg');
+    const first = await photo(target, 1000, 2);
+    const second = await photo(join(library, 'IMG_0001 (1).jpg'), 1000, 3);
+    const source = join(inbox, 'IMG_0001.jpg');
+    const mine = await photo(source, 2000, 4);
+
+    const result = await safeMove(source, target, { expectedHash: mine.hash, onExists: 'suffix' });
+
+    expect(result.target).toBe(join(library, 'IMG_0001 (2).jpg'));
+    expect(await readFile(result.target)).toEqual(mine.bytes);
+    expect(await readFile(target)).toEqual(first.bytes);
+    expect(await readFile(join(library, 'IMG_0001 (1).jpg'))).toEqual(second.bytes);
+    expect((await readdir(library)).sort()).toEqual([
+      'IMG_0001 (1).jpg',
+      'IMG_0001 (2).jpg',
+      'IMG_0001.jpg',
+    ]);
+  });
+
+  it("with onExists 'fail' refuses with TARGET_EXISTS and leaves both files", async () => {
+    const inbox = await tempDir(tmpdir());
+    const library = await tempDir(targetBase);
+    const target = join(library, 'IMG_0001.jpg');
+    const existing = await photo(target, 1000, 2);
+    const source = join(inbox, 'IMG_0001.jpg');
+    const mine = await photo(source, 2000, 4);
+
+    await expect(
+      safeMove(source, target, { expectedHash: mine.hash, onExists: 'fail' }),
+    ).rejects.toMatchObject({ code: 'TARGET_EXISTS', message: expect.stringContaining(target) });
+
+    expect(await readFile(target)).toEqual(existing.bytes);
+    expect(await readFile(source)).toEqual(mine.bytes);
+    expect(await readdir(library)).toEqual(['IMG_0001.jpg']);
+  });
+
+  it('refuses with SOURCE_CHANGED when the file changed since it was hashed', async () => {
+    const inbox = await tempDir(tmpdir());
+    const library = await tempDir(targetBase);
+    const source = join(inbox, 'IMG_0001.jpg');
+    const before = await photo(source, 5000, 1);
+    const after = await photo(source, 5000, 9);
+    const target = join(library, 'new', 'IMG_0001.jpg');
+
+    await expect(
+      safeMove(source, target, { expectedHash: before.hash, onExists: 'suffix' }),
+    ).rejects.toMatchObject({ code: 'SOURCE_CHANGED', message: expect.stringContaining(source) });
+
+    expect(await readFile(source)).toEqual(after.bytes);
+    expect(await readdir(library)).toEqual([]);
+  });
+});
+
+describe('safeMove failing midway through a cross-device copy', () => {
+  it('on a full disk (ENOSPC) keeps the source and leaves no partial file', async () => {
+    const inbox = await tempDir(tmpdir());
+    const disk = await tempDir('/dev/shm');
+    try {
+      execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=64k', 'tmpfs', disk], { stdio: 'ignore' });
+      cleanup.push(async () => {
+        execFileSync('umount', [disk]);
+      });
+    } catch {
+      fault.enospcUnder = disk;
+      cleanup.push(async () => {
+        fault.enospcUnder = null;
+      });
+    }
+    const source = join(inbox, 'big.jpg');
+    const { bytes, hash } = await photo(source, 200_000);
+    const target = join(disk, '2021', 'big.jpg');
+
+    const error = await safeMove(source, target, { expectedHash: hash, onExists: 'suffix' }).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+
+    expect(error).toMatchObject({ code: 'NO_SPACE' });
+    expect((error as Error).message).toMatch(/big\.jpg.*Free some space/);
+    expect(await readFile(source)).toEqual(bytes);
+    // The partial temp file and the folder made for it are gone: the disk looks untouched.
+    expect(await readdir(disk)).toEqual([]);
+  });
+});
+
+describe('collision names', () => {
+  it('puts the number before the extension, and after a dotfile or extensionless name', () => {
+    expect(suffixedName('/l/IMG_1.JPG', 1)).toBe('/l/IMG_1 (1).JPG');
+    expect(suffixedName('/l/clip.tar.gz', 3)).toBe('/l/clip.tar (3).gz');
+    expect(suffixedName('/l/.hidden', 2)).toBe('/l/.hidden (2)');
+    expect(suffixedName('/l/README', 1)).toBe('/l/README (1)');
+    expect(suffixedName('/l/IMG_1.jpg', 0)).toBe('/l/IMG_1.jpg');
+  });
+
+  it('nextFreeName gives the name a move would get, without creating anything', async () => {
+    const library = await tempDir(tmpdir());
+    const target = join(library, 'a.jpg');
+    expect(await nextFreeName(target)).toBe(target);
+    await writeFile(target, 'x');
+    await writeFile(join(library, 'a (1).jpg'), 'y');
+    await mkdir(join(library, 'a (2).jpg'));
+    expect(await nextFreeName(target)).toBe(join(library, 'a (3).jpg'));
+    expect((await readdir(library)).sort()).toEqual(['a (1).jpg', 'a (2).jpg', 'a.jpg']);
+  });
+});
