@@ -1,0 +1,117 @@
+import type { ExifTool } from 'exiftool-vendored';
+import type { Sharp } from 'sharp';
+import sharp from 'sharp';
+import type { FileJob } from '../pipeline/job.js';
+import { errorMessage } from '../lib/errors.js';
+import type { ImageSpec } from './model-files.js';
+
+/** File types libvips (as sharp ships it) decodes itself; others go through a preview. */
+const DECODABLE = new Set(['JPEG', 'PNG', 'WEBP', 'GIF', 'TIFF', 'AVIF']);
+
+/** Embedded JPEGs exiftool can extract, largest useful first. */
+const PREVIEW_TAGS = ['PreviewImage', 'JpgFromRaw', 'OtherImage', 'ThumbnailImage'];
+
+/** Where the pixels for a file come from, or why there are none. */
+export type ImageSource =
+  | { ok: true; input: string | Buffer; from: 'file' | string }
+  | { ok: false; reason: string };
+
+/**
+ * Applies an EXIF orientation (1–8) to an image whose own bytes carry none, as RAW and HEIC
+ * previews do; the main image's orientation is what the camera meant.
+ */
+function orient(image: Sharp, orientation: number): Sharp {
+  switch (orientation) {
+    case 2:
+      return image.flop();
+    case 3:
+      return image.rotate(180);
+    case 4:
+      return image.flip();
+    case 5:
+      return image.rotate(90).flop();
+    case 6:
+      return image.rotate(90);
+    case 7:
+      return image.rotate(270).flop();
+    case 8:
+      return image.rotate(270);
+    default:
+      return image;
+  }
+}
+
+/**
+ * Decodes an image and returns the model's `pixel_values` for it, channel-first: resized so
+ * the short side fits (JPEG shrink-on-load does most of the work), centre-cropped to the
+ * model's square, EXIF orientation applied, normalised with the processor's mean and std.
+ */
+export async function preparePixels(
+  input: string | Buffer,
+  spec: ImageSpec,
+  fallbackOrientation: number | null = null,
+): Promise<Float32Array> {
+  let image = sharp(input, { failOn: 'error', sequentialRead: true });
+  const { orientation } = await image.metadata();
+  image =
+    orientation !== undefined && orientation > 1
+      ? image.rotate()
+      : orient(image, fallbackOrientation ?? 1);
+  const { data, info } = await image
+    .resize(spec.size, spec.size, { fit: 'cover', position: 'centre', kernel: 'cubic' })
+    .toColourspace('srgb')
+    .removeAlpha()
+    .raw()
+    .toBuffer({ resolveWithObject: true });
+  if (info.channels !== 3 || info.width !== spec.size || info.height !== spec.size) {
+    throw new Error(`decoded to ${info.width}×${info.height}×${info.channels}, not RGB`);
+  }
+  const plane = spec.size * spec.size;
+  const out = new Float32Array(3 * plane);
+  for (let c = 0; c < 3; c++) {
+    const scale = spec.rescale / spec.std[c]!;
+    const shift = spec.mean[c]! / spec.std[c]!;
+    const base = c * plane;
+    for (let i = 0; i < plane; i++) out[base + i] = data[i * 3 + c]! * scale - shift;
+  }
+  return out;
+}
+
+/**
+ * Pixels for a photo: the file itself when sharp can decode it, else the first embedded
+ * preview exiftool extracts that decodes (HEIC and RAW). Never throws; says why on failure.
+ */
+export async function pixelsForJob(
+  job: FileJob,
+  spec: ImageSpec,
+  exiftool: ExifTool,
+): Promise<{ ok: true; pixels: Float32Array; from: string } | { ok: false; reason: string }> {
+  const fileType = job.meta?.fileType ?? null;
+  const orientation = job.meta?.orientation ?? null;
+  const problems: string[] = [];
+  if (fileType === null || DECODABLE.has(fileType.toUpperCase())) {
+    try {
+      return { ok: true, pixels: await preparePixels(job.source, spec), from: 'file' };
+    } catch (error) {
+      problems.push(`${fileType ?? 'file'}: ${errorMessage(error)}`);
+    }
+  }
+  for (const tag of PREVIEW_TAGS) {
+    let preview: Buffer;
+    try {
+      preview = await exiftool.extractBinaryTagToBuffer(tag, job.source);
+    } catch {
+      continue;
+    }
+    try {
+      return { ok: true, pixels: await preparePixels(preview, spec, orientation), from: tag };
+    } catch (error) {
+      problems.push(`${tag}: ${errorMessage(error)}`);
+    }
+  }
+  const why =
+    problems.length > 0
+      ? `no decodable image (${problems.join('; ')})`
+      : `sharp cannot decode ${fileType ?? 'this file'} and it holds no embedded JPEG preview`;
+  return { ok: false, reason: why };
+}

@@ -1,0 +1,260 @@
+import type { ExifTool } from 'exiftool-vendored';
+import { dirname, basename } from 'node:path';
+import type { FileJob, Tag } from '../pipeline/job.js';
+import { errorMessage } from '../lib/errors.js';
+import type { Logger } from '../lib/logger.js';
+import { openEmbeddingCache, type EmbeddingCache } from './embedding-cache.js';
+import { pixelsForJob } from './image-input.js';
+import { promptFor } from './labels.js';
+import { inspectModelDir, type ModelFiles } from './model-files.js';
+import { labelScores, normalise, pickTags } from './scores.js';
+
+/** Whether tagging runs, and if not, why (shown by `status` and logged at start). */
+export interface TaggerStatus {
+  enabled: boolean;
+  reason?: string;
+  /** The model's id (directory name, dtype and a digest of its files). */
+  model?: string;
+}
+
+/** Counters for metrics and benchmarks. */
+export interface TaggerStats {
+  /** Images run through the vision tower. */
+  embedded: number;
+  /** Images whose embedding came from the cache (same content, same model). */
+  cached: number;
+  /** Vision tower runs; `embedded / batches` is the mean batch size. */
+  batches: number;
+  /** Photos left untagged because no pixels could be had or the model failed. */
+  failed: number;
+}
+
+/** Zero-shot CLIP tagging of photos with a fixed label set. */
+export interface Tagger {
+  /**
+   * The tags for a photo, best first, or `null` when tagging is off or the image cannot be
+   * read. Never throws. Concurrent calls are batched into one vision tower run.
+   */
+  tag(job: FileJob): Promise<Tag[] | null>;
+  readonly status: TaggerStatus;
+  readonly stats: TaggerStats;
+  /** Releases the model and the cache; later `tag` calls return `null`. */
+  close(): Promise<void>;
+}
+
+/** Options of {@link createTagger}. */
+export interface TaggerOptions {
+  /** A CLIP directory in the transformers.js layout. */
+  modelDir: string;
+  labels: string[];
+  /** Prompt template, `{}` standing for the label, e.g. `a photo of {}`. */
+  prompt: string;
+  minScore: number;
+  maxTags: number;
+  /** Where the embedding cache lives. */
+  stateDir: string;
+  exiftool: ExifTool;
+  logger?: Logger;
+  /** Most images per vision tower run (default 8). */
+  maxBatch?: number;
+}
+
+/** A tagger that tags nothing, for when tagging is turned off or cannot run. */
+export function createDisabledTagger(reason: string): Tagger {
+  return {
+    status: { enabled: false, reason },
+    stats: { embedded: 0, cached: 0, batches: 0, failed: 0 },
+    tag: () => Promise.resolve(null),
+    close: () => Promise.resolve(),
+  };
+}
+
+type Transformers = typeof import('@huggingface/transformers');
+type VisionModel = Awaited<
+  ReturnType<Transformers['CLIPVisionModelWithProjection']['from_pretrained']>
+>;
+
+interface Pending {
+  pixels: Float32Array;
+  resolve: (embedding: Float32Array) => void;
+  reject: (error: unknown) => void;
+}
+
+const TEXT_BATCH = 32;
+
+/**
+ * Loads the model and the label embeddings (from the cache when this model has seen these
+ * prompts before; the text tower is loaded only when one is missing). A missing or broken
+ * model gives a disabled tagger with the reason, logged once; it never throws.
+ */
+export async function createTagger(options: TaggerOptions): Promise<Tagger> {
+  const log = options.logger;
+  const off = (reason: string): Tagger => {
+    log?.warn({ model: options.modelDir }, `tagging is off: ${reason}`);
+    return createDisabledTagger(reason);
+  };
+  if (options.labels.length === 0) return off('tagging.labels is empty; give at least one label');
+
+  const inspected = await inspectModelDir(options.modelDir);
+  if (!inspected.ok) return off(inspected.reason);
+  const files = inspected.files;
+
+  let cache: EmbeddingCache | undefined;
+  let vision: VisionModel | undefined;
+  try {
+    cache = await openEmbeddingCache(options.stateDir);
+    const transformers = await import('@huggingface/transformers');
+    configureOffline(transformers, files.dir);
+    const labelEmbeddings = await embedLabels(transformers, files, options, cache);
+    vision = await transformers.CLIPVisionModelWithProjection.from_pretrained(
+      basename(files.dir),
+      { dtype: files.dtype, local_files_only: true },
+    );
+    log?.info({ model: files.id, labels: options.labels.length }, 'tagging is on');
+    return startTagger(transformers, vision, cache, files, labelEmbeddings, options);
+  } catch (error) {
+    await vision?.dispose().catch(() => undefined);
+    await cache?.close().catch(() => undefined);
+    return off(`the model at ${files.dir} cannot be loaded: ${errorMessage(error)}`);
+  }
+}
+
+/** transformers.js must only ever read this directory, never reach for the network. */
+function configureOffline(transformers: Transformers, dir: string): void {
+  transformers.env.allowRemoteModels = false;
+  transformers.env.allowLocalModels = true;
+  transformers.env.localModelPath = `${dirname(dir)}/`;
+}
+
+async function embedLabels(
+  transformers: Transformers,
+  files: ModelFiles,
+  options: TaggerOptions,
+  cache: EmbeddingCache,
+): Promise<Float32Array[]> {
+  const texts = options.labels.map((label) => promptFor(options.prompt, label));
+  const found = await Promise.all(texts.map((text) => cache.get('text', files.id, text)));
+  const missing = texts.filter((_, i) => found[i] === undefined);
+  if (missing.length > 0) {
+    const name = basename(files.dir);
+    const tokenizer = await transformers.AutoTokenizer.from_pretrained(name, {
+      local_files_only: true,
+    });
+    const model = await transformers.CLIPTextModelWithProjection.from_pretrained(name, {
+      dtype: files.dtype,
+      local_files_only: true,
+    });
+    try {
+      for (let start = 0; start < missing.length; start += TEXT_BATCH) {
+        const chunk = missing.slice(start, start + TEXT_BATCH);
+        const inputs = tokenizer(chunk, { padding: true, truncation: true });
+        const { text_embeds: embeds } = await model(inputs);
+        const width = embeds.dims[1] as number;
+        const data = embeds.data as Float32Array;
+        for (let i = 0; i < chunk.length; i++) {
+          const embedding = normalise(data.slice(i * width, (i + 1) * width));
+          found[texts.indexOf(chunk[i]!)] = embedding;
+          await cache.set('text', files.id, chunk[i]!, embedding);
+        }
+      }
+    } finally {
+      await model.dispose();
+    }
+  }
+  return found.map((embedding) => embedding!);
+}
+
+function startTagger(
+  transformers: Transformers,
+  vision: VisionModel,
+  cache: EmbeddingCache,
+  files: ModelFiles,
+  labelEmbeddings: Float32Array[],
+  options: TaggerOptions,
+): Tagger {
+  const log = options.logger;
+  const maxBatch = options.maxBatch ?? 8;
+  const plane = 3 * files.image.size * files.image.size;
+  const stats: TaggerStats = { embedded: 0, cached: 0, batches: 0, failed: 0 };
+  const queue: Pending[] = [];
+  let running: Promise<void> | null = null;
+  let closed = false;
+
+  async function runQueue(): Promise<void> {
+    while (queue.length > 0) {
+      const batch = queue.splice(0, maxBatch);
+      const pixels = new Float32Array(batch.length * plane);
+      batch.forEach((item, i) => pixels.set(item.pixels, i * plane));
+      try {
+        const input = new transformers.Tensor('float32', pixels, [
+          batch.length,
+          3,
+          files.image.size,
+          files.image.size,
+        ]);
+        const { image_embeds: embeds } = await vision({ pixel_values: input });
+        const width = embeds.dims[1] as number;
+        const data = embeds.data as Float32Array;
+        stats.batches += 1;
+        stats.embedded += batch.length;
+        batch.forEach((item, i) => item.resolve(data.slice(i * width, (i + 1) * width)));
+      } catch (error) {
+        batch.forEach((item) => item.reject(error));
+      }
+    }
+  }
+
+  function embed(pixels: Float32Array): Promise<Float32Array> {
+    return new Promise((resolve, reject) => {
+      queue.push({ pixels, resolve, reject });
+      // Deferring the run to the next turn lets every file prepared meanwhile join the batch.
+      running ??= new Promise<void>((done) => setImmediate(done))
+        .then(runQueue)
+        .finally(() => {
+          running = null;
+        });
+    });
+  }
+
+  async function imageEmbedding(job: FileJob): Promise<Float32Array | null> {
+    const cached = job.hash ? await cache.get('image', files.id, job.hash) : undefined;
+    if (cached) {
+      stats.cached += 1;
+      return cached;
+    }
+    const prepared = await pixelsForJob(job, files.image, options.exiftool);
+    if (!prepared.ok) {
+      stats.failed += 1;
+      log?.info({ file: job.source }, `not tagged: ${prepared.reason}`);
+      return null;
+    }
+    const embedding = normalise(await embed(prepared.pixels));
+    if (job.hash) await cache.set('image', files.id, job.hash, embedding);
+    return embedding;
+  }
+
+  return {
+    status: { enabled: true, model: files.id },
+    stats,
+    async tag(job) {
+      if (closed) return null;
+      try {
+        const embedding = await imageEmbedding(job);
+        if (!embedding) return null;
+        const scores = labelScores(embedding, labelEmbeddings);
+        return pickTags(options.labels, scores, options.minScore, options.maxTags);
+      } catch (error) {
+        stats.failed += 1;
+        log?.warn({ file: job.source }, `not tagged: the model failed: ${errorMessage(error)}`);
+        return null;
+      }
+    },
+    async close() {
+      if (closed) return;
+      closed = true;
+      await running;
+      await vision.dispose();
+      await cache.close();
+    },
+  };
+}
