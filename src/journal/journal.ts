@@ -1,0 +1,311 @@
+import Database from 'better-sqlite3';
+import { randomBytes } from 'node:crypto';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Action } from '../pipeline/job.js';
+import { errorMessage, PhotosortdError } from '../lib/errors.js';
+import type { JournalEntry, OperationKind, OperationStatus, UndoSelector } from './types.js';
+
+/** What {@link Journal.begin} records before a file is touched. */
+export interface NewOperation {
+  batch: string;
+  op: OperationKind;
+  /** Where the file is now. */
+  source: string;
+  /** Where it is meant to go (a collision suffix may change it; see {@link Journal.finish}). */
+  target: string | null;
+  /** SHA-256 (hex) of the content being moved. */
+  hash: string;
+  size: number;
+  action?: Action | null;
+  rule?: string | null;
+  undoes?: number | null;
+  group?: string | null;
+  details?: Record<string, unknown> | null;
+}
+
+/** The journal database's file name inside the state folder. */
+export const JOURNAL_FILE = 'journal.sqlite';
+
+/**
+ * Schema steps, applied in order; the version table holds how many have run. A step is never
+ * edited once released: a change is a new step, so an existing journal upgrades in place.
+ */
+const MIGRATIONS: readonly string[] = [
+  `CREATE TABLE operations (
+     id INTEGER PRIMARY KEY AUTOINCREMENT,
+     batch TEXT NOT NULL,
+     op TEXT NOT NULL CHECK (op IN ('move', 'undo', 'delete')),
+     status TEXT NOT NULL CHECK (status IN ('planned', 'done', 'failed', 'undone')),
+     source TEXT NOT NULL,
+     target TEXT,
+     hash TEXT NOT NULL,
+     size INTEGER NOT NULL,
+     action TEXT,
+     rule TEXT,
+     undoes INTEGER REFERENCES operations (id),
+     undone_by INTEGER REFERENCES operations (id),
+     grp TEXT,
+     created_at TEXT NOT NULL,
+     finished_at TEXT,
+     error TEXT,
+     details TEXT
+   );
+   CREATE INDEX operations_status ON operations (status);
+   CREATE INDEX operations_batch ON operations (batch);
+   CREATE TABLE library_files (
+     path TEXT PRIMARY KEY,
+     size INTEGER NOT NULL,
+     mtime_ms REAL NOT NULL,
+     hash TEXT NOT NULL
+   );
+   CREATE INDEX library_files_hash ON library_files (hash);`,
+];
+
+interface OperationRow {
+  id: number;
+  batch: string;
+  op: OperationKind;
+  status: OperationStatus;
+  source: string;
+  target: string | null;
+  hash: string;
+  size: number;
+  action: Action | null;
+  rule: string | null;
+  undoes: number | null;
+  grp: string | null;
+  created_at: string;
+  finished_at: string | null;
+  error: string | null;
+  details: string | null;
+}
+
+function toEntry(row: OperationRow): JournalEntry {
+  return {
+    id: row.id,
+    batch: row.batch,
+    op: row.op,
+    status: row.status,
+    source: row.source,
+    target: row.target,
+    hash: row.hash,
+    size: row.size,
+    action: row.action,
+    rule: row.rule,
+    undoes: row.undoes,
+    group: row.grp,
+    createdAt: row.created_at,
+    finishedAt: row.finished_at,
+    error: row.error,
+    details: row.details === null ? null : (JSON.parse(row.details) as Record<string, unknown>),
+  };
+}
+
+function pad(value: number, width = 2): string {
+  return String(value).padStart(width, '0');
+}
+
+/**
+ * The durable record of every file operation, in `<state>/journal.sqlite`. A row is written
+ * `planned` (and synced) before a file is touched, so a crash always leaves a trace that
+ * recovery can reconcile from what is on disk.
+ */
+export class Journal {
+  /** The open database; {@link LibraryIndex} keeps its table in the same file. */
+  readonly db: Database.Database;
+  /** Absolute path of the database file, for messages. */
+  readonly file: string;
+
+  private constructor(db: Database.Database, file: string) {
+    this.db = db;
+    this.file = file;
+  }
+
+  /**
+   * Opens (creating when absent) the journal in `stateDir`. An existing file that cannot be
+   * used (locked by another process, corrupt, from a newer photosortd) is left exactly as it
+   * is and reported as `JOURNAL_UNAVAILABLE`: history is never recreated over. A lock held
+   * by another process is waited for up to `busyTimeoutMs` (5 s).
+   */
+  static open(stateDir: string, options: { busyTimeoutMs?: number } = {}): Journal {
+    const file = join(stateDir, JOURNAL_FILE);
+    try {
+      mkdirSync(stateDir, { recursive: true });
+    } catch (error) {
+      throw new PhotosortdError(
+        'JOURNAL_UNAVAILABLE',
+        `Cannot create the state folder ${stateDir} for the journal (${errorMessage(error)}). ` +
+          'Check that the "state" path in the configuration is writable.',
+        { cause: error },
+      );
+    }
+    let db: Database.Database | undefined;
+    try {
+      db = new Database(file, { timeout: options.busyTimeoutMs ?? 5000 });
+      // Reading the schema first makes a corrupt file fail before any pragma could write to it.
+      db.prepare('SELECT count(*) FROM sqlite_master').get();
+      db.pragma('journal_mode = WAL');
+      db.pragma('synchronous = FULL');
+      db.pragma('foreign_keys = ON');
+      migrate(db, file);
+      return new Journal(db, file);
+    } catch (error) {
+      db?.close();
+      if (error instanceof PhotosortdError) throw error;
+      throw new PhotosortdError('JOURNAL_UNAVAILABLE', unavailableMessage(file, error), {
+        cause: error,
+      });
+    }
+  }
+
+  /** Records an operation as `planned` (durably, before the file is touched); returns its id. */
+  begin(op: NewOperation): number {
+    const result = this.db
+      .prepare(
+        `INSERT INTO operations
+           (batch, op, status, source, target, hash, size, action, rule, undoes, grp, created_at, details)
+         VALUES (?, ?, 'planned', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      )
+      .run(
+        op.batch,
+        op.op,
+        op.source,
+        op.target,
+        op.hash,
+        op.size,
+        op.action ?? null,
+        op.rule ?? null,
+        op.undoes ?? null,
+        op.group ?? null,
+        new Date().toISOString(),
+        op.details ? JSON.stringify(op.details) : null,
+      );
+    return Number(result.lastInsertRowid);
+  }
+
+  /** Marks an operation `done`; `target` records where the file really went when it differs. */
+  finish(id: number, target?: string): void {
+    this.db
+      .prepare(
+        `UPDATE operations SET status = 'done', finished_at = ?, target = coalesce(?, target), error = NULL
+         WHERE id = ?`,
+      )
+      .run(new Date().toISOString(), target ?? null, id);
+  }
+
+  /** Marks an operation `failed`: abandoned with the source intact. */
+  fail(id: number, error: string): void {
+    this.db
+      .prepare(`UPDATE operations SET status = 'failed', finished_at = ?, error = ? WHERE id = ?`)
+      .run(new Date().toISOString(), error, id);
+  }
+
+  /** The latest `limit` operations, newest first. */
+  recent(limit: number): JournalEntry[] {
+    const rows = this.db
+      .prepare('SELECT * FROM operations ORDER BY id DESC LIMIT ?')
+      .all(Math.max(0, Math.floor(limit))) as OperationRow[];
+    return rows.map(toEntry);
+  }
+
+  /** Operations a crash left half-done, oldest first. */
+  planned(): JournalEntry[] {
+    const rows = this.db
+      .prepare(`SELECT * FROM operations WHERE status = 'planned' ORDER BY id`)
+      .all() as OperationRow[];
+    return rows.map(toEntry);
+  }
+
+  /** The operation with this id, if any. */
+  get(id: number): JournalEntry | undefined {
+    const row = this.db.prepare('SELECT * FROM operations WHERE id = ?').get(id) as
+      OperationRow | undefined;
+    return row ? toEntry(row) : undefined;
+  }
+
+  /**
+   * The operations an undo would reverse, newest first: finished `move` and `delete` rows
+   * not undone yet. `{ last: N }` takes the N newest of those, so repeating it walks back.
+   */
+  forUndo(selector: UndoSelector): JournalEntry[] {
+    const base = `SELECT * FROM operations WHERE status = 'done' AND op IN ('move', 'delete')`;
+    let rows: OperationRow[];
+    if ('last' in selector) {
+      rows = this.db
+        .prepare(`${base} ORDER BY id DESC LIMIT ?`)
+        .all(Math.max(0, Math.floor(selector.last))) as OperationRow[];
+    } else if ('batch' in selector) {
+      rows = this.db
+        .prepare(`${base} AND batch = ? ORDER BY id DESC`)
+        .all(selector.batch) as OperationRow[];
+    } else {
+      rows = this.db.prepare(`${base} ORDER BY id DESC`).all() as OperationRow[];
+    }
+    return rows.map(toEntry);
+  }
+
+  /** Marks an operation `undone` by the `undo` row `undoId`. */
+  markUndone(id: number, undoId: number): void {
+    this.db
+      .prepare(`UPDATE operations SET status = 'undone', undone_by = ? WHERE id = ?`)
+      .run(undoId, id);
+  }
+
+  /**
+   * A new batch id: local time, sortable and readable, plus random hex so two batches in
+   * the same second differ, e.g. `20241124-101500-3f2a`.
+   */
+  newBatchId(): string {
+    const now = new Date();
+    const date = `${now.getFullYear()}${pad(now.getMonth() + 1)}${pad(now.getDate())}`;
+    const time = `${pad(now.getHours())}${pad(now.getMinutes())}${pad(now.getSeconds())}`;
+    return `${date}-${time}-${randomBytes(2).toString('hex')}`;
+  }
+
+  /** Closes the database; the journal cannot be used afterwards. */
+  close(): void {
+    if (this.db.open) this.db.close();
+  }
+}
+
+function migrate(db: Database.Database, file: string): void {
+  db.exec('CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)');
+  const row = db.prepare('SELECT version FROM schema_version').get() as
+    { version: number } | undefined;
+  const current = row?.version ?? 0;
+  if (current > MIGRATIONS.length) {
+    throw new PhotosortdError(
+      'JOURNAL_UNAVAILABLE',
+      `The journal ${file} was written by a newer photosortd (schema ${current}, this one knows ` +
+        `${MIGRATIONS.length}). Upgrade photosortd, or point "state" at another folder.`,
+    );
+  }
+  const apply = db.transaction(() => {
+    for (let step = current; step < MIGRATIONS.length; step++) db.exec(MIGRATIONS[step] as string);
+    db.prepare('DELETE FROM schema_version').run();
+    db.prepare('INSERT INTO schema_version (version) VALUES (?)').run(MIGRATIONS.length);
+  });
+  if (current < MIGRATIONS.length) apply();
+}
+
+function unavailableMessage(file: string, error: unknown): string {
+  const code =
+    error && typeof error === 'object' && 'code' in error ? String(error.code) : undefined;
+  if (code === 'SQLITE_BUSY' || code === 'SQLITE_LOCKED') {
+    return (
+      `The journal ${file} is locked by another process (${errorMessage(error)}). ` +
+      'Is another photosortd running with the same "state" folder? Stop it, or use another folder.'
+    );
+  }
+  if (code === 'SQLITE_NOTADB' || code === 'SQLITE_CORRUPT') {
+    return (
+      `The journal ${file} is damaged (${errorMessage(error)}); it was left untouched. ` +
+      'Restore it from a backup, or move it aside to start a new history.'
+    );
+  }
+  return (
+    `Cannot open the journal ${file} (${errorMessage(error)}); it was left untouched. ` +
+    'Check its permissions and the free space of its folder.'
+  );
+}

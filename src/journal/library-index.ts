@@ -1,0 +1,169 @@
+import { opendir, stat } from 'node:fs/promises';
+import { statSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import PQueue from 'p-queue';
+import { errorCode } from '../lib/errors.js';
+import { hashFile } from '../lib/hash.js';
+import type { Journal } from './journal.js';
+
+/** Options of {@link LibraryIndex.build}. */
+export interface LibraryIndexOptions {
+  /** Absolute paths (files or folders) to leave out, e.g. a trash folder inside the library. */
+  ignore?: (path: string) => boolean;
+  /** Files stat'ed and hashed at once; bounded so a huge library never runs out of handles. */
+  concurrency?: number;
+}
+
+interface IndexRow {
+  path: string;
+  size: number;
+  mtime_ms: number;
+  hash: string;
+}
+
+/** Errors that leave one file or folder out of the index instead of failing the build. */
+const SKIPPABLE = new Set(['ENOENT', 'EACCES', 'EPERM', 'ENOTDIR']);
+
+/** Rows written per transaction while building: one fsync per batch, not per file. */
+const WRITE_BATCH = 500;
+
+/**
+ * The content hashes of what the library holds, so the planner can tell a duplicate from a
+ * new file. Kept in the journal's SQLite file (path, size, mtime, hash): a restart rehashes
+ * only files whose size or mtime changed.
+ */
+export class LibraryIndex {
+  /** Absolute path of the library root. */
+  readonly library: string;
+  private readonly journal: Journal;
+
+  private constructor(journal: Journal, library: string) {
+    this.journal = journal;
+    this.library = library;
+  }
+
+  /**
+   * Walks the library (dotfiles, dot-folders and symlinks are passed by), reusing stored
+   * hashes of unchanged files and hashing the rest; rows of files gone since are dropped.
+   * A library folder that does not exist yet is an empty library.
+   */
+  static async build(
+    journal: Journal,
+    library: string,
+    options: LibraryIndexOptions = {},
+  ): Promise<LibraryIndex> {
+    const index = new LibraryIndex(journal, resolve(library));
+    await index.refresh(options);
+    return index;
+  }
+
+  /** A library path that still exists and holds content with this hash, if any. */
+  find(hash: string): string | undefined {
+    const rows = this.journal.db
+      .prepare('SELECT path, size FROM library_files WHERE hash = ? ORDER BY path')
+      .all(hash) as Pick<IndexRow, 'path' | 'size'>[];
+    for (const row of rows) {
+      const info = statSync(row.path, { throwIfNoEntry: false });
+      if (info?.isFile() && info.size === row.size) return row.path;
+      this.remove(row.path);
+    }
+    return undefined;
+  }
+
+  /** Records (or updates) what a library file holds. */
+  add(path: string, hash: string, size: number, mtimeMs: number): void {
+    this.journal.db
+      .prepare(
+        `INSERT INTO library_files (path, size, mtime_ms, hash) VALUES (?, ?, ?, ?)
+         ON CONFLICT (path) DO UPDATE SET size = excluded.size, mtime_ms = excluded.mtime_ms,
+           hash = excluded.hash`,
+      )
+      .run(resolve(path), size, mtimeMs, hash);
+  }
+
+  /** Forgets a library file (moved away, deleted, undone). */
+  remove(path: string): void {
+    this.journal.db.prepare('DELETE FROM library_files WHERE path = ?').run(resolve(path));
+  }
+
+  /** How many files the index holds. */
+  count(): number {
+    const row = this.journal.db.prepare('SELECT count(*) AS n FROM library_files').get() as {
+      n: number;
+    };
+    return row.n;
+  }
+
+  private async refresh(options: LibraryIndexOptions): Promise<void> {
+    const db = this.journal.db;
+    const known = new Map<string, IndexRow>();
+    for (const row of db.prepare('SELECT * FROM library_files').iterate() as Iterable<IndexRow>) {
+      known.set(row.path, row);
+    }
+    const pending: IndexRow[] = [];
+    const upsert = db.prepare(
+      `INSERT INTO library_files (path, size, mtime_ms, hash) VALUES (@path, @size, @mtime_ms, @hash)
+       ON CONFLICT (path) DO UPDATE SET size = excluded.size, mtime_ms = excluded.mtime_ms,
+         hash = excluded.hash`,
+    );
+    const flush = db.transaction((rows: IndexRow[]) => {
+      for (const row of rows) upsert.run(row);
+    });
+    const seen = new Set<string>();
+    const queue = new PQueue({ concurrency: options.concurrency ?? 4 });
+    const ignore = options.ignore ?? (() => false);
+
+    let failure: unknown;
+
+    const visit = async (path: string): Promise<void> => {
+      try {
+        const info = await stat(path);
+        const old = known.get(path);
+        if (!old || old.size !== info.size || old.mtime_ms !== info.mtimeMs) {
+          pending.push({
+            path,
+            size: info.size,
+            mtime_ms: info.mtimeMs,
+            hash: await hashFile(path),
+          });
+          if (pending.length >= WRITE_BATCH) flush(pending.splice(0));
+        }
+        seen.add(path);
+      } catch (error) {
+        // A file deleted during the walk, or one we may not read, cannot be an original
+        // worth comparing against: it is left out rather than stopping the daemon.
+        if (!SKIPPABLE.has(errorCode(error))) failure ??= error;
+      }
+    };
+
+    const folders = [this.library];
+    while (folders.length > 0) {
+      const folder = folders.pop() as string;
+      let dir;
+      try {
+        dir = await opendir(folder);
+      } catch (error) {
+        if (SKIPPABLE.has(errorCode(error))) continue;
+        throw error;
+      }
+      for await (const entry of dir) {
+        if (entry.name.startsWith('.')) continue;
+        const path = join(folder, entry.name);
+        if (ignore(path)) continue;
+        if (entry.isDirectory()) folders.push(path);
+        else if (entry.isFile()) {
+          await queue.onSizeLessThan(queue.concurrency * 4);
+          void queue.add(() => visit(path));
+        }
+      }
+    }
+    await queue.onIdle();
+    if (failure) throw failure;
+    flush(pending.splice(0));
+    const gone = [...known.keys()].filter((path) => !seen.has(path));
+    const drop = db.prepare('DELETE FROM library_files WHERE path = ?');
+    db.transaction(() => {
+      for (const path of gone) drop.run(path);
+    })();
+  }
+}

@@ -1,0 +1,301 @@
+import Database from 'better-sqlite3';
+import { createHash } from 'node:crypto';
+import {
+  mkdtemp,
+  mkdir,
+  readFile,
+  readdir,
+  rm,
+  symlink,
+  unlink,
+  utimes,
+  writeFile,
+} from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { Journal, JOURNAL_FILE, type NewOperation } from '../src/journal/journal.js';
+import { LibraryIndex } from '../src/journal/library-index.js';
+
+const cleanup: (() => Promise<void> | void)[] = [];
+afterEach(async () => {
+  while (cleanup.length) await cleanup.pop()?.();
+});
+
+async function tempDir(): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), 'psd-journal-'));
+  cleanup.push(() => rm(dir, { recursive: true, force: true }));
+  return dir;
+}
+
+function open(state: string): Journal {
+  const journal = Journal.open(state);
+  cleanup.push(() => journal.close());
+  return journal;
+}
+
+function sha256(text: string): string {
+  return createHash('sha256').update(text).digest('hex');
+}
+
+function op(overrides: Partial<NewOperation> = {}): NewOperation {
+  return {
+    batch: 'b1',
+    op: 'move',
+    source: '/inbox/a.jpg',
+    target: '/library/2024/a.jpg',
+    hash: sha256('a'),
+    size: 1,
+    action: 'move',
+    rule: 'default',
+    ...overrides,
+  };
+}
+
+describe('Journal', () => {
+  it('creates the state folder and a WAL database with FULL sync', async () => {
+    const state = join(await tempDir(), 'nested', '.photosortd');
+    const journal = open(state);
+    expect(await readdir(state)).toContain(JOURNAL_FILE);
+    expect(journal.db.pragma('journal_mode', { simple: true })).toBe('wal');
+    expect(journal.db.pragma('synchronous', { simple: true })).toBe(2);
+  });
+
+  it('records a move from planned to done, with the final target and details', async () => {
+    const journal = open(await tempDir());
+    const details = {
+      takenAt: '2024-06-12T18:30:00+01:00',
+      tags: [{ label: 'beach', score: 0.3 }],
+    };
+    const id = journal.begin(op({ details, group: 'g1' }));
+
+    expect(journal.planned().map((e) => [e.id, e.status])).toEqual([[id, 'planned']]);
+    journal.finish(id, '/library/2024/a (1).jpg');
+
+    const [entry] = journal.recent(10);
+    expect(entry).toMatchObject({
+      id,
+      batch: 'b1',
+      op: 'move',
+      status: 'done',
+      source: '/inbox/a.jpg',
+      target: '/library/2024/a (1).jpg',
+      hash: sha256('a'),
+      size: 1,
+      action: 'move',
+      rule: 'default',
+      undoes: null,
+      group: 'g1',
+      error: null,
+      details,
+    });
+    expect(Date.parse(entry?.createdAt ?? '')).not.toBeNaN();
+    expect(Date.parse(entry?.finishedAt ?? '')).not.toBeNaN();
+    expect(journal.planned()).toEqual([]);
+  });
+
+  it('keeps the planned target when finish gets none, and records failures', async () => {
+    const journal = open(await tempDir());
+    const kept = journal.begin(op());
+    const broken = journal.begin(op({ source: '/inbox/b.jpg' }));
+    journal.finish(kept);
+    journal.fail(broken, 'Not enough space in /library/2024');
+
+    expect(journal.get(kept)).toMatchObject({ status: 'done', target: '/library/2024/a.jpg' });
+    expect(journal.get(broken)).toMatchObject({
+      status: 'failed',
+      error: 'Not enough space in /library/2024',
+    });
+  });
+
+  it('lists recent rows newest first, and survives closing and reopening', async () => {
+    const state = await tempDir();
+    const first = Journal.open(state);
+    const ids = [1, 2, 3].map((n) => first.begin(op({ source: `/inbox/${n}.jpg` })));
+    first.close();
+
+    const journal = open(state);
+    expect(journal.recent(2).map((e) => e.id)).toEqual([ids[2], ids[1]]);
+    expect(journal.recent(10)).toHaveLength(3);
+  });
+
+  it('selects what to undo: last N, a batch, or all done moves and deletes, newest first', async () => {
+    const journal = open(await tempDir());
+    const done = (o: Partial<NewOperation>): number => {
+      const id = journal.begin(op(o));
+      journal.finish(id);
+      return id;
+    };
+    const a = done({ batch: 'b1', source: '/inbox/a.jpg' });
+    const b = done({ batch: 'b1', source: '/inbox/b.jpg', op: 'delete' });
+    const failed = journal.begin(op({ batch: 'b2', source: '/inbox/c.jpg' }));
+    journal.fail(failed, 'TARGET_EXISTS');
+    const d = done({ batch: 'b2', source: '/inbox/d.jpg' });
+    const u = done({ batch: 'b3', op: 'undo', undoes: a });
+
+    expect(journal.forUndo({ last: 2 }).map((e) => e.id)).toEqual([d, b]);
+    expect(journal.forUndo({ batch: 'b1' }).map((e) => e.id)).toEqual([b, a]);
+    expect(journal.forUndo({ all: true }).map((e) => e.id)).toEqual([d, b, a]);
+
+    journal.markUndone(d, u);
+    expect(journal.get(d)?.status).toBe('undone');
+    expect(journal.forUndo({ last: 2 }).map((e) => e.id)).toEqual([b, a]);
+  });
+
+  it('makes sortable, readable batch ids that differ', async () => {
+    const journal = open(await tempDir());
+    const ids = Array.from({ length: 20 }, () => journal.newBatchId());
+    for (const id of ids) expect(id).toMatch(/^\d{8}-\d{6}-[0-9a-f]{4}$/);
+    expect(new Set(ids).size).toBeGreaterThan(1);
+  });
+
+  it('refuses a corrupt journal with JOURNAL_UNAVAILABLE and leaves its bytes as they were', async () => {
+    const state = await tempDir();
+    const file = join(state, JOURNAL_FILE);
+    const garbage = Buffer.from(
+      'this is not an SQLite database, but it is somebody’s history\n'.repeat(100),
+    );
+    await writeFile(file, garbage);
+
+    expect(() => Journal.open(state)).toThrow(
+      expect.objectContaining({
+        code: 'JOURNAL_UNAVAILABLE',
+        message: expect.stringMatching(new RegExp(`${file}.*damaged.*left untouched`)),
+      }),
+    );
+    expect(await readFile(file)).toEqual(garbage);
+    expect(await readdir(state)).toEqual([JOURNAL_FILE]);
+  });
+
+  it('refuses a journal another process holds locked, naming the file', async () => {
+    const state = await tempDir();
+    open(state).close();
+    const holder = new Database(join(state, JOURNAL_FILE));
+    cleanup.push(() => holder.close());
+    holder.pragma('locking_mode = EXCLUSIVE');
+    holder.exec('BEGIN EXCLUSIVE');
+
+    expect(() => Journal.open(state, { busyTimeoutMs: 100 })).toThrow(
+      expect.objectContaining({
+        code: 'JOURNAL_UNAVAILABLE',
+        message: expect.stringContaining(
+          `${join(state, JOURNAL_FILE)} is locked by another process`,
+        ),
+      }),
+    );
+  });
+
+  it('refuses a journal from a newer photosortd rather than rewriting it', async () => {
+    const state = await tempDir();
+    open(state).close();
+    const db = new Database(join(state, JOURNAL_FILE));
+    db.prepare('UPDATE schema_version SET version = 99').run();
+    db.close();
+
+    expect(() => Journal.open(state)).toThrow(
+      expect.objectContaining({
+        code: 'JOURNAL_UNAVAILABLE',
+        message: expect.stringContaining('newer'),
+      }),
+    );
+  });
+});
+
+describe('LibraryIndex', () => {
+  async function library(): Promise<{ state: string; root: string }> {
+    const base = await tempDir();
+    const root = join(base, 'library');
+    await mkdir(join(root, '2024', 'Lisbon'), { recursive: true });
+    await writeFile(join(root, '2024', 'Lisbon', 'a.jpg'), 'aaa');
+    await writeFile(join(root, '2024', 'b.jpg'), 'bbb');
+    await writeFile(join(root, '.hidden.jpg'), 'hidden');
+    await mkdir(join(root, '.trash'));
+    await writeFile(join(root, '.trash', 'c.jpg'), 'ccc');
+    await mkdir(join(root, 'Duplicates'));
+    await writeFile(join(root, 'Duplicates', 'd.jpg'), 'ddd');
+    await symlink(join(root, '2024', 'b.jpg'), join(root, 'link.jpg'));
+    return { state: join(base, 'state'), root };
+  }
+
+  it('finds library files by content, passing by dotfiles, symlinks and ignored folders', async () => {
+    const { state, root } = await library();
+    const journal = open(state);
+    const index = await LibraryIndex.build(journal, root, {
+      ignore: (path) => path === join(root, 'Duplicates'),
+    });
+
+    expect(index.find(sha256('aaa'))).toBe(join(root, '2024', 'Lisbon', 'a.jpg'));
+    expect(index.find(sha256('bbb'))).toBe(join(root, '2024', 'b.jpg'));
+    expect(index.find(sha256('hidden'))).toBeUndefined();
+    expect(index.find(sha256('ccc'))).toBeUndefined();
+    expect(index.find(sha256('ddd'))).toBeUndefined();
+    expect(index.count()).toBe(2);
+  });
+
+  it('after a restart rehashes only changed files and forgets deleted ones', async () => {
+    const { state, root } = await library();
+    const first = Journal.open(state);
+    await LibraryIndex.build(first, root);
+    first.close();
+
+    // Same size and mtime as indexed, different bytes: proves the stored hash is reused.
+    const a = join(root, '2024', 'Lisbon', 'a.jpg');
+    const when = new Date('2024-01-01T00:00:00Z');
+    await utimes(a, when, when);
+    const again = Journal.open(state);
+    await LibraryIndex.build(again, root);
+    again.close();
+    await writeFile(a, 'AAA');
+    await utimes(a, when, when);
+    const b = join(root, '2024', 'b.jpg');
+    await writeFile(b, 'bbbb');
+    await unlink(join(root, 'Duplicates', 'd.jpg'));
+
+    const journal = open(state);
+    const index = await LibraryIndex.build(journal, root);
+    expect(index.find(sha256('aaa'))).toBe(a);
+    expect(index.find(sha256('bbbb'))).toBe(b);
+    expect(index.find(sha256('bbb'))).toBeUndefined();
+    expect(index.find(sha256('ddd'))).toBeUndefined();
+  });
+
+  it('keeps up with add and remove, and drops rows whose file is gone', async () => {
+    const { state, root } = await library();
+    const journal = open(state);
+    const index = await LibraryIndex.build(journal, root);
+    const e = join(root, 'e.jpg');
+    await writeFile(e, 'eee');
+    index.add(e, sha256('eee'), 3, Date.now());
+    expect(index.find(sha256('eee'))).toBe(e);
+    index.remove(e);
+    expect(index.find(sha256('eee'))).toBeUndefined();
+
+    await unlink(join(root, '2024', 'b.jpg'));
+    expect(index.find(sha256('bbb'))).toBeUndefined();
+  });
+
+  it('treats a library folder that does not exist yet as empty', async () => {
+    const base = await tempDir();
+    const journal = open(join(base, 'state'));
+    const index = await LibraryIndex.build(journal, join(base, 'missing'));
+    expect(index.count()).toBe(0);
+  });
+
+  it('indexes a library of thousands of files in nested folders', async () => {
+    const base = await tempDir();
+    const root = join(base, 'library');
+    const files = 3000;
+    for (let folder = 0; folder < 30; folder++) {
+      await mkdir(join(root, String(folder)), { recursive: true });
+      await Promise.all(
+        Array.from({ length: files / 30 }, (_, i) =>
+          writeFile(join(root, String(folder), `${i}.jpg`), `${folder}/${i}`),
+        ),
+      );
+    }
+    const journal = open(join(base, 'state'));
+    const index = await LibraryIndex.build(journal, root);
+    expect(index.count()).toBe(files);
+    expect(index.find(sha256('29/99'))).toBe(join(root, '29', '99.jpg'));
+  });
+});
