@@ -1,0 +1,195 @@
+import { OpenAPIHono } from '@hono/zod-openapi';
+import { bodyLimit } from 'hono/body-limit';
+import { HTTPException } from 'hono/http-exception';
+import type { Config } from '../config/load.js';
+import type { DaemonControl } from '../daemon/control.js';
+import type { UndoSelector } from '../journal/types.js';
+import { PhotosortdError, errorMessage } from '../lib/errors.js';
+import type { Logger } from '../lib/logger.js';
+import { Authenticator, type AcceptedKey } from './auth.js';
+import { streamEvents } from './events.js';
+import type { Metrics } from './metrics.js';
+import { authenticate, type ApiEnv } from './middleware.js';
+import { RateLimiter } from './rate-limit.js';
+import {
+  SECURITY_SCHEME,
+  eventsRoute,
+  healthRoute,
+  journalRoute,
+  metricsRoute,
+  pauseRoute,
+  resumeRoute,
+  statusRoute,
+  undoRoute,
+} from './routes.js';
+
+/** Largest request body accepted; the only bodies are small JSON objects. */
+export const MAX_BODY_BYTES = 16 * 1024;
+
+/** What the API app is built from. */
+export interface ApiAppOptions {
+  config: Config;
+  control: DaemonControl;
+  logger: Logger;
+  metrics: Metrics;
+  /** Keys accepted; defaults to `config.api.keys` (startApiServer adds the key file's). */
+  keys?: AcceptedKey[];
+  /** Aborted when the server shuts down: ends open event streams. */
+  closing?: AbortSignal;
+  /** The rate limiter's clock, for tests. */
+  now?: () => number;
+}
+
+/** The OpenAPI-aware hono app type {@link createApiApp} returns. */
+export type ApiApp = OpenAPIHono<ApiEnv>;
+
+/**
+ * The control API as a hono app: routes, validation, auth, rate limit, body limit and the
+ * generated OpenAPI document at `/openapi.json`. {@link startApiServer} serves it; tests may
+ * also call `app.request()` directly.
+ */
+export function createApiApp(options: ApiAppOptions): ApiApp {
+  const { config, control, logger, metrics } = options;
+  const app = new OpenAPIHono<ApiEnv>({
+    defaultHook: (result, c) => {
+      if (!result.success) {
+        return c.json({ error: describeIssues(result.error.issues), code: 'BAD_REQUEST' }, 400);
+      }
+    },
+  });
+
+  app.use(
+    '*',
+    authenticate({
+      authenticator: new Authenticator(options.keys ?? config.api.keys, config.api.jwt?.secret),
+      limiter: new RateLimiter(config.api.rateLimit.perMinute, options.now),
+      logger,
+    }),
+  );
+  app.use(
+    '*',
+    bodyLimit({
+      maxSize: MAX_BODY_BYTES,
+      onError: (c) =>
+        c.json(
+          {
+            error: `Request body is larger than ${MAX_BODY_BYTES} bytes; the API takes small JSON objects`,
+            code: 'PAYLOAD_TOO_LARGE',
+          },
+          413,
+        ),
+    }),
+  );
+
+  app.openapi(healthRoute, (c) => c.json({ ok: true as const }, 200));
+  app.openapi(statusRoute, (c) => c.json(control.status(), 200));
+  app.openapi(pauseRoute, (c) => {
+    control.pause();
+    logger.info({ by: c.get('principal').name }, 'Paused over the API');
+    return c.json(control.status(), 200);
+  });
+  app.openapi(resumeRoute, (c) => {
+    control.resume();
+    logger.info({ by: c.get('principal').name }, 'Resumed over the API');
+    return c.json(control.status(), 200);
+  });
+  app.openapi(undoRoute, async (c) => {
+    const body = c.req.valid('json');
+    const selector: UndoSelector =
+      body.last !== undefined
+        ? { last: body.last }
+        : body.batch !== undefined
+          ? { batch: body.batch }
+          : { all: true };
+    const result = await control.undo(selector, { force: body.force, dryRun: body.dryRun });
+    logger.info(
+      {
+        by: c.get('principal').name,
+        selector,
+        dryRun: body.dryRun === true,
+        undone: result.undone.length,
+        refused: result.refused.length,
+      },
+      'Undo over the API',
+    );
+    return c.json(result, 200);
+  });
+  app.openapi(journalRoute, (c) => c.json(control.journal(c.req.valid('query').limit), 200));
+  app.openapi(eventsRoute, (c) => streamEvents(c, { control, logger, closing: options.closing }));
+  app.openapi(metricsRoute, (c) => {
+    const { queue } = control.status();
+    metrics.setQueue(queue.waiting, queue.active);
+    return c.text(metrics.render(), 200, {
+      'Content-Type': 'text/plain; version=0.0.4; charset=utf-8',
+    });
+  });
+
+  app.openAPIRegistry.registerComponent('securitySchemes', SECURITY_SCHEME, {
+    type: 'http',
+    scheme: 'bearer',
+    description:
+      'An API key (the generated <state>/api-key or one whose SHA-256 is in api.keys) or an ' +
+      'HS256 JWT with `exp` and a `scope` claim of `read` or `admin`.',
+  });
+  app.doc31('/openapi.json', () => ({
+    openapi: '3.1.0',
+    info: {
+      title: 'photosortd control API',
+      version: control.status().version,
+      description: 'Steer a running photosortd daemon: status, pause, resume, undo, journal.',
+    },
+  }));
+
+  app.notFound((c) =>
+    c.json(
+      {
+        error: `No route ${c.req.method} ${c.req.path}; GET /openapi.json lists the routes`,
+        code: 'NOT_FOUND',
+      },
+      404,
+    ),
+  );
+  app.onError((error, c) => {
+    if (error instanceof HTTPException) {
+      const message = /malformed json/i.test(error.message)
+        ? 'Request body is not valid JSON'
+        : error.message;
+      return c.json({ error: message, code: 'BAD_REQUEST' }, error.status);
+    }
+    if (error instanceof PhotosortdError) {
+      logger.warn({ code: error.code, path: c.req.path }, error.message);
+      return c.json({ error: error.message, code: error.code }, 409);
+    }
+    logger.error({ err: error, path: c.req.path }, 'API request failed');
+    return c.json(
+      {
+        error: `The daemon failed to handle ${c.req.method} ${c.req.path}: ${errorMessage(error)}; see its log`,
+        code: 'INTERNAL',
+      },
+      500,
+    );
+  });
+
+  return app;
+}
+
+/** One line naming each bad field: `last: must be at least 1; unknown field "foo"`. */
+function describeIssues(
+  issues: readonly {
+    path: readonly PropertyKey[];
+    message: string;
+    code?: string;
+    keys?: string[];
+  }[],
+): string {
+  return issues
+    .map((issue) => {
+      if (issue.code === 'unrecognized_keys' && issue.keys) {
+        const where = issue.path.length > 0 ? ` in ${issue.path.join('.')}` : '';
+        return `unknown field${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => `"${k}"`).join(', ')}${where}`;
+      }
+      const field = issue.path.length > 0 ? issue.path.map(String).join('.') : 'request';
+      return `${field}: ${issue.message}`;
+    })
+    .join('; ');
+}
