@@ -1,0 +1,173 @@
+import { lstat, stat } from 'node:fs/promises';
+import { basename, join } from 'node:path';
+import type { Journal } from '../journal/journal.js';
+import type { LibraryIndex } from '../journal/library-index.js';
+import type { OperationKind } from '../journal/types.js';
+import { formatCaptureDate } from '../lib/capture-date.js';
+import { errorCode, errorMessage, PhotosortdError } from '../lib/errors.js';
+import { sameBytes } from '../lib/hash.js';
+import { nextFreeName, safeMove } from '../lib/safe-move.js';
+import type { FileJob, Plan, Stage } from './job.js';
+
+/**
+ * What happens to a file whose content the library already holds: left in the inbox,
+ * moved to the trash (after a byte-for-byte comparison; undo brings it back), or moved to
+ * the duplicates folder the planner rendered into `plan.target`.
+ */
+export type DuplicateHandling = 'skip' | 'delete' | { folder: true };
+
+/** Options of {@link createMoveStage}. */
+export interface MoveStageOptions {
+  journal: Journal;
+  index: LibraryIndex;
+  /** The journal batch the next move belongs to. */
+  batch: () => string;
+  /** A different file at the target: number this one (`name (1).ext`) or leave it in the inbox. */
+  onCollision: 'suffix' | 'skip';
+  duplicates: DuplicateHandling;
+  /** Where the `delete` policy puts duplicates, one folder per batch. */
+  trashDir: string;
+  /** Change nothing on disk; the returned plan says where the file would go. */
+  dryRun: boolean;
+}
+
+/**
+ * Stage 6: carries out the planner's decision with a journaled, verified, no-clobber move.
+ * On failure the file is still in the inbox, its journal row is `failed`, and the job comes
+ * back with `plan.action = 'error'` and an error for the `move` stage.
+ */
+export function createMoveStage(options: MoveStageOptions): Stage {
+  const { journal, index, onCollision, duplicates, trashDir, dryRun } = options;
+  const onExists = onCollision === 'suffix' ? 'suffix' : 'fail';
+
+  return async (job) => {
+    const plan = job.plan;
+    if (!plan) return job;
+    try {
+      if (plan.action === 'move' || plan.action === 'unsorted') return await file(job, plan);
+      if (plan.action === 'duplicate') return await duplicate(job, plan);
+      return job;
+    } catch (error) {
+      return failed(job, plan, error);
+    }
+  };
+
+  async function file(job: FileJob, plan: Plan): Promise<FileJob> {
+    const target = requireTarget(job, plan);
+    if (onCollision === 'skip' && (await exists(target))) return collided(job, plan, target);
+    if (dryRun) return { ...job, plan: { ...plan, target: await nextFreeName(target) } };
+    const placed = await journaled(job, plan, 'move', target);
+    if (!placed) return collided(job, plan, target);
+    const info = await stat(placed);
+    index.add(placed, requireHash(job), info.size, info.mtimeMs);
+    return { ...job, plan: { ...plan, target: placed } };
+  }
+
+  async function duplicate(job: FileJob, plan: Plan): Promise<FileJob> {
+    const original = plan.duplicateOf;
+    if (duplicates === 'skip' || !original) {
+      const reason = `same content as ${original ?? 'a library file'}; left in the inbox (duplicates: skip)`;
+      return { ...job, plan: { ...plan, target: null, reason } };
+    }
+    if (duplicates === 'delete') {
+      const trashed = join(trashDir, options.batch(), basename(job.source));
+      if (!(await sameBytes(job.source, original))) {
+        const reason =
+          `${original} no longer holds the same bytes (changed since it was indexed), so ` +
+          `${basename(job.source)} was not deleted and stays in the inbox`;
+        return { ...job, plan: { ...plan, action: 'skip', target: null, reason } };
+      }
+      const reason = `same bytes as ${original}; moved to the trash (duplicates: delete), undo brings it back`;
+      if (dryRun) return { ...job, plan: { ...plan, target: await nextFreeName(trashed), reason } };
+      const placed = await journaled(job, plan, 'delete', trashed, 'suffix');
+      return { ...job, plan: { ...plan, target: placed ?? trashed, reason } };
+    }
+    return file(job, plan);
+  }
+
+  /**
+   * Writes the `planned` row, moves, and closes the row. Returns the final path, or
+   * `undefined` when the target was taken in the meantime and the collision policy is skip.
+   */
+  async function journaled(
+    job: FileJob,
+    plan: Plan,
+    op: OperationKind,
+    target: string,
+    whenTaken: 'suffix' | 'fail' = onExists,
+  ): Promise<string | undefined> {
+    const hash = requireHash(job);
+    const id = journal.begin({
+      batch: options.batch(),
+      op,
+      source: job.source,
+      target,
+      hash,
+      size: job.size,
+      action: plan.action,
+      rule: plan.rule,
+      details: details(job, plan),
+    });
+    try {
+      const moved = await safeMove(job.source, target, { expectedHash: hash, onExists: whenTaken });
+      journal.finish(id, moved.target === target ? undefined : moved.target);
+      return moved.target;
+    } catch (error) {
+      journal.fail(id, errorMessage(error));
+      if (errorCode(error) === 'TARGET_EXISTS' && whenTaken === 'fail') return undefined;
+      throw error;
+    }
+  }
+}
+
+function collided(job: FileJob, plan: Plan, target: string): FileJob {
+  const reason = `a different file is already at ${target}; left in the inbox (onCollision: skip)`;
+  return { ...job, plan: { ...plan, action: 'skip', target: null, reason } };
+}
+
+function failed(job: FileJob, plan: Plan, error: unknown): FileJob {
+  const message = errorMessage(error);
+  return {
+    ...job,
+    plan: { ...plan, action: 'error', target: null, reason: message },
+    error: { code: errorCode(error), message, stage: 'move' },
+  };
+}
+
+function requireTarget(job: FileJob, plan: Plan): string {
+  if (plan.target) return plan.target;
+  throw new PhotosortdError(
+    'NO_TARGET',
+    `No target path was planned for ${job.source} (action ${plan.action}); it stays in the inbox.`,
+  );
+}
+
+function requireHash(job: FileJob): string {
+  if (job.hash) return job.hash;
+  throw new PhotosortdError(
+    'NOT_HASHED',
+    `${job.source} reached the move stage without a content hash, so the move could not be ` +
+      'verified; it stays in the inbox. This is a bug in the pipeline: please report it.',
+  );
+}
+
+function details(job: FileJob, plan: Plan): Record<string, unknown> {
+  const takenAt = job.meta?.takenAt ?? null;
+  return {
+    takenAt: takenAt ? formatCaptureDate(takenAt) : null,
+    dateSource: takenAt?.source ?? null,
+    place: job.place ?? null,
+    tags: job.tags ?? null,
+    ...(plan.duplicateOf ? { duplicateOf: plan.duplicateOf } : {}),
+  };
+}
+
+async function exists(path: string): Promise<boolean> {
+  try {
+    await lstat(path);
+    return true;
+  } catch (error) {
+    if (errorCode(error) === 'ENOENT') return false;
+    throw error;
+  }
+}
