@@ -30,12 +30,11 @@ const CONTROL = /\p{Cc}/gu;
 const LONE_SURROGATE = /\p{Cs}/gu;
 // Windows and SMB refuse these; `/` and `\` would split the segment.
 const FORBIDDEN = /[/\\<>:"|?*]/gu;
-// Invisible letters that render as nothing (Hangul fillers, combining grapheme joiner,
-// Khmer inherent vowels, Mongolian variation selectors): a name made of them looks empty.
-const INVISIBLE = /\u034f|\u115f|\u1160|\u17b4|\u17b5|\u3164|\uffa0|[\u180b-\u180f]/gu;
-// Format characters (bidi overrides and isolates, zero-width space, BOM, soft hyphen,
-// tag characters that can smuggle hidden text) except the joiners handled below.
-const FORMAT = /(?![\u200c\u200d])\p{Cf}/gu;
+// Characters that render as nothing: format characters (bidi overrides and isolates,
+// zero-width space, BOM, soft hyphen, tag characters that can smuggle hidden text) and the
+// rest of Unicode's default-ignorable set (Hangul fillers, unassigned tag code points),
+// except the joiners handled below. A name made of them looks empty or like another name.
+const INVISIBLE = /(?!\u200c|\u200d|[\ufe00-\ufe0f])[\p{Cf}\p{Default_Ignorable_Code_Point}]/gu;
 // Zero-width (non-)joiners and variation selectors are part of emoji and of Persian and
 // Indic spelling, so they stay between non-ASCII characters; next to ASCII they only hide
 // a difference between two names that look the same.
@@ -84,8 +83,7 @@ export function sanitizeText(raw: string): string {
     .replace(CONTROL_SPACE, ' ')
     .replace(CONTROL, '')
     .replace(FORBIDDEN, '_')
-    .replace(INVISIBLE, '')
-    .replace(FORMAT, '');
+    .replace(INVISIBLE, '');
   // Removing a character between a letter and its accent can leave a decomposed pair.
   return dropStrayJoiners(cleaned).normalize('NFC');
 }
