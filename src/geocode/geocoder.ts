@@ -1,0 +1,160 @@
+import type { ExifTool } from 'exiftool-vendored';
+import { PhotosortdError, errorMessage } from '../lib/errors.js';
+import type { Logger } from '../lib/logger.js';
+import type { GpsPosition, Place } from '../pipeline/job.js';
+import { openPlaceCache, roundGps, type PlaceCache } from './cache.js';
+import { chooseSettlement, type Candidate } from './choose.js';
+import { countryName } from './countries.js';
+import { prepareGeonamesData } from './data.js';
+import type { PlaceEngine } from './engine.js';
+import { loadExiftoolGeolocation } from './exiftool-engine.js';
+import { loadGeonamesIndex } from './geonames-index.js';
+import { usableGps } from './gps.js';
+import { loadLocalReverseGeocoder } from './lrg-engine.js';
+
+/** Where places come from: GeoNames rows shipped in npm packages, or exiftool's database. */
+export type GeocodeProvider = 'geonames' | 'exiftool';
+
+/** What searches the GeoNames rows: photosortd's own k-d tree, or local-reverse-geocoder. */
+export type GeonamesEngine = 'kdbush' | 'local-reverse-geocoder';
+
+/**
+ * The provider used when the config names none. Chosen by measurement on the corpus (see
+ * BENCHMARKS.md and docs/geocoding.md): GeoNames through the k-d tree names the expected
+ * town as often as exiftool, starts in well under a second and answers in microseconds
+ * without a child process.
+ */
+export const DEFAULT_GEOCODE_PROVIDER: GeocodeProvider = 'geonames';
+
+/** The GeoNames engine used unless asked otherwise; local-reverse-geocoder is measured beside it. */
+export const DEFAULT_GEONAMES_ENGINE: GeonamesEngine = 'kdbush';
+
+/** Offline reverse geocoding: GPS position → place name. */
+export interface Geocoder {
+  /** The place for a position, or `null` for no usable GPS, nothing near, or no data. */
+  lookup(gps: GpsPosition): Promise<Place | null>;
+  /** Resolves once the data is loaded; rejects with `GEOCODE_DATA` when it cannot be. */
+  ready(): Promise<void>;
+  /** `geonames`, `geonames/local-reverse-geocoder` or `exiftool`. */
+  readonly provider: string;
+  close(): Promise<void>;
+}
+
+/** Options of {@link createGeocoder}. */
+export interface GeocoderOptions {
+  provider: GeocodeProvider;
+  /** The daemon's state directory: prepared data and the cache live here. */
+  stateDir: string;
+  logger?: Logger;
+  /** For the `exiftool` provider: an ExifTool to share (its owner ends it). */
+  exiftool?: ExifTool;
+  /** For the `geonames` provider; {@link DEFAULT_GEONAMES_ENGINE} unless given. */
+  engine?: GeonamesEngine;
+  /** Remember answers in `<stateDir>/geocode-cache.sqlite`; default true. */
+  cache?: boolean;
+}
+
+/** Bump when the choice of place changes, so cached answers from before are not reused. */
+const ANSWER_VERSION = 1;
+
+function toPlace(candidates: readonly Candidate[]): Place | null {
+  const chosen = chooseSettlement(candidates);
+  if (!chosen) return null;
+  return {
+    city: chosen.name,
+    region: chosen.region,
+    country: countryName(chosen.countryCode),
+    countryCode: chosen.countryCode,
+  };
+}
+
+/**
+ * Starts loading the provider's data in the background at once and returns straight away;
+ * `lookup` answers from the cache without waiting, else waits for the load.
+ */
+export function createGeocoder(options: GeocoderOptions): Geocoder {
+  const engineName = options.engine ?? DEFAULT_GEONAMES_ENGINE;
+  const provider =
+    options.provider === 'exiftool'
+      ? 'exiftool'
+      : engineName === 'kdbush'
+        ? 'geonames'
+        : `geonames/${engineName}`;
+  const logger = options.logger;
+  let cacheFailed = false;
+  const cache: PlaceCache | null =
+    options.cache === false
+      ? null
+      : openPlaceCache(options.stateDir, `geocode-${provider}-v${ANSWER_VERSION}`, (error) => {
+          if (!cacheFailed) {
+            cacheFailed = true;
+            logger?.warn(
+              { err: error },
+              `Geocoding cache in ${options.stateDir} failed; places are looked up without it`,
+            );
+          }
+        });
+
+  const loading: Promise<PlaceEngine> = (async () => {
+    if (options.provider === 'exiftool') {
+      return loadExiftoolGeolocation(options.stateDir, options.exiftool);
+    }
+    const files = await prepareGeonamesData(options.stateDir);
+    return engineName === 'kdbush' ? loadGeonamesIndex(files) : loadLocalReverseGeocoder(files);
+  })();
+  const ready = loading.then(
+    () => undefined,
+    (error: unknown) => {
+      throw error instanceof PhotosortdError
+        ? error
+        : new PhotosortdError(
+            'GEOCODE_DATA',
+            `Geocoding data for ${provider} could not be loaded: ${errorMessage(error)}. Reinstall the dependencies with \`npm ci\`.`,
+            { cause: error },
+          );
+    },
+  );
+  // Callers learn of a failed load from ready(); lookups then answer null.
+  ready.catch(() => undefined);
+
+  async function cached(gps: GpsPosition): Promise<Place | null | undefined> {
+    if (!cache || cacheFailed) return undefined;
+    try {
+      return await cache.get(gps);
+    } catch {
+      return undefined;
+    }
+  }
+
+  return {
+    provider,
+    ready: () => ready,
+    async lookup(raw) {
+      const usable = usableGps(raw);
+      if (!usable) return null;
+      const gps = roundGps(usable);
+      const hit = await cached(gps);
+      if (hit !== undefined) return hit;
+      let engine: PlaceEngine;
+      try {
+        engine = await loading;
+      } catch {
+        return null;
+      }
+      let place: Place | null;
+      try {
+        place = toPlace(await engine.candidates(gps));
+      } catch (error) {
+        logger?.warn({ err: error, gps }, `Geocoding ${gps.lat},${gps.lon} failed`);
+        return null;
+      }
+      if (cache && !cacheFailed) await cache.set(gps, place).catch(() => undefined);
+      return place;
+    },
+    async close() {
+      const engine = await loading.catch(() => null);
+      await engine?.close();
+      await cache?.close().catch(() => undefined);
+    },
+  };
+}
