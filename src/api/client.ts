@@ -1,17 +1,11 @@
 import type { Config } from '../config/load.js';
 import type { ControlEvent, DaemonStatus } from '../daemon/control.js';
-import type { JournalEntry, UndoResult } from '../journal/types.js';
+import type { JournalEntry, UndoResult, UndoSelector } from '../journal/types.js';
 import { PhotosortdError, errorCode, errorMessage } from '../lib/errors.js';
 import { clientUrl, parseListen } from './listen.js';
 
 /** Requests other than undo and the event stream give up after this long. */
 const REQUEST_TIMEOUT_MS = 30_000;
-
-/** What `POST /undo` takes. */
-export type UndoRequest = ({ last: number } | { batch: string } | { all: true }) & {
-  force?: boolean;
-  dryRun?: boolean;
-};
 
 /** Nothing listens at the API's address: the daemon is not running (or listens elsewhere). */
 export class DaemonNotRunningError extends PhotosortdError {
@@ -72,9 +66,15 @@ export class ApiClient {
     return this.request('POST', '/resume');
   }
 
-  /** `POST /undo`. No timeout: undoing many files across filesystems takes a while. */
-  undo(body: UndoRequest): Promise<UndoResult> {
-    return this.request('POST', '/undo', body, null);
+  /**
+   * `POST /undo`, with the arguments of `DaemonControl.undo`. No timeout: undoing many files
+   * across filesystems takes a while.
+   */
+  undo(
+    selector: UndoSelector,
+    options: { force?: boolean; dryRun?: boolean } = {},
+  ): Promise<UndoResult> {
+    return this.request('POST', '/undo', { ...selector, ...options }, null);
   }
 
   /** `GET /journal?limit=N`: newest first. */

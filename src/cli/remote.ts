@@ -1,0 +1,223 @@
+import { apiKeyPath, readApiKey } from '../api/api-key.js';
+import { ApiClient, ApiResponseError, DaemonNotRunningError, apiUrl } from '../api/client.js';
+import type { Config } from '../config/load.js';
+import type { DaemonStatus } from '../daemon/control.js';
+import type { JournalEntry, UndoResult, UndoSelector } from '../journal/types.js';
+import { PhotosortdError, errorMessage } from '../lib/errors.js';
+
+/** The variable holding an API key, for setups where `<state>/api-key` is not readable. */
+export const API_KEY_ENV = 'PHOTOSORTD_API_KEY';
+
+/** What every remote command takes. */
+export interface RemoteOptions {
+  config: Config;
+  /** Print JSON instead of text. */
+  json?: boolean;
+  out?: NodeJS.WritableStream;
+  err?: NodeJS.WritableStream;
+  /** Where {@link API_KEY_ENV} is looked up; defaults to `process.env`. */
+  env?: NodeJS.ProcessEnv;
+}
+
+interface KeySource {
+  key: string | null;
+  from: string;
+}
+
+async function findKey(config: Config, env: NodeJS.ProcessEnv): Promise<KeySource> {
+  const fromEnv = env[API_KEY_ENV]?.trim();
+  if (fromEnv) return { key: fromEnv, from: API_KEY_ENV };
+  return { key: await readApiKey(config.state), from: apiKeyPath(config.state) };
+}
+
+/**
+ * A client for the running daemon's API, or `null` when no daemon answers at `api.listen`
+ * (or the API is disabled). Throws when a daemon answers but no key is at hand.
+ */
+export async function daemonClient(
+  config: Config,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<ApiClient | null> {
+  if (!config.api.enabled) return null;
+  const url = apiUrl(config);
+  const { key, from } = await findKey(config, env);
+  const client = new ApiClient(url, key);
+  try {
+    await client.health();
+  } catch (error) {
+    if (error instanceof DaemonNotRunningError) return null;
+    throw error;
+  }
+  if (key === null) {
+    throw new PhotosortdError(
+      'API_KEY_MISSING',
+      `photosortd is running at ${url} but no API key was found: ${from} does not exist ` +
+        `and ${API_KEY_ENV} is not set. Set ${API_KEY_ENV} to a key listed (by hash) in api.keys`,
+    );
+  }
+  return client;
+}
+
+/**
+ * Runs `action` against the daemon and turns failures into a message on stderr and an exit
+ * status: 1 when the daemon is not running or refused, 2 when the API is disabled.
+ */
+async function withDaemon(
+  options: RemoteOptions,
+  action: (client: ApiClient, out: NodeJS.WritableStream) => Promise<number>,
+): Promise<number> {
+  const out = options.out ?? process.stdout;
+  const err = options.err ?? process.stderr;
+  const { config } = options;
+  if (!config.api.enabled) {
+    err.write(
+      `The control API is disabled (api.enabled: false${config.file ? ` in ${config.file}` : ''}); ` +
+        'enable it to steer the daemon from the command line\n',
+    );
+    return 2;
+  }
+  const source = await findKey(config, options.env ?? process.env);
+  const client = new ApiClient(apiUrl(config), source.key);
+  try {
+    return await action(client, out);
+  } catch (error) {
+    err.write(`${explain(error, config, source)}\n`);
+    return 1;
+  }
+}
+
+function explain(error: unknown, config: Config, source: KeySource): string {
+  if (error instanceof ApiResponseError && error.status === 401) {
+    if (source.key === null) {
+      return (
+        `photosortd refused the request: no API key was found (${source.from} does not exist ` +
+        `and ${API_KEY_ENV} is not set). Run the command as the user the daemon runs as, ` +
+        `or set ${API_KEY_ENV}`
+      );
+    }
+    const hint =
+      source.from !== API_KEY_ENV && config.api.keys.length > 0
+        ? `; api.keys is set, so the daemon does not accept ${source.from}: set ${API_KEY_ENV} to one of those keys`
+        : '';
+    return `photosortd refused the API key from ${source.from}: ${error.message}${hint}`;
+  }
+  if (error instanceof ApiResponseError && error.status === 403) {
+    return `photosortd refused: ${error.message}; use a key with scope admin`;
+  }
+  return errorMessage(error);
+}
+
+function printJson(out: NodeJS.WritableStream, value: unknown): void {
+  out.write(`${JSON.stringify(value, null, 2)}\n`);
+}
+
+/** `photosortd status`: state, queue, counters, inboxes and features of the running daemon. */
+export function remoteStatus(options: RemoteOptions): Promise<number> {
+  return withDaemon(options, async (client, out) => {
+    const status = await client.status();
+    if (options.json) printJson(out, status);
+    else out.write(describeStatus(status, client.url));
+    return 0;
+  });
+}
+
+/** `photosortd pause`: the daemon stops taking new files; files in flight finish. */
+export function remotePause(options: RemoteOptions): Promise<number> {
+  return withDaemon(options, async (client, out) => {
+    const status = await client.pause();
+    if (options.json) printJson(out, status);
+    else {
+      out.write(
+        'photosortd is paused: new files stay in the inbox until `photosortd resume`' +
+          (status.queue.active > 0
+            ? `; ${status.queue.active} file(s) in flight will finish`
+            : '') +
+          '\n',
+      );
+    }
+    return 0;
+  });
+}
+
+/** `photosortd resume`: the daemon takes files again, including those that came meanwhile. */
+export function remoteResume(options: RemoteOptions): Promise<number> {
+  return withDaemon(options, async (client, out) => {
+    const status = await client.resume();
+    if (options.json) printJson(out, status);
+    else {
+      const waiting = status.queue.waiting + status.queue.active;
+      out.write(`photosortd is running again${waiting > 0 ? `; ${waiting} file(s) queued` : ''}\n`);
+    }
+    return 0;
+  });
+}
+
+/**
+ * `photosortd undo` through the running daemon. Exit status 1 when any file was refused (or
+ * the daemon is not running).
+ */
+export function remoteUndo(
+  options: RemoteOptions & { selector: UndoSelector; force?: boolean; dryRun?: boolean },
+): Promise<number> {
+  return withDaemon(options, async (client, out) => {
+    const result = await client.undo(options.selector, {
+      force: options.force,
+      dryRun: options.dryRun,
+    });
+    if (options.json) printJson(out, result);
+    else out.write(describeUndo(result, options.dryRun === true, options.force === true));
+    return result.refused.length > 0 ? 1 : 0;
+  });
+}
+
+/** `photosortd journal` from the running daemon: recent operations, newest first. */
+export function remoteJournal(options: RemoteOptions & { limit?: number }): Promise<number> {
+  return withDaemon(options, async (client, out) => {
+    const entries = await client.journal(options.limit ?? 20);
+    for (const entry of entries) {
+      out.write(options.json ? `${JSON.stringify(entry)}\n` : describeEntry(entry));
+    }
+    return 0;
+  });
+}
+
+function describeStatus(status: DaemonStatus, url: string): string {
+  const rows: [string, string][] = [
+    ['queue', `${status.queue.waiting} waiting, ${status.queue.active} in flight`],
+    ['handled', `${status.processed} file(s), ${status.failed} failed`],
+    ['library', status.library],
+    ...status.inboxes.map((inbox): [string, string] => [
+      'inbox',
+      `${inbox.path} (${inbox.watching ? 'watching' : 'not watching'}${inbox.problem ? `: ${inbox.problem}` : ''})`,
+    ]),
+    ['tagging', feature(status.tagging.enabled, undefined, status.tagging.reason)],
+    ['geocode', feature(status.geocode.enabled, status.geocode.provider, status.geocode.reason)],
+    ['api', url],
+  ];
+  const head = `photosortd ${status.version} is ${status.state} (since ${status.startedAt})\n`;
+  return head + rows.map(([label, value]) => `  ${label.padEnd(8)} ${value}\n`).join('');
+}
+
+function feature(enabled: boolean, detail?: string, reason?: string): string {
+  const state = enabled ? `on${detail ? ` (${detail})` : ''}` : 'off';
+  return reason ? `${state}: ${reason}` : state;
+}
+
+function describeUndo(result: UndoResult, dryRun: boolean, force: boolean): string {
+  const verb = dryRun ? 'would put back' : 'put back';
+  const lines = [
+    ...result.undone.map((item) => `${verb}  ${item.from}\n     →  ${item.to}`),
+    ...result.refused.map((item) => `refused  ${item.from}: ${item.reason ?? 'refused'}`),
+    `${result.undone.length} file(s) ${verb}, ${result.refused.length} refused` +
+      (result.refused.length > 0 && !force ? ' (use --force to put back changed files)' : '') +
+      (dryRun ? '' : ` (batch ${result.batch})`),
+  ];
+  return `${lines.join('\n')}\n`;
+}
+
+function describeEntry(entry: JournalEntry): string {
+  return (
+    `${entry.createdAt}  ${entry.batch}  ${entry.op.padEnd(6)} ${entry.status.padEnd(7)} ` +
+    `${entry.source} → ${entry.target ?? '-'}\n`
+  );
+}
