@@ -14,6 +14,7 @@
  *
  * Usage: node scripts/make-test-model.js DIR [colour|vit-b32]
  */
+import { Buffer } from 'node:buffer';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';

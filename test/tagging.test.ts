@@ -313,4 +313,3 @@ function meta(fileType: string, orientation: number): FileJob['meta'] {
     warnings: [],
   };
 }
-

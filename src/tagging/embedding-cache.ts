@@ -28,7 +28,9 @@ export async function openEmbeddingCache(stateDir: string): Promise<EmbeddingCac
       const stored = await keyv.get(keyOf(kind, model, key));
       if (typeof stored !== 'string') return undefined;
       const bytes = Buffer.from(stored, 'base64');
-      return new Float32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.length));
+      return new Float32Array(
+        bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.length),
+      );
     },
     async set(kind, model, key, value) {
       await keyv.set(

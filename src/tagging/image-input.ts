@@ -13,8 +13,7 @@ const PREVIEW_TAGS = ['PreviewImage', 'JpgFromRaw', 'OtherImage', 'ThumbnailImag
 
 /** Where the pixels for a file come from, or why there are none. */
 export type ImageSource =
-  | { ok: true; input: string | Buffer; from: 'file' | string }
-  | { ok: false; reason: string };
+  { ok: true; input: string | Buffer; from: 'file' | string } | { ok: false; reason: string };
 
 /**
  * Applies an EXIF orientation (1–8) to an image whose own bytes carry none, as RAW and HEIC

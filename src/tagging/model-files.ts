@@ -76,7 +76,9 @@ export async function inspectModelDir(
 
   let image: ImageSpec;
   try {
-    image = parseImageSpec(JSON.parse(await readFile(join(dir, 'preprocessor_config.json'), 'utf8')));
+    image = parseImageSpec(
+      JSON.parse(await readFile(join(dir, 'preprocessor_config.json'), 'utf8')),
+    );
   } catch (error) {
     return {
       ok: false,

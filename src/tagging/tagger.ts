@@ -106,10 +106,10 @@ export async function createTagger(options: TaggerOptions): Promise<Tagger> {
     const transformers = await import('@huggingface/transformers');
     configureOffline(transformers, files.dir);
     const labelEmbeddings = await embedLabels(transformers, files, options, cache);
-    vision = await transformers.CLIPVisionModelWithProjection.from_pretrained(
-      basename(files.dir),
-      { dtype: files.dtype, local_files_only: true },
-    );
+    vision = await transformers.CLIPVisionModelWithProjection.from_pretrained(basename(files.dir), {
+      dtype: files.dtype,
+      local_files_only: true,
+    });
     log?.info({ model: files.id, labels: options.labels.length }, 'tagging is on');
     return startTagger(transformers, vision, cache, files, labelEmbeddings, options);
   } catch (error) {
@@ -208,11 +208,9 @@ function startTagger(
     return new Promise((resolve, reject) => {
       queue.push({ pixels, resolve, reject });
       // Deferring the run to the next turn lets every file prepared meanwhile join the batch.
-      running ??= new Promise<void>((done) => setImmediate(done))
-        .then(runQueue)
-        .finally(() => {
-          running = null;
-        });
+      running ??= new Promise<void>((done) => setImmediate(done)).then(runQueue).finally(() => {
+        running = null;
+      });
     });
   }
 

@@ -33,7 +33,10 @@ function merge(existing: string[], tags: Tag[]): string[] {
 
 async function writeSubject(file: string, existing: unknown, tags: Tag[], exiftool: ExifTool) {
   const subject = merge(asList(existing), tags);
-  await exiftool.write(file, { 'XMP-dc:Subject': subject } as WriteTags);
+  // exiftool would otherwise leave FILE_original beside it; the caller keeps the original.
+  await exiftool.write(file, { 'XMP-dc:Subject': subject } as WriteTags, {
+    writeArgs: ['-overwrite_original'],
+  });
 }
 
 async function writeSidecar(file: string, tags: Tag[], exiftool: ExifTool): Promise<string> {
