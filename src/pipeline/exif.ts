@@ -10,7 +10,7 @@ import {
   wallClockInZone,
   type WallClock,
 } from '../lib/capture-date.js';
-import { errorMessage } from '../lib/errors.js';
+import { PhotosortdError, errorMessage } from '../lib/errors.js';
 import type { ExifTool } from '../lib/exiftool.js';
 import { dateFromFileName } from '../lib/filename-date.js';
 import { toGpsPosition } from '../lib/gps.js';
@@ -174,7 +174,10 @@ export function createExifStage(options: ExifStageOptions): Stage {
   const now = options.now ?? (() => new Date());
   const timeZone = options.timeZone ?? Intl.DateTimeFormat().resolvedOptions().timeZone;
   if (!isKnownZone(timeZone)) {
-    throw new Error(`Unknown time zone "${timeZone}": use an IANA name such as Europe/Lisbon.`);
+    throw new PhotosortdError(
+      'BAD_TIME_ZONE',
+      `Unknown time zone "${timeZone}": use an IANA name such as Europe/Lisbon.`,
+    );
   }
 
   const zoneAt = (gps: GpsPosition | null): string | null => {
