@@ -57,6 +57,10 @@ async function start(api: Record<string, unknown> = {}) {
   const control = new RecordingDaemonControl();
   const metrics = new Metrics();
   const log = capturedLogger();
+  // Fed the way `photosortd run` feeds it: the metrics' owner records file events.
+  control.subscribe((event) => {
+    if (event.type === 'file') metrics.recordFile(event);
+  });
   const server = await startApiServer({
     config: makeConfig(api),
     control,
@@ -478,14 +482,19 @@ describe('control API server', () => {
   it('ends open event streams on close', async () => {
     const { server, control } = await start();
     const client = new ApiClient(server.url, READ_KEY);
+    const before = control.subscribers;
     const events: ControlEvent[] = [];
     const reading = (async () => {
       for await (const event of client.events()) events.push(event);
     })();
-    await waitFor(() => control.subscribers === 2);
+    await waitFor(() => control.subscribers === before + 1);
+    const closing = Date.now();
     await server.close();
     await reading;
-    expect(control.subscribers).toBe(0);
+    // Well inside the grace period: the stream ended, it was not cut by the timeout.
+    expect(Date.now() - closing).toBeLessThan(1_500);
+    expect(control.subscribers).toBe(before);
+    expect(events).toEqual([]);
   });
 });
 

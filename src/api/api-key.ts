@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { chmod, mkdir, open, readFile, stat } from 'node:fs/promises';
+import { chmod, link, mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { PhotosortdError, errorCode, errorMessage } from '../lib/errors.js';
 import type { Logger } from '../lib/logger.js';
@@ -45,9 +45,9 @@ export async function readApiKey(stateDir: string): Promise<string | null> {
 
 /**
  * Makes sure `<stateDir>/api-key` holds an admin key and returns it. A new key is written with
- * mode 0600 (created exclusively, so two starts cannot race each other into different keys);
- * an existing file that others can read is tightened to 0600 with a warning. The log says
- * where the key is, never the key.
+ * mode 0600 and appears whole or not at all, so two starts racing agree on one key; an
+ * existing file that others can read is tightened to 0600 with a warning. The log says where
+ * the key is, never the key.
  */
 export async function ensureApiKey(stateDir: string, logger: Logger): Promise<string> {
   const file = apiKeyPath(stateDir);
@@ -66,26 +66,39 @@ export async function ensureApiKey(stateDir: string, logger: Logger): Promise<st
   }
 
   await mkdir(stateDir, { recursive: true, mode: 0o700 });
-  const key = generateApiKey();
-  let handle;
+  // Written whole to a private temporary file, then linked into place: link() never replaces
+  // an existing file, so a start racing this one either wins or reads the complete winner.
+  const temporary = join(
+    stateDir,
+    `.${API_KEY_FILE}.${process.pid}.${randomBytes(4).toString('hex')}`,
+  );
   try {
-    // Exclusive create, so two starts cannot race each other into different keys.
-    handle = await open(file, 'wx', 0o600);
+    await writeFile(temporary, `${generateApiKey()}\n`, { mode: 0o600, flag: 'wx' });
+    await chmod(temporary, 0o600);
+    try {
+      await link(temporary, file);
+    } catch (error) {
+      if (errorCode(error) !== 'EEXIST') throw error;
+      // An empty file (an interrupted older start, a stray `touch`) holds no key to keep.
+      if ((await readApiKey(stateDir)) === null) await rename(temporary, file);
+    }
   } catch (error) {
-    if (errorCode(error) !== 'EEXIST') throw unwritable(file, error);
-    const raced = await readApiKey(stateDir);
-    if (raced !== null) return raced;
-    // An empty file, left by an interrupted start: replace it.
-    handle = await open(file, 'w', 0o600).catch((reason: unknown) => {
-      throw unwritable(file, reason);
-    });
-  }
-  try {
-    await handle.chmod(0o600);
-    await handle.writeFile(`${key}\n`, 'utf8');
-    await handle.sync();
+    throw new PhotosortdError(
+      'API_KEY_UNWRITABLE',
+      `Cannot write the API key file ${file}: ${errorMessage(error)}. ` +
+        'Check that the state folder (config key `state`) is writable by the daemon.',
+      { cause: error },
+    );
   } finally {
-    await handle.close();
+    await rm(temporary, { force: true });
+  }
+  // Whatever won a race is what the CLI will read, so that is the key to accept.
+  const key = await readApiKey(stateDir);
+  if (key === null) {
+    throw new PhotosortdError(
+      'API_KEY_UNWRITABLE',
+      `The API key file ${file} is still empty after writing it; check the state folder's disk`,
+    );
   }
   logger.info(
     { file },
@@ -93,13 +106,4 @@ export async function ensureApiKey(stateDir: string, logger: Logger): Promise<st
       'Send it as "Authorization: Bearer <key>" to use the API directly',
   );
   return key;
-}
-
-function unwritable(file: string, error: unknown): PhotosortdError {
-  return new PhotosortdError(
-    'API_KEY_UNWRITABLE',
-    `Cannot write the API key file ${file}: ${errorMessage(error)}. ` +
-      'Check that the state folder (config key `state`) is writable by the daemon.',
-    { cause: error },
-  );
 }

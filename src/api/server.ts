@@ -25,9 +25,9 @@ const CLOSE_GRACE_MS = 2_000;
 
 /**
  * Starts the control API on `config.api.listen`. With no `api.keys` configured it makes sure
- * `<state>/api-key` holds an admin key and accepts that key. It records every file event of
- * `control` into `metrics` (the daemon need not call `metrics.recordFile` itself) and refreshes
- * the queue gauges from `control.status()` at each scrape.
+ * `<state>/api-key` holds an admin key and accepts that key. `metrics` belongs to the caller,
+ * who feeds it file events (`metrics.recordFile`); the server only renders it, refreshing the
+ * queue gauges from `control.status()` at each scrape.
  */
 export async function startApiServer(options: {
   config: Config;
@@ -63,9 +63,6 @@ export async function startApiServer(options: {
   const server = createAdaptorServer({ fetch: app.fetch, hostname: address.host }) as Server;
   await listen(server, address);
   const port = (server.address() as AddressInfo).port;
-  const unsubscribe = control.subscribe((event) => {
-    if (event.type === 'file') metrics.recordFile(event);
-  });
   const url = clientUrl({ host: address.host, port });
   logger.info({ url, listen: `${address.host}:${port}` }, 'Control API listening');
 
@@ -75,7 +72,6 @@ export async function startApiServer(options: {
     port,
     close() {
       closed ??= new Promise<void>((resolve) => {
-        unsubscribe();
         closing.abort();
         const cut = setTimeout(() => server.closeAllConnections(), CLOSE_GRACE_MS);
         // Connections become idle as their last response (an event stream, say) ends; close()
