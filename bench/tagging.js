@@ -1,0 +1,131 @@
+#!/usr/bin/env node
+/**
+ * Tag stage benchmark (needs `npx tsc -p tsconfig.build.json` first):
+ * 1. images per second through the tag stage (sharp decode of 12 MP JPEGs + batched vision
+ *    runs + scoring) against a bare onnxruntime `session.run` on the same pixel inputs, with
+ *    a ViT-B/32-shaped vision tower (random weights: cost depends on shapes, not values);
+ * 2. time to prepare one 12 MP JPEG: sharp (shrink-on-load) against transformers.js's own
+ *    image processor.
+ *
+ * Usage: node bench/tagging.js [IMAGES=16]
+ */
+import { ExifTool } from 'exiftool-vendored';
+import { mkdir, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import * as ort from 'onnxruntime-node';
+import sharp from 'sharp';
+import { makeVitB32Model } from '../scripts/make-test-model.js';
+import { createTagStage } from '../dist/pipeline/tag.js';
+import { preparePixels } from '../dist/tagging/image-input.js';
+import { loadLabels } from '../dist/tagging/labels.js';
+import { inspectModelDir } from '../dist/tagging/model-files.js';
+import { createTagger } from '../dist/tagging/tagger.js';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+const work = join(root, '.bench-tmp', 'tagging');
+const count = Number(process.argv[2] ?? 16);
+const batch = 8;
+
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+
+await rm(work, { recursive: true, force: true });
+await mkdir(work, { recursive: true });
+const modelDir = await makeVitB32Model(join(work, 'vit-b32'));
+const inspected = await inspectModelDir(modelDir);
+if (!inspected.ok) throw new Error(inspected.reason);
+const spec = inspected.files.image;
+
+const files = [];
+for (let i = 0; i < count; i++) {
+  const file = join(work, `photo-${i}.jpg`);
+  await sharp({
+    create: {
+      width: 4000,
+      height: 3000,
+      channels: 3,
+      noise: { type: 'gaussian', mean: 100 + i * 5, sigma: 40 },
+    },
+  })
+    .jpeg({ quality: 85 })
+    .toFile(file);
+  files.push(file);
+}
+
+// Tag stage, end to end, as the pipeline drives it (4 files in flight).
+const exiftool = new ExifTool({ maxProcs: 1 });
+const tagger = await createTagger({
+  modelDir,
+  labels: await loadLabels(undefined, root),
+  prompt: 'a photo of {}',
+  minScore: 0.2,
+  maxTags: 5,
+  stateDir: join(work, 'state'),
+  exiftool,
+});
+if (!tagger.status.enabled) throw new Error(tagger.status.reason);
+const stage = createTagStage(tagger);
+const job = (source) => ({ source, root: work, size: 0, mtimeMs: 0, kind: 'photo' });
+await stage(job(files[0])); // warm-up
+const before = { ...tagger.stats };
+let started = performance.now();
+let next = 0;
+await Promise.all(
+  Array.from({ length: 4 }, async () => {
+    while (next < files.length) await stage(job(files[next++]));
+  }),
+);
+const stageSeconds = (performance.now() - started) / 1000;
+const batches = tagger.stats.batches - before.batches;
+await tagger.close();
+
+// Bare onnxruntime on the same inputs, same batch size.
+const pixels = [];
+for (const file of files) pixels.push(await preparePixels(file, spec));
+const session = await ort.InferenceSession.create(join(modelDir, 'onnx', 'vision_model.onnx'));
+const plane = 3 * spec.size * spec.size;
+const runBare = async () => {
+  for (let start = 0; start < pixels.length; start += batch) {
+    const chunk = pixels.slice(start, start + batch);
+    const data = new Float32Array(chunk.length * plane);
+    chunk.forEach((p, i) => data.set(p, i * plane));
+    await session.run({
+      pixel_values: new ort.Tensor('float32', data, [chunk.length, 3, spec.size, spec.size]),
+    });
+  }
+};
+await runBare();
+started = performance.now();
+await runBare();
+const bareSeconds = (performance.now() - started) / 1000;
+await session.release();
+
+// Preparing one 12 MP JPEG: sharp against transformers.js's processor.
+const { AutoProcessor, RawImage, env } = await import('@huggingface/transformers');
+env.allowRemoteModels = false;
+env.localModelPath = `${work}/`;
+const processor = await AutoProcessor.from_pretrained('vit-b32');
+const sharpTimes = [];
+const processorTimes = [];
+for (const file of files.slice(0, 5)) {
+  let t = performance.now();
+  await preparePixels(file, spec);
+  sharpTimes.push(performance.now() - t);
+  t = performance.now();
+  await processor(await RawImage.read(file));
+  processorTimes.push(performance.now() - t);
+}
+await exiftool.end();
+
+const stageRate = count / stageSeconds;
+const bareRate = count / bareSeconds;
+console.log(`images: ${count} JPEGs of 4000×3000, ViT-B/32-shaped vision tower, batch ${batch}`);
+console.log(
+  `tag stage: ${stageRate.toFixed(2)} images/s (${batches} vision runs, mean batch ${(count / batches).toFixed(1)})`,
+);
+console.log(`bare session.run: ${bareRate.toFixed(2)} images/s on the same pixel inputs`);
+console.log(`overhead ratio (stage time / bare time): ${(bareRate / stageRate).toFixed(2)}`);
+console.log(
+  `prepare one 12 MP JPEG: sharp ${median(sharpTimes).toFixed(0)} ms, transformers.js processor ${median(processorTimes).toFixed(0)} ms (medians of ${sharpTimes.length})`,
+);
+await rm(work, { recursive: true, force: true });
