@@ -12,7 +12,8 @@
 import { ExifTool } from 'exiftool-vendored';
 import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { performance } from 'node:perf_hooks';
+import { URL, fileURLToPath } from 'node:url';
 import * as ort from 'onnxruntime-node';
 import sharp from 'sharp';
 import { makeVitB32Model } from '../scripts/make-test-model.js';
