@@ -171,7 +171,9 @@ describe('Journal', () => {
     const state = await tempDir();
     open(state).close();
     const holder = new Database(join(state, JOURNAL_FILE));
-    cleanup.push(() => holder.close());
+    cleanup.push(() => {
+      holder.close();
+    });
     holder.pragma('locking_mode = EXCLUSIVE');
     holder.exec('BEGIN EXCLUSIVE');
 

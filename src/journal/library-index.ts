@@ -72,18 +72,23 @@ export class LibraryIndex {
 
   /** Records (or updates) what a library file holds. */
   add(path: string, hash: string, size: number, mtimeMs: number): void {
-    this.journal.db
-      .prepare(
-        `INSERT INTO library_files (path, size, mtime_ms, hash) VALUES (?, ?, ?, ?)
-         ON CONFLICT (path) DO UPDATE SET size = excluded.size, mtime_ms = excluded.mtime_ms,
-           hash = excluded.hash`,
-      )
-      .run(resolve(path), size, mtimeMs, hash);
+    // The index is rebuilt from disk at start, so a row lost in a power cut costs a rehash.
+    this.journal.withoutSync(() =>
+      this.journal.db
+        .prepare(
+          `INSERT INTO library_files (path, size, mtime_ms, hash) VALUES (?, ?, ?, ?)
+           ON CONFLICT (path) DO UPDATE SET size = excluded.size, mtime_ms = excluded.mtime_ms,
+             hash = excluded.hash`,
+        )
+        .run(resolve(path), size, mtimeMs, hash),
+    );
   }
 
   /** Forgets a library file (moved away, deleted, undone). */
   remove(path: string): void {
-    this.journal.db.prepare('DELETE FROM library_files WHERE path = ?').run(resolve(path));
+    this.journal.withoutSync(() =>
+      this.journal.db.prepare('DELETE FROM library_files WHERE path = ?').run(resolve(path)),
+    );
   }
 
   /** How many files the index holds. */
@@ -126,7 +131,8 @@ export class LibraryIndex {
             mtime_ms: info.mtimeMs,
             hash: await hashFile(path),
           });
-          if (pending.length >= WRITE_BATCH) flush(pending.splice(0));
+          if (pending.length >= WRITE_BATCH)
+            this.journal.withoutSync(() => flush(pending.splice(0)));
         }
         seen.add(path);
       } catch (error) {
@@ -159,11 +165,13 @@ export class LibraryIndex {
     }
     await queue.onIdle();
     if (failure) throw failure;
-    flush(pending.splice(0));
     const gone = [...known.keys()].filter((path) => !seen.has(path));
     const drop = db.prepare('DELETE FROM library_files WHERE path = ?');
-    db.transaction(() => {
-      for (const path of gone) drop.run(path);
-    })();
+    this.journal.withoutSync(() => {
+      flush(pending.splice(0));
+      db.transaction(() => {
+        for (const path of gone) drop.run(path);
+      })();
+    });
   }
 }

@@ -118,8 +118,12 @@ async function reconcile(
 }
 
 function finish(journal: Journal, row: JournalEntry, target: string): void {
-  journal.finish(row.id, target === row.target ? undefined : target);
-  if (row.op === 'undo' && row.undoes !== null) journal.markUndone(row.undoes, row.id);
+  journal.withoutSync(
+    journal.db.transaction(() => {
+      journal.finish(row.id, target === row.target ? undefined : target);
+      if (row.op === 'undo' && row.undoes !== null) journal.markUndone(row.undoes, row.id);
+    }),
+  );
 }
 
 interface Found {

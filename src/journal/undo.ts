@@ -101,8 +101,12 @@ async function undoOne(
     journal.fail(id, errorMessage(error));
     return errorMessage(error);
   }
-  journal.finish(id);
-  journal.markUndone(entry.id, id);
+  journal.withoutSync(
+    journal.db.transaction(() => {
+      journal.finish(id);
+      journal.markUndone(entry.id, id);
+    }),
+  );
   return undefined;
 }
 

@@ -107,14 +107,13 @@ async function moveByLink(from: string, to: string, options: SafeMoveOptions): P
   const placed = await linkNoClobber(from, to, options.onExists);
   try {
     await verify(placed, from, options.expectedHash);
+    await syncFolder(dirname(placed));
     await unlink(from);
   } catch (error) {
     // The source still names the same inode, so dropping the new name loses nothing.
     await unlink(placed);
     throw error;
   }
-  await syncFolder(dirname(placed));
-  await syncFolder(dirname(from));
   return placed;
 }
 
@@ -140,7 +139,6 @@ async function moveByCopy(from: string, to: string, options: SafeMoveOptions): P
     if (placed) await rm(placed, { force: true });
     throw error;
   }
-  await syncFolder(dirname(from));
   return placed;
 }
 
@@ -220,7 +218,12 @@ async function syncFile(path: string): Promise<void> {
   }
 }
 
-/** Directory fsync is what makes a new name durable; some platforms refuse it, which is fine. */
+/**
+ * Directory fsync is what makes a new name durable, so the target's folder is synced before
+ * the source is unlinked: a power cut can then never keep the unlink and lose the link. The
+ * source's folder is not synced: a lost unlink only brings back a second copy, which
+ * recovery or the duplicate policy deals with. Some platforms refuse a directory fsync.
+ */
 async function syncFolder(dir: string): Promise<void> {
   let handle;
   try {
