@@ -146,8 +146,8 @@ function requireHash(job: FileJob): string {
   if (job.hash) return job.hash;
   throw new PhotosortdError(
     'NOT_HASHED',
-    `${job.source} reached the move stage without a content hash, so the move could not be ` +
-      'verified; it stays in the inbox. This is a bug in the pipeline: please report it.',
+    `${job.source} has no content hash (it could not be read), so a move could not be ` +
+      'verified; it stays in the inbox. Check that photosortd may read it.',
   );
 }
 
