@@ -177,40 +177,46 @@ function startTagger(
   const plane = 3 * files.image.size * files.image.size;
   const stats: TaggerStats = { embedded: 0, cached: 0, batches: 0, failed: 0 };
   const queue: Pending[] = [];
+  let preparing = 0;
   let running: Promise<void> | null = null;
   let closed = false;
 
-  async function runQueue(): Promise<void> {
-    while (queue.length > 0) {
-      const batch = queue.splice(0, maxBatch);
-      const pixels = new Float32Array(batch.length * plane);
-      batch.forEach((item, i) => pixels.set(item.pixels, i * plane));
-      try {
-        const input = new transformers.Tensor('float32', pixels, [
-          batch.length,
-          3,
-          files.image.size,
-          files.image.size,
-        ]);
-        const { image_embeds: embeds } = await vision({ pixel_values: input });
-        const width = embeds.dims[1] as number;
-        const data = embeds.data as Float32Array;
-        stats.batches += 1;
-        stats.embedded += batch.length;
-        batch.forEach((item, i) => item.resolve(data.slice(i * width, (i + 1) * width)));
-      } catch (error) {
-        batch.forEach((item) => item.reject(error));
-      }
+  async function runBatch(batch: Pending[]): Promise<void> {
+    const pixels = new Float32Array(batch.length * plane);
+    batch.forEach((item, i) => pixels.set(item.pixels, i * plane));
+    try {
+      const input = new transformers.Tensor('float32', pixels, [
+        batch.length,
+        3,
+        files.image.size,
+        files.image.size,
+      ]);
+      const { image_embeds: embeds } = await vision({ pixel_values: input });
+      const width = embeds.dims[1] as number;
+      const data = embeds.data as Float32Array;
+      stats.batches += 1;
+      stats.embedded += batch.length;
+      batch.forEach((item, i) => item.resolve(data.slice(i * width, (i + 1) * width)));
+    } catch (error) {
+      batch.forEach((item) => item.reject(error));
     }
+  }
+
+  // A batch waits while other files are still being decoded, so that files in flight
+  // together share one vision run; it goes as soon as it is full or nobody else is coming.
+  function maybeRun(): void {
+    if (running || queue.length === 0) return;
+    if (queue.length < maxBatch && preparing > 0) return;
+    running = runBatch(queue.splice(0, maxBatch)).finally(() => {
+      running = null;
+      maybeRun();
+    });
   }
 
   function embed(pixels: Float32Array): Promise<Float32Array> {
     return new Promise((resolve, reject) => {
       queue.push({ pixels, resolve, reject });
-      // Deferring the run to the next turn lets every file prepared meanwhile join the batch.
-      running ??= new Promise<void>((done) => setImmediate(done)).then(runQueue).finally(() => {
-        running = null;
-      });
+      maybeRun();
     });
   }
 
@@ -220,8 +226,15 @@ function startTagger(
       stats.cached += 1;
       return cached;
     }
-    const prepared = await pixelsForJob(job, files.image, options.exiftool);
+    preparing += 1;
+    let prepared: Awaited<ReturnType<typeof pixelsForJob>>;
+    try {
+      prepared = await pixelsForJob(job, files.image, options.exiftool);
+    } finally {
+      preparing -= 1;
+    }
     if (!prepared.ok) {
+      maybeRun();
       stats.failed += 1;
       log?.info({ file: job.source }, `not tagged: ${prepared.reason}`);
       return null;
