@@ -70,12 +70,16 @@ async function start(api: Record<string, unknown> = {}) {
   return { control, metrics, log, server };
 }
 
+/** A response whose JSON body the assertions read freely (each one checks the shape it needs). */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type JsonResponse = Omit<Response, 'json'> & { json(): Promise<any> };
+
 function call(
   server: ApiServer,
   method: string,
   path: string,
   options: { token?: string; body?: string; headers?: Record<string, string> } = {},
-): Promise<Response> {
+): Promise<JsonResponse> {
   const headers: Record<string, string> = { ...options.headers };
   if (options.token) headers.authorization = `Bearer ${options.token}`;
   if (options.body !== undefined) headers['content-type'] ??= 'application/json';

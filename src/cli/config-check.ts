@@ -1,7 +1,6 @@
 import { stringify } from 'yaml';
 import { loadConfig } from '../config/load.js';
-import { compileRules } from '../pipeline/rules.js';
-import { parseTemplate } from '../pipeline/template.js';
+import { compileTemplates } from '../pipeline/assemble.js';
 
 /**
  * `photosortd config check`: loads and validates the configuration, compiles every template,
@@ -9,11 +8,7 @@ import { parseTemplate } from '../pipeline/template.js';
  */
 export async function configCheck(file: string | undefined): Promise<number> {
   const config = await loadConfig(file);
-  compileRules(config.rules);
-  parseTemplate(config.unsorted);
-  if (config.duplicates !== 'skip' && config.duplicates !== 'delete') {
-    parseTemplate(config.duplicates);
-  }
+  compileTemplates(config);
   const shown = { ...config, api: { ...config.api, jwt: config.api.jwt ? { secret: '(set)' } : undefined } };
   process.stdout.write(`# ${config.file} is valid\n${stringify(shown)}`);
   return 0;

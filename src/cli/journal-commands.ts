@@ -27,7 +27,11 @@ export async function runUndo(options: UndoCommandOptions): Promise<number> {
   } else {
     const journal = Journal.open(options.config.state);
     try {
-      result = await undo(journal, options.selector, { force: options.force, dryRun: options.dryRun });
+      result = await undo(journal, options.selector, {
+        force: options.force,
+        dryRun: options.dryRun,
+        library: options.config.library,
+      });
     } finally {
       journal.close();
     }

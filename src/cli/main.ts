@@ -1,6 +1,6 @@
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { loadConfig, type Config } from '../config/load.js';
-import { ConfigError, errorMessage } from '../lib/errors.js';
+import { ConfigError, PhotosortdError, errorMessage } from '../lib/errors.js';
 import { createLogger } from '../lib/logger.js';
 import { VERSION } from '../lib/version.js';
 import { configCheck } from './config-check.js';
@@ -13,6 +13,9 @@ import { tokenCreate } from './token.js';
 
 /** Exit statuses of DESIGN.md. */
 export const EXIT = { ok: 0, failed: 1, usage: 2 } as const;
+
+/** Error codes that mean the configuration is wrong: exit 2, like a schema error. */
+const CONFIG_CODES = new Set(['TEMPLATE_INVALID', 'RULE_INVALID']);
 
 function positiveInt(value: string): number {
   const n = Number(value);
@@ -153,7 +156,7 @@ export async function main(argv: string[]): Promise<number> {
       if (error.code === 'photosortd.usage') process.stderr.write(`photosortd: ${error.message}\n`);
       return EXIT.usage;
     }
-    if (error instanceof ConfigError) {
+    if (error instanceof ConfigError || (error instanceof PhotosortdError && CONFIG_CODES.has(error.code))) {
       process.stderr.write(`photosortd: ${error.message}\n`);
       return EXIT.usage;
     }

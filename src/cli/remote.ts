@@ -2,6 +2,7 @@ import { apiKeyPath, readApiKey } from '../api/api-key.js';
 import { ApiClient, ApiResponseError, DaemonNotRunningError, apiUrl } from '../api/client.js';
 import type { Config } from '../config/load.js';
 import type { DaemonStatus } from '../daemon/control.js';
+import { readDaemonInfo } from '../daemon/daemon-file.js';
 import type { JournalEntry, UndoResult, UndoSelector } from '../journal/types.js';
 import { PhotosortdError, errorMessage } from '../lib/errors.js';
 
@@ -39,7 +40,10 @@ export async function daemonClient(
   env: NodeJS.ProcessEnv = process.env,
 ): Promise<ApiClient | null> {
   if (!config.api.enabled) return null;
-  const url = apiUrl(config);
+  // The daemon sharing our state folder says where it listens; without that record (state
+  // not readable, or a daemon from before it existed) `api.listen` is the best guess, and
+  // the key check keeps us from steering another daemon that happens to listen there.
+  const url = (await readDaemonInfo(config.state))?.url ?? apiUrl(config);
   const { key, from } = await findKey(config, env);
   const client = new ApiClient(url, key);
   try {

@@ -78,6 +78,7 @@ export async function scan(options: ScanOptions): Promise<number> {
   const pipeline = createPipeline({
     stages: buildStages(config, services, { batch: () => batch, dryRun: options.dryRun }),
     concurrency: config.concurrency,
+    exclusive: { after: 'identify', key: (job) => job.hash },
     onResult: (result) => {
       counts[result.event.action] += 1;
       if (options.json) out.write(JSON.stringify(scanLine(result)) + '\n');

@@ -62,8 +62,9 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
   };
 
   const pipeline: Pipeline = createPipeline({
-    stages: buildStages(config, services, { batch: currentBatch, dryRun: false }),
+    stages: buildStages(config, services, { batch: currentBatch, dryRun: false, skipRestored: true }),
     concurrency: config.concurrency,
+    exclusive: { after: 'identify', key: (job) => job.hash },
     onResult: (result) => report(result),
   });
 
@@ -144,7 +145,11 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
       for (const [path, inbox] of waiting) take(path, inbox);
     },
     async undo(selector: UndoSelector, undoOptions = {}) {
-      const result = await undo(services.journal, selector, { ...undoOptions, index: services.index });
+      const result = await undo(services.journal, selector, {
+        ...undoOptions,
+        index: services.index,
+        library: config.library,
+      });
       logger.info(
         { batch: result.batch, undone: result.undone.length, refused: result.refused.length },
         'undo',

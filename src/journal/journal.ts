@@ -53,6 +53,8 @@ const MIGRATIONS: readonly string[] = [
    );
    CREATE INDEX operations_status ON operations (status);
    CREATE INDEX operations_batch ON operations (batch);
+   CREATE INDEX operations_source ON operations (source);
+   CREATE INDEX operations_target ON operations (target);
    CREATE TABLE library_files (
      path TEXT PRIMARY KEY,
      size INTEGER NOT NULL,
@@ -249,6 +251,22 @@ export class Journal {
       rows = this.db.prepare(`${base} ORDER BY id DESC`).all() as OperationRow[];
     }
     return rows.map(toEntry);
+  }
+
+  /**
+   * Whether an undo put this very content at `path` and nothing has moved it since. The
+   * daemon leaves such a file in its inbox: the user asked for it back, not for it to be
+   * filed again at once.
+   */
+  restoredByUndo(path: string, hash: string): boolean {
+    const row = this.db
+      .prepare(
+        `SELECT op, target, hash FROM operations
+         WHERE status IN ('done', 'undone') AND (target = ? OR source = ?)
+         ORDER BY id DESC LIMIT 1`,
+      )
+      .get(path, path) as { op: string; target: string | null; hash: string } | undefined;
+    return row?.op === 'undo' && row.target === path && row.hash === hash;
   }
 
   /** Marks an operation `undone` by the `undo` row `undoId`. */

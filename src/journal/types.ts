@@ -19,7 +19,7 @@ export interface JournalEntry {
   status: OperationStatus;
   /** Where the file was before the operation. */
   source: string;
-  /** Where it is after the operation (`null` for `delete`). */
+  /** Where it is after the operation (for `delete`, its place in the trash). */
   target: string | null;
   /** SHA-256 (hex) of the content moved. */
   hash: string;

@@ -5,7 +5,7 @@ import { createGeocoder, DEFAULT_GEOCODE_PROVIDER, type Geocoder } from '../geoc
 import { LibraryIndex } from '../journal/library-index.js';
 import { Journal } from '../journal/journal.js';
 import { recover } from '../journal/recover.js';
-import { errorMessage } from '../lib/errors.js';
+import { PhotosortdError, errorCode, errorMessage } from '../lib/errors.js';
 import { createExifTool } from '../lib/exiftool.js';
 import type { Logger } from '../lib/logger.js';
 import { createTagger, loadLabels, type Tagger } from '../tagging/index.js';
@@ -15,10 +15,10 @@ import { identify } from './identify.js';
 import { createMoveStage } from './move.js';
 import type { NamedStage } from './pipeline.js';
 import { createPlanStage, type DuplicatePolicy } from './plan.js';
-import { compileRules } from './rules.js';
+import { compileRules, type CompiledRule } from './rules.js';
 import { createTagStage } from './tag.js';
 import { createWriteTagsStage } from './write-tags.js';
-import { parseTemplate } from './template.js';
+import { parseTemplate, type CompiledTemplate } from './template.js';
 
 /** The long-lived things the stages use: one of each per process. */
 export interface Services {
@@ -84,7 +84,7 @@ export async function openServices(config: Config, logger: Logger): Promise<Serv
 
 async function openTagger(config: Config, exiftool: ExifTool, logger: Logger): Promise<Tagger> {
   const configDir = config.file ? dirname(config.file) : process.cwd();
-  const tagger = await createTagger({
+  return createTagger({
     modelDir: config.tagging.model,
     labels: await loadLabels(config.tagging.labels, configDir),
     prompt: config.tagging.prompt,
@@ -94,10 +94,6 @@ async function openTagger(config: Config, exiftool: ExifTool, logger: Logger): P
     exiftool,
     logger,
   });
-  if (!tagger.status.enabled) {
-    logger.warn({ reason: tagger.status.reason }, 'tagging is off; files are still sorted');
-  }
-  return tagger;
 }
 
 /** Where files removed by the `delete` duplicate policy wait, so undo can bring them back. */
@@ -105,11 +101,48 @@ export function trashDir(config: Config): string {
   return join(config.state, 'trash');
 }
 
+/** The configuration's templates, compiled. */
+export interface CompiledTemplates {
+  rules: CompiledRule[];
+  unsorted: CompiledTemplate;
+  duplicates: DuplicatePolicy;
+}
+
+/**
+ * Compiles every template of the configuration, so that a bad one is refused before any
+ * file is touched, with the key it came from in the message.
+ */
+export function compileTemplates(config: Config): CompiledTemplates {
+  const at = (key: string, source: string): CompiledTemplate => {
+    try {
+      return parseTemplate(source);
+    } catch (error) {
+      throw new PhotosortdError(errorCode(error), `${key}: ${errorMessage(error)}`);
+    }
+  };
+  return {
+    rules: compileRules(config.rules),
+    unsorted: at('unsorted', config.unsorted),
+    duplicates:
+      config.duplicates === 'skip' || config.duplicates === 'delete'
+        ? config.duplicates
+        : at('duplicates', config.duplicates),
+  };
+}
+
+const RESTORED =
+  'put back here by undo; it is filed again once it changes, or with `photosortd scan`';
+
 /** Options of {@link buildStages}. */
 export interface StageOptions {
   /** The journal batch new moves belong to. */
   batch: () => string;
   dryRun: boolean;
+  /**
+   * Leave files that an undo put back (same path, same content) where they are. The daemon
+   * wants this, since undo restores into the inbox it watches; an explicit `scan` does not.
+   */
+  skipRestored?: boolean;
 }
 
 /**
@@ -122,17 +155,24 @@ export function buildStages(
   options: StageOptions,
 ): NamedStage[] {
   const dryRun = options.dryRun || config.dryRun;
-  const duplicates: DuplicatePolicy =
-    config.duplicates === 'skip' || config.duplicates === 'delete'
-      ? config.duplicates
-      : parseTemplate(config.duplicates);
-  const stages: NamedStage[] = [
-    { name: 'identify', run: identify },
+  const { rules, unsorted, duplicates } = compileTemplates(config);
+  const { journal } = services;
+  const stages: NamedStage[] = [{ name: 'identify', run: identify }];
+  if (options.skipRestored) {
+    stages.push({
+      name: 'restored',
+      run: async (job) =>
+        job.hash && !job.error && journal.restoredByUndo(job.source, job.hash)
+          ? { ...job, error: { code: 'RESTORED_BY_UNDO', stage: 'restored', message: RESTORED } }
+          : job,
+    });
+  }
+  stages.push(
     {
       name: 'exif',
       run: createExifStage({ exiftool: services.exiftool, dates: config.dates.from }),
     },
-  ];
+  );
   if (services.geocoder) {
     stages.push({ name: 'geocode', run: createGeocodeStage(services.geocoder) });
   }
@@ -143,8 +183,8 @@ export function buildStages(
     name: 'plan',
     run: createPlanStage({
       library: config.library,
-      rules: compileRules(config.rules),
-      unsorted: parseTemplate(config.unsorted),
+      rules,
+      unsorted,
       duplicates,
       index: services.index,
     }),

@@ -23,6 +23,12 @@ export interface PipelineOptions {
   concurrency: number;
   /** Called once per file, after its last stage. */
   onResult?: (result: FileResult) => void;
+  /**
+   * Files with the same key (from the record as the stage named `after` left it) run the
+   * remaining stages one at a time. Keyed by content hash, this makes two identical files
+   * dropped together a move and a duplicate, not a move and a ` (1)` copy.
+   */
+  exclusive?: { after: string; key: (job: FileJob) => string | undefined };
 }
 
 /** Runs files through the stages, `concurrency` at a time. */
@@ -45,10 +51,45 @@ export interface Pipeline {
  */
 export function createPipeline(options: PipelineOptions): Pipeline {
   const queue = new PQueue({ concurrency: options.concurrency });
+  const held = new Map<string, Promise<void>>();
+
+  /** Waits for the previous holder of `key`, then holds it until the returned release. */
+  async function acquire(key: string): Promise<() => void> {
+    const previous = held.get(key);
+    let release!: () => void;
+    const mine = new Promise<void>((resolve) => (release = resolve));
+    const chained = (previous ?? Promise.resolve()).then(() => mine);
+    held.set(key, chained);
+    await previous;
+    return () => {
+      release();
+      if (held.get(key) === chained) held.delete(key);
+    };
+  }
 
   async function handle(initial: FileJob): Promise<FileResult> {
     let job = initial;
     const durations: Record<string, number> = {};
+    let release: (() => void) | undefined;
+    try {
+      job = await runStages(job, durations, async (done) => {
+        const key = options.exclusive?.after === done ? options.exclusive.key(job) : undefined;
+        if (key !== undefined) release = await acquire(key);
+      });
+    } finally {
+      release?.();
+    }
+    const result = { job, event: toEvent(job, durations) };
+    options.onResult?.(result);
+    return result;
+  }
+
+  async function runStages(
+    initial: FileJob,
+    durations: Record<string, number>,
+    afterStage: (name: string) => Promise<void>,
+  ): Promise<FileJob> {
+    let job = initial;
     for (const stage of options.stages) {
       const started = performance.now();
       try {
@@ -63,14 +104,13 @@ export function createPipeline(options: PipelineOptions): Pipeline {
         break;
       }
       durations[stage.name] = performance.now() - started;
+      await afterStage(stage.name);
     }
-    const result = { job, event: toEvent(job, durations) };
-    options.onResult?.(result);
-    return result;
+    return job;
   }
 
   return {
-    add: (job) => queue.add(() => handle(job), { throwOnTimeout: true }),
+    add: (job) => queue.add(() => handle(job)),
     get size() {
       return { waiting: queue.size, active: queue.pending };
     },

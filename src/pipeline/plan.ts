@@ -22,7 +22,7 @@ export interface PlanOptions {
 }
 
 /** Errors from earlier stages that mean "leave the file where it is". */
-const LEAVE_IN_PLACE = new Set(['NOT_A_FILE', 'VANISHED']);
+const LEAVE_IN_PLACE = new Set(['NOT_A_FILE', 'NOT_FOUND', 'RESTORED_BY_UNDO']);
 
 /**
  * Stage 5: decides where a file goes. Rules see the record the earlier stages built; the
