@@ -20,7 +20,12 @@ async function generate(dir, count) {
   for (let i = 0; i < count; i++) {
     const date = `20${String(10 + (i % 14)).padStart(2, '0')}:${String((i % 12) + 1).padStart(2, '0')}:${String((i % 28) + 1).padStart(2, '0')} 12:00:00`;
     const bytes = await sharp({
-      create: { width: 160, height: 120, channels: 3, background: { r: i & 0xff, g: (i >> 8) & 0xff, b: 90 } },
+      create: {
+        width: 160,
+        height: 120,
+        channels: 3,
+        background: { r: i & 0xff, g: (i >> 8) & 0xff, b: 90 },
+      },
     })
       .jpeg({ quality: 85 })
       .withExif({ IFD0: { Make: 'BenchCam', Model: 'B1' }, IFD2: { DateTimeOriginal: date } })
@@ -70,15 +75,33 @@ try {
     const runExiftool = () =>
       exiftoolTimes.push(
         timed(() =>
-          execFileSync(EXIFTOOL, ['-q', '-r', '-d', `${a}/%Y/%Y-%m-%d`, '-Directory<DateTimeOriginal', a]),
+          execFileSync(EXIFTOOL, [
+            '-q',
+            '-r',
+            '-d',
+            `${a}/%Y/%Y-%m-%d`,
+            '-Directory<DateTimeOriginal',
+            a,
+          ]),
         ),
       );
     const runPhotosortd = () =>
       photosortdTimes.push(
         timed(() =>
-          execFileSync(process.execPath, [BIN, 'scan', join(b, 'inbox'), '--config', join(b, 'photosortd.config.yaml'), '--json'], {
-            stdio: ['ignore', 'ignore', 'inherit'],
-          }),
+          execFileSync(
+            process.execPath,
+            [
+              BIN,
+              'scan',
+              join(b, 'inbox'),
+              '--config',
+              join(b, 'photosortd.config.yaml'),
+              '--json',
+            ],
+            {
+              stdio: ['ignore', 'ignore', 'inherit'],
+            },
+          ),
         ),
       );
     if (round % 2 === 0) {
@@ -88,7 +111,8 @@ try {
       runPhotosortd();
       runExiftool();
     }
-    if ((await countFiles(join(b, 'library'))) !== files) throw new Error('photosortd did not file every photo');
+    if ((await countFiles(join(b, 'library'))) !== files)
+      throw new Error('photosortd did not file every photo');
   }
   const ex = median(exiftoolTimes);
   const ps = median(photosortdTimes);

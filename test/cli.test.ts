@@ -6,7 +6,9 @@ import { runCli } from './support/cli.js';
 import { listFiles, snapshot, tempDir } from './support/fs.js';
 import { writeJpeg } from './support/media.js';
 
-async function project(config: Record<string, unknown> = {}): Promise<{ dir: string; file: string }> {
+async function project(
+  config: Record<string, unknown> = {},
+): Promise<{ dir: string; file: string }> {
   const dir = await tempDir('photosortd-cli-');
   await mkdir(join(dir, 'inbox'));
   const file = join(dir, 'photosortd.config.yaml');
@@ -39,7 +41,9 @@ function jsonLines(stdout: string): Record<string, unknown>[] {
 describe('photosortd CLI', () => {
   it('prints its version and help with status 0, and refuses an unknown command with 2', async () => {
     const version = await runCli(['--version']);
-    const pkg = JSON.parse(await readFile(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
+    const pkg = JSON.parse(await readFile(new URL('../package.json', import.meta.url), 'utf8')) as {
+      version: string;
+    };
     expect(version).toMatchObject({ code: 0, stdout: `${pkg.version}\n` });
     const help = await runCli(['--help']);
     expect(help.code).toBe(0);
@@ -68,14 +72,25 @@ describe('photosortd CLI', () => {
   it('scan --dry-run --json reports each file and changes nothing; scan files them; undo restores', async () => {
     const { dir, file } = await project();
     const inbox = join(dir, 'inbox');
-    await writeJpeg(join(inbox, 'IMG_A.jpg'), { date: '2018:03:04 05:06:07', make: 'Canon', model: 'EOS 5D', seed: 21 });
-    await writeJpeg(join(inbox, 'sub', 'IMG_B.JPG'), { date: '2017:12:31 23:59:59', offset: '-05:00', seed: 22 });
+    await writeJpeg(join(inbox, 'IMG_A.jpg'), {
+      date: '2018:03:04 05:06:07',
+      make: 'Canon',
+      model: 'EOS 5D',
+      seed: 21,
+    });
+    await writeJpeg(join(inbox, 'sub', 'IMG_B.JPG'), {
+      date: '2017:12:31 23:59:59',
+      offset: '-05:00',
+      seed: 22,
+    });
     await writeFile(join(inbox, 'notes.txt'), 'not a photo');
     const before = await snapshot(inbox);
 
     const dry = await runCli(['scan', inbox, '--dry-run', '--json', '--config', file]);
     expect(dry.code).toBe(0);
-    const planned = jsonLines(dry.stdout).sort((a, b) => String(a.source).localeCompare(String(b.source)));
+    const planned = jsonLines(dry.stdout).sort((a, b) =>
+      String(a.source).localeCompare(String(b.source)),
+    );
     expect(planned).toHaveLength(3);
     expect(planned[0]).toMatchObject({
       source: join(inbox, 'IMG_A.jpg'),
@@ -87,7 +102,10 @@ describe('photosortd CLI', () => {
       place: null,
       error: null,
     });
-    expect(planned[1]).toMatchObject({ action: 'unsorted', target: join(dir, 'library', 'Unsorted/notes.txt') });
+    expect(planned[1]).toMatchObject({
+      action: 'unsorted',
+      target: join(dir, 'library', 'Unsorted/notes.txt'),
+    });
     expect(planned[2]).toMatchObject({
       target: join(dir, 'library', '2017/2017-12-31/IMG_B.JPG'),
       takenAt: '2017-12-31T23:59:59-05:00',

@@ -10,7 +10,11 @@ async function tempDir(): Promise<string> {
   return mkdtemp(join(tmpdir(), 'photosortd-config-'));
 }
 
-async function configIn(dir: string, yaml: string, name = 'photosortd.config.yaml'): Promise<string> {
+async function configIn(
+  dir: string,
+  yaml: string,
+  name = 'photosortd.config.yaml',
+): Promise<string> {
   const file = join(dir, name);
   await writeFile(file, yaml);
   return file;
@@ -56,7 +60,10 @@ describe('loadConfig', () => {
 
   it('names an unknown key, where it is, and what to check', async () => {
     const dir = await tempDir();
-    const file = await configIn(dir, 'library: a\ninboxes: [b]\nconcurency: 3\ngeocode: { enabld: true }\n');
+    const file = await configIn(
+      dir,
+      'library: a\ninboxes: [b]\nconcurency: 3\ngeocode: { enabld: true }\n',
+    );
     const error = await loadConfig(file).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ConfigError);
     const message = (error as ConfigError).message;
@@ -66,7 +73,9 @@ describe('loadConfig', () => {
   });
 
   it('names a key of the wrong type and a missing required key', () => {
-    const problems = problemsOf(() => parseConfig({ inboxes: [{ path: 'x' }], concurrency: 'four' }, null));
+    const problems = problemsOf(() =>
+      parseConfig({ inboxes: [{ path: 'x' }], concurrency: 'four' }, null),
+    );
     expect(problems).toContain('library: is required');
     expect(problems.some((p) => p.startsWith('concurrency:'))).toBe(true);
   });
@@ -81,7 +90,9 @@ describe('loadConfig', () => {
 
   it('reads a JWT secret from the environment with env:NAME, and says when it is unset', () => {
     const input = { library: 'l', inboxes: ['i'], api: { jwt: { secret: 'env:PSD_TEST_SECRET' } } };
-    expect(parseConfig(input, null, { PSD_TEST_SECRET: 's3cret' }).api.jwt).toEqual({ secret: 's3cret' });
+    expect(parseConfig(input, null, { PSD_TEST_SECRET: 's3cret' }).api.jwt).toEqual({
+      secret: 's3cret',
+    });
     const problems = problemsOf(() => parseConfig(input, null, {}));
     expect(problems[0]).toContain('PSD_TEST_SECRET');
   });
@@ -105,27 +116,41 @@ describe('defaultStateDir', () => {
 describe('checkLayout', () => {
   it('refuses a missing inbox, naming the key and the command that fixes it', async () => {
     const dir = await tempDir();
-    const config = parseConfig({ library: join(dir, 'lib'), inboxes: [join(dir, 'nope')], state: join(dir, 's') }, null);
+    const config = parseConfig(
+      { library: join(dir, 'lib'), inboxes: [join(dir, 'nope')], state: join(dir, 's') },
+      null,
+    );
     const error = await checkLayout(config).catch((e: unknown) => e);
-    expect((error as ConfigError).problems[0]).toMatch(/^inboxes\[0\]\.path: .*nope does not exist; create it/);
+    expect((error as ConfigError).problems[0]).toMatch(
+      /^inboxes\[0\]\.path: .*nope does not exist; create it/,
+    );
   });
 
   it('refuses a library inside an inbox, and overlapping inboxes', async () => {
     const dir = await tempDir();
     await mkdir(join(dir, 'in', 'sub'), { recursive: true });
     const config = parseConfig(
-      { library: join(dir, 'in', 'lib'), inboxes: [join(dir, 'in'), join(dir, 'in', 'sub')], state: join(dir, 's') },
+      {
+        library: join(dir, 'in', 'lib'),
+        inboxes: [join(dir, 'in'), join(dir, 'in', 'sub')],
+        state: join(dir, 's'),
+      },
       null,
     );
     const problems = ((await checkLayout(config).catch((e: unknown) => e)) as ConfigError).problems;
-    expect(problems.some((p) => p.includes('overlap; filed photos would be taken again'))).toBe(true);
+    expect(problems.some((p) => p.includes('overlap; filed photos would be taken again'))).toBe(
+      true,
+    );
     expect(problems.some((p) => p.includes('overlaps inboxes[1].path'))).toBe(true);
   });
 
   it('creates a missing library and state folder', async () => {
     const dir = await tempDir();
     await mkdir(join(dir, 'in'));
-    const config = parseConfig({ library: join(dir, 'lib'), inboxes: [join(dir, 'in')], state: join(dir, 's') }, null);
+    const config = parseConfig(
+      { library: join(dir, 'lib'), inboxes: [join(dir, 'in')], state: join(dir, 's') },
+      null,
+    );
     await checkLayout(config);
     const { stat } = await import('node:fs/promises');
     expect((await stat(join(dir, 'lib'))).isDirectory()).toBe(true);

@@ -10,7 +10,8 @@ import { makeJpeg } from './support/media.js';
 /** Resolves with the exit code (or signal) once the process has ended. */
 function exited(child: ChildProcess): Promise<number | NodeJS.Signals | null> {
   return new Promise((resolve) => {
-    if (child.exitCode !== null || child.signalCode !== null) resolve(child.exitCode ?? child.signalCode);
+    if (child.exitCode !== null || child.signalCode !== null)
+      resolve(child.exitCode ?? child.signalCode);
     else child.once('exit', (code, signal) => resolve(code ?? signal));
   });
 }
@@ -23,7 +24,9 @@ function watching(child: ChildProcess): Promise<void> {
       seen += chunk.toString();
       if (seen.includes('"msg":"watching"')) resolve();
     });
-    child.once('exit', (code) => reject(new Error(`daemon exited with ${code} before watching:\n${seen}`)));
+    child.once('exit', (code) =>
+      reject(new Error(`daemon exited with ${code} before watching:\n${seen}`)),
+    );
   });
 }
 
@@ -50,7 +53,10 @@ describe('a daemon killed in the middle of a burst', () => {
     const count = 120;
     for (let i = 0; i < count; i++) {
       const month = String((i % 12) + 1).padStart(2, '0');
-      const bytes = await makeJpeg({ date: `2019:${month}:10 10:00:${String(i % 60).padStart(2, '0')}`, seed: 5000 + i });
+      const bytes = await makeJpeg({
+        date: `2019:${month}:10 10:00:${String(i % 60).padStart(2, '0')}`,
+        seed: 5000 + i,
+      });
       await writeFile(join(inbox, `IMG_${String(i).padStart(4, '0')}.jpg`), bytes);
     }
     const original = await snapshot(inbox);
@@ -63,10 +69,15 @@ describe('a daemon killed in the middle of a burst', () => {
       const already = (await listFiles(library)).length;
       if (already < count) {
         // Kill at a moment when some, but not all, of the remaining files are filed.
-        await waitFor(async () => (await listFiles(library)).length > already + 5 || (await listFiles(inbox)).length === 0, {
-          what: 'some progress',
-          intervalMs: 20,
-        });
+        await waitFor(
+          async () =>
+            (await listFiles(library)).length > already + 5 ||
+            (await listFiles(inbox)).length === 0,
+          {
+            what: 'some progress',
+            intervalMs: 20,
+          },
+        );
       }
       daemon.kill('SIGKILL');
       await exited(daemon);
@@ -77,7 +88,10 @@ describe('a daemon killed in the middle of a burst', () => {
 
     const last = startCli(['run', '--config', configFile], { env });
     await watching(last);
-    await waitFor(async () => (await listFiles(inbox)).length === 0, { what: 'an empty inbox', timeoutMs: 60_000 });
+    await waitFor(async () => (await listFiles(inbox)).length === 0, {
+      what: 'an empty inbox',
+      timeoutMs: 60_000,
+    });
     last.kill('SIGTERM');
     expect(await exited(last)).toBe(0);
 
@@ -85,7 +99,9 @@ describe('a daemon killed in the middle of a burst', () => {
     const filed = await snapshot(library);
     expect(filed.size).toBe(count);
     expect(new Set(filed.values())).toEqual(new Set(original.values()));
-    expect([...filed.keys()].filter((path) => !/^2019\/2019-\d\d-10\/IMG_\d{4}\.jpg$/.test(path))).toEqual([]);
+    expect(
+      [...filed.keys()].filter((path) => !/^2019\/2019-\d\d-10\/IMG_\d{4}\.jpg$/.test(path)),
+    ).toEqual([]);
 
     const undo = await runCli(['undo', '--all', '--config', configFile]);
     expect(undo.stderr).toBe('');

@@ -14,7 +14,9 @@ afterEach(async () => {
   await Promise.all(running.splice(0).map((daemon) => daemon.stop(10_000)));
 });
 
-async function setup(extra: Record<string, unknown> = {}): Promise<{ dir: string; config: Config }> {
+async function setup(
+  extra: Record<string, unknown> = {},
+): Promise<{ dir: string; config: Config }> {
   const dir = await tempDir('photosortd-daemon-');
   await mkdir(join(dir, 'inbox'));
   const config = parseConfig(
@@ -43,12 +45,18 @@ describe('the daemon', () => {
   it('files what was already in the inbox, new drops, and a file written slowly, each once', async () => {
     const { dir, config } = await setup();
     const inbox = join(dir, 'inbox');
-    const before = await writeJpeg(join(inbox, 'old', 'IMG_0001.jpg'), { date: '2023:01:02 03:04:05', seed: 1 });
+    const before = await writeJpeg(join(inbox, 'old', 'IMG_0001.jpg'), {
+      date: '2023:01:02 03:04:05',
+      seed: 1,
+    });
     const daemon = await start(config);
     const events: ControlEvent[] = [];
     daemon.subscribe((event) => events.push(event));
 
-    const dropped = await writeJpeg(join(inbox, 'IMG_0002.jpg'), { date: '2024:06:12 18:30:00', seed: 2 });
+    const dropped = await writeJpeg(join(inbox, 'IMG_0002.jpg'), {
+      date: '2024:06:12 18:30:00',
+      seed: 2,
+    });
     await writeFile(join(inbox, 'IMG_0003.jpg.part'), dropped);
     await writeFile(join(inbox, '.hidden.jpg'), dropped);
 
@@ -69,7 +77,9 @@ describe('the daemon', () => {
       '2024/2024-06-12/IMG_0002.jpg',
       '2024/2024-07-01/IMG_0004.jpg',
     ];
-    await waitFor(async () => (await listFiles(library)).length >= 3, { what: 'three filed files' });
+    await waitFor(async () => (await listFiles(library)).length >= 3, {
+      what: 'three filed files',
+    });
     await daemon.idle();
     expect(await listFiles(library)).toEqual(expected);
     expect(await readFile(join(library, expected[0]!))).toEqual(before);
@@ -91,7 +101,9 @@ describe('the daemon', () => {
     expect(await listFiles(join(dir, 'inbox'))).toEqual(['IMG_1.jpg']);
     expect(daemon.status().state).toBe('paused');
     daemon.resume();
-    await waitFor(async () => (await listFiles(config.library)).length === 1, { what: 'the held file' });
+    await waitFor(async () => (await listFiles(config.library)).length === 1, {
+      what: 'the held file',
+    });
     expect(await listFiles(config.library)).toEqual(['2022/2022-02-02/IMG_1.jpg']);
   });
 
@@ -99,11 +111,16 @@ describe('the daemon', () => {
     const { dir, config } = await setup();
     const inbox = join(dir, 'inbox');
     for (let i = 0; i < 6; i++) {
-      await writeJpeg(join(inbox, i % 2 ? 'a' : 'b', `IMG_${i}.jpg`), { date: `2021:0${i + 1}:15 12:00:00`, seed: 100 + i });
+      await writeJpeg(join(inbox, i % 2 ? 'a' : 'b', `IMG_${i}.jpg`), {
+        date: `2021:0${i + 1}:15 12:00:00`,
+        seed: 100 + i,
+      });
     }
     const original = await snapshot(inbox);
     const daemon = await start(config);
-    await waitFor(async () => (await listFiles(config.library)).length === 6, { what: 'six filed files' });
+    await waitFor(async () => (await listFiles(config.library)).length === 6, {
+      what: 'six filed files',
+    });
     await daemon.idle();
     expect(await listFiles(inbox)).toEqual([]);
 
@@ -125,8 +142,13 @@ describe('the daemon', () => {
     await writeFile(join(inbox, 'broken.jpg'), Buffer.from('this is not a JPEG at all'));
     await writeJpeg(join(inbox, 'IMG_9.jpg'), { date: '2020:05:05 05:05:05', seed: 9 });
     const daemon = await start(config);
-    await waitFor(async () => (await listFiles(config.library)).length === 2, { what: 'two files' });
+    await waitFor(async () => (await listFiles(config.library)).length === 2, {
+      what: 'two files',
+    });
     await daemon.idle();
-    expect(await listFiles(config.library)).toEqual(['2020/2020-05-05/IMG_9.jpg', 'Unsorted/broken.jpg']);
+    expect(await listFiles(config.library)).toEqual([
+      '2020/2020-05-05/IMG_9.jpg',
+      'Unsorted/broken.jpg',
+    ]);
   });
 });

@@ -9,7 +9,10 @@ import { compileTemplates } from '../pipeline/assemble.js';
 export async function configCheck(file: string | undefined): Promise<number> {
   const config = await loadConfig(file);
   compileTemplates(config);
-  const shown = { ...config, api: { ...config.api, jwt: config.api.jwt ? { secret: '(set)' } : undefined } };
+  const shown = {
+    ...config,
+    api: { ...config.api, jwt: config.api.jwt ? { secret: '(set)' } : undefined },
+  };
   process.stdout.write(`# ${config.file} is valid\n${stringify(shown)}`);
   return 0;
 }

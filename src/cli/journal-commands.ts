@@ -38,10 +38,13 @@ export async function runUndo(options: UndoCommandOptions): Promise<number> {
   }
   const verb = options.dryRun ? 'would put back' : 'put back';
   for (const item of result.undone) out.write(`${verb}  ${item.from}\n     →  ${item.to}\n`);
-  for (const item of result.refused) out.write(`refused  ${item.from}: ${item.reason ?? 'refused'}\n`);
+  for (const item of result.refused)
+    out.write(`refused  ${item.from}: ${item.reason ?? 'refused'}\n`);
   out.write(
     `${result.undone.length} file(s) ${verb}, ${result.refused.length} refused` +
-      (result.refused.length > 0 && !options.force ? ' (use --force to put back changed files)' : '') +
+      (result.refused.length > 0 && !options.force
+        ? ' (use --force to put back changed files)'
+        : '') +
       '\n',
   );
   return result.refused.length > 0 ? 1 : 0;

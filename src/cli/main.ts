@@ -51,13 +51,21 @@ export function buildProgram(setExit: (code: number) => void): Command {
     .addOption(configOption())
     .option('-n, --dry-run', 'show what would happen; change nothing on disk')
     .option('--json', 'print one JSON object per file')
-    .action(async (dirs: string[], options: { config?: string; dryRun?: boolean; json?: boolean }) => {
-      const config = await withConfig(options);
-      const logger = createLogger({ level: options.json ? 'warn' : config.log.level });
-      setExit(
-        await scan({ config, dirs, dryRun: options.dryRun ?? false, json: options.json ?? false, logger }),
-      );
-    });
+    .action(
+      async (dirs: string[], options: { config?: string; dryRun?: boolean; json?: boolean }) => {
+        const config = await withConfig(options);
+        const logger = createLogger({ level: options.json ? 'warn' : config.log.level });
+        setExit(
+          await scan({
+            config,
+            dirs,
+            dryRun: options.dryRun ?? false,
+            json: options.json ?? false,
+            logger,
+          }),
+        );
+      },
+    );
 
   program
     .command('undo')
@@ -68,17 +76,43 @@ export function buildProgram(setExit: (code: number) => void): Command {
     .option('-n, --dry-run', 'show what would be put back')
     .option('-f, --force', 'also put back files that changed since they were filed')
     .addOption(configOption())
-    .action(async (options: { last?: number; batch?: string; all?: boolean; dryRun?: boolean; force?: boolean; config?: string }) => {
-      const chosen = [options.last !== undefined, options.batch !== undefined, options.all === true];
-      if (chosen.filter(Boolean).length !== 1) {
-        throw new CommanderError(EXIT.usage, 'photosortd.usage', 'undo needs exactly one of --last N, --batch ID or --all');
-      }
-      const selector =
-        options.last !== undefined ? { last: options.last } : options.batch !== undefined ? { batch: options.batch } : { all: true as const };
-      setExit(
-        await runUndo({ config: await withConfig(options), selector, force: options.force ?? false, dryRun: options.dryRun ?? false }),
-      );
-    });
+    .action(
+      async (options: {
+        last?: number;
+        batch?: string;
+        all?: boolean;
+        dryRun?: boolean;
+        force?: boolean;
+        config?: string;
+      }) => {
+        const chosen = [
+          options.last !== undefined,
+          options.batch !== undefined,
+          options.all === true,
+        ];
+        if (chosen.filter(Boolean).length !== 1) {
+          throw new CommanderError(
+            EXIT.usage,
+            'photosortd.usage',
+            'undo needs exactly one of --last N, --batch ID or --all',
+          );
+        }
+        const selector =
+          options.last !== undefined
+            ? { last: options.last }
+            : options.batch !== undefined
+              ? { batch: options.batch }
+              : { all: true as const };
+        setExit(
+          await runUndo({
+            config: await withConfig(options),
+            selector,
+            force: options.force ?? false,
+            dryRun: options.dryRun ?? false,
+          }),
+        );
+      },
+    );
 
   program
     .command('journal')
@@ -87,7 +121,13 @@ export function buildProgram(setExit: (code: number) => void): Command {
     .option('--json', 'one JSON object per operation')
     .addOption(configOption())
     .action(async (options: { limit: number; json?: boolean; config?: string }) => {
-      setExit(await printJournal({ config: await withConfig(options), limit: options.limit, json: options.json ?? false }));
+      setExit(
+        await printJournal({
+          config: await withConfig(options),
+          limit: options.limit,
+          json: options.json ?? false,
+        }),
+      );
     });
 
   for (const [name, description, run] of [
@@ -120,11 +160,19 @@ export function buildProgram(setExit: (code: number) => void): Command {
     .description('API tokens')
     .command('create')
     .description('mint a JWT for scripts (needs api.jwt.secret)')
-    .addOption(new Option('--scope <scope>', 'read or admin').choices(['read', 'admin']).default('read'))
+    .addOption(
+      new Option('--scope <scope>', 'read or admin').choices(['read', 'admin']).default('read'),
+    )
     .option('--ttl <duration>', 'lifetime, e.g. 1h, 7d', '1h')
     .addOption(configOption())
     .action(async (options: { scope: 'read' | 'admin'; ttl: string; config?: string }) => {
-      setExit(await tokenCreate({ config: await withConfig(options), scope: options.scope, ttl: options.ttl }));
+      setExit(
+        await tokenCreate({
+          config: await withConfig(options),
+          scope: options.scope,
+          ttl: options.ttl,
+        }),
+      );
     });
 
   program
@@ -152,11 +200,15 @@ export async function main(argv: string[]): Promise<number> {
     return code;
   } catch (error) {
     if (error instanceof CommanderError) {
-      if (error.code === 'commander.helpDisplayed' || error.code === 'commander.version') return EXIT.ok;
+      if (error.code === 'commander.helpDisplayed' || error.code === 'commander.version')
+        return EXIT.ok;
       if (error.code === 'photosortd.usage') process.stderr.write(`photosortd: ${error.message}\n`);
       return EXIT.usage;
     }
-    if (error instanceof ConfigError || (error instanceof PhotosortdError && CONFIG_CODES.has(error.code))) {
+    if (
+      error instanceof ConfigError ||
+      (error instanceof PhotosortdError && CONFIG_CODES.has(error.code))
+    ) {
       process.stderr.write(`photosortd: ${error.message}\n`);
       return EXIT.usage;
     }

@@ -43,7 +43,11 @@ export async function runDaemon(config: Config): Promise<number> {
     }
   }
 
-  await writeDaemonInfo(config.state, { pid: process.pid, url: api?.url ?? null, startedAt: new Date().toISOString() });
+  await writeDaemonInfo(config.state, {
+    pid: process.pid,
+    url: api?.url ?? null,
+    startedAt: new Date().toISOString(),
+  });
 
   const stopped = new Promise<void>((resolve) => {
     const stop = (signal: NodeJS.Signals) => {

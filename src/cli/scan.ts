@@ -69,7 +69,10 @@ export async function scan(options: ScanOptions): Promise<number> {
   const showBar = !options.json && 'isTTY' in err && err.isTTY === true;
   const bar = showBar
     ? new SingleBar(
-        { stream: err, format: ' {bar} {value}/{total} files | {moved} filed | {eta_formatted} left' },
+        {
+          stream: err,
+          format: ' {bar} {value}/{total} files | {moved} filed | {eta_formatted} left',
+        },
         Presets.shades_classic,
       )
     : null;
@@ -111,7 +114,11 @@ export async function scan(options: ScanOptions): Promise<number> {
 }
 
 /** The table printed after a scan. */
-export function summaryTable(counts: Record<Action, number>, dryRun: boolean, batch: string): string {
+export function summaryTable(
+  counts: Record<Action, number>,
+  dryRun: boolean,
+  batch: string,
+): string {
   const rows: [string, number][] = [
     [dryRun ? 'would move' : 'moved', counts.move],
     ['unsorted', counts.unsorted],

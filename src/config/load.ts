@@ -50,9 +50,7 @@ export async function loadConfig(
     ]);
   }
   if (result.isEmpty || result.config === null || typeof result.config !== 'object') {
-    throw new ConfigError(result.filepath, [
-      'is empty; it needs at least `library` and `inboxes`',
-    ]);
+    throw new ConfigError(result.filepath, ['is empty; it needs at least `library` and `inboxes`']);
   }
   return parseConfig(result.config, result.filepath, options.env ?? process.env);
 }

@@ -46,7 +46,15 @@ export const apiKeySchema = z.strictObject({
 export const configSchema = z.strictObject({
   library: z.string().min(1),
   inboxes: z
-    .array(z.union([z.string().min(1).transform((path) => ({ path, poll: false })), inboxSchema]))
+    .array(
+      z.union([
+        z
+          .string()
+          .min(1)
+          .transform((path) => ({ path, poll: false })),
+        inboxSchema,
+      ]),
+    )
     .min(1, 'needs at least one inbox'),
   state: z.string().min(1).optional(),
   concurrency: z.number().int().min(1).max(64).default(4),
@@ -62,9 +70,7 @@ export const configSchema = z.strictObject({
     .default([{ name: 'default', to: '{year}/{date}/{name}{ext}' }]),
   unsorted: templateString.default('Unsorted/{name}{ext}'),
   onCollision: z.enum(['suffix', 'skip']).default('suffix'),
-  duplicates: z
-    .union([z.enum(['skip', 'delete']), templateString])
-    .default('skip'),
+  duplicates: z.union([z.enum(['skip', 'delete']), templateString]).default('skip'),
   geocode: z
     .strictObject({
       enabled: z.boolean().default(true),

@@ -47,7 +47,10 @@ export interface DaemonControl {
   pause(): void;
   /** Take files again, including those that arrived while paused. */
   resume(): void;
-  undo(selector: UndoSelector, options?: { force?: boolean; dryRun?: boolean }): Promise<UndoResult>;
+  undo(
+    selector: UndoSelector,
+    options?: { force?: boolean; dryRun?: boolean },
+  ): Promise<UndoResult>;
   /** Recent operations, newest first. */
   journal(limit: number): JournalEntry[];
   /** Calls `listener` for every event until the returned function is called. */

@@ -62,7 +62,11 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
   };
 
   const pipeline: Pipeline = createPipeline({
-    stages: buildStages(config, services, { batch: currentBatch, dryRun: false, skipRestored: true }),
+    stages: buildStages(config, services, {
+      batch: currentBatch,
+      dryRun: false,
+      skipRestored: true,
+    }),
     concurrency: config.concurrency,
     exclusive: { after: 'identify', key: (job) => job.hash },
     onResult: (result) => report(result),
@@ -90,7 +94,9 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
         pipeline.add({ source: path, root: inbox, size: info.size, mtimeMs: info.mtimeMs }),
       )
       // A file gone before its turn was moved or deleted by someone else: nothing to do.
-      .catch((error: unknown) => logger.debug({ path, err: error }, 'file vanished before handling'))
+      .catch((error: unknown) =>
+        logger.debug({ path, err: error }, 'file vanished before handling'),
+      )
       .finally(() => inFlight.delete(path));
   }
 

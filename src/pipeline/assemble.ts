@@ -167,12 +167,10 @@ export function buildStages(
           : job,
     });
   }
-  stages.push(
-    {
-      name: 'exif',
-      run: createExifStage({ exiftool: services.exiftool, dates: config.dates.from }),
-    },
-  );
+  stages.push({
+    name: 'exif',
+    run: createExifStage({ exiftool: services.exiftool, dates: config.dates.from }),
+  });
   if (services.geocoder) {
     stages.push({ name: 'geocode', run: createGeocodeStage(services.geocoder) });
   }

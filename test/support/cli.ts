@@ -16,10 +16,14 @@ let built = false;
 export function ensureBuilt(): void {
   if (built) return;
   try {
-    execFileSync(process.execPath, ['node_modules/typescript/bin/tsc', '-p', 'tsconfig.build.json'], {
-      cwd: ROOT,
-      stdio: 'pipe',
-    });
+    execFileSync(
+      process.execPath,
+      ['node_modules/typescript/bin/tsc', '-p', 'tsconfig.build.json'],
+      {
+        cwd: ROOT,
+        stdio: 'pipe',
+      },
+    );
   } catch {
     // Reported by `npm run typecheck`; the emitted files are still usable for the run.
   }
@@ -58,7 +62,10 @@ export function runCli(
 }
 
 /** Starts `photosortd ARGS...` in the background (for `run`). */
-export function startCli(args: string[], options: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): ChildProcess {
+export function startCli(
+  args: string[],
+  options: { cwd?: string; env?: NodeJS.ProcessEnv } = {},
+): ChildProcess {
   ensureBuilt();
   return spawn(process.execPath, [BIN, ...args], {
     cwd: options.cwd ?? ROOT,

@@ -19,7 +19,9 @@ export async function listFiles(root: string): Promise<string[]> {
 
 /** SHA-256 hex of a file's bytes. */
 export async function sha256(path: string): Promise<string> {
-  return createHash('sha256').update(await readFile(path)).digest('hex');
+  return createHash('sha256')
+    .update(await readFile(path))
+    .digest('hex');
 }
 
 /** Map of relative path → SHA-256 for every file below `root`. */
@@ -38,7 +40,8 @@ export async function waitFor<T>(
   for (;;) {
     const value = await check();
     if (value) return value;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    if (Date.now() > deadline)
+      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
     await new Promise((resolve) => setTimeout(resolve, intervalMs));
   }
 }
