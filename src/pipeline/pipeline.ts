@@ -43,6 +43,9 @@ export interface Pipeline {
   onIdle(): Promise<void>;
   /** Drops files that have not started; in-flight files finish. */
   clear(): void;
+  /** Starts no more files (in-flight files finish) until {@link resume}. */
+  pause(): void;
+  resume(): void;
 }
 
 /**
@@ -117,6 +120,10 @@ export function createPipeline(options: PipelineOptions): Pipeline {
     onWaitingBelow: (limit) => queue.onSizeLessThan(limit),
     onIdle: () => queue.onIdle(),
     clear: () => queue.clear(),
+    pause: () => queue.pause(),
+    resume: () => {
+      queue.start();
+    },
   };
 }
 

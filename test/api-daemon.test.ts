@@ -1,0 +1,153 @@
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import {
+  ApiClient,
+  Metrics,
+  readApiKey,
+  startApiServer,
+  type ApiServer,
+} from '../src/api/index.js';
+import { parseConfig } from '../src/config/load.js';
+import type { ControlEvent } from '../src/daemon/control.js';
+import { startDaemon, type Daemon } from '../src/daemon/daemon.js';
+import { silentLogger } from '../src/lib/logger.js';
+import { listFiles, snapshot, tempDir, waitFor } from './support/fs.js';
+import { writeJpeg } from './support/media.js';
+
+const cleanups: (() => Promise<void>)[] = [];
+
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+});
+
+/** The real daemon with the real API server on a random loopback port, as `run` wires them. */
+async function start(): Promise<{
+  dir: string;
+  inbox: string;
+  library: string;
+  daemon: Daemon;
+  server: ApiServer;
+  client: ApiClient;
+  key: string;
+}> {
+  const dir = await tempDir('photosortd-api-daemon-');
+  const inbox = join(dir, 'inbox');
+  await mkdir(inbox);
+  const config = parseConfig(
+    {
+      library: join(dir, 'library'),
+      inboxes: [inbox],
+      state: join(dir, 'state'),
+      settle: 300,
+      concurrency: 2,
+      geocode: { enabled: false },
+      api: { listen: '127.0.0.1:0' },
+      rules: [{ name: 'default', to: '{year}/{date}/{name}{ext}' }],
+    },
+    null,
+  );
+  const logger = silentLogger();
+  const daemon = await startDaemon({ config, logger });
+  cleanups.push(() => daemon.stop(10_000));
+  const metrics = new Metrics();
+  daemon.subscribe((event) => {
+    if (event.type === 'file') metrics.recordFile(event);
+  });
+  const server = await startApiServer({ config, control: daemon, logger, metrics });
+  cleanups.push(() => server.close());
+  const key = await readApiKey(config.state);
+  if (!key) throw new Error('the API did not write <state>/api-key');
+  return {
+    dir,
+    inbox,
+    library: config.library,
+    daemon,
+    server,
+    client: new ApiClient(server.url, key),
+    key,
+  };
+}
+
+describe('the API steering a real daemon', () => {
+  it('pause holds new files in the inbox while in-flight ones finish; resume files them', async () => {
+    const { inbox, library, client } = await start();
+    const events: ControlEvent[] = [];
+    const stream = new AbortController();
+    const following = (async () => {
+      for await (const event of client.events(stream.signal)) events.push(event);
+    })();
+    cleanups.push(async () => {
+      stream.abort();
+      await following;
+    });
+
+    for (let i = 0; i < 12; i++) {
+      await writeJpeg(join(inbox, `IMG_${i}.jpg`), { date: '2015:05:05 10:00:00', seed: 700 + i });
+    }
+    // Pause as soon as the first file has been filed: the others are waiting or in flight.
+    await waitFor(() => events.some((event) => event.type === 'file'), {
+      what: 'a first file event',
+    });
+    expect((await client.pause()).state).toBe('paused');
+    const atPause = (await listFiles(library)).length;
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    const whilePaused = (await listFiles(library)).length;
+    // At most the files already in flight (concurrency 2) finished after the pause.
+    expect(whilePaused - atPause).toBeLessThanOrEqual(2);
+    expect((await listFiles(inbox)).length + whilePaused).toBe(12);
+    expect((await listFiles(inbox)).length).toBeGreaterThan(0);
+    expect((await client.status()).state).toBe('paused');
+
+    expect((await client.resume()).state).toBe('running');
+    await waitFor(async () => (await listFiles(library)).length === 12, {
+      what: 'all twelve filed',
+    });
+    expect(await listFiles(inbox)).toEqual([]);
+    await waitFor(() => events.filter((event) => event.type === 'file').length === 12, {
+      what: 'twelve file events',
+    });
+    expect(events.filter((event) => event.type === 'paused')).toHaveLength(1);
+    expect(events.filter((event) => event.type === 'resumed')).toHaveLength(1);
+
+    const metrics = await client.metrics();
+    expect(metrics).toMatch(/photosortd_files_total\{action="move"\} 12/);
+  });
+
+  it('undo over the API restores the files byte for byte; an unauthenticated undo changes nothing', async () => {
+    const { inbox, library, server, client, daemon } = await start();
+    for (let i = 0; i < 4; i++) {
+      await writeJpeg(join(inbox, 'trip', `IMG_${i}.jpg`), {
+        date: `2014:0${i + 1}:01 08:00:00`,
+        seed: 800 + i,
+      });
+    }
+    const original = await snapshot(inbox);
+    await waitFor(async () => (await listFiles(library)).length === 4, { what: 'four filed' });
+    await daemon.idle();
+
+    const journal = await client.journal(10);
+    expect(journal).toHaveLength(4);
+    expect(journal.every((entry) => entry.op === 'move' && entry.status === 'done')).toBe(true);
+
+    const anonymous = await fetch(`${server.url}/undo`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ last: 4 }),
+    });
+    expect(anonymous.status).toBe(401);
+    const bad = await fetch(`${server.url}/undo`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: 'Bearer nope' },
+      body: '{"last": 0}',
+    });
+    expect(bad.status).toBe(401);
+    expect(await listFiles(inbox)).toEqual([]);
+
+    const result = await client.undo({ last: 4 });
+    expect(result.undone).toHaveLength(4);
+    expect(result.refused).toEqual([]);
+    expect(await snapshot(inbox)).toEqual(original);
+    expect(await listFiles(library)).toEqual([]);
+  });
+});
