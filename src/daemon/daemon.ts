@@ -138,12 +138,15 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
     pause() {
       if (paused) return;
       paused = true;
+      // Files queued but not started wait too; only those already in flight finish.
+      pipeline.pause();
       logger.info('paused: new files wait in the inbox');
       publish({ type: 'paused', at: new Date().toISOString() });
     },
     resume() {
       if (!paused) return;
       paused = false;
+      pipeline.resume();
       logger.info({ waiting: held.size }, 'resumed');
       publish({ type: 'resumed', at: new Date().toISOString() });
       const waiting = [...held];
