@@ -9,7 +9,9 @@ import { join } from 'node:path';
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 
-const TRUTH = process.env.PHOTOSORTD_CORPUS_TRUTH ?? '/work/shared/corpus/truth.tsv';
+const TRUTH =
+  process.env.PHOTOSORTD_CORPUS_TRUTH ??
+  fileURLToPath(new URL('../../shared/corpus/truth.tsv', import.meta.url));
 const VARIANTS = [
   { label: 'geonames (kdbush index)', provider: 'geonames', engine: 'kdbush' },
   {

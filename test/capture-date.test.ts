@@ -86,6 +86,15 @@ describe('time zones', () => {
     });
   });
 
+  it('drops the sub-millisecond fraction of a file time (mtimeMs)', () => {
+    const mtimeMs = Date.parse('2024-06-12T18:30:00.688Z') + 0.80126953125;
+    const wall = wallClockInZone(mtimeMs, 'UTC');
+    expect(wall.millisecond).toBe(688);
+    expect(formatCaptureDate({ ...wall, zone: 'UTC', source: 'mtime' })).toBe(
+      '2024-06-12T18:30:00.688+00:00',
+    );
+  });
+
   it('finds the offset in force at a wall-clock time, across DST changes', () => {
     const wall = (month: number, day: number, hour: number, minute = 30) => ({
       year: 2024,

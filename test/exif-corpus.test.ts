@@ -8,7 +8,7 @@ import type { FileJob } from '../src/pipeline/job.js';
 
 // The shared corpus holds files (ia_, im_) that may not be copied into the project, so this
 // suite reads them in place and skips when the folder is not there.
-const CORPUS = '/work/shared/corpus';
+import { CORPUS } from './support/corpus.js';
 const DEV = path.join(CORPUS, 'dev');
 const hasCorpus = existsSync(DEV);
 

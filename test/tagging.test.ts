@@ -15,7 +15,7 @@ import { createTagger, type Tagger } from '../src/tagging/tagger.js';
 
 const COLOURS = ['red', 'green', 'blue', 'yellow', 'cyan', 'magenta', 'white', 'black'];
 const FIXTURES = join(import.meta.dirname, 'fixtures', 'tagging');
-const CORPUS = '/work/shared/corpus/dev';
+import { CORPUS_DEV as CORPUS } from './support/corpus.js';
 
 let work: string;
 let modelDir: string;

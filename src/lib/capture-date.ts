@@ -107,7 +107,8 @@ export function wallClockInZone(
   for (const p of formatterFor(zone).formatToParts(new Date(utcMillis))) {
     if (p.type !== 'literal') parts[p.type] = Number(p.value);
   }
-  const millisecond = ((utcMillis % 1000) + 1000) % 1000;
+  // File times carry sub-millisecond fractions (mtimeMs); a capture time stops at the ms.
+  const millisecond = ((Math.floor(utcMillis) % 1000) + 1000) % 1000;
   const wall: WallClock = {
     year: parts.year ?? 0,
     month: parts.month ?? 0,
