@@ -167,6 +167,12 @@ describe.skipIf(!hasCorpus)('exif stage over the shared corpus', () => {
     });
     expect(meta('ia_DSCN0025.jpg').gps).toEqual({ lat: 43.468365, lon: 11.8816349999722 });
     expect(meta('dn_Samsung GT-I9000 (Galaxy S).jpg').gps).toBeNull();
+    // FLIR keeps GPS in its maker notes with a W reference: west, near Los Angeles, which
+    // agrees with the photo's -07:00 offset (truth.tsv prints the unsigned value).
+    expect(meta('dn_FLIR iPhone device.jpg').gps).toEqual({
+      lat: 34.0754261592891,
+      lon: -118.254268165533,
+    });
     expect(meta('dn_FLIR iPhone device.jpg').camera).toEqual({
       make: 'FLIR Systems AB',
       model: null,

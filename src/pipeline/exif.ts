@@ -44,6 +44,8 @@ const READ_ARGS = [
   'largefilesupport=1',
   '-GPSLatitude#',
   '-GPSLongitude#',
+  '-GPSLatitudeRef#',
+  '-GPSLongitudeRef#',
   '-Orientation#',
   '-ImageSize#',
   '-FileType',
@@ -370,9 +372,20 @@ function readGps(raw: Raw): GpsPosition | null {
     const lat = raw[`${group}:GPSLatitude`];
     const lon = raw[`${group}:GPSLongitude`];
     if (lat === undefined || lon === undefined) continue;
-    return toGpsPosition(lat, lon);
+    // Maker-note groups (FLIR, for one) also keep the sign in a separate reference tag.
+    return toGpsPosition(
+      signed(lat, raw[`${group}:GPSLatitudeRef`], 'S'),
+      signed(lon, raw[`${group}:GPSLongitudeRef`], 'W'),
+    );
   }
   return null;
+}
+
+/** A coordinate made negative when its reference says south or west and it is not yet. */
+function signed(value: unknown, ref: unknown, negative: 'S' | 'W'): unknown {
+  const n = typeof value === 'string' ? Number(value) : value;
+  if (typeof n !== 'number' || typeof ref !== 'string') return value;
+  return ref.trim().toUpperCase().startsWith(negative) && n > 0 ? -n : n;
 }
 
 function readOrientation(raw: Raw): number | null {
