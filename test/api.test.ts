@@ -471,6 +471,15 @@ describe('control API server', () => {
     }
   });
 
+  it('does not warn beyond loopback when the config names its TLS proxy', async () => {
+    const { server, log } = await start({ listen: '0.0.0.0:0', tlsProxy: 'caddy on :443' });
+    try {
+      expect(log.lines().some((line) => line.includes('TLS-terminating'))).toBe(false);
+    } finally {
+      await server.close();
+    }
+  });
+
   it('does not warn on loopback and reports a port in use in words', async () => {
     const { server, log } = await start();
     try {

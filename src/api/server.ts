@@ -44,11 +44,12 @@ export async function startApiServer(options: {
     const key = await ensureApiKey(config.state, logger);
     keys.push({ name: apiKeyPath(config.state), sha256: hashApiKey(key), scope: 'admin' });
   }
-  if (!isLoopback(address.host)) {
+  if (!isLoopback(address.host) && !config.api.tlsProxy) {
     logger.warn(
       { listen: config.api.listen },
       'The control API listens beyond this machine over plain HTTP: tokens travel in clear. ' +
-        'Put a TLS-terminating reverse proxy in front of it, or listen on 127.0.0.1',
+        'Put a TLS-terminating reverse proxy in front of it (and name it in api.tlsProxy), ' +
+        'or listen on 127.0.0.1',
     );
   }
   if (config.api.jwt && Buffer.byteLength(config.api.jwt.secret) < 32) {

@@ -99,6 +99,11 @@ export const configSchema = z.strictObject({
     .strictObject({
       enabled: z.boolean().default(true),
       listen: z.string().default('127.0.0.1:7717'),
+      /**
+       * The reverse proxy that terminates TLS in front of a non-loopback `listen`, e.g.
+       * "caddy on https://photos.example:443"; without it such a listen logs a warning.
+       */
+      tlsProxy: z.string().min(1).optional(),
       keys: z.array(apiKeySchema).default([]),
       jwt: z.strictObject({ secret: z.string().min(1) }).optional(),
       rateLimit: z
