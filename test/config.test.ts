@@ -97,10 +97,16 @@ describe('loadConfig', () => {
     expect(problems[0]).toContain('PSD_TEST_SECRET');
   });
 
-  it('says when no configuration can be found', async () => {
+  it('says when no configuration can be found, pointing at the example when it is there', async () => {
     const dir = await tempDir();
     const error = await loadConfig(undefined, { cwd: dir }).catch((e: unknown) => e);
     expect((error as ConfigError).message).toContain('no configuration found');
+    expect((error as ConfigError).message).not.toContain('--config photosortd.config.example');
+    await writeFile(join(dir, 'photosortd.config.example.yaml'), 'library: l\ninboxes: [i]\n');
+    const hinted = await loadConfig(undefined, { cwd: dir }).catch((e: unknown) => e);
+    expect((hinted as ConfigError).message).toContain(
+      'pass --config photosortd.config.example.yaml',
+    );
   });
 });
 

@@ -1,6 +1,7 @@
 import { cosmiconfig } from 'cosmiconfig';
 import { homedir, platform } from 'node:os';
-import { dirname, isAbsolute, join, resolve } from 'node:path';
+import { existsSync } from 'node:fs';
+import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
 import { ConfigError, errorMessage } from '../lib/errors.js';
 import { configSchema, type ParsedConfig } from './schema.js';
 import type { z } from 'zod';
@@ -44,9 +45,14 @@ export async function loadConfig(
     throw new ConfigError(shown, [`cannot be read: ${errorMessage(error)}`]);
   }
   if (!result) {
+    // `npm start` runs on the example file; a CLI call right after it should find its way.
+    const example = join(cwd, 'photosortd.config.example.yaml');
+    const hint = existsSync(example)
+      ? `; to use the example that \`npm start\` runs on, pass --config ${relative(cwd, example)}`
+      : '';
     throw new ConfigError(null, [
       `no configuration found in ${cwd} or above; create photosortd.config.yaml ` +
-        '(see photosortd.config.example.yaml) or pass --config FILE',
+        `(see photosortd.config.example.yaml) or pass --config FILE${hint}`,
     ]);
   }
   if (result.isEmpty || result.config === null || typeof result.config !== 'object') {
