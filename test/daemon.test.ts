@@ -136,6 +136,21 @@ describe('the daemon', () => {
     expect((await stat(inbox)).isDirectory()).toBe(true);
   });
 
+  it('watches a network-share inbox by polling (poll: true)', async () => {
+    const { dir, config } = await setup();
+    const polled = { ...config, inboxes: [{ path: join(dir, 'inbox'), poll: true }] };
+    await start(polled);
+    await writeJpeg(join(dir, 'inbox', 'nas', 'IMG_P.jpg'), {
+      date: '2013:03:03 13:13:13',
+      seed: 42,
+    });
+    await waitFor(async () => (await listFiles(config.library)).length === 1, {
+      what: 'the polled file',
+      timeoutMs: 20_000,
+    });
+    expect(await listFiles(config.library)).toEqual(['2013/2013-03-03/IMG_P.jpg']);
+  });
+
   it('sends an unreadable file to Unsorted and goes on with the next', async () => {
     const { dir, config } = await setup({ dates: { from: ['exif'] } });
     const inbox = join(dir, 'inbox');
