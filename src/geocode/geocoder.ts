@@ -8,15 +8,20 @@ import { countryName } from './countries.js';
 import { prepareGeonamesData } from './data.js';
 import type { PlaceEngine } from './engine.js';
 import { loadExiftoolGeolocation } from './exiftool-engine.js';
+import { readGeolocationDat, shippedGeolocationDat } from './geolocation-dat.js';
 import { loadGeonamesIndex } from './geonames-index.js';
 import { usableGps } from './gps.js';
 import { loadLocalReverseGeocoder } from './lrg-engine.js';
+import { indexPlaces } from './place-index.js';
 
 /** Where places come from: GeoNames rows shipped in npm packages, or exiftool's database. */
 export type GeocodeProvider = 'geonames' | 'exiftool';
 
-/** What searches the GeoNames rows: photosortd's own k-d tree, or local-reverse-geocoder. */
-export type GeonamesEngine = 'kdbush' | 'local-reverse-geocoder';
+/**
+ * What searches GeoNames' places: photosortd's own k-d tree or local-reverse-geocoder over
+ * the cities1000 rows, or a k-d tree over exiftool's Geolocation.dat read as the place table.
+ */
+export type GeonamesEngine = 'kdbush' | 'local-reverse-geocoder' | 'geolocation-dat';
 
 /**
  * The provider used when the config names none. Chosen by measurement on the corpus (see
@@ -26,7 +31,7 @@ export type GeonamesEngine = 'kdbush' | 'local-reverse-geocoder';
  */
 export const DEFAULT_GEOCODE_PROVIDER: GeocodeProvider = 'geonames';
 
-/** The GeoNames engine used unless asked otherwise; local-reverse-geocoder is measured beside it. */
+/** The GeoNames engine used unless asked otherwise; the other two are measured beside it. */
 export const DEFAULT_GEONAMES_ENGINE: GeonamesEngine = 'kdbush';
 
 /** Offline reverse geocoding: GPS position → place name. */
@@ -35,7 +40,7 @@ export interface Geocoder {
   lookup(gps: GpsPosition): Promise<Place | null>;
   /** Resolves once the data is loaded; rejects with `GEOCODE_DATA` when it cannot be. */
   ready(): Promise<void>;
-  /** `geonames`, `geonames/local-reverse-geocoder` or `exiftool`. */
+  /** `geonames`, `geonames/<engine>` for another engine, or `exiftool`. */
   readonly provider: string;
   close(): Promise<void>;
 }
@@ -55,7 +60,7 @@ export interface GeocoderOptions {
 }
 
 /** Bump when the choice of place changes, so cached answers from before are not reused. */
-const ANSWER_VERSION = 1;
+const ANSWER_VERSION = 2;
 
 function toPlace(candidates: readonly Candidate[]): Place | null {
   const chosen = chooseSettlement(candidates);
@@ -98,6 +103,9 @@ export function createGeocoder(options: GeocoderOptions): Geocoder {
   const loading: Promise<PlaceEngine> = (async () => {
     if (options.provider === 'exiftool') {
       return loadExiftoolGeolocation(options.stateDir, options.exiftool);
+    }
+    if (engineName === 'geolocation-dat') {
+      return indexPlaces(await readGeolocationDat(shippedGeolocationDat()));
     }
     const files = await prepareGeonamesData(options.stateDir);
     return engineName === 'kdbush' ? loadGeonamesIndex(files) : loadLocalReverseGeocoder(files);
