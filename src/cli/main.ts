@@ -4,6 +4,7 @@ import { ConfigError, PhotosortdError, errorMessage } from '../lib/errors.js';
 import { createLogger } from '../lib/logger.js';
 import { VERSION } from '../lib/version.js';
 import { configCheck } from './config-check.js';
+import { doctor } from './doctor.js';
 import { printJournal, runUndo } from './journal-commands.js';
 import { modelsPull } from './models.js';
 import { remotePause, remoteResume, remoteStatus } from './remote.js';
@@ -153,6 +154,14 @@ export function buildProgram(setExit: (code: number) => void): Command {
     .addOption(configOption())
     .action(async (options: { config?: string }) => {
       setExit(await configCheck(options.config));
+    });
+
+  program
+    .command('doctor')
+    .description('versions, paths, and which parts work')
+    .addOption(configOption())
+    .action(async (options: { config?: string }) => {
+      setExit(await doctor({ file: options.config }));
     });
 
   program

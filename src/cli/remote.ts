@@ -81,7 +81,9 @@ async function withDaemon(
     return 2;
   }
   const source = await findKey(config, options.env ?? process.env);
-  const client = new ApiClient(apiUrl(config), source.key);
+  // As in daemonClient: the daemon of our state folder, wherever it listens (port 0 too).
+  const url = (await readDaemonInfo(config.state))?.url ?? apiUrl(config);
+  const client = new ApiClient(url, source.key);
   try {
     return await action(client, out);
   } catch (error) {

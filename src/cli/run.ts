@@ -1,16 +1,58 @@
+import { execFile } from 'node:child_process';
 import { startApiServer, Metrics } from '../api/index.js';
-import type { Config } from '../config/load.js';
-import { startDaemon } from '../daemon/daemon.js';
+import { loadConfig, type Config } from '../config/load.js';
+import { startDaemon, type Daemon } from '../daemon/daemon.js';
 import { readDaemonInfo, removeDaemonInfo, writeDaemonInfo } from '../daemon/daemon-file.js';
 import { PhotosortdError, errorMessage } from '../lib/errors.js';
-import { createLogger } from '../lib/logger.js';
-
-/** How long in-flight files may take to finish after SIGTERM before the process exits. */
-const STOP_TIMEOUT_MS = 20_000;
+import { createLogger, type Logger } from '../lib/logger.js';
 
 /**
- * `photosortd run`: the daemon in the foreground until SIGTERM or SIGINT. Resolves with the
- * exit status once everything is closed.
+ * How long in-flight files may take to finish after SIGTERM before the process exits. The
+ * systemd unit's TimeoutStopSec and launchd's ExitTimeOut leave room above it.
+ */
+export const STOP_TIMEOUT_MS = 20_000;
+
+/**
+ * Tells systemd how the service is doing (ready, reloading, stopping, a status line) when it
+ * started us with Type=notify. Node cannot send on a datagram socket, so systemd-notify does
+ * it; it waits until systemd has the message, and the unit needs NotifyAccess=all since the
+ * sender is a child of the main process.
+ */
+function notifySystemd(logger: Logger, args: string[]): void {
+  if (!process.env.NOTIFY_SOCKET) return;
+  execFile('systemd-notify', args, (error) => {
+    if (error) logger.warn({ err: error, args }, 'systemd-notify failed');
+  });
+}
+
+/**
+ * Re-reads the configuration file and hands it to the daemon. A file that does not load, or
+ * that the daemon refuses, leaves the running configuration as it is.
+ */
+async function reload(daemon: Daemon, config: Config, logger: Logger): Promise<void> {
+  logger.info({ file: config.file }, 'reloading the configuration');
+  notifySystemd(logger, ['RELOADING=1']);
+  try {
+    await daemon.reload(await loadConfig(config.file ?? undefined));
+  } catch (error) {
+    logger.error(
+      { file: config.file, err: error },
+      `new configuration refused; the one in use is kept: ${errorMessage(error)}`,
+    );
+  } finally {
+    notifySystemd(logger, ['--ready', `--status=${watchingStatus(daemon)}`]);
+  }
+}
+
+function watchingStatus(daemon: Daemon): string {
+  const inboxes = daemon.status().inboxes;
+  const missing = inboxes.filter((inbox) => !inbox.watching).length;
+  return `watching ${inboxes.length - missing} inbox(es)` + (missing ? `, ${missing} missing` : '');
+}
+
+/**
+ * `photosortd run`: the daemon in the foreground until SIGTERM or SIGINT; SIGHUP re-reads the
+ * configuration file. Resolves with the exit status once everything is closed.
  */
 export async function runDaemon(config: Config): Promise<number> {
   const logger = createLogger({ level: config.log.level });
@@ -49,12 +91,23 @@ export async function runDaemon(config: Config): Promise<number> {
     startedAt: new Date().toISOString(),
   });
 
+  // Reloads run one after another: a second SIGHUP waits for the first to finish.
+  let reloading = Promise.resolve();
+  const hangup = () => {
+    reloading = reloading.then(() => reload(daemon, config, logger));
+  };
+  process.on('SIGHUP', hangup);
+  notifySystemd(logger, ['--ready', `--status=${watchingStatus(daemon)}`]);
+
   const stopped = new Promise<void>((resolve) => {
     const stop = (signal: NodeJS.Signals) => {
       logger.info({ signal }, 'stopping');
+      notifySystemd(logger, ['STOPPING=1']);
       process.off('SIGTERM', stop);
       process.off('SIGINT', stop);
+      process.off('SIGHUP', hangup);
       void (async () => {
+        await reloading;
         clearInterval(queueGauge);
         unsubscribe();
         await api?.close();

@@ -7,8 +7,9 @@ import { VERSION } from '../lib/version.js';
 import { buildStages, openServices, type Services } from '../pipeline/assemble.js';
 import { createPipeline, type FileResult, type Pipeline } from '../pipeline/pipeline.js';
 import type { ControlEvent, DaemonControl, DaemonStatus } from './control.js';
-import { checkLayout } from './preflight.js';
-import { watchInboxes, type InboxWatchers } from './watcher.js';
+import { watchInboxSet, type InboxSet } from './inbox-presence.js';
+import { checkExiftool, checkLayout } from './preflight.js';
+import { mergeReload } from './reload.js';
 
 /** A new journal batch starts when no file has been filed for this long. */
 const BATCH_IDLE_MS = 60_000;
@@ -24,6 +25,12 @@ export interface Daemon extends DaemonControl {
    * journal. Files still waiting stay in the inbox for the next start.
    */
   stop(timeoutMs?: number): Promise<void>;
+  /**
+   * Switches to a new configuration: inboxes added or dropped, rules, templates and the
+   * other keys that need no restart. Throws, keeping the configuration in use, when the new
+   * one fails the start-up checks or a template does not compile.
+   */
+  reload(next: Config): Promise<void>;
 }
 
 /** Options of {@link startDaemon}. */
@@ -37,9 +44,16 @@ export interface DaemonOptions {
  * while paused, arrivals are remembered and handled on resume.
  */
 export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
-  const { config, logger } = options;
+  const { logger } = options;
+  let config = options.config;
   await checkLayout(config);
   const services: Services = await openServices(config, logger);
+  try {
+    await checkExiftool(services.exiftool);
+  } catch (error) {
+    await services.close();
+    throw error;
+  }
   const startedAt = new Date().toISOString();
   const listeners = new Set<(event: ControlEvent) => void>();
   const inFlight = new Set<string>();
@@ -100,13 +114,13 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
       .finally(() => inFlight.delete(path));
   }
 
-  const watchers: InboxWatchers = watchInboxes({
+  const inboxes: InboxSet = watchInboxSet({
     inboxes: config.inboxes,
     settle: config.settle,
     onFile: take,
     logger,
   });
-  await watchers.ready;
+  await inboxes.ready;
   logger.info(
     { inboxes: config.inboxes.map((inbox) => inbox.path), library: config.library },
     'watching',
@@ -119,7 +133,7 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
     failed,
     startedAt,
     version: VERSION,
-    inboxes: config.inboxes.map((inbox) => ({ path: inbox.path, watching: true })),
+    inboxes: inboxes.status(),
     library: config.library,
     tagging: {
       enabled: services.tagger?.status.enabled ?? false,
@@ -133,7 +147,7 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
   });
 
   return {
-    ready: watchers.ready,
+    ready: inboxes.ready,
     status,
     pause() {
       if (paused) return;
@@ -178,10 +192,35 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
       return () => listeners.delete(listener);
     },
     idle: () => pipeline.onIdle(),
+    async reload(next) {
+      const { config: merged, restartNeeded } = mergeReload(config, next);
+      await checkLayout(merged);
+      const stages = buildStages(merged, services, {
+        batch: currentBatch,
+        dryRun: false,
+        skipRestored: true,
+      });
+      if (stopping) return;
+      pipeline.reconfigure(stages, merged.concurrency);
+      config = merged;
+      logger.level = merged.log.level;
+      const { added, removed } = await inboxes.update(merged.inboxes, merged.settle);
+      if (restartNeeded.length > 0) {
+        logger.warn(
+          { keys: restartNeeded },
+          `configuration reloaded, but ${restartNeeded.join(', ')} only change on restart; ` +
+            'the values in use are kept',
+        );
+      }
+      logger.info(
+        { added, removed, inboxes: merged.inboxes.map((inbox) => inbox.path) },
+        'configuration reloaded',
+      );
+    },
     async stop(timeoutMs = 30_000) {
       if (stopping) return;
       stopping = true;
-      await watchers.close();
+      await inboxes.close();
       pipeline.clear();
       const finished = await Promise.race([
         pipeline.onIdle().then(() => true),

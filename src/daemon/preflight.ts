@@ -1,7 +1,11 @@
 import { access, constants, mkdir, stat } from 'node:fs/promises';
 import { relative, isAbsolute } from 'node:path';
 import type { Config } from '../config/load.js';
-import { ConfigError, errorMessage } from '../lib/errors.js';
+import { ConfigError, PhotosortdError, errorMessage } from '../lib/errors.js';
+import type { ExifTool } from '../lib/exiftool.js';
+
+/** How long exiftool may take to start and answer its first request. */
+const EXIFTOOL_START_TIMEOUT_MS = 15_000;
 
 /** Whether `inner` is `outer` or lies below it. */
 function within(outer: string, inner: string): boolean {
@@ -60,4 +64,32 @@ export async function checkLayout(config: Config): Promise<void> {
     }
   }
   if (problems.length > 0) throw new ConfigError(config.file, problems);
+}
+
+/**
+ * Checks that exiftool starts and answers, and returns its version. Every file passes through
+ * it, so a daemon without it would only fill the library's Unsorted folder; the usual cause
+ * is a missing or broken perl. Throws a PhotosortdError `EXIFTOOL_UNAVAILABLE` otherwise.
+ */
+export async function checkExiftool(exiftool: ExifTool): Promise<string> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(
+      () => reject(new Error(`no answer within ${EXIFTOOL_START_TIMEOUT_MS / 1000} s`)),
+      EXIFTOOL_START_TIMEOUT_MS,
+    );
+  });
+  try {
+    return await Promise.race([exiftool.version(), timeout]);
+  } catch (error) {
+    throw new PhotosortdError(
+      'EXIFTOOL_UNAVAILABLE',
+      `exiftool could not be started: ${errorMessage(error).replace(/\.$/, '')}. It runs on perl: install it ` +
+        '(apt-get install perl, dnf install perl; macOS ships it) and check that `perl -v` works ' +
+        'for the user photosortd runs as.',
+      { cause: error },
+    );
+  } finally {
+    clearTimeout(timer);
+  }
 }

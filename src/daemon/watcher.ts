@@ -21,9 +21,8 @@ export interface WatchedInbox {
   poll: boolean;
 }
 
-/** Options of {@link watchInboxes}. */
+/** Options of {@link watchInbox}. */
 export interface WatchOptions {
-  inboxes: WatchedInbox[];
   /** Milliseconds a file's size must stay unchanged before it is reported. */
   settle: number;
   /** Called for each settled file, at start for files already there and later for new ones. */
@@ -31,52 +30,42 @@ export interface WatchOptions {
   logger: Logger;
 }
 
-/** The running watchers; `close` stops them. */
-export interface InboxWatchers {
-  /** Resolves once the initial scan of every inbox has been reported. */
+/** The running watcher of one inbox. */
+export interface InboxWatcher {
+  /** Resolves once the files already in the inbox have been reported. */
   ready: Promise<void>;
   close(): Promise<void>;
 }
 
 /**
- * Watches every inbox recursively with chokidar. Files that exist at start are reported too.
+ * Watches one inbox recursively with chokidar. Files that exist at start are reported too.
  * Symlinks are not followed: a link in an inbox could point anywhere, and moving what it
  * points to would take a file the user never dropped.
  */
-export function watchInboxes(options: WatchOptions): InboxWatchers {
-  const watchers: FSWatcher[] = options.inboxes.map((inbox) => {
-    const watcher = watch(inbox.path, {
-      persistent: true,
-      ignoreInitial: false,
-      followSymlinks: false,
-      usePolling: inbox.poll,
-      interval: inbox.poll ? 2000 : 100,
-      // A top-level ignore keeps chokidar from descending into hidden folders such as
-      // `.stfolder` or `.Trash-1000` at all; the inbox itself may live under a dotted path.
-      ignored: (path: string) => path !== inbox.path && isPartialOrHidden(basename(path)),
-      awaitWriteFinish:
-        options.settle > 0
-          ? { stabilityThreshold: options.settle, pollInterval: Math.min(100, options.settle) }
-          : false,
-      alwaysStat: false,
-    });
-    const report = (path: string) => options.onFile(path, inbox.path);
-    watcher.on('add', report);
-    watcher.on('change', report);
-    watcher.on('error', (error) =>
-      options.logger.warn({ inbox: inbox.path, err: error }, 'watching the inbox failed'),
-    );
-    return watcher;
+export function watchInbox(inbox: WatchedInbox, options: WatchOptions): InboxWatcher {
+  const watcher: FSWatcher = watch(inbox.path, {
+    persistent: true,
+    ignoreInitial: false,
+    followSymlinks: false,
+    usePolling: inbox.poll,
+    interval: inbox.poll ? 2000 : 100,
+    // A top-level ignore keeps chokidar from descending into hidden folders such as
+    // `.stfolder` or `.Trash-1000` at all; the inbox itself may live under a dotted path.
+    ignored: (path: string) => path !== inbox.path && isPartialOrHidden(basename(path)),
+    awaitWriteFinish:
+      options.settle > 0
+        ? { stabilityThreshold: options.settle, pollInterval: Math.min(100, options.settle) }
+        : false,
+    alwaysStat: false,
   });
-
-  const ready = Promise.all(
-    watchers.map((watcher) => new Promise<void>((resolve) => watcher.once('ready', resolve))),
-  ).then(() => undefined);
-
+  const report = (path: string) => options.onFile(path, inbox.path);
+  watcher.on('add', report);
+  watcher.on('change', report);
+  watcher.on('error', (error) =>
+    options.logger.warn({ inbox: inbox.path, err: error }, 'watching the inbox failed'),
+  );
   return {
-    ready,
-    close: async () => {
-      await Promise.all(watchers.map((watcher) => watcher.close()));
-    },
+    ready: new Promise<void>((resolve) => watcher.once('ready', resolve)),
+    close: () => watcher.close(),
   };
 }

@@ -46,6 +46,11 @@ export interface Pipeline {
   /** Starts no more files (in-flight files finish) until {@link resume}. */
   pause(): void;
   resume(): void;
+  /**
+   * Runs files that have not started yet through these stages, `concurrency` at a time
+   * (a reloaded configuration); files in flight finish with the stages they started with.
+   */
+  reconfigure(stages: NamedStage[], concurrency: number): void;
 }
 
 /**
@@ -55,6 +60,7 @@ export interface Pipeline {
 export function createPipeline(options: PipelineOptions): Pipeline {
   const queue = new PQueue({ concurrency: options.concurrency });
   const held = new Map<string, Promise<void>>();
+  let stages = options.stages;
 
   /** Waits for the previous holder of `key`, then holds it until the returned release. */
   async function acquire(key: string): Promise<() => void> {
@@ -75,7 +81,7 @@ export function createPipeline(options: PipelineOptions): Pipeline {
     const durations: Record<string, number> = {};
     let release: (() => void) | undefined;
     try {
-      job = await runStages(job, durations, async (done) => {
+      job = await runStages(stages, job, durations, async (done) => {
         const key = options.exclusive?.after === done ? options.exclusive.key(job) : undefined;
         if (key !== undefined) release = await acquire(key);
       });
@@ -88,12 +94,13 @@ export function createPipeline(options: PipelineOptions): Pipeline {
   }
 
   async function runStages(
+    chosen: NamedStage[],
     initial: FileJob,
     durations: Record<string, number>,
     afterStage: (name: string) => Promise<void>,
   ): Promise<FileJob> {
     let job = initial;
-    for (const stage of options.stages) {
+    for (const stage of chosen) {
       const started = performance.now();
       try {
         job = await stage.run(job);
@@ -123,6 +130,10 @@ export function createPipeline(options: PipelineOptions): Pipeline {
     pause: () => queue.pause(),
     resume: () => {
       queue.start();
+    },
+    reconfigure: (next, concurrency) => {
+      stages = next;
+      queue.concurrency = concurrency;
     },
   };
 }

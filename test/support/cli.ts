@@ -73,3 +73,49 @@ export function startCli(
     stdio: ['ignore', 'pipe', 'pipe'],
   });
 }
+
+/** Resolves with the exit code (or signal) once the process has ended. */
+export function exited(child: ChildProcess): Promise<number | NodeJS.Signals | null> {
+  return new Promise((resolve) => {
+    if (child.exitCode !== null || child.signalCode !== null)
+      resolve(child.exitCode ?? child.signalCode);
+    else child.once('exit', (code, signal) => resolve(code ?? signal));
+  });
+}
+
+/**
+ * Collects a daemon's log (stderr) from now on; `waitFor(text)` resolves once a line with
+ * `text` has been logged after the previous match, and rejects if the process exits first.
+ */
+export function logOf(child: ChildProcess): {
+  text: () => string;
+  waitFor: (text: string, timeoutMs?: number) => Promise<void>;
+} {
+  let seen = '';
+  let from = 0;
+  child.stderr?.on('data', (chunk: Buffer) => (seen += chunk.toString()));
+  return {
+    text: () => seen,
+    waitFor: (text, timeoutMs = 30_000) =>
+      new Promise((resolve, reject) => {
+        const deadline = Date.now() + timeoutMs;
+        const poll = () => {
+          const at = seen.indexOf(text, from);
+          if (at >= 0) {
+            from = at + text.length;
+            resolve();
+          } else if (child.exitCode !== null || child.signalCode !== null) {
+            reject(new Error(`daemon exited before logging ${text}:\n${seen}`));
+          } else if (Date.now() > deadline) {
+            reject(new Error(`timed out waiting for the daemon to log ${text}:\n${seen}`));
+          } else setTimeout(poll, 20);
+        };
+        poll();
+      }),
+  };
+}
+
+/** Resolves when the daemon has logged that it is watching its inboxes. */
+export function watching(child: ChildProcess): Promise<void> {
+  return logOf(child).waitFor('"msg":"watching"');
+}

@@ -1,0 +1,167 @@
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { loadConfig, type Config } from '../config/load.js';
+import { readDaemonInfo } from '../daemon/daemon-file.js';
+import { checkExiftool, checkLayout } from '../daemon/preflight.js';
+import { ConfigError, errorMessage } from '../lib/errors.js';
+import { createExifTool } from '../lib/exiftool.js';
+import { VERSION } from '../lib/version.js';
+import { compileTemplates } from '../pipeline/assemble.js';
+import { inspectModelDir } from '../tagging/model-files.js';
+
+/** One line of the report: what was checked, and whether it works. */
+interface Finding {
+  label: string;
+  /** `null`: not in use, so neither working nor broken. */
+  ok: boolean | null;
+  detail: string;
+}
+
+/** Options of {@link doctor}. */
+export interface DoctorOptions {
+  /** The `--config` argument, if any. */
+  file?: string;
+  out?: NodeJS.WritableStream;
+}
+
+async function perlVersion(): Promise<Finding> {
+  try {
+    const { stdout } = await promisify(execFile)('perl', ['-e', 'print $^V'], { timeout: 10_000 });
+    return { label: 'perl', ok: true, detail: stdout.trim() };
+  } catch (error) {
+    return { label: 'perl', ok: false, detail: `not usable: ${errorMessage(error)}` };
+  }
+}
+
+async function exiftoolVersion(): Promise<Finding> {
+  const exiftool = createExifTool({ maxProcs: 1 });
+  try {
+    return { label: 'exiftool', ok: true, detail: await checkExiftool(exiftool) };
+  } catch (error) {
+    return { label: 'exiftool', ok: false, detail: errorMessage(error) };
+  } finally {
+    await exiftool.end();
+  }
+}
+
+/** Loads onnxruntime's native binding, which tagging needs; a broken install shows here. */
+async function onnxruntimeVersion(): Promise<Finding> {
+  try {
+    const ort = await import('onnxruntime-node');
+    const cpu = ort.listSupportedBackends().some((backend) => backend.name === 'cpu');
+    return {
+      label: 'onnxruntime',
+      ok: cpu,
+      detail: `${ort.env.versions.node ?? 'unknown version'}${cpu ? '' : ' (no CPU backend)'}`,
+    };
+  } catch (error) {
+    return { label: 'onnxruntime', ok: false, detail: `cannot be loaded: ${errorMessage(error)}` };
+  }
+}
+
+async function modelFinding(config: Config): Promise<Finding> {
+  const found = await inspectModelDir(config.tagging.model);
+  const off = config.tagging.enabled ? '' : ' (tagging is off)';
+  return found.ok
+    ? { label: 'model', ok: true, detail: `${found.files.id}, ${found.files.dtype}${off}` }
+    : {
+        label: 'model',
+        ok: config.tagging.enabled ? false : null,
+        detail: `${found.reason}${off}`,
+      };
+}
+
+/** The folders and templates, checked as `photosortd run` checks them at start. */
+async function configFindings(config: Config): Promise<Finding[]> {
+  const findings: Finding[] = [];
+  try {
+    await checkLayout(config);
+    findings.push({
+      label: 'folders',
+      ok: true,
+      detail: 'inboxes readable, library and state writable, no folder inside another',
+    });
+  } catch (error) {
+    const problems = error instanceof ConfigError ? error.problems : [errorMessage(error)];
+    for (const problem of problems) findings.push({ label: 'folders', ok: false, detail: problem });
+  }
+  try {
+    compileTemplates(config);
+    findings.push({ label: 'rules', ok: true, detail: `${config.rules.length} rule(s) compile` });
+  } catch (error) {
+    findings.push({ label: 'rules', ok: false, detail: errorMessage(error) });
+  }
+  const daemon = await readDaemonInfo(config.state);
+  findings.push({
+    label: 'daemon',
+    ok: daemon ? true : null,
+    detail: daemon
+      ? `running, pid ${daemon.pid}, API ${daemon.url ?? 'off'}, since ${daemon.startedAt}`
+      : 'not running',
+  });
+  return findings;
+}
+
+function section(title: string, rows: [string, string][]): string {
+  const width = Math.max(...rows.map(([key]) => key.length));
+  return `${title}\n${rows.map(([key, value]) => `  ${key.padEnd(width)}  ${value}`).join('\n')}\n`;
+}
+
+/**
+ * `photosortd doctor`: versions of what photosortd runs on, the paths it uses, and which
+ * parts work. Exits 0 when everything needed works, 1 when something does not, 2 when the
+ * configuration cannot be loaded (the versions are still printed).
+ */
+export async function doctor(options: DoctorOptions = {}): Promise<number> {
+  const out = options.out ?? process.stdout;
+  let config: Config | null = null;
+  let configProblem: string | null = null;
+  try {
+    config = await loadConfig(options.file);
+  } catch (error) {
+    configProblem = errorMessage(error);
+  }
+
+  const versions = await Promise.all([perlVersion(), exiftoolVersion(), onnxruntimeVersion()]);
+  const findings: Finding[] = [
+    { label: 'photosortd', ok: true, detail: VERSION },
+    { label: 'node', ok: true, detail: process.version },
+    ...versions,
+  ];
+  if (config) findings.push(await modelFinding(config));
+  out.write(
+    section(
+      'versions',
+      findings.map((f) => [f.label, mark(f)]),
+    ),
+  );
+
+  if (!config) {
+    out.write(`configuration\n  ✗ ${configProblem ?? 'not found'}\n`);
+    return 2;
+  }
+  out.write(
+    section('paths', [
+      ['config', config.file ?? '(none)'],
+      ['library', config.library],
+      ['state', config.state],
+      ...config.inboxes.map((inbox, i): [string, string] => [
+        `inbox ${i + 1}`,
+        inbox.path + (inbox.poll ? ' (polled)' : ''),
+      ]),
+      ['api', config.api.enabled ? config.api.listen : 'off'],
+    ]),
+  );
+  const checks = await configFindings(config);
+  out.write(
+    section(
+      'checks',
+      checks.map((f) => [f.label, mark(f)]),
+    ),
+  );
+  return [...findings, ...checks].some((finding) => finding.ok === false) ? 1 : 0;
+}
+
+function mark(finding: Finding): string {
+  return `${finding.ok === null ? '–' : finding.ok ? '✓' : '✗'} ${finding.detail}`;
+}
