@@ -5,6 +5,7 @@ import type { Config } from '../config/load.js';
 import { isPartialOrHidden } from '../daemon/watcher.js';
 import type { Logger } from '../lib/logger.js';
 import { buildStages, openServices } from '../pipeline/assemble.js';
+import { groupedByFolder } from '../pipeline/companions.js';
 import type { Action, FileJob } from '../pipeline/job.js';
 import { createPipeline, type FileResult } from '../pipeline/pipeline.js';
 
@@ -38,21 +39,24 @@ export function scanLine(result: FileResult): Record<string, unknown> {
 }
 
 /**
- * Walks a folder depth-first without following links, yielding every file as a job.
+ * Walks a folder depth-first without following links, yielding every file as a job: a
+ * folder's own files first, then its subfolders', so companions can be grouped per folder.
  * Partial downloads and hidden files are passed over, as the watcher does.
  */
 export async function* walkFiles(dirPath: string, root = dirPath): AsyncGenerator<FileJob> {
   const dir = await opendir(dirPath);
+  const subfolders: string[] = [];
   for await (const entry of dir) {
     if (isPartialOrHidden(entry.name)) continue;
     const path = join(dirPath, entry.name);
     if (entry.isDirectory()) {
-      yield* walkFiles(path, root);
+      subfolders.push(path);
     } else {
       const info = await lstat(path);
       yield { source: path, root, size: info.size, mtimeMs: info.mtimeMs };
     }
   }
+  for (const path of subfolders) yield* walkFiles(path, root);
 }
 
 /**
@@ -95,8 +99,8 @@ export async function scan(options: ScanOptions): Promise<number> {
   try {
     bar?.start(0, 0, { moved: 0 });
     for (const dir of options.dirs) {
-      for await (const job of walkFiles(resolve(dir))) {
-        found += 1;
+      for await (const job of groupedByFolder(walkFiles(resolve(dir)))) {
+        found += 1 + (job.companions?.length ?? 0);
         bar?.setTotal(found);
         // Backpressure: a folder of 100,000 files is walked no faster than it is handled.
         await pipeline.onWaitingBelow(config.concurrency * 8);

@@ -62,6 +62,8 @@ const MIGRATIONS: readonly string[] = [
      hash TEXT NOT NULL
    );
    CREATE INDEX library_files_hash ON library_files (hash);`,
+  // Undo puts a group (a photo and its sidecars, RAW, Live Photo video) back as one.
+  `CREATE INDEX operations_grp ON operations (grp);`,
 ];
 
 interface OperationRow {
@@ -234,15 +236,14 @@ export class Journal {
 
   /**
    * The operations an undo would reverse, newest first: finished `move` and `delete` rows
-   * not undone yet. `{ last: N }` takes the N newest of those, so repeating it walks back.
+   * not undone yet, with every other row of their groups. `{ last: N }` takes the N newest
+   * groups (a row without a group counts alone), so repeating it walks back.
    */
   forUndo(selector: UndoSelector): JournalEntry[] {
     const base = `SELECT * FROM operations WHERE status = 'done' AND op IN ('move', 'delete')`;
     let rows: OperationRow[];
     if ('last' in selector) {
-      rows = this.db
-        .prepare(`${base} ORDER BY id DESC LIMIT ?`)
-        .all(Math.max(0, Math.floor(selector.last))) as OperationRow[];
+      rows = this.newestGroups(base, Math.max(0, Math.floor(selector.last)));
     } else if ('batch' in selector) {
       rows = this.db
         .prepare(`${base} AND batch = ? ORDER BY id DESC`)
@@ -250,6 +251,53 @@ export class Journal {
     } else {
       rows = this.db.prepare(`${base} ORDER BY id DESC`).all() as OperationRow[];
     }
+    return this.withWholeGroups(base, rows).map(toEntry);
+  }
+
+  /** The rows of the `count` newest groups (a row without a group is a group of its own). */
+  private newestGroups(base: string, count: number): OperationRow[] {
+    const rows: OperationRow[] = [];
+    const groups = new Set<string>();
+    for (const row of this.db
+      .prepare(`${base} ORDER BY id DESC`)
+      .iterate() as IterableIterator<OperationRow>) {
+      const key = row.grp ?? `#${row.id}`;
+      if (!groups.has(key)) {
+        if (groups.size === count) break;
+        groups.add(key);
+      }
+      rows.push(row);
+    }
+    return rows;
+  }
+
+  /**
+   * Adds the other undoable rows of every group among `rows` (a sidecar filed after its
+   * photo, in a later batch), newest first: a group is put back as one.
+   */
+  private withWholeGroups(base: string, rows: OperationRow[]): OperationRow[] {
+    const groups = [...new Set(rows.flatMap((row) => (row.grp ? [row.grp] : [])))];
+    if (groups.length === 0) return rows;
+    const byId = new Map(rows.map((row) => [row.id, row]));
+    const select = this.db.prepare(`${base} AND grp = ?`);
+    for (const group of groups) {
+      for (const row of select.all(group) as OperationRow[]) byId.set(row.id, row);
+    }
+    return [...byId.values()].sort((a, b) => b.id - a.id);
+  }
+
+  /**
+   * Finished moves (not undone) whose source path starts with `prefix`, ignoring ASCII case,
+   * newest first: how a sidecar arriving late finds the file it belongs to.
+   */
+  movedFrom(prefix: string, limit = 20): JournalEntry[] {
+    const pattern = prefix.replace(/[\\%_]/g, (c) => `\\${c}`) + '%';
+    const rows = this.db
+      .prepare(
+        `SELECT * FROM operations WHERE status = 'done' AND op = 'move' AND source LIKE ? ESCAPE '\\'
+         ORDER BY id DESC LIMIT ?`,
+      )
+      .all(pattern, limit) as OperationRow[];
     return rows.map(toEntry);
   }
 

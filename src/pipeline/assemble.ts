@@ -9,6 +9,7 @@ import { PhotosortdError, errorCode, errorMessage } from '../lib/errors.js';
 import { createExifTool } from '../lib/exiftool.js';
 import type { Logger } from '../lib/logger.js';
 import { createTagger, loadLabels, type Tagger } from '../tagging/index.js';
+import { createCompanionsStage, followFiledFile } from './companions.js';
 import { createExifStage } from './exif.js';
 import { createGeocodeStage } from './geocode.js';
 import { identify } from './identify.js';
@@ -17,6 +18,7 @@ import type { NamedStage } from './pipeline.js';
 import { createPlanStage, type DuplicatePolicy } from './plan.js';
 import { compileRules, type CompiledRule } from './rules.js';
 import { createTagStage } from './tag.js';
+import { createTakeoutStage } from './takeout.js';
 import { createWriteTagsStage } from './write-tags.js';
 import { parseTemplate, type CompiledTemplate } from './template.js';
 
@@ -171,6 +173,9 @@ export function buildStages(
     name: 'exif',
     run: createExifStage({ exiftool: services.exiftool, dates: config.dates.from }),
   });
+  // Sidecars, RAW and Live Photo videos filed with a photo: read on their own, dated by it.
+  stages.push({ name: 'companions', run: createCompanionsStage([...stages]) });
+  stages.push({ name: 'takeout', run: createTakeoutStage({ exiftool: services.exiftool }) });
   if (services.geocoder) {
     stages.push({ name: 'geocode', run: createGeocodeStage(services.geocoder) });
   }
@@ -185,6 +190,7 @@ export function buildStages(
       unsorted,
       duplicates,
       index: services.index,
+      filedFile: followFiledFile(journal),
     }),
   });
   stages.push({

@@ -104,6 +104,13 @@ export interface FileJob {
   tags?: Tag[] | null;
   plan?: Plan;
   error?: JobError | null;
+  /**
+   * Files filed with this one, into its folder under its name (sidecars, the RAW of a JPEG,
+   * a Live Photo's video). They run identify and exif; this file's date decides for all.
+   */
+  companions?: FileJob[];
+  /** The journal group the move joins (a late sidecar joins the group of its file). */
+  group?: string;
 }
 
 /** A pipeline stage: a function of the record that returns it enriched. */

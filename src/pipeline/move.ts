@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { lstat, stat } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import type { Journal } from '../journal/journal.js';
@@ -7,6 +8,7 @@ import { formatCaptureDate } from '../lib/capture-date.js';
 import { errorCode, errorMessage, PhotosortdError } from '../lib/errors.js';
 import { sameBytes } from '../lib/hash.js';
 import { nextFreeName, safeMove } from '../lib/safe-move.js';
+import { freeGroupTarget, memberTarget, movingCompanions } from './companions.js';
 import type { FileJob, Plan, Stage } from './job.js';
 
 /**
@@ -53,21 +55,68 @@ export function createMoveStage(options: MoveStageOptions): Stage {
   };
 
   async function file(job: FileJob, plan: Plan): Promise<FileJob> {
-    const target = requireTarget(job, plan);
-    if (onCollision === 'skip' && (await exists(target))) return collided(job, plan, target);
-    if (dryRun) return { ...job, plan: { ...plan, target: await nextFreeName(target) } };
-    const placed = await journaled(job, plan, 'move', target);
+    const planned = requireTarget(job, plan);
+    // A group takes the first name free for every member, so its members keep one name.
+    const grouped = movingCompanions(job).length > 0;
+    const target = grouped ? await freeGroupTarget(job, planned) : planned;
+    if (onCollision === 'skip' && (grouped ? target !== planned : await exists(target))) {
+      return collided(job, plan, planned);
+    }
+    if (dryRun) {
+      const free = grouped ? target : await nextFreeName(target);
+      return { ...job, plan: { ...plan, target: free }, ...(await companions(job, free, '')) };
+    }
+    const group = job.group ?? newGroupId();
+    const placed = await journaled(job, plan, 'move', target, onExists, group);
     if (!placed) return collided(job, plan, target);
     const info = await stat(placed);
     index.add(placed, requireHash(job), info.size, info.mtimeMs);
-    return { ...job, plan: { ...plan, target: placed } };
+    return { ...job, plan: { ...plan, target: placed }, ...(await companions(job, placed, group)) };
+  }
+
+  /**
+   * Moves the companions of a job whose primary went to `primaryTarget`, each under its own
+   * name beside it, in the primary's journal group. A member that fails stays in the inbox
+   * with its error; the others still go.
+   */
+  async function companions(
+    job: FileJob,
+    primaryTarget: string,
+    group: string,
+    op: OperationKind = 'move',
+  ): Promise<Pick<FileJob, 'companions'>> {
+    if (!job.companions) return {};
+    const moved: FileJob[] = [];
+    for (const member of job.companions) {
+      const plan = member.plan;
+      if (!plan || plan.action === 'skip') {
+        moved.push(member);
+        continue;
+      }
+      const target = memberTarget(job, member, primaryTarget);
+      if (dryRun) {
+        moved.push({ ...member, plan: { ...plan, target } });
+        continue;
+      }
+      try {
+        const placed = (await journaled(member, plan, op, target, 'suffix', group)) ?? target;
+        if (op === 'move') {
+          const info = await stat(placed);
+          index.add(placed, requireHash(member), info.size, info.mtimeMs);
+        }
+        moved.push({ ...member, plan: { ...plan, target: placed } });
+      } catch (error) {
+        moved.push(failed(member, plan, error));
+      }
+    }
+    return { companions: moved };
   }
 
   async function duplicate(job: FileJob, plan: Plan): Promise<FileJob> {
     const original = plan.duplicateOf;
     if (duplicates === 'skip' || !original) {
       const reason = `same content as ${original ?? 'a library file'}; left in the inbox (duplicates: skip)`;
-      return { ...job, plan: { ...plan, target: null, reason } };
+      return { ...job, plan: { ...plan, target: null, reason }, ...staying(job, reason) };
     }
     if (duplicates === 'delete') {
       const trashed = join(trashDir, options.batch(), basename(job.source));
@@ -75,14 +124,40 @@ export function createMoveStage(options: MoveStageOptions): Stage {
         const reason =
           `${original} no longer holds the same bytes (changed since it was indexed), so ` +
           `${basename(job.source)} was not deleted and stays in the inbox`;
-        return { ...job, plan: { ...plan, action: 'skip', target: null, reason } };
+        return {
+          ...job,
+          plan: { ...plan, action: 'skip', target: null, reason },
+          ...staying(job, reason),
+        };
       }
       const reason = `same bytes as ${original}; moved to the trash (duplicates: delete), undo brings it back`;
-      if (dryRun) return { ...job, plan: { ...plan, target: await nextFreeName(trashed), reason } };
-      const placed = await journaled(job, plan, 'delete', trashed, 'suffix');
-      return { ...job, plan: { ...plan, target: placed ?? trashed, reason } };
+      const target = dryRun ? await nextFreeName(trashed) : trashed;
+      const group = newGroupId();
+      const placed = dryRun
+        ? target
+        : await journaled(job, plan, 'delete', trashed, 'suffix', group);
+      const deleted = { ...job, plan: { ...plan, target: placed ?? trashed, reason } };
+      return {
+        ...deleted,
+        ...(await companions(onlyHeld(deleted), placed ?? trashed, group, 'delete')),
+      };
     }
     return file(job, plan);
+  }
+
+  /**
+   * A deleted duplicate's companions go to the trash with it only when the library holds
+   * their content too; a RAW or an edited sidecar the library lacks stays in the inbox.
+   */
+  function onlyHeld(job: FileJob): FileJob {
+    if (!job.companions) return job;
+    const companions = job.companions.map((member): FileJob => {
+      if (!member.plan || member.plan.action === 'skip') return member;
+      if (member.hash && index.find(member.hash)) return member;
+      const reason = `stays in the inbox: the library does not hold its content, though it held ${basename(job.source)}'s`;
+      return { ...member, plan: { ...member.plan, action: 'skip', target: null, reason } };
+    });
+    return { ...job, companions };
   }
 
   /**
@@ -95,6 +170,7 @@ export function createMoveStage(options: MoveStageOptions): Stage {
     op: OperationKind,
     target: string,
     whenTaken: 'suffix' | 'fail' = onExists,
+    group: string | null = null,
   ): Promise<string | undefined> {
     const hash = requireHash(job);
     const id = journal.begin({
@@ -106,6 +182,7 @@ export function createMoveStage(options: MoveStageOptions): Stage {
       size: job.size,
       action: plan.action,
       rule: plan.rule,
+      group,
       details: details(job, plan),
     });
     try {
@@ -122,7 +199,28 @@ export function createMoveStage(options: MoveStageOptions): Stage {
 
 function collided(job: FileJob, plan: Plan, target: string): FileJob {
   const reason = `a different file is already at ${target}; left in the inbox (onCollision: skip)`;
-  return { ...job, plan: { ...plan, action: 'skip', target: null, reason } };
+  return {
+    ...job,
+    plan: { ...plan, action: 'skip', target: null, reason },
+    ...staying(job, reason),
+  };
+}
+
+/** The companions of a job left in the inbox, which stay beside it. */
+function staying(job: FileJob, why: string): Pick<FileJob, 'companions'> {
+  if (!job.companions) return {};
+  const reason = `stays beside ${basename(job.source)}: ${why}`;
+  return {
+    companions: job.companions.map((member) => ({
+      ...member,
+      plan: { action: 'skip', rule: null, target: null, reason },
+    })),
+  };
+}
+
+/** A journal group id: the moves of one photo, its sidecars, RAW and Live Photo video. */
+function newGroupId(): string {
+  return randomBytes(6).toString('hex');
 }
 
 function failed(job: FileJob, plan: Plan, error: unknown): FileJob {
@@ -131,6 +229,7 @@ function failed(job: FileJob, plan: Plan, error: unknown): FileJob {
     ...job,
     plan: { ...plan, action: 'error', target: null, reason: message },
     error: { code: errorCode(error), message, stage: 'move' },
+    ...staying(job, message),
   };
 }
 

@@ -21,7 +21,7 @@ export interface PipelineOptions {
   stages: NamedStage[];
   /** Files in flight at once. */
   concurrency: number;
-  /** Called once per file, after its last stage. */
+  /** Called once per file (and once per companion), after its last stage. */
   onResult?: (result: FileResult) => void;
   /**
    * Files with the same key (from the record as the stage named `after` left it) run the
@@ -90,6 +90,12 @@ export function createPipeline(options: PipelineOptions): Pipeline {
     }
     const result = { job, event: toEvent(job, durations) };
     options.onResult?.(result);
+    // Each companion is reported as a file of its own, with where it went.
+    for (const member of job.companions ?? []) {
+      const reason = `stays beside ${job.source}, which failed`;
+      const done = member.plan ? member : { ...member, plan: skipped(reason) };
+      options.onResult?.({ job: done, event: toEvent(done) });
+    }
     return result;
   }
 
@@ -136,6 +142,10 @@ export function createPipeline(options: PipelineOptions): Pipeline {
       queue.concurrency = concurrency;
     },
   };
+}
+
+function skipped(reason: string): FileJob['plan'] {
+  return { action: 'skip', rule: null, target: null, reason };
 }
 
 /** The event published for a handled file (and the line `scan --json` prints). */

@@ -1,4 +1,6 @@
 import { basename } from 'node:path';
+import { isSidecarName } from '../lib/sidecars.js';
+import { planCompanions, type FiledFile } from './companions.js';
 import type { FileJob, Plan, Stage } from './job.js';
 import { matchRule, type CompiledRule } from './rules.js';
 import { resolveTarget, type CompiledTemplate } from './template.js';
@@ -19,6 +21,8 @@ export interface PlanOptions {
   unsorted: CompiledTemplate;
   duplicates: DuplicatePolicy;
   index: ContentLookup;
+  /** Where a sidecar goes whose file was filed earlier (see companions.ts). */
+  filedFile?: (job: FileJob) => FiledFile | undefined;
 }
 
 /** Errors from earlier stages that mean "leave the file where it is". */
@@ -39,8 +43,15 @@ export function createPlanStage(options: PlanOptions): Stage {
   });
 
   return async (job) => {
-    const plan = decide(job);
-    return { ...job, plan };
+    const filed = job.error ? undefined : options.filedFile?.(job);
+    const plan = filed?.plan ?? decide(job);
+    const companions = planCompanions(job, plan);
+    return {
+      ...job,
+      plan,
+      ...(companions ? { companions } : {}),
+      ...(filed?.group ? { group: filed.group } : {}),
+    };
   };
 
   function decide(job: FileJob): Plan {
@@ -58,6 +69,9 @@ export function createPlanStage(options: PlanOptions): Stage {
         duplicateOf: original,
         reason: `same content as ${original}`,
       };
+    }
+    if (isSidecarName(basename(job.source))) {
+      return toUnsorted(job, `${basename(job.source)} is a sidecar whose file never arrived`);
     }
     if (job.kind !== 'photo' && job.kind !== 'video') {
       return toUnsorted(job, `${basename(job.source)} is not a photo or video exiftool knows`);

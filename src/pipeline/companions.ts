@@ -1,0 +1,317 @@
+import { lstat } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
+import type { Journal } from '../journal/journal.js';
+import type { JournalEntry } from '../journal/types.js';
+import { errorCode, errorMessage, PhotosortdError } from '../lib/errors.js';
+import { suffixedName } from '../lib/safe-move.js';
+import {
+  companionStem,
+  isSidecarName,
+  isTruncatedTakeoutOf,
+  memberName,
+  primaryRank,
+} from '../lib/sidecars.js';
+import type { FileJob, Plan, Stage } from './job.js';
+import type { NamedStage } from './pipeline.js';
+
+/** Same as safe-move's limit: past this many ` (n)` names something is wrong. */
+const MAX_SUFFIX = 9999;
+
+/**
+ * Groups files by folder and companion stem: each group becomes one job, its primary (still
+ * photo over RAW over video over other files over sidecars) carrying the rest as
+ * `companions`. A cut-short Takeout JSON joins the media file whose name it starts.
+ */
+export function groupJobs(jobs: FileJob[]): FileJob[] {
+  const groups = new Map<string, FileJob[]>();
+  const keyOf = (job: FileJob) => `${dirname(job.source)}\0${companionStem(basename(job.source))}`;
+  for (const job of jobs) {
+    const key = keyOf(job);
+    groups.set(key, [...(groups.get(key) ?? []), job]);
+  }
+  for (const [key, members] of groups) {
+    if (members.some((m) => !isSidecarName(basename(m.source)))) continue;
+    const owner = jobs.find(
+      (job) =>
+        !isSidecarName(basename(job.source)) &&
+        dirname(job.source) === dirname(members[0]!.source) &&
+        members.every((m) => isTruncatedTakeoutOf(basename(m.source), basename(job.source))),
+    );
+    if (!owner) continue;
+    groups.delete(key);
+    groups.get(keyOf(owner))!.push(...members);
+  }
+  return [...groups.values()].map((members) => {
+    const [primary, ...companions] = [...members].sort(
+      (a, b) =>
+        primaryRank(basename(a.source)) - primaryRank(basename(b.source)) ||
+        a.source.localeCompare(b.source),
+    );
+    return companions.length > 0 ? { ...primary!, companions } : primary!;
+  });
+}
+
+/**
+ * Re-chunks a walk that yields each folder's files one after another into group jobs, one
+ * folder at a time, so a folder of any size is grouped without holding the whole walk.
+ */
+export async function* groupedByFolder(jobs: AsyncIterable<FileJob>): AsyncGenerator<FileJob> {
+  let folder: string | undefined;
+  let pending: FileJob[] = [];
+  for await (const job of jobs) {
+    if (dirname(job.source) !== folder) {
+      yield* groupJobs(pending);
+      pending = [];
+      folder = dirname(job.source);
+    }
+    pending.push(job);
+  }
+  yield* groupJobs(pending);
+}
+
+/**
+ * Runs the given stages (identify, exif) on each companion of a job, so that every member
+ * has its own hash to verify its move with. A member that fails stays where it is.
+ */
+export function createCompanionsStage(stages: NamedStage[]): Stage {
+  return async (job) => {
+    if (!job.companions) return job;
+    const companions = await Promise.all(
+      job.companions.map(async (member) => {
+        let current = member;
+        for (const stage of stages) {
+          try {
+            current = await stage.run(current);
+          } catch (error) {
+            const message = errorMessage(error);
+            return { ...current, error: { code: errorCode(error), message, stage: stage.name } };
+          }
+        }
+        return current;
+      }),
+    );
+    return { ...job, companions };
+  };
+}
+
+/**
+ * The companions' plans, from the primary's: the same action and rule, and the primary's
+ * date and place (a Live Photo's video carries a UTC date that may fall on another day).
+ * The mover names their targets once the primary's own name is final. A member whose
+ * earlier stages failed is left where it is.
+ */
+export function planCompanions(job: FileJob, plan: Plan): FileJob[] | undefined {
+  return job.companions?.map((member) => {
+    if (member.error && member.error.stage !== 'exif') {
+      const reason = member.error.message;
+      return { ...member, plan: { action: 'skip', rule: null, target: null, reason } };
+    }
+    const meta = member.meta && job.meta ? { ...member.meta, takenAt: job.meta.takenAt } : job.meta;
+    const reason = `goes with ${basename(job.source)}`;
+    return {
+      ...member,
+      meta,
+      place: job.place ?? null,
+      plan: { action: plan.action, rule: plan.rule, target: null, reason },
+    };
+  });
+}
+
+/** The companions that are to move (not left behind by an earlier failure). */
+export function movingCompanions(job: FileJob): FileJob[] {
+  return (job.companions ?? []).filter((member) => member.plan?.action !== 'skip');
+}
+
+/** Where a member goes once its primary is (or would be) at `primaryTarget`. */
+export function memberTarget(job: FileJob, member: FileJob, primaryTarget: string): string {
+  const name = memberName(basename(job.source), basename(primaryTarget), basename(member.source));
+  return join(dirname(primaryTarget), name);
+}
+
+/**
+ * The first of `target`, `name (1).ext`, … at which neither the primary nor any moving
+ * companion would meet an existing file, so a group keeps one name (`IMG_1 (1).jpg`,
+ * `IMG_1 (1).CR2`, `IMG_1 (1).jpg.xmp`) rather than each member numbering on its own.
+ */
+export async function freeGroupTarget(job: FileJob, target: string): Promise<string> {
+  const members = movingCompanions(job);
+  for (let n = 0; n <= MAX_SUFFIX; n++) {
+    const candidate = suffixedName(target, n);
+    const paths = [candidate, ...members.map((m) => memberTarget(job, m, candidate))];
+    const taken = await Promise.all(paths.map(exists));
+    if (!taken.includes(true)) return candidate;
+  }
+  throw new PhotosortdError(
+    'TOO_MANY_COLLISIONS',
+    `${target} and ${MAX_SUFFIX} numbered names beside it are taken for ${job.source} and its ` +
+      'companions; it stays in the inbox. Clean up that library folder.',
+  );
+}
+
+/**
+ * How long the daemon holds a group after its latest member arrived: long enough for a
+ * phone's HEIC and MOV, or a camera's RAW and JPEG, copied one after the other.
+ */
+export const GROUP_WINDOW_MS = 2000;
+
+/**
+ * How long a sidecar with no file beside it waits for one (a sync tool may deliver the XMP
+ * before the photo) before it goes to `unsorted`.
+ */
+export const ORPHAN_WAIT_MS = 60_000;
+
+/**
+ * The journal row of the file a sidecar belongs to, when that file (same source folder,
+ * same stem, not a sidecar itself) was filed and has not been undone; newest first.
+ */
+export function fileOfSidecar(journal: Journal, sidecar: string): JournalEntry | undefined {
+  const name = basename(sidecar);
+  const folder = dirname(sidecar);
+  const stem = companionStem(name);
+  return journal
+    .movedFrom(join(folder, name.split('.')[0] ?? name))
+    .find(
+      (entry) =>
+        entry.target !== null &&
+        dirname(entry.source) === folder &&
+        !isSidecarName(basename(entry.source)) &&
+        (companionStem(basename(entry.source)) === stem ||
+          isTruncatedTakeoutOf(name, basename(entry.source))),
+    );
+}
+
+/** Where a sidecar whose file was filed earlier goes, and the journal group it joins. */
+export interface FiledFile {
+  plan: Plan;
+  group: string | null;
+}
+
+/**
+ * For a sidecar filed on its own: the plan that sends it next to its file when the journal
+ * says that file (same source folder, same stem) was filed and is still there. The sidecar
+ * joins the file's journal group, so undo puts both back.
+ */
+export function followFiledFile(journal: Journal): (job: FileJob) => FiledFile | undefined {
+  return (job) => {
+    const name = basename(job.source);
+    if (!isSidecarName(name) || job.companions?.some((m) => !isSidecarName(basename(m.source)))) {
+      return undefined;
+    }
+    const row = fileOfSidecar(journal, job.source);
+    if (!row?.target) return undefined;
+    const target = join(
+      dirname(row.target),
+      memberName(basename(row.source), basename(row.target), name),
+    );
+    const reason = `goes with ${basename(row.source)}, filed earlier at ${row.target}`;
+    return { plan: { action: 'move', rule: row.rule, target, reason }, group: row.group };
+  };
+}
+
+/** Options of {@link createGatherer}. */
+export interface GathererOptions {
+  /** How long after a group's latest arrival it is handed on, waiting for its other members. */
+  windowMs: number;
+  /** How much longer a sidecar with no file beside it waits before it is handed on alone. */
+  orphanWaitMs: number;
+  /** Whether a lone sidecar's file has already been filed (it then follows at once). */
+  fileFiled: (sidecar: string) => boolean;
+  /** Receives each group (its paths, all in one folder); resolves once it has been handled. */
+  submit: (paths: string[], root: string) => Promise<unknown>;
+}
+
+/** Collects a watcher's arrivals into groups; see {@link createGatherer}. */
+export interface Gatherer {
+  add(path: string, root: string): void;
+  /** Paths waiting for their group to settle. */
+  readonly size: number;
+  /** Resolves when no path is waiting and every group handed on has been handled. */
+  idle(): Promise<void>;
+  /** Forgets every waiting path (they stay in the inbox for the next start). */
+  close(): void;
+}
+
+interface Pending {
+  paths: Set<string>;
+  root: string;
+  timer: NodeJS.Timeout;
+  waitedForFile: boolean;
+}
+
+/**
+ * Holds arrivals until their group has settled: a group (same folder, same companion stem)
+ * is handed on `windowMs` after its latest member arrived, so a HEIC and its MOV arriving
+ * seconds apart travel together. A group of sidecars only waits `orphanWaitMs` more for its
+ * file, unless that file was filed already.
+ */
+export function createGatherer(options: GathererOptions): Gatherer {
+  const pending = new Map<string, Pending>();
+  let submitted = 0;
+  let waiters: (() => void)[] = [];
+
+  const settleWaiters = () => {
+    if (pending.size > 0 || submitted > 0) return;
+    for (const resolve of waiters) resolve();
+    waiters = [];
+  };
+
+  const fire = (key: string) => {
+    const entry = pending.get(key);
+    if (!entry) return;
+    const paths = [...entry.paths];
+    const lone = paths.every((path) => isSidecarName(basename(path)));
+    if (lone && !entry.waitedForFile && !paths.some(options.fileFiled)) {
+      entry.waitedForFile = true;
+      entry.timer = setTimeout(fire, options.orphanWaitMs, key);
+      return;
+    }
+    pending.delete(key);
+    submitted += 1;
+    void options
+      .submit(paths, entry.root)
+      .catch(() => undefined)
+      .finally(() => {
+        submitted -= 1;
+        settleWaiters();
+      });
+  };
+
+  return {
+    add(path, root) {
+      const key = `${dirname(path)}\0${companionStem(basename(path))}`;
+      const entry = pending.get(key);
+      if (entry) {
+        clearTimeout(entry.timer);
+        entry.paths.add(path);
+        entry.timer = setTimeout(fire, options.windowMs, key);
+        return;
+      }
+      const timer = setTimeout(fire, options.windowMs, key);
+      pending.set(key, { paths: new Set([path]), root, timer, waitedForFile: false });
+    },
+    get size() {
+      let n = 0;
+      for (const entry of pending.values()) n += entry.paths.size;
+      return n;
+    },
+    idle() {
+      if (pending.size === 0 && submitted === 0) return Promise.resolve();
+      return new Promise((resolve) => waiters.push(resolve));
+    },
+    close() {
+      for (const entry of pending.values()) clearTimeout(entry.timer);
+      pending.clear();
+      settleWaiters();
+    },
+  };
+}
+
+async function exists(path: string): Promise<boolean> {
+  try {
+    await lstat(path);
+    return true;
+  } catch (error) {
+    if (errorCode(error) === 'ENOENT') return false;
+    throw error;
+  }
+}
