@@ -1,0 +1,68 @@
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { stringify } from 'yaml';
+import { describe, expect, it } from 'vitest';
+import { VERSION } from '../src/lib/version.js';
+import { runCli } from './support/cli.js';
+import { tempDir } from './support/fs.js';
+
+async function configIn(dir: string, config: Record<string, unknown>): Promise<string> {
+  const file = join(dir, 'photosortd.config.yaml');
+  await writeFile(file, stringify(config));
+  return file;
+}
+
+describe('photosortd doctor', () => {
+  it('prints versions and paths, and exits 0 when everything needed works', async () => {
+    const dir = await tempDir('photosortd-doctor-');
+    await mkdir(join(dir, 'inbox'));
+    const file = await configIn(dir, {
+      library: './library',
+      inboxes: ['./inbox'],
+      state: './state',
+      api: { enabled: false },
+    });
+    const result = await runCli(['doctor', '--config', file]);
+    expect(result.stderr).toBe('');
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain(`photosortd   ✓ ${VERSION}`);
+    expect(result.stdout).toContain(`node         ✓ ${process.version}`);
+    expect(result.stdout).toMatch(/perl {9}✓ v5\.\d+/);
+    expect(result.stdout).toMatch(/exiftool {5}✓ \d+\.\d+/);
+    expect(result.stdout).toMatch(/onnxruntime {2}✓ \d+\.\d+\.\d+/);
+    // No model here, and tagging is off: shown, but not a failure.
+    expect(result.stdout).toContain('model        – no model at');
+    expect(result.stdout).toContain(`config   ${file}`);
+    expect(result.stdout).toContain(`inbox 1  ${join(dir, 'inbox')}`);
+    expect(result.stdout).toContain(`state    ${join(dir, 'state')}`);
+    expect(result.stdout).toContain('folders  ✓');
+    expect(result.stdout).toContain('daemon   – not running');
+  });
+
+  it('exits 1 and names what does not work', async () => {
+    const dir = await tempDir('photosortd-doctor-bad-');
+    const file = await configIn(dir, {
+      library: './library',
+      inboxes: ['./missing'],
+      state: './state',
+      rules: [{ name: 'broken', to: '{year}/{nope}' }],
+      tagging: { enabled: true, model: './no-model' },
+    });
+    const result = await runCli(['doctor', '--config', file]);
+    expect(result.code).toBe(1);
+    expect(result.stdout).toContain(
+      `folders  ✗ inboxes[0].path: ${join(dir, 'missing')} does not exist`,
+    );
+    expect(result.stdout).toMatch(/rules {4}✗ .*nope/);
+    expect(result.stdout).toContain(`model        ✗ no model at ${join(dir, 'no-model')}`);
+  });
+
+  it('still prints the versions when the configuration cannot be loaded, and exits 2', async () => {
+    const dir = await tempDir('photosortd-doctor-config-');
+    const file = await configIn(dir, { library: './library', inboxes: ['./inbox'], colour: 1 });
+    const result = await runCli(['doctor', '--config', file]);
+    expect(result.code).toBe(2);
+    expect(result.stdout).toMatch(/exiftool {5}✓/);
+    expect(result.stdout).toContain('unknown key "colour"');
+  });
+});
