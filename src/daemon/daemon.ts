@@ -5,6 +5,14 @@ import type { UndoSelector } from '../journal/types.js';
 import type { Logger } from '../lib/logger.js';
 import { VERSION } from '../lib/version.js';
 import { buildStages, openServices, type Services } from '../pipeline/assemble.js';
+import {
+  createGatherer,
+  fileOfSidecar,
+  groupJobs,
+  GROUP_WINDOW_MS,
+  ORPHAN_WAIT_MS,
+} from '../pipeline/companions.js';
+import type { FileJob } from '../pipeline/job.js';
 import { createPipeline, type FileResult, type Pipeline } from '../pipeline/pipeline.js';
 import type { ControlEvent, DaemonControl, DaemonStatus } from './control.js';
 import { watchInboxSet, type InboxSet } from './inbox-presence.js';
@@ -103,16 +111,39 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
       return;
     }
     inFlight.add(path);
-    stat(path)
-      .then((info) =>
-        pipeline.add({ source: path, root: inbox, size: info.size, mtimeMs: info.mtimeMs }),
-      )
-      // A file gone before its turn was moved or deleted by someone else: nothing to do.
-      .catch((error: unknown) =>
-        logger.debug({ path, err: error }, 'file vanished before handling'),
-      )
-      .finally(() => inFlight.delete(path));
+    gatherer.add(path, inbox);
   }
+
+  /** Queues a settled group (a photo with its sidecars, RAW, Live Photo video) as one job. */
+  async function submit(paths: string[], inbox: string): Promise<void> {
+    try {
+      const found = await Promise.all(
+        paths.map((path) =>
+          stat(path).then(
+            (info): FileJob => ({
+              source: path,
+              root: inbox,
+              size: info.size,
+              mtimeMs: info.mtimeMs,
+            }),
+            // A file gone before its turn was moved or deleted by someone else: nothing to do.
+            (error: unknown) => logger.debug({ path, err: error }, 'file vanished before handling'),
+          ),
+        ),
+      );
+      const jobs = found.filter((job): job is FileJob => job !== undefined);
+      await Promise.all(groupJobs(jobs).map((job) => pipeline.add(job)));
+    } finally {
+      for (const path of paths) inFlight.delete(path);
+    }
+  }
+
+  const gatherer = createGatherer({
+    windowMs: GROUP_WINDOW_MS,
+    orphanWaitMs: ORPHAN_WAIT_MS,
+    fileFiled: (path) => fileOfSidecar(services.journal, path) !== undefined,
+    submit,
+  });
 
   const inboxes: InboxSet = watchInboxSet({
     inboxes: config.inboxes,
@@ -128,7 +159,10 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
 
   const status = (): DaemonStatus => ({
     state: paused ? 'paused' : 'running',
-    queue: { waiting: pipeline.size.waiting + held.size, active: pipeline.size.active },
+    queue: {
+      waiting: pipeline.size.waiting + held.size + gatherer.size,
+      active: pipeline.size.active,
+    },
     processed,
     failed,
     startedAt,
@@ -191,7 +225,10 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
       listeners.add(listener);
       return () => listeners.delete(listener);
     },
-    idle: () => pipeline.onIdle(),
+    async idle() {
+      await gatherer.idle();
+      await pipeline.onIdle();
+    },
     async reload(next) {
       const { config: merged, restartNeeded } = mergeReload(config, next);
       await checkLayout(merged);
@@ -221,6 +258,7 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
       if (stopping) return;
       stopping = true;
       await inboxes.close();
+      gatherer.close();
       pipeline.clear();
       const finished = await Promise.race([
         pipeline.onIdle().then(() => true),

@@ -1,0 +1,180 @@
+import { copyFile, mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { parseConfig, type Config } from '../src/config/load.js';
+import { startDaemon, type Daemon } from '../src/daemon/daemon.js';
+import { Journal } from '../src/journal/journal.js';
+import { undo } from '../src/journal/undo.js';
+import { silentLogger } from '../src/lib/logger.js';
+import { exiftoolCli, scanJson } from './support/companions.js';
+import { listFiles, snapshot, tempDir, waitFor } from './support/fs.js';
+import { writeJpeg } from './support/media.js';
+
+const FIXTURES = join(import.meta.dirname, 'fixtures');
+// Videos without a position are dated in the machine's zone; pin it so the test means the same anywhere.
+process.env.TZ = 'UTC';
+const running: Daemon[] = [];
+
+afterEach(async () => {
+  await Promise.all(running.splice(0).map((daemon) => daemon.stop(10_000)));
+});
+
+async function setup(
+  extra: Record<string, unknown> = {},
+): Promise<{ dir: string; inbox: string; config: Config }> {
+  const dir = await tempDir('photosortd-companions-');
+  const inbox = join(dir, 'inbox');
+  await mkdir(inbox);
+  const config = parseConfig(
+    {
+      library: join(dir, 'library'),
+      inboxes: [inbox],
+      state: join(dir, 'state'),
+      settle: 300,
+      geocode: { enabled: false },
+      api: { enabled: false },
+      dates: { from: ['exif'] },
+      rules: [{ name: 'default', to: '{year}/{date}/{name}{ext}' }],
+      ...extra,
+    },
+    null,
+  );
+  return { dir, inbox, config };
+}
+
+/**
+ * A Live Photo as an iPhone exports it: `NAME.HEIC` taken at 01:30 on 24 July in a +03:00
+ * zone, and `NAME.MOV` whose QuickTime CreateDate is the same moment in UTC (22:30 on the
+ * 23rd) and which carries no position to find the zone from.
+ */
+async function livePhoto(folder: string, name: string): Promise<void> {
+  await mkdir(folder, { recursive: true });
+  const heic = join(folder, `${name}.HEIC`);
+  const mov = join(folder, `${name}.MOV`);
+  await copyFile(join(FIXTURES, 'tagging', 'blue-from-png.heic'), heic);
+  await copyFile(join(FIXTURES, 'dn_with-gps.mov'), mov);
+  exiftoolCli([
+    '-q',
+    '-overwrite_original',
+    '-DateTimeOriginal=2019:07:24 01:30:00',
+    '-OffsetTimeOriginal=+03:00',
+    heic,
+  ]);
+  exiftoolCli([
+    '-q',
+    '-overwrite_original',
+    '-QuickTime:CreateDate=2019:07:23 22:30:00',
+    '-Keys:all=',
+    '-GPSCoordinates=',
+    mov,
+  ]);
+}
+
+describe('groups in a scan', () => {
+  it('files a Live Photo whose MOV date is UTC in the folder of its HEIC', async () => {
+    const { dir, inbox, config } = await setup();
+    // A video on its own is shown in this machine's zone (UTC here): it would land on the 23rd.
+    await livePhoto(join(dir, 'alone'), 'IMG_0007');
+    await mkdir(join(dir, 'video-only'));
+    await copyFile(join(dir, 'alone', 'IMG_0007.MOV'), join(dir, 'video-only', 'IMG_0007.MOV'));
+    const alone = await scanJson(config, [join(dir, 'video-only')], true);
+    expect(alone.lines[0]?.target).toBe(join(config.library, '2019', '2019-07-23', 'IMG_0007.MOV'));
+
+    await livePhoto(inbox, 'IMG_0008');
+    const { code, lines } = await scanJson(config, [inbox]);
+    expect(code).toBe(0);
+    expect(await listFiles(config.library)).toEqual([
+      '2019/2019-07-24/IMG_0008.HEIC',
+      '2019/2019-07-24/IMG_0008.MOV',
+    ]);
+    expect(lines.find((line) => line.source.endsWith('.MOV'))).toMatchObject({
+      action: 'move',
+      takenAt: '2019-07-24T01:30:00+03:00',
+    });
+  });
+
+  it('files a RAW with its JPEG, and undo of the group restores every member', async () => {
+    const { inbox, config } = await setup();
+    await copyFile(join(FIXTURES, 'et_CanonRaw.cr3'), join(inbox, 'IMG_9.CR3'));
+    await copyFile(join(FIXTURES, 'et_Canon1DmkIII.jpg'), join(inbox, 'IMG_9.JPG'));
+    exiftoolCli(['-q', '-o', join(inbox, 'IMG_9.xmp'), join(inbox, 'IMG_9.CR3')]);
+    await writeJpeg(join(inbox, 'other.jpg'), { date: '2020:01:01 10:00:00', seed: 4 });
+    const before = await snapshot(inbox);
+
+    await scanJson(config, [inbox]);
+    // The RAW was taken in 2018; the JPEG beside it decides (2007).
+    expect(await listFiles(config.library)).toEqual([
+      '2007/2007-02-22/IMG_9.CR3',
+      '2007/2007-02-22/IMG_9.JPG',
+      '2007/2007-02-22/IMG_9.xmp',
+      '2020/2020-01-01/other.jpg',
+    ]);
+
+    const journal = Journal.open(config.state);
+    try {
+      const rows = journal.recent(10);
+      const groups = new Set(rows.map((row) => row.group));
+      expect(rows).toHaveLength(4);
+      expect(groups.size).toBe(2);
+      // Undo of one member takes its whole group back; `--last 2` counts groups, not rows.
+      const result = await undo(journal, { last: 2 }, { library: config.library });
+      expect(result.undone).toHaveLength(4);
+    } finally {
+      journal.close();
+    }
+    expect(await snapshot(inbox)).toEqual(before);
+    expect(await listFiles(config.library)).toEqual([]);
+  });
+
+  it('dates a Takeout photo that has no embedded date from its JSON, in the zone of its place', async () => {
+    const { inbox, config } = await setup();
+    await writeJpeg(join(inbox, 'PXL_lisbon.jpg'), { seed: 5 });
+    // 2023-08-12 21:30:00 UTC is 22:30 in Lisbon (WEST, +01:00).
+    const json = {
+      title: 'PXL_lisbon.jpg',
+      photoTakenTime: { timestamp: '1691875800', formatted: 'Aug 12, 2023, 9:30:00 PM UTC' },
+      geoData: { latitude: 38.7223, longitude: -9.1393, altitude: 0 },
+    };
+    await writeFile(join(inbox, 'PXL_lisbon.jpg.supplemental-metadata.json'), JSON.stringify(json));
+    const { lines } = await scanJson(config, [inbox]);
+    expect(lines.find((line) => line.source.endsWith('.jpg'))).toMatchObject({
+      action: 'move',
+      dateSource: 'takeout:photoTakenTime',
+      takenAt: '2023-08-12T22:30:00+01:00',
+    });
+    expect(await listFiles(config.library)).toEqual([
+      '2023/2023-08-12/PXL_lisbon.jpg',
+      '2023/2023-08-12/PXL_lisbon.jpg.supplemental-metadata.json',
+    ]);
+  });
+});
+
+describe('groups in the daemon', () => {
+  it('files a HEIC and the MOV arriving a second later together, and a later sidecar beside them', async () => {
+    const { dir, inbox, config } = await setup();
+    const daemon = await startDaemon({ config, logger: silentLogger() });
+    running.push(daemon);
+    await livePhoto(join(dir, 'phone'), 'IMG_0100');
+    await copyFile(join(dir, 'phone', 'IMG_0100.HEIC'), join(inbox, 'IMG_0100.HEIC'));
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    await copyFile(join(dir, 'phone', 'IMG_0100.MOV'), join(inbox, 'IMG_0100.MOV'));
+    await waitFor(async () => (await listFiles(config.library)).length === 2, {
+      what: 'the Live Photo to be filed',
+    });
+    await daemon.idle();
+    expect(await listFiles(config.library)).toEqual([
+      '2019/2019-07-24/IMG_0100.HEIC',
+      '2019/2019-07-24/IMG_0100.MOV',
+    ]);
+
+    exiftoolCli(['-q', '-o', join(inbox, 'IMG_0100.xmp'), join(dir, 'phone', 'IMG_0100.HEIC')]);
+    await waitFor(async () => (await listFiles(inbox)).length === 0, {
+      what: 'the late sidecar to leave the inbox',
+    });
+    expect(await listFiles(config.library)).toEqual([
+      '2019/2019-07-24/IMG_0100.HEIC',
+      '2019/2019-07-24/IMG_0100.MOV',
+      '2019/2019-07-24/IMG_0100.xmp',
+    ]);
+  });
+});
