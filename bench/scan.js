@@ -2,37 +2,17 @@
 // (file by DateTimeOriginal into YYYY/YYYY-MM-DD) on identical copies of the same photos,
 // measured in the same run. Usage: node bench/scan.js [FILES] [ROUNDS]
 import { execFileSync } from 'node:child_process';
-import { cp, mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { cp, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import sharp from 'sharp';
+import { benchConfig, generate } from './lib/photos.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const EXIFTOOL = join(ROOT, 'node_modules/exiftool-vendored.pl/bin/exiftool');
 const BIN = join(ROOT, 'bin/photosortd');
 const files = Number(process.argv[2] ?? 1000);
 const rounds = Number(process.argv[3] ?? 3);
-
-/** Small real JPEGs (about 10 kB, like phone thumbnails) with distinct content and dates. */
-async function generate(dir, count) {
-  await mkdir(dir, { recursive: true });
-  for (let i = 0; i < count; i++) {
-    const date = `20${String(10 + (i % 14)).padStart(2, '0')}:${String((i % 12) + 1).padStart(2, '0')}:${String((i % 28) + 1).padStart(2, '0')} 12:00:00`;
-    const bytes = await sharp({
-      create: {
-        width: 160,
-        height: 120,
-        channels: 3,
-        background: { r: i & 0xff, g: (i >> 8) & 0xff, b: 90 },
-      },
-    })
-      .jpeg({ quality: 85 })
-      .withExif({ IFD0: { Make: 'BenchCam', Model: 'B1' }, IFD2: { DateTimeOriginal: date } })
-      .toBuffer();
-    await writeFile(join(dir, `IMG_${String(i).padStart(5, '0')}.jpg`), bytes);
-  }
-}
 
 async function countFiles(dir) {
   const entries = await readdir(dir, { recursive: true, withFileTypes: true });
@@ -60,16 +40,7 @@ try {
     await cp(source, join(b, 'inbox'), { recursive: true });
     await writeFile(
       join(b, 'photosortd.config.yaml'),
-      [
-        'library: ./library',
-        'inboxes: [./inbox]',
-        'state: ./state',
-        `concurrency: ${Math.max(4, availableParallelism() * 2)}`,
-        'geocode: { enabled: false }',
-        'api: { enabled: false }',
-        'rules: [{ name: default, to: "{year}/{date}/{name}{ext}" }]',
-        '',
-      ].join('\n'),
+      benchConfig({ concurrency: Math.max(4, availableParallelism() * 2) }),
     );
     // Alternate which runs first, so neither always gets the warmer cache.
     const runExiftool = () =>

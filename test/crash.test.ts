@@ -1,40 +1,17 @@
-import type { ChildProcess } from 'node:child_process';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { describe, expect, it } from 'vitest';
-import { runCli, startCli } from './support/cli.js';
-import { listFiles, snapshot, tempDir, waitFor } from './support/fs.js';
+import { runCrashTrial, seeded } from '../bench/lib/crash.js';
+import { ensureBuilt } from './support/cli.js';
+import { tempDir } from './support/fs.js';
 import { makeJpeg } from './support/media.js';
 
-/** Resolves with the exit code (or signal) once the process has ended. */
-function exited(child: ChildProcess): Promise<number | NodeJS.Signals | null> {
-  return new Promise((resolve) => {
-    if (child.exitCode !== null || child.signalCode !== null)
-      resolve(child.exitCode ?? child.signalCode);
-    else child.once('exit', (code, signal) => resolve(code ?? signal));
-  });
-}
-
-/** Resolves when the daemon has logged that it is watching. */
-function watching(child: ChildProcess): Promise<void> {
-  return new Promise((resolve, reject) => {
-    let seen = '';
-    child.stderr?.on('data', (chunk: Buffer) => {
-      seen += chunk.toString();
-      if (seen.includes('"msg":"watching"')) resolve();
-    });
-    child.once('exit', (code) =>
-      reject(new Error(`daemon exited with ${code} before watching:\n${seen}`)),
-    );
-  });
-}
-
-describe('a daemon killed in the middle of a burst', () => {
+describe('a daemon killed at random moments in a burst', () => {
   it('loses and duplicates nothing after restart, and undo --all restores the inbox exactly', async () => {
+    ensureBuilt();
     const dir = await tempDir('photosortd-crash-');
     const inbox = join(dir, 'inbox');
-    const library = join(dir, 'library');
     await mkdir(inbox);
     const configFile = join(dir, 'photosortd.config.yaml');
     await writeFile(
@@ -59,54 +36,36 @@ describe('a daemon killed in the middle of a burst', () => {
       });
       await writeFile(join(inbox, `IMG_${String(i).padStart(4, '0')}.jpg`), bytes);
     }
-    const original = await snapshot(inbox);
-    const env = { PHOTOSORTD_LOG_LEVEL: 'info' };
-
-    const filedAtKill: number[] = [];
-    for (let round = 0; round < 3; round++) {
-      const daemon = startCli(['run', '--config', configFile], { env });
-      await watching(daemon);
-      const already = (await listFiles(library)).length;
-      if (already < count) {
-        // Kill at a moment when some, but not all, of the remaining files are filed.
-        await waitFor(
-          async () =>
-            (await listFiles(library)).length > already + 5 ||
-            (await listFiles(inbox)).length === 0,
-          {
-            what: 'some progress',
-            intervalMs: 20,
-          },
-        );
-      }
-      daemon.kill('SIGKILL');
-      await exited(daemon);
-      filedAtKill.push((await listFiles(library)).length);
-    }
-    // The kills did land in the middle of the burst, not before or after it.
-    expect(filedAtKill.some((n) => n > 0 && n < count)).toBe(true);
-
-    const last = startCli(['run', '--config', configFile], { env });
-    await watching(last);
-    await waitFor(async () => (await listFiles(inbox)).length === 0, {
-      what: 'an empty inbox',
+    const seed = Date.now() % 100_000;
+    const trial = await runCrashTrial({
+      inbox,
+      library: join(dir, 'library'),
+      configFile,
+      kills: 3,
+      random: seeded(seed),
       timeoutMs: 60_000,
     });
-    last.kill('SIGTERM');
-    expect(await exited(last)).toBe(0);
+    const why = `seed ${seed}, filed at each kill: ${trial.filedAtKill.join(', ')}`;
 
-    // Every input exists exactly once in the library, with its bytes; nothing partial is left.
-    const filed = await snapshot(library);
-    expect(filed.size).toBe(count);
-    expect(new Set(filed.values())).toEqual(new Set(original.values()));
+    // The kills did land in the middle of the burst, not only before or after it.
     expect(
-      [...filed.keys()].filter((path) => !/^2019\/2019-\d\d-10\/IMG_\d{4}\.jpg$/.test(path)),
+      trial.filedAtKill.some((n) => n > 0 && n < count),
+      why,
+    ).toBe(true);
+    expect(trial.lastExit, why).toBe(0);
+    // Every input exists exactly once in the library, with its bytes; nothing partial is left.
+    expect({ lost: trial.lost, twice: trial.twice, partial: trial.partial }, why).toEqual({
+      lost: [],
+      twice: [],
+      partial: [],
+    });
+    expect(trial.filed.size, why).toBe(count);
+    expect(
+      [...trial.filed.keys()].filter((path) => !/^2019\/2019-\d\d-10\/IMG_\d{4}\.jpg$/.test(path)),
     ).toEqual([]);
 
-    const undo = await runCli(['undo', '--all', '--config', configFile]);
-    expect(undo.stderr).toBe('');
-    expect(undo.code).toBe(0);
-    expect(await snapshot(inbox)).toEqual(original);
-    expect(await listFiles(library)).toEqual([]);
+    expect(trial.undo, why).toEqual({ code: 0, stderr: '' });
+    expect(trial.sameInbox, why).toBe(true);
+    expect(trial.libraryAfterUndo).toEqual([]);
   }, 180_000);
 });

@@ -1,0 +1,69 @@
+// Crash suite, long run: a daemon filing a burst of FILES photos is SIGKILLed at KILLS random
+// moments and restarted each time; then every input must exist exactly once (by content) in
+// the library or inbox, no partial copy may be left, and `undo --all` must give back the
+// original inbox byte for byte. Prints a markdown section; exits 1 when anything is wrong.
+// Usage: node bench/crash.js [FILES=500] [KILLS=20] [SEED]
+import { execFileSync } from 'node:child_process';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { runCrashTrial, seeded } from './lib/crash.js';
+import { benchConfig, generate } from './lib/photos.js';
+
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+const files = Number(process.argv[2] ?? 500);
+const kills = Number(process.argv[3] ?? 20);
+const seed = Number(process.argv[4] ?? Date.now() % 1_000_000);
+
+execFileSync(process.execPath, ['node_modules/typescript/bin/tsc', '-p', 'tsconfig.build.json'], {
+  cwd: ROOT,
+  stdio: 'inherit',
+});
+const work = await mkdtemp(join(tmpdir(), 'photosortd-bench-crash-'));
+let failed = false;
+try {
+  await generate(join(work, 'inbox'), files);
+  await writeFile(join(work, 'photosortd.config.yaml'), benchConfig({ concurrency: 4 }));
+  const trial = await runCrashTrial({
+    inbox: join(work, 'inbox'),
+    library: join(work, 'library'),
+    configFile: join(work, 'photosortd.config.yaml'),
+    kills,
+    random: seeded(seed),
+  });
+  const midBurst = trial.filedAtKill.filter((n) => n > 0 && n < files).length;
+  const checks = [
+    ['inputs lost (content in neither library nor inbox)', trial.lost.length, 0],
+    ['inputs present more than once', trial.twice.length, 0],
+    ['partial copies left anywhere', trial.partial.length, 0],
+    ['files in the library after the last run', trial.filed.size, files],
+    ['exit status of the last run (SIGTERM)', trial.lastExit, 0],
+    ['`undo --all` exit status', trial.undo.code, 0],
+    [
+      'inbox after `undo --all` identical to the original (paths and bytes)',
+      trial.sameInbox ? 'yes' : 'no',
+      'yes',
+    ],
+    ['files left in the library after `undo --all`', trial.libraryAfterUndo.length, 0],
+  ];
+  failed = checks.some(([, got, want]) => got !== want);
+  const lines = [
+    '## Crash suite',
+    '',
+    `${files} generated JPEGs dropped at once; the daemon (concurrency 4, settle 200 ms) SIGKILLed ${kills} times at random moments (seed ${seed}: \`node bench/crash.js ${files} ${kills} ${seed}\` replays it), restarted after each kill, then run to the end and stopped with SIGTERM. ${midBurst} of the ${kills} kills landed mid-burst; the rest during start-up or recovery, or once the inbox was empty. Total ${trial.seconds.toFixed(0)} s.`,
+    '',
+    '| check | result | expected |',
+    '|---|---:|---:|',
+    ...checks.map(([what, got, want]) => `| ${what} | ${got} | ${want} |`),
+    '',
+    `Files in the library after each kill: ${trial.filedAtKill.join(', ')}.`,
+    '',
+  ];
+  if (trial.undo.stderr)
+    lines.push('`undo --all` said:', '', '```', trial.undo.stderr.trim(), '```', '');
+  process.stdout.write(lines.join('\n'));
+} finally {
+  await rm(work, { recursive: true, force: true });
+}
+process.exitCode = failed ? 1 : 0;

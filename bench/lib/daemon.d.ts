@@ -1,0 +1,24 @@
+import type { ChildProcess } from 'node:child_process';
+
+/** The CLI as a user runs it from a clone (needs `dist/`). */
+export const BIN: string;
+
+/** A daemon started by {@link startDaemon}. */
+export interface RunningDaemon {
+  child: ChildProcess;
+  /** Resolves once it logs that it watches its inboxes; rejects if it exits first. */
+  watching: Promise<void>;
+  /** Its exit code or signal. */
+  exited: Promise<number | string | null>;
+  /** Everything it has logged so far. */
+  log(): string;
+}
+
+/** Starts `photosortd run --config FILE`. */
+export function startDaemon(configFile: string, env?: Record<string, string>): RunningDaemon;
+/** Memory in MB: the process's RSS now and its peak, and the RSS of it and its descendants. */
+export function memoryOf(pid: number): { rss: number; peak: number; treeRss: number };
+/** CPU seconds (user + system) used so far by a process and its descendants. */
+export function cpuSecondsOf(pid: number): number;
+/** Resolves after `ms`. */
+export function sleep(ms: number): Promise<void>;

@@ -1,0 +1,102 @@
+// Running the real daemon from the benchmarks and the crash trial, and measuring it.
+import { spawn } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+
+/** The CLI as a user runs it from a clone (needs `dist/`). */
+export const BIN = fileURLToPath(new URL('../../bin/photosortd', import.meta.url));
+
+/**
+ * Starts `photosortd run --config FILE`. `watching` resolves once it logs that it watches its
+ * inboxes (and rejects if it exits first); `exited` resolves with its exit code or signal;
+ * `log()` is everything it has logged so far.
+ */
+export function startDaemon(configFile, env = {}) {
+  const child = spawn(process.execPath, [BIN, 'run', '--config', configFile], {
+    env: { ...process.env, PHOTOSORTD_LOG_LEVEL: 'info', ...env },
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  let log = '';
+  const listeners = new Set();
+  child.stderr.on('data', (chunk) => {
+    log += chunk.toString();
+    for (const listener of listeners) listener();
+  });
+  const watching = new Promise((resolve, reject) => {
+    const check = () => {
+      if (log.includes('"msg":"watching"')) resolve();
+    };
+    listeners.add(check);
+    child.once('exit', (code, signal) =>
+      reject(new Error(`the daemon exited (${code ?? signal}) before watching:\n${log}`)),
+    );
+  });
+  // A rejection after a deliberate kill is expected; callers await `watching` when it matters.
+  watching.catch(() => {});
+  const exited = new Promise((resolve) =>
+    child.once('exit', (code, signal) => resolve(code ?? signal)),
+  );
+  return { child, watching, exited, log: () => log };
+}
+
+/** The process and every process below it (exiftool's perl processes, for one). */
+function tree(pid) {
+  const children = new Map();
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const ppid = Number(readFileSync(`/proc/${entry}/stat`, 'utf8').split(') ')[1].split(' ')[1]);
+      children.set(ppid, [...(children.get(ppid) ?? []), Number(entry)]);
+    } catch {
+      // The process ended while /proc was being read.
+    }
+  }
+  const all = [];
+  const visit = (p) => {
+    all.push(p);
+    for (const child of children.get(p) ?? []) visit(child);
+  };
+  visit(pid);
+  return all;
+}
+
+function statusKb(pid, field) {
+  try {
+    const match = readFileSync(`/proc/${pid}/status`, 'utf8').match(
+      new RegExp(`${field}:\\s+(\\d+)`),
+    );
+    return match ? Number(match[1]) : 0;
+  } catch {
+    return 0;
+  }
+}
+
+/**
+ * Memory of a process in MB: `rss` now and `peak` (the kernel's high-water mark) for the
+ * process itself, and `treeRss` now for it and its descendants together.
+ */
+export function memoryOf(pid) {
+  return {
+    rss: statusKb(pid, 'VmRSS') / 1024,
+    peak: statusKb(pid, 'VmHWM') / 1024,
+    treeRss: tree(pid).reduce((sum, p) => sum + statusKb(p, 'VmRSS'), 0) / 1024,
+  };
+}
+
+/** CPU seconds (user + system) used so far by a process and its descendants. */
+export function cpuSecondsOf(pid) {
+  const tick = 100; // USER_HZ on Linux
+  let ticks = 0;
+  for (const p of tree(pid)) {
+    try {
+      const fields = readFileSync(`/proc/${p}/stat`, 'utf8').split(') ')[1].split(' ');
+      ticks += Number(fields[11]) + Number(fields[12]);
+    } catch {
+      // Gone meanwhile.
+    }
+  }
+  return ticks / tick;
+}
+
+/** Resolves after `ms`. */
+export const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
