@@ -1,4 +1,3 @@
-import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
@@ -8,12 +7,12 @@ import {
   startApiServer,
   type ApiServer,
 } from '../src/api/index.js';
-import { parseConfig } from '../src/config/load.js';
 import type { ControlEvent } from '../src/daemon/control.js';
 import { startDaemon, type Daemon } from '../src/daemon/daemon.js';
 import { silentLogger } from '../src/lib/logger.js';
-import { listFiles, snapshot, tempDir, waitFor } from './support/fs.js';
+import { listFiles, snapshot, waitFor } from './support/fs.js';
 import { writeJpeg } from './support/media.js';
+import { projectConfig } from './support/daemon-project.js';
 
 const cleanups: (() => Promise<void>)[] = [];
 
@@ -31,21 +30,13 @@ async function start(): Promise<{
   client: ApiClient;
   key: string;
 }> {
-  const dir = await tempDir('photosortd-api-daemon-');
-  const inbox = join(dir, 'inbox');
-  await mkdir(inbox);
-  const config = parseConfig(
-    {
-      library: join(dir, 'library'),
-      inboxes: [inbox],
-      state: join(dir, 'state'),
-      settle: 300,
-      concurrency: 2,
-      geocode: { enabled: false },
-      api: { listen: '127.0.0.1:0' },
-      rules: [{ name: 'default', to: '{year}/{date}/{name}{ext}' }],
-    },
-    null,
+  const {
+    dir,
+    inbox,
+    loaded: config,
+  } = await projectConfig(
+    { settle: 300, concurrency: 2, api: { listen: '127.0.0.1:0' } },
+    'photosortd-api-daemon-',
   );
   const logger = silentLogger();
   const daemon = await startDaemon({ config, logger });

@@ -1,33 +1,24 @@
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { stringify } from 'yaml';
 import { describe, expect, it } from 'vitest';
 import { runCli } from './support/cli.js';
-import { listFiles, snapshot, tempDir } from './support/fs.js';
+import { listFiles, snapshot } from './support/fs.js';
 import { writeJpeg } from './support/media.js';
+import { project as makeProject } from './support/project.js';
 
-async function project(
-  config: Record<string, unknown> = {},
-): Promise<{ dir: string; file: string }> {
-  const dir = await tempDir('photosortd-cli-');
-  await mkdir(join(dir, 'inbox'));
-  const file = join(dir, 'photosortd.config.yaml');
-  await writeFile(
-    file,
-    stringify({
-      library: './library',
-      inboxes: ['./inbox'],
-      state: './state',
-      geocode: { enabled: false },
-      api: { enabled: false },
+/** A project whose rules tell Canon photos apart, so rule matching shows in the paths. */
+async function project(config: Record<string, unknown> = {}) {
+  const p = await makeProject(
+    {
       rules: [
         { name: 'canon', when: { camera: 'canon' }, to: 'Canon/{year}/{name}{ext}' },
         { name: 'default', to: '{year}/{date}/{name}{ext}' },
       ],
       ...config,
-    }),
+    },
+    'photosortd-cli-',
   );
-  return { dir, file };
+  return { dir: p.dir, file: p.config };
 }
 
 function jsonLines(stdout: string): Record<string, unknown>[] {

@@ -1,12 +1,13 @@
-import { mkdir, open, readFile, stat, writeFile } from 'node:fs/promises';
+import { open, readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { parseConfig, type Config } from '../src/config/load.js';
+import type { Config } from '../src/config/load.js';
 import { startDaemon, type Daemon } from '../src/daemon/daemon.js';
 import type { ControlEvent } from '../src/daemon/control.js';
 import { silentLogger } from '../src/lib/logger.js';
-import { listFiles, snapshot, tempDir, waitFor } from './support/fs.js';
+import { listFiles, snapshot, waitFor } from './support/fs.js';
 import { makeJpeg, writeJpeg } from './support/media.js';
+import { projectConfig } from './support/daemon-project.js';
 
 const running: Daemon[] = [];
 
@@ -17,22 +18,8 @@ afterEach(async () => {
 async function setup(
   extra: Record<string, unknown> = {},
 ): Promise<{ dir: string; config: Config }> {
-  const dir = await tempDir('photosortd-daemon-');
-  await mkdir(join(dir, 'inbox'));
-  const config = parseConfig(
-    {
-      library: join(dir, 'library'),
-      inboxes: [join(dir, 'inbox')],
-      state: join(dir, 'state'),
-      settle: 400,
-      geocode: { enabled: false },
-      api: { enabled: false },
-      rules: [{ name: 'default', to: '{year}/{date}/{name}{ext}' }],
-      ...extra,
-    },
-    null,
-  );
-  return { dir, config };
+  const { dir, loaded } = await projectConfig({ settle: 400, ...extra }, 'photosortd-daemon-');
+  return { dir, config: loaded };
 }
 
 async function start(config: Config): Promise<Daemon> {

@@ -3,13 +3,13 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { ExifTool } from 'exiftool-vendored';
-import { stringify } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parseConfig } from '../src/config/load.js';
 import { startDaemon } from '../src/daemon/daemon.js';
 import { silentLogger } from '../src/lib/logger.js';
 import { ROOT, runCli } from './support/cli.js';
 import { listFiles, tempDir, waitFor } from './support/fs.js';
+import { projectConfig } from './support/daemon-project.js';
+import { project as makeProject } from './support/project.js';
 
 let work: string;
 let modelDir: string;
@@ -44,18 +44,9 @@ afterAll(async () => {
   await exiftool.end();
 });
 
-async function project(tagging: Record<string, unknown>): Promise<{ dir: string; file: string }> {
-  const dir = await tempDir('photosortd-tag-e2e-project-');
-  await mkdir(join(dir, 'inbox'));
-  const file = join(dir, 'photosortd.config.yaml');
-  await writeFile(
-    file,
-    stringify({
-      library: './library',
-      inboxes: ['./inbox'],
-      state: './state',
-      geocode: { enabled: false },
-      api: { enabled: false },
+async function project(tagging: Record<string, unknown>) {
+  const p = await makeProject(
+    {
       tagging: {
         enabled: true,
         labels: ['red', 'green', 'blue'],
@@ -67,9 +58,10 @@ async function project(tagging: Record<string, unknown>): Promise<{ dir: string;
         { name: 'reds', when: { tags: ['red'] }, to: 'Red/{year}/{name}{ext}' },
         { name: 'default', to: '{year}/{tag|untagged}/{name}{ext}' },
       ],
-    }),
+    },
+    'photosortd-tag-e2e-project-',
   );
-  return { dir, file };
+  return { dir: p.dir, file: p.config };
 }
 
 describe('AI tags, end to end', () => {
@@ -118,20 +110,13 @@ describe('AI tags, end to end', () => {
   });
 
   it('with no model, the daemon still files photos and its status says why tagging is off', async () => {
-    const dir = await tempDir('photosortd-tag-missing-');
-    await mkdir(join(dir, 'inbox'));
-    const config = parseConfig(
+    const { dir, loaded: config } = await projectConfig(
       {
-        library: join(dir, 'library'),
-        inboxes: [join(dir, 'inbox')],
-        state: join(dir, 'state'),
         settle: 200,
-        geocode: { enabled: false },
-        api: { enabled: false },
-        tagging: { enabled: true, model: join(dir, 'no-such-model') },
+        tagging: { enabled: true, model: './no-such-model' },
         rules: [{ name: 'default', to: '{year}/{tag|untagged}/{name}{ext}' }],
       },
-      null,
+      'photosortd-tag-missing-',
     );
     const daemon = await startDaemon({ config, logger: silentLogger() });
     try {
