@@ -81,8 +81,8 @@ export function createPipeline(options: PipelineOptions): Pipeline {
     const durations: Record<string, number> = {};
     let release: (() => void) | undefined;
     try {
-      job = await runStages(stages, job, durations, async (done) => {
-        const key = options.exclusive?.after === done ? options.exclusive.key(job) : undefined;
+      job = await runStages(stages, job, durations, async (done, current) => {
+        const key = options.exclusive?.after === done ? options.exclusive.key(current) : undefined;
         if (key !== undefined) release = await acquire(key);
       });
     } finally {
@@ -103,7 +103,7 @@ export function createPipeline(options: PipelineOptions): Pipeline {
     chosen: NamedStage[],
     initial: FileJob,
     durations: Record<string, number>,
-    afterStage: (name: string) => Promise<void>,
+    afterStage: (name: string, job: FileJob) => Promise<void>,
   ): Promise<FileJob> {
     let job = initial;
     for (const stage of chosen) {
@@ -120,7 +120,7 @@ export function createPipeline(options: PipelineOptions): Pipeline {
         break;
       }
       durations[stage.name] = performance.now() - started;
-      await afterStage(stage.name);
+      await afterStage(stage.name, job);
     }
     return job;
   }
