@@ -86,32 +86,42 @@ export async function runCrashTrial({
   const total = original.size;
   const filedAtKill = [];
   const started = performance.now();
-  for (let round = 0; round < kills; round++) {
-    const daemon = startDaemon(configFile, env);
-    // Some rounds die during start-up (recovery, indexing), the rest mid-burst.
-    if (random() < 0.15) await sleep(random() * 300);
-    else {
-      await daemon.watching;
-      const already = (await filesBelow(library)).length;
-      const left = total - already;
-      const goal = already + Math.ceil((random() * 2 * left) / (kills - round + 1));
-      await poll(
-        async () =>
-          (await filesBelow(library)).length >= goal || (await filesBelow(inbox)).length === 0,
-        timeoutMs,
-        `${goal} files in the library`,
-      );
-      await sleep(random() * 30);
+  let current = null;
+  let lastExit;
+  try {
+    for (let round = 0; round < kills; round++) {
+      const daemon = (current = startDaemon(configFile, env));
+      // Some rounds die during start-up (recovery, indexing), the rest mid-burst.
+      if (random() < 0.15) await sleep(random() * 300);
+      else {
+        await daemon.watching;
+        const already = (await filesBelow(library)).length;
+        const left = total - already;
+        const goal = already + Math.ceil((random() * 2 * left) / (kills - round + 1));
+        await poll(
+          async () =>
+            (await filesBelow(library)).length >= goal || (await filesBelow(inbox)).length === 0,
+          timeoutMs,
+          `${goal} files in the library`,
+        );
+        await sleep(random() * 30);
+      }
+      daemon.crash();
+      await daemon.exited;
+      filedAtKill.push((await filesBelow(library)).length);
     }
-    daemon.child.kill('SIGKILL');
-    await daemon.exited;
-    filedAtKill.push((await filesBelow(library)).length);
+    const last = (current = startDaemon(configFile, env));
+    await last.watching;
+    await poll(async () => (await filesBelow(inbox)).length === 0, timeoutMs, 'an empty inbox');
+    last.child.kill('SIGTERM');
+    lastExit = await last.exited;
+  } catch (error) {
+    // A trial that fails or times out leaves no daemon behind (it runs in its own group).
+    if (current && current.child.exitCode === null && current.child.signalCode === null) {
+      current.crash();
+    }
+    throw error;
   }
-  const last = startDaemon(configFile, env);
-  await last.watching;
-  await poll(async () => (await filesBelow(inbox)).length === 0, timeoutMs, 'an empty inbox');
-  last.child.kill('SIGTERM');
-  const lastExit = await last.exited;
   const seconds = (performance.now() - started) / 1000;
 
   const filed = await hashesBelow(library);

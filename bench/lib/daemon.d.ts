@@ -12,6 +12,11 @@ export interface RunningDaemon {
   exited: Promise<number | string | null>;
   /** Everything it has logged so far. */
   log(): string;
+  /**
+   * SIGKILLs it and its exiftool processes together (a SIGKILLed daemon alone leaves its
+   * exiftool processes running, reparented to init).
+   */
+  crash(): void;
 }
 
 /** Starts `photosortd run --config FILE`. */

@@ -9,12 +9,15 @@ export const BIN = fileURLToPath(new URL('../../bin/photosortd', import.meta.url
 /**
  * Starts `photosortd run --config FILE`. `watching` resolves once it logs that it watches its
  * inboxes (and rejects if it exits first); `exited` resolves with its exit code or signal;
- * `log()` is everything it has logged so far.
+ * `log()` is everything it has logged so far; `crash()` SIGKILLs it and its exiftool
+ * processes together, as a machine losing power or a service manager cleaning up would.
  */
 export function startDaemon(configFile, env = {}) {
   const child = spawn(process.execPath, [BIN, 'run', '--config', configFile], {
     env: { ...process.env, PHOTOSORTD_LOG_LEVEL: 'info', ...env },
     stdio: ['ignore', 'ignore', 'pipe'],
+    // Its own process group, so that a crash can take its exiftool processes with it.
+    detached: true,
   });
   let log = '';
   const listeners = new Set();
@@ -36,7 +39,8 @@ export function startDaemon(configFile, env = {}) {
   const exited = new Promise((resolve) =>
     child.once('exit', (code, signal) => resolve(code ?? signal)),
   );
-  return { child, watching, exited, log: () => log };
+  const crash = () => process.kill(-child.pid, 'SIGKILL');
+  return { child, watching, exited, log: () => log, crash };
 }
 
 /** The process and every process below it (exiftool's perl processes, for one). */
