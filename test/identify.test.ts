@@ -92,6 +92,14 @@ describe('hash', () => {
     );
   });
 
+  it('hashes a file of several read buffers to its end', async () => {
+    const file = path.join(tmp, 'big.bin');
+    const bytes = Buffer.alloc(2 * 1024 * 1024 + 5, 3);
+    bytes[bytes.length - 1] = 9;
+    await writeFile(file, bytes);
+    expect(await hashFile(file)).toBe(createHash('sha256').update(bytes).digest('hex'));
+  });
+
   it('compares files byte by byte, over more than one chunk', async () => {
     const big = Buffer.alloc(3 * 1024 * 1024 + 17, 7);
     const a = path.join(tmp, 'a.bin');

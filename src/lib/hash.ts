@@ -1,16 +1,48 @@
 import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
+import { close, fstat, open as openFd, read } from 'node:fs';
 import { open, stat } from 'node:fs/promises';
-import { pipeline } from 'node:stream/promises';
-
-/** SHA-256 of a file's content as lowercase hex, read as a stream so memory stays flat. */
-export async function hashFile(path: string): Promise<string> {
-  const hash = createHash('sha256');
-  await pipeline(createReadStream(path, { highWaterMark: 1 << 20 }), hash);
-  return hash.digest('hex');
-}
+import { promisify } from 'node:util';
+import { PhotosortdError } from './errors.js';
 
 const CHUNK = 1 << 20;
+
+// The callback API on a plain descriptor: FileHandle and stream calls cost about a third
+// more CPU per call, which shows when every small file is hashed twice (read, then verified).
+const openAsync = promisify(openFd);
+const fstatAsync = promisify(fstat);
+const readAsync = promisify(read);
+const closeAsync = promisify(close);
+
+/**
+ * SHA-256 of a file's content, read to its end, as lowercase hex. The buffer is sized to the
+ * file (one byte more, so that a file that grew is read on), up to 1 MB: a small photo is
+ * hashed in one read without a 1 MB allocation, and a video with flat memory.
+ */
+export async function hashFile(path: string): Promise<string> {
+  const hash = createHash('sha256');
+  const fd = await openAsync(path, 'r');
+  try {
+    const stats = await fstatAsync(fd);
+    // A name swapped for a device or FIFO since it was checked would never end or never answer.
+    if (!stats.isFile()) {
+      throw new PhotosortdError(
+        'NOT_A_FILE',
+        `${path} is no longer a regular file (it was replaced while being read); it was left alone.`,
+      );
+    }
+    const { size } = stats;
+    const buffer = Buffer.allocUnsafe(Math.min(size + 1, CHUNK));
+    for (;;) {
+      const { bytesRead } = await readAsync(fd, buffer, 0, buffer.length, null);
+      hash.update(buffer.subarray(0, bytesRead));
+      // A read short of the buffer is the end of a regular file.
+      if (bytesRead < buffer.length) break;
+    }
+  } finally {
+    await closeAsync(fd);
+  }
+  return hash.digest('hex');
+}
 
 /**
  * Whether two files hold exactly the same bytes. Compared byte by byte rather than by hash,
