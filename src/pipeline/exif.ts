@@ -11,7 +11,7 @@ import {
   type WallClock,
 } from '../lib/capture-date.js';
 import { PhotosortdError, errorMessage } from '../lib/errors.js';
-import type { ExifTool } from '../lib/exiftool.js';
+import { createBatchReader, type ExifTool } from '../lib/exiftool.js';
 import { dateFromFileName } from '../lib/filename-date.js';
 import { toGpsPosition } from '../lib/gps.js';
 import type { CaptureDate, FileJob, GpsPosition, MediaKind, PhotoMeta, Stage } from './job.js';
@@ -182,6 +182,8 @@ export function createExifStage(options: ExifStageOptions): Stage {
     );
   }
 
+  const reader = createBatchReader(exiftool, READ_ARGS);
+
   const zoneAt = (gps: GpsPosition | null): string | null => {
     if (!gps) return null;
     try {
@@ -196,10 +198,7 @@ export function createExifStage(options: ExifStageOptions): Stage {
     if (job.error) return job;
     let raw: Raw;
     try {
-      raw = (await exiftool.readRaw(job.source, {
-        readArgs: READ_ARGS,
-        useMWG: false,
-      })) as unknown as Raw;
+      raw = await reader.read(job.source);
     } catch (error) {
       return unreadable(job, errorMessage(error));
     }
