@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import type { Action } from '../pipeline/job.js';
 import { errorMessage, PhotosortdError } from '../lib/errors.js';
 import type { JournalEntry, OperationKind, OperationStatus, UndoSelector } from './types.js';
+import { WalSync } from './wal-sync.js';
 
 /** What {@link Journal.begin} records before a file is touched. */
 export interface NewOperation {
@@ -122,10 +123,14 @@ export class Journal {
   readonly file: string;
   /** Depth of nested {@link withoutSync} calls. */
   private relaxed = 0;
+  /** Syncs `planned` rows off the event loop; absent when SQLite could not use WAL mode. */
+  private readonly walSync: WalSync | undefined;
 
   private constructor(db: Database.Database, file: string) {
     this.db = db;
     this.file = file;
+    const wal = db.pragma('journal_mode', { simple: true }) === 'wal';
+    this.walSync = wal ? new WalSync(`${file}-wal`) : undefined;
   }
 
   /**
@@ -188,6 +193,29 @@ export class Journal {
         op.details ? JSON.stringify(op.details) : null,
       );
     return Number(result.lastInsertRowid);
+  }
+
+  /**
+   * {@link begin} for the mover: the row is written at once and the promise resolves once it
+   * is on disk, without stalling the event loop meanwhile; rows of files moved at the same
+   * time share one sync. If the sync fails the row is marked `failed` and this rejects, so
+   * the file is never touched on a row that might not survive a power cut.
+   */
+  async beginDurably(op: NewOperation): Promise<number> {
+    if (!this.walSync) return this.begin(op);
+    const id = this.withoutSync(() => this.begin(op));
+    try {
+      await this.walSync.durable();
+    } catch (error) {
+      this.fail(id, errorMessage(error));
+      throw new PhotosortdError(
+        'JOURNAL_UNAVAILABLE',
+        `Could not write the journal ${this.file} to disk (${errorMessage(error)}), so ` +
+          `${op.source} was left where it is. Check the disk that holds the state folder.`,
+        { cause: error },
+      );
+    }
+    return id;
   }
 
   /** Marks an operation `done`; `target` records where the file really went when it differs. */
@@ -355,6 +383,7 @@ export class Journal {
 
   /** Closes the database; the journal cannot be used afterwards. */
   close(): void {
+    this.walSync?.close();
     if (this.db.open) this.db.close();
   }
 }

@@ -173,7 +173,7 @@ export function createMoveStage(options: MoveStageOptions): Stage {
     group: string | null = null,
   ): Promise<string | undefined> {
     const hash = requireHash(job);
-    const id = journal.begin({
+    const id = await journal.beginDurably({
       batch: options.batch(),
       op,
       source: job.source,
