@@ -94,14 +94,18 @@ export function createBatchReader(exiftool: ExifTool, readArgs: string[]): Batch
       const files = [...new Set(batch.map((r) => r.file))];
       let entries: RawTags[] = [];
       if (files.length > 1) {
-        const task = new ReadManyTask(
-          ['-charset', 'filename=utf8', ...readArgs, '-json', ...files],
-          {
-            ignoreMinorErrors: exiftool.options.ignoreMinorErrors,
-          },
-        );
         // Not retried as a whole: the files it could not answer for are retried one by one.
-        entries = await exiftool.enqueueTask(() => task, false).catch(() => []);
+        // That includes a batch refused as it is made (a line break in a file name: exiftool
+        // takes its arguments one per line), which would otherwise reject nowhere.
+        entries = await Promise.resolve()
+          .then(() => {
+            const task = new ReadManyTask(
+              ['-charset', 'filename=utf8', ...readArgs, '-json', ...files],
+              { ignoreMinorErrors: exiftool.options.ignoreMinorErrors },
+            );
+            return exiftool.enqueueTask(() => task, false);
+          })
+          .catch(() => []);
       }
       const byFile = new Map<unknown, RawTags>(entries.map((e) => [e.SourceFile, e]));
       await Promise.all(
