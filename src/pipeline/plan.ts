@@ -25,8 +25,11 @@ export interface PlanOptions {
   filedFile?: (job: FileJob) => FiledFile | undefined;
 }
 
-/** Errors from earlier stages that mean "leave the file where it is". */
-const LEAVE_IN_PLACE = new Set(['NOT_A_FILE', 'NOT_FOUND', 'RESTORED_BY_UNDO']);
+/**
+ * Errors from earlier stages that mean "leave the file where it is". An empty file is often
+ * one still being written; it is taken again once it has content.
+ */
+const LEAVE_IN_PLACE = new Set(['NOT_A_FILE', 'NOT_FOUND', 'RESTORED_BY_UNDO', 'EMPTY_FILE']);
 
 /**
  * Stage 5: decides where a file goes. Rules see the record the earlier stages built; the
