@@ -85,6 +85,12 @@ describe('sidecar names', () => {
       ['/in/IMG_3.xmp'],
     ]);
     expect(primaryRank('a.heic')).toBeLessThan(primaryRank('a.dng'));
+    // Two RAWs of one name are two photos; the sidecar joins the first.
+    const raws = groupJobs(['X.CRW', 'X.CR3', 'X.xmp'].map(job));
+    expect(raws.map((g) => [g.source, ...(g.companions ?? []).map((m) => m.source)])).toEqual([
+      ['/in/X.CR3', '/in/X.xmp'],
+      ['/in/X.CRW'],
+    ]);
   });
 });
 

@@ -20,7 +20,9 @@ const MAX_SUFFIX = 9999;
 /**
  * Groups files by folder and companion stem: each group becomes one job, its primary (still
  * photo over RAW over video over other files over sidecars) carrying the rest as
- * `companions`. A cut-short Takeout JSON joins the media file whose name it starts.
+ * `companions`. A group holds one file of each kind (and any number of sidecars); a second
+ * still, RAW or video of the same stem is a job of its own. A cut-short Takeout JSON joins
+ * the media file whose name it starts.
  */
 export function groupJobs(jobs: FileJob[]): FileJob[] {
   const groups = new Map<string, FileJob[]>();
@@ -41,15 +43,28 @@ export function groupJobs(jobs: FileJob[]): FileJob[] {
     groups.delete(key);
     groups.get(keyOf(owner))!.push(...members);
   }
-  return [...groups.values()].map((members) => {
-    const [primary, ...companions] = [...members].sort(
-      (a, b) =>
-        primaryRank(basename(a.source)) - primaryRank(basename(b.source)) ||
-        a.source.localeCompare(b.source),
-    );
-    return companions.length > 0 ? { ...primary!, companions } : primary!;
+  return [...groups.values()].flatMap((members) => {
+    const kinds = new Set<number>();
+    const together: FileJob[] = [];
+    const alone: FileJob[] = [];
+    for (const member of [...members].sort(byRank)) {
+      const rank = primaryRank(basename(member.source));
+      // One file of each kind: `X.CR3` beside `X.CRW` are two photos, not one.
+      if (rank !== SIDECAR_RANK && kinds.has(rank)) alone.push(member);
+      else together.push(member);
+      kinds.add(rank);
+    }
+    const [primary, ...companions] = together;
+    return [companions.length > 0 ? { ...primary!, companions } : primary!, ...alone];
   });
 }
+
+/** {@link primaryRank} of sidecars, of which a group may hold any number. */
+const SIDECAR_RANK = primaryRank('sidecar.xmp');
+
+const byRank = (a: FileJob, b: FileJob): number =>
+  primaryRank(basename(a.source)) - primaryRank(basename(b.source)) ||
+  a.source.localeCompare(b.source);
 
 /**
  * Re-chunks a walk that yields each folder's files one after another into group jobs, one
