@@ -6,6 +6,7 @@ import { startDaemon, type Daemon } from '../src/daemon/daemon.js';
 import { Journal } from '../src/journal/journal.js';
 import { undo } from '../src/journal/undo.js';
 import { silentLogger } from '../src/lib/logger.js';
+import { memberTarget } from '../src/pipeline/companions.js';
 import { exiftoolCli, scanJson } from './support/companions.js';
 import { listFiles, snapshot, tempDir, waitFor } from './support/fs.js';
 import { writeJpeg } from './support/media.js';
@@ -176,5 +177,15 @@ describe('groups in the daemon', () => {
       '2019/2019-07-24/IMG_0100.MOV',
       '2019/2019-07-24/IMG_0100.xmp',
     ]);
+  });
+});
+
+describe('member names', () => {
+  it('sanitises what a member keeps of its inbox name (control and bidi characters)', () => {
+    const primary = { source: '/in/victim.jpg', root: '/in', size: 1, mtimeMs: 0 };
+    const member = { source: '/in/victim.jpg\n\u202egpj.xmp', root: '/in', size: 1, mtimeMs: 0 };
+    const target = memberTarget(primary, member, '/lib/2024/victim.jpg');
+    expect(target.startsWith('/lib/2024/victim.jpg')).toBe(true);
+    expect(target).not.toMatch(/[\n\u202e]/);
   });
 });

@@ -4,6 +4,7 @@ import type { Journal } from '../journal/journal.js';
 import type { JournalEntry } from '../journal/types.js';
 import { errorCode, errorMessage, PhotosortdError } from '../lib/errors.js';
 import { suffixedName } from '../lib/safe-move.js';
+import { sanitizeSegment } from '../lib/sanitize.js';
 import {
   companionStem,
   isSidecarName,
@@ -140,7 +141,9 @@ export function movingCompanions(job: FileJob): FileJob[] {
 /** Where a member goes once its primary is (or would be) at `primaryTarget`. */
 export function memberTarget(job: FileJob, member: FileJob, primaryTarget: string): string {
   const name = memberName(basename(job.source), basename(primaryTarget), basename(member.source));
-  return join(dirname(primaryTarget), name);
+  // The part of the member's name kept from the inbox is untrusted like any other: a name
+  // with control characters or past 255 bytes must not reach the library unsanitised.
+  return join(dirname(primaryTarget), sanitizeSegment(name, { keepExtension: true }));
 }
 
 /**
