@@ -3,7 +3,7 @@
 // measured in the same run. Usage: node bench/scan.js [FILES] [ROUNDS]
 import { execFileSync } from 'node:child_process';
 import { cp, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
-import { availableParallelism, tmpdir } from 'node:os';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { benchConfig, generate } from './lib/photos.js';
@@ -38,10 +38,7 @@ try {
     const b = join(work, `photosortd-${round}`);
     await cp(source, a, { recursive: true });
     await cp(source, join(b, 'inbox'), { recursive: true });
-    await writeFile(
-      join(b, 'photosortd.config.yaml'),
-      benchConfig({ concurrency: Math.max(4, availableParallelism() * 2) }),
-    );
+    await writeFile(join(b, 'photosortd.config.yaml'), benchConfig());
     // Alternate which runs first, so neither always gets the warmer cache.
     const runExiftool = () =>
       exiftoolTimes.push(

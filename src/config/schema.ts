@@ -57,7 +57,7 @@ export const configSchema = z.strictObject({
     )
     .min(1, 'needs at least one inbox'),
   state: z.string().min(1).optional(),
-  concurrency: z.number().int().min(1).max(64).default(4),
+  concurrency: z.number().int().min(1).max(256).default(32),
   settle: z.number().int().min(0).max(600_000).default(1000),
   dates: z
     .strictObject({

@@ -121,6 +121,7 @@ export class Journal {
   readonly db: Database.Database;
   /** Absolute path of the database file, for messages. */
   readonly file: string;
+  private readonly statements = new Map<string, Database.Statement>();
   /** Depth of nested {@link withoutSync} calls. */
   private relaxed = 0;
   /** Syncs `planned` rows off the event loop; absent when SQLite could not use WAL mode. */
@@ -170,28 +171,39 @@ export class Journal {
     }
   }
 
+  /**
+   * A prepared statement for `sql`, compiled once per journal: the mover runs the same few
+   * statements for every file, and compiling them each time was a measurable share of a scan.
+   */
+  statement(sql: string): Database.Statement {
+    let statement = this.statements.get(sql);
+    if (!statement) {
+      statement = this.db.prepare(sql);
+      this.statements.set(sql, statement);
+    }
+    return statement;
+  }
+
   /** Records an operation as `planned` (durably, before the file is touched); returns its id. */
   begin(op: NewOperation): number {
-    const result = this.db
-      .prepare(
-        `INSERT INTO operations
+    const result = this.statement(
+      `INSERT INTO operations
            (batch, op, status, source, target, hash, size, action, rule, undoes, grp, created_at, details)
          VALUES (?, ?, 'planned', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-      )
-      .run(
-        op.batch,
-        op.op,
-        op.source,
-        op.target,
-        op.hash,
-        op.size,
-        op.action ?? null,
-        op.rule ?? null,
-        op.undoes ?? null,
-        op.group ?? null,
-        new Date().toISOString(),
-        op.details ? JSON.stringify(op.details) : null,
-      );
+    ).run(
+      op.batch,
+      op.op,
+      op.source,
+      op.target,
+      op.hash,
+      op.size,
+      op.action ?? null,
+      op.rule ?? null,
+      op.undoes ?? null,
+      op.group ?? null,
+      new Date().toISOString(),
+      op.details ? JSON.stringify(op.details) : null,
+    );
     return Number(result.lastInsertRowid);
   }
 
@@ -221,43 +233,41 @@ export class Journal {
   /** Marks an operation `done`; `target` records where the file really went when it differs. */
   finish(id: number, target?: string): void {
     this.withoutSync(() =>
-      this.db
-        .prepare(
-          `UPDATE operations SET status = 'done', finished_at = ?, target = coalesce(?, target), error = NULL
+      this.statement(
+        `UPDATE operations SET status = 'done', finished_at = ?, target = coalesce(?, target), error = NULL
          WHERE id = ?`,
-        )
-        .run(new Date().toISOString(), target ?? null, id),
+      ).run(new Date().toISOString(), target ?? null, id),
     );
   }
 
   /** Marks an operation `failed`: abandoned with the source intact. */
   fail(id: number, error: string): void {
     this.withoutSync(() =>
-      this.db
-        .prepare(`UPDATE operations SET status = 'failed', finished_at = ?, error = ? WHERE id = ?`)
-        .run(new Date().toISOString(), error, id),
+      this.statement(
+        `UPDATE operations SET status = 'failed', finished_at = ?, error = ? WHERE id = ?`,
+      ).run(new Date().toISOString(), error, id),
     );
   }
 
   /** The latest `limit` operations, newest first. */
   recent(limit: number): JournalEntry[] {
-    const rows = this.db
-      .prepare('SELECT * FROM operations ORDER BY id DESC LIMIT ?')
-      .all(Math.max(0, Math.floor(limit))) as OperationRow[];
+    const rows = this.statement('SELECT * FROM operations ORDER BY id DESC LIMIT ?').all(
+      Math.max(0, Math.floor(limit)),
+    ) as OperationRow[];
     return rows.map(toEntry);
   }
 
   /** Operations a crash left half-done, oldest first. */
   planned(): JournalEntry[] {
-    const rows = this.db
-      .prepare(`SELECT * FROM operations WHERE status = 'planned' ORDER BY id`)
-      .all() as OperationRow[];
+    const rows = this.statement(
+      `SELECT * FROM operations WHERE status = 'planned' ORDER BY id`,
+    ).all() as OperationRow[];
     return rows.map(toEntry);
   }
 
   /** The operation with this id, if any. */
   get(id: number): JournalEntry | undefined {
-    const row = this.db.prepare('SELECT * FROM operations WHERE id = ?').get(id) as
+    const row = this.statement('SELECT * FROM operations WHERE id = ?').get(id) as
       OperationRow | undefined;
     return row ? toEntry(row) : undefined;
   }
@@ -273,11 +283,11 @@ export class Journal {
     if ('last' in selector) {
       rows = this.newestGroups(base, Math.max(0, Math.floor(selector.last)));
     } else if ('batch' in selector) {
-      rows = this.db
-        .prepare(`${base} AND batch = ? ORDER BY id DESC`)
-        .all(selector.batch) as OperationRow[];
+      rows = this.statement(`${base} AND batch = ? ORDER BY id DESC`).all(
+        selector.batch,
+      ) as OperationRow[];
     } else {
-      rows = this.db.prepare(`${base} ORDER BY id DESC`).all() as OperationRow[];
+      rows = this.statement(`${base} ORDER BY id DESC`).all() as OperationRow[];
     }
     return this.withWholeGroups(base, rows).map(toEntry);
   }
@@ -286,9 +296,9 @@ export class Journal {
   private newestGroups(base: string, count: number): OperationRow[] {
     const rows: OperationRow[] = [];
     const groups = new Set<string>();
-    for (const row of this.db
-      .prepare(`${base} ORDER BY id DESC`)
-      .iterate() as IterableIterator<OperationRow>) {
+    for (const row of this.statement(
+      `${base} ORDER BY id DESC`,
+    ).iterate() as IterableIterator<OperationRow>) {
       const key = row.grp ?? `#${row.id}`;
       if (!groups.has(key)) {
         if (groups.size === count) break;
@@ -307,7 +317,7 @@ export class Journal {
     const groups = [...new Set(rows.flatMap((row) => (row.grp ? [row.grp] : [])))];
     if (groups.length === 0) return rows;
     const byId = new Map(rows.map((row) => [row.id, row]));
-    const select = this.db.prepare(`${base} AND grp = ?`);
+    const select = this.statement(`${base} AND grp = ?`);
     for (const group of groups) {
       for (const row of select.all(group) as OperationRow[]) byId.set(row.id, row);
     }
@@ -320,12 +330,10 @@ export class Journal {
    */
   movedFrom(prefix: string, limit = 20): JournalEntry[] {
     const pattern = prefix.replace(/[\\%_]/g, (c) => `\\${c}`) + '%';
-    const rows = this.db
-      .prepare(
-        `SELECT * FROM operations WHERE status = 'done' AND op = 'move' AND source LIKE ? ESCAPE '\\'
+    const rows = this.statement(
+      `SELECT * FROM operations WHERE status = 'done' AND op = 'move' AND source LIKE ? ESCAPE '\\'
          ORDER BY id DESC LIMIT ?`,
-      )
-      .all(pattern, limit) as OperationRow[];
+    ).all(pattern, limit) as OperationRow[];
     return rows.map(toEntry);
   }
 
@@ -335,22 +343,21 @@ export class Journal {
    * filed again at once.
    */
   restoredByUndo(path: string, hash: string): boolean {
-    const row = this.db
-      .prepare(
-        `SELECT op, target, hash FROM operations
+    const row = this.statement(
+      `SELECT op, target, hash FROM operations
          WHERE status IN ('done', 'undone') AND (target = ? OR source = ?)
          ORDER BY id DESC LIMIT 1`,
-      )
-      .get(path, path) as { op: string; target: string | null; hash: string } | undefined;
+    ).get(path, path) as { op: string; target: string | null; hash: string } | undefined;
     return row?.op === 'undo' && row.target === path && row.hash === hash;
   }
 
   /** Marks an operation `undone` by the `undo` row `undoId`. */
   markUndone(id: number, undoId: number): void {
     this.withoutSync(() =>
-      this.db
-        .prepare(`UPDATE operations SET status = 'undone', undone_by = ? WHERE id = ?`)
-        .run(undoId, id),
+      this.statement(`UPDATE operations SET status = 'undone', undone_by = ? WHERE id = ?`).run(
+        undoId,
+        id,
+      ),
     );
   }
 

@@ -59,8 +59,8 @@ export class LibraryIndex {
 
   /** A library path that still exists and holds content with this hash, if any. */
   find(hash: string): string | undefined {
-    const rows = this.journal.db
-      .prepare('SELECT path, size FROM library_files WHERE hash = ? ORDER BY path')
+    const rows = this.journal
+      .statement('SELECT path, size FROM library_files WHERE hash = ? ORDER BY path')
       .all(hash) as Pick<IndexRow, 'path' | 'size'>[];
     for (const row of rows) {
       const info = statSync(row.path, { throwIfNoEntry: false });
@@ -74,8 +74,8 @@ export class LibraryIndex {
   add(path: string, hash: string, size: number, mtimeMs: number): void {
     // The index is rebuilt from disk at start, so a row lost in a power cut costs a rehash.
     this.journal.withoutSync(() =>
-      this.journal.db
-        .prepare(
+      this.journal
+        .statement(
           `INSERT INTO library_files (path, size, mtime_ms, hash) VALUES (?, ?, ?, ?)
            ON CONFLICT (path) DO UPDATE SET size = excluded.size, mtime_ms = excluded.mtime_ms,
              hash = excluded.hash`,
@@ -87,13 +87,13 @@ export class LibraryIndex {
   /** Forgets a library file (moved away, deleted, undone). */
   remove(path: string): void {
     this.journal.withoutSync(() =>
-      this.journal.db.prepare('DELETE FROM library_files WHERE path = ?').run(resolve(path)),
+      this.journal.statement('DELETE FROM library_files WHERE path = ?').run(resolve(path)),
     );
   }
 
   /** How many files the index holds. */
   count(): number {
-    const row = this.journal.db.prepare('SELECT count(*) AS n FROM library_files').get() as {
+    const row = this.journal.statement('SELECT count(*) AS n FROM library_files').get() as {
       n: number;
     };
     return row.n;
