@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startDaemon } from '../src/daemon/daemon.js';
 import { silentLogger } from '../src/lib/logger.js';
 import { ROOT, runCli } from './support/cli.js';
-import { listFiles, tempDir, waitFor } from './support/fs.js';
+import { listFiles, snapshot, tempDir, waitFor } from './support/fs.js';
 import { projectConfig } from './support/daemon-project.js';
 import { project as makeProject } from './support/project.js';
 
@@ -69,6 +69,7 @@ describe('AI tags, end to end', () => {
     const { dir, file } = await project({ model: modelDir, write: 'sidecar' });
     await colourPhoto(join(dir, 'inbox', 'IMG_red.jpg'), [230, 20, 20], '2021:07:07 12:00:00');
     await colourPhoto(join(dir, 'inbox', 'IMG_blue.jpg'), [20, 20, 230], '2021:08:08 12:00:00');
+    const before = await snapshot(join(dir, 'inbox'));
 
     const result = await runCli(['scan', join(dir, 'inbox'), '--json', '--config', file]);
     expect(result.code).toBe(0);
@@ -107,6 +108,31 @@ describe('AI tags, end to end', () => {
       );
     const redMove = moves.find((entry) => entry.source.endsWith('IMG_red.jpg'));
     expect(redMove?.details?.tags?.[0]?.label).toBe('red');
+
+    // Undo takes the sidecars photosortd wrote along with the photos.
+    const undo = await runCli(['undo', '--all', '--config', file]);
+    expect(undo.code).toBe(0);
+    expect(await listFiles(join(dir, 'library'))).toEqual([]);
+    expect(await snapshot(join(dir, 'inbox'))).toEqual(before);
+  });
+
+  it('write: embed puts the tags in the file, and undo restores its original bytes', async () => {
+    const { dir, file } = await project({ model: modelDir, write: 'embed' });
+    await colourPhoto(join(dir, 'inbox', 'IMG_green.jpg'), [20, 220, 20], '2021:09:09 12:00:00');
+    const before = await snapshot(join(dir, 'inbox'));
+    expect((await runCli(['scan', join(dir, 'inbox'), '--config', file])).code).toBe(0);
+    const filed = join(dir, 'library', '2021/green/IMG_green.jpg');
+    expect(await listFiles(join(dir, 'library'))).toEqual(['2021/green/IMG_green.jpg']);
+    const embedded = await exiftool.readRaw(filed, ['-XMP-dc:Subject']);
+    expect([embedded.Subject].flat()).toContain('green');
+    expect((await snapshot(join(dir, 'library'))).get('2021/green/IMG_green.jpg')).not.toBe(
+      before.get('IMG_green.jpg'),
+    );
+
+    const undo = await runCli(['undo', '--last', '1', '--config', file]);
+    expect(undo.code).toBe(0);
+    expect(await snapshot(join(dir, 'inbox'))).toEqual(before);
+    expect(await listFiles(join(dir, 'library'))).toEqual([]);
   });
 
   it('with no model, the daemon still files photos and its status says why tagging is off', async () => {

@@ -93,7 +93,7 @@ export const JournalEntrySchema = z
   .object({
     id: z.number().int(),
     batch: z.string(),
-    op: z.enum(['move', 'undo', 'delete']),
+    op: z.enum(['move', 'undo', 'delete', 'create', 'rewrite']),
     status: z.enum(['planned', 'done', 'failed', 'undone']),
     source: z.string(),
     target: z.string().nullable(),

@@ -36,7 +36,7 @@ const MIGRATIONS: readonly string[] = [
   `CREATE TABLE operations (
      id INTEGER PRIMARY KEY AUTOINCREMENT,
      batch TEXT NOT NULL,
-     op TEXT NOT NULL CHECK (op IN ('move', 'undo', 'delete')),
+     op TEXT NOT NULL CHECK (op IN ('move', 'undo', 'delete', 'create', 'rewrite')),
      status TEXT NOT NULL CHECK (status IN ('planned', 'done', 'failed', 'undone')),
      source TEXT NOT NULL,
      target TEXT,
@@ -186,13 +186,27 @@ export class Journal {
 
   /** Records an operation as `planned` (durably, before the file is touched); returns its id. */
   begin(op: NewOperation): number {
+    return this.insert(op, 'planned');
+  }
+
+  /**
+   * Records an operation that is already complete (a tag sidecar written, tags embedded):
+   * there is nothing for recovery to reconcile, and a row left `planned` would be read as
+   * a half-done move.
+   */
+  record(op: NewOperation): number {
+    return this.withoutSync(() => this.insert(op, 'done'));
+  }
+
+  private insert(op: NewOperation, status: 'planned' | 'done'): number {
     const result = this.statement(
       `INSERT INTO operations
-           (batch, op, status, source, target, hash, size, action, rule, undoes, grp, created_at, details)
-         VALUES (?, ?, 'planned', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+           (batch, op, status, source, target, hash, size, action, rule, undoes, grp, created_at, details, finished_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     ).run(
       op.batch,
       op.op,
+      status,
       op.source,
       op.target,
       op.hash,
@@ -203,6 +217,7 @@ export class Journal {
       op.group ?? null,
       new Date().toISOString(),
       op.details ? JSON.stringify(op.details) : null,
+      status === 'done' ? new Date().toISOString() : null,
     );
     return Number(result.lastInsertRowid);
   }
@@ -273,12 +288,12 @@ export class Journal {
   }
 
   /**
-   * The operations an undo would reverse, newest first: finished `move` and `delete` rows
-   * not undone yet, with every other row of their groups. `{ last: N }` takes the N newest
+   * The operations an undo would reverse, newest first: finished `move`, `delete`, `create`
+   * and `rewrite` rows not undone yet, with every other row of their groups. `{ last: N }` takes the N newest
    * groups (a row without a group counts alone), so repeating it walks back.
    */
   forUndo(selector: UndoSelector): JournalEntry[] {
-    const base = `SELECT * FROM operations WHERE status = 'done' AND op IN ('move', 'delete')`;
+    const base = `SELECT * FROM operations WHERE status = 'done' AND op IN ('move', 'delete', 'create', 'rewrite')`;
     let rows: OperationRow[];
     if ('last' in selector) {
       rows = this.newestGroups(base, Math.max(0, Math.floor(selector.last)));

@@ -1,7 +1,11 @@
 import type { Action } from '../pipeline/job.js';
 
-/** What a journal row records. */
-export type OperationKind = 'move' | 'undo' | 'delete';
+/**
+ * What a journal row records. Besides moves: `create` is a file photosortd made in the
+ * library (an XMP sidecar holding tags), `rewrite` is a filed file photosortd changed in
+ * place (tags embedded), with `source` the untouched copy kept for undo.
+ */
+export type OperationKind = 'move' | 'undo' | 'delete' | 'create' | 'rewrite';
 
 /**
  * A row's life: `planned` is written (durably) before the file is touched; `done` once the

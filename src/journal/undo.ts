@@ -1,5 +1,5 @@
 import { lstat } from 'node:fs/promises';
-import { dirname } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { errorCode, errorMessage } from '../lib/errors.js';
 import { hashFile } from '../lib/hash.js';
 import { removeEmptyFolders, safeMove } from '../lib/safe-move.js';
@@ -58,6 +58,8 @@ async function undoOne(
   batch: string,
   options: UndoOptions,
 ): Promise<string | undefined> {
+  if (entry.op === 'create' || entry.op === 'rewrite')
+    return undoWritten(journal, entry, batch, options);
   const from = entry.target;
   const to = entry.source;
   if (!from) return 'the journal does not say where this file went';
@@ -108,6 +110,85 @@ async function undoOne(
     }),
   );
   return undefined;
+}
+
+/**
+ * Takes back what photosortd wrote into the library after filing a file: a tag sidecar it
+ * created goes to the trash; a file it rewrote (tags embedded) goes to the trash and the
+ * untouched copy kept at `entry.source` takes its place, so that the older `move` row then
+ * puts the original bytes back. Both refuse (unless forced) when the library copy was
+ * changed since, as the user's edits would be lost.
+ */
+async function undoWritten(
+  journal: Journal,
+  entry: JournalEntry,
+  batch: string,
+  options: UndoOptions,
+): Promise<string | undefined> {
+  const file = entry.target;
+  if (!file) return 'the journal does not say which file was written';
+  if (!(await occupied(file))) {
+    if (!options.dryRun) journal.markUndone(entry.id, entry.id);
+    return undefined;
+  }
+  if ((await hashFile(file)) !== entry.hash && !options.force) {
+    return `${file} changed since photosortd wrote it; use --force to take it back anyway`;
+  }
+  if (entry.op === 'rewrite' && !(await occupied(entry.source))) {
+    return `the untouched copy ${entry.source} is gone, so ${file} cannot be put back as it was`;
+  }
+  if (options.dryRun) return undefined;
+  const trashed = join(dirname(journal.file), 'trash', batch, basename(file));
+  const moved = await journaledMove(journal, entry, batch, file, trashed, 'suffix');
+  if (typeof moved === 'string') return moved;
+  if (entry.op === 'rewrite') {
+    const originalHash = String(entry.details?.originalHash ?? '');
+    const restored = await journaledMove(
+      journal,
+      entry,
+      batch,
+      entry.source,
+      file,
+      'fail',
+      originalHash,
+    );
+    if (typeof restored === 'string') return restored;
+  }
+  journal.markUndone(entry.id, moved.id);
+  return undefined;
+}
+
+/** One journaled move for undo; the error message when it failed. */
+async function journaledMove(
+  journal: Journal,
+  entry: JournalEntry,
+  batch: string,
+  from: string,
+  to: string,
+  onExists: 'suffix' | 'fail',
+  expectedHash?: string,
+): Promise<{ id: number } | string> {
+  const hash = expectedHash || (await hashFile(from));
+  const id = journal.begin({
+    batch,
+    op: 'undo',
+    source: from,
+    target: to,
+    hash,
+    size: (await lstat(from)).size,
+    action: entry.action,
+    rule: entry.rule,
+    undoes: entry.id,
+    group: entry.group,
+  });
+  try {
+    const { target } = await safeMove(from, to, { expectedHash: hash, onExists });
+    journal.finish(id, target);
+    return { id };
+  } catch (error) {
+    journal.fail(id, errorMessage(error));
+    return errorMessage(error);
+  }
 }
 
 async function occupied(path: string): Promise<boolean> {

@@ -208,7 +208,13 @@ export function buildStages(
   if (services.tagger?.status.enabled && config.tagging.write !== 'none' && !dryRun) {
     stages.push({
       name: 'write-tags',
-      run: createWriteTagsStage(config.tagging.write, services.exiftool),
+      run: createWriteTagsStage({
+        mode: config.tagging.write,
+        exiftool: services.exiftool,
+        journal,
+        batch: options.batch,
+        originalsDir: join(config.state, 'originals'),
+      }),
     });
   }
   return stages;

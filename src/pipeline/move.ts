@@ -71,7 +71,12 @@ export function createMoveStage(options: MoveStageOptions): Stage {
     if (!placed) return collided(job, plan, target);
     const info = await stat(placed);
     index.add(placed, requireHash(job), info.size, info.mtimeMs);
-    return { ...job, plan: { ...plan, target: placed }, ...(await companions(job, placed, group)) };
+    return {
+      ...job,
+      group,
+      plan: { ...plan, target: placed },
+      ...(await companions(job, placed, group)),
+    };
   }
 
   /**
