@@ -358,10 +358,17 @@ export class Journal {
    * filed again at once.
    */
   restoredByUndo(path: string, hash: string): boolean {
+    // Two indexed lookups, not one `target = ? OR source = ?`: with ORDER BY id SQLite
+    // walks the whole table for the OR, which grows with every file ever filed.
     const row = this.statement(
-      `SELECT op, target, hash FROM operations
-         WHERE status IN ('done', 'undone') AND (target = ? OR source = ?)
-         ORDER BY id DESC LIMIT 1`,
+      `SELECT id, op, target, hash FROM (
+         SELECT id, op, target, hash FROM operations
+           WHERE target = ? AND status IN ('done', 'undone') ORDER BY id DESC LIMIT 1)
+       UNION ALL
+       SELECT id, op, target, hash FROM (
+         SELECT id, op, target, hash FROM operations
+           WHERE source = ? AND status IN ('done', 'undone') ORDER BY id DESC LIMIT 1)
+       ORDER BY id DESC LIMIT 1`,
     ).get(path, path) as { op: string; target: string | null; hash: string } | undefined;
     return row?.op === 'undo' && row.target === path && row.hash === hash;
   }
