@@ -1,4 +1,3 @@
-import { lstat } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import type { Journal } from '../journal/journal.js';
 import type { JournalEntry } from '../journal/types.js';
@@ -14,6 +13,7 @@ import {
 } from '../lib/sidecars.js';
 import type { FileJob, Plan, Stage } from './job.js';
 import type { NamedStage } from './pipeline.js';
+import { exists } from '../lib/exists.js';
 
 /** Same as safe-move's limit: past this many ` (n)` names something is wrong. */
 const MAX_SUFFIX = 9999;
@@ -322,14 +322,4 @@ export function createGatherer(options: GathererOptions): Gatherer {
       settleWaiters();
     },
   };
-}
-
-async function exists(path: string): Promise<boolean> {
-  try {
-    await lstat(path);
-    return true;
-  } catch (error) {
-    if (errorCode(error) === 'ENOENT') return false;
-    throw error;
-  }
 }

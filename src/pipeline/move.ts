@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { lstat, stat } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import type { Journal } from '../journal/journal.js';
 import type { LibraryIndex } from '../journal/library-index.js';
@@ -10,6 +10,7 @@ import { sameBytes } from '../lib/hash.js';
 import { nextFreeName, safeMove } from '../lib/safe-move.js';
 import { freeGroupTarget, memberTarget, movingCompanions } from './companions.js';
 import type { FileJob, Plan, Stage } from './job.js';
+import { exists } from '../lib/exists.js';
 
 /**
  * What happens to a file whose content the library already holds: left in the inbox,
@@ -264,14 +265,4 @@ function details(job: FileJob, plan: Plan): Record<string, unknown> {
     tags: job.tags ?? null,
     ...(plan.duplicateOf ? { duplicateOf: plan.duplicateOf } : {}),
   };
-}
-
-async function exists(path: string): Promise<boolean> {
-  try {
-    await lstat(path);
-    return true;
-  } catch (error) {
-    if (errorCode(error) === 'ENOENT') return false;
-    throw error;
-  }
 }

@@ -1,9 +1,10 @@
 import type { ExifTool } from 'exiftool-vendored';
 import { constants } from 'node:fs';
-import { copyFile, lstat, mkdir, stat } from 'node:fs/promises';
+import { copyFile, mkdir, stat } from 'node:fs/promises';
 import { extname, join } from 'node:path';
 import type { Journal } from '../journal/journal.js';
 import { errorCode, errorMessage } from '../lib/errors.js';
+import { exists } from '../lib/exists.js';
 import { hashFile } from '../lib/hash.js';
 import { sidecarPath, writeTags } from '../tagging/index.js';
 import type { FileJob, Stage } from './job.js';
@@ -86,14 +87,5 @@ export function createWriteTagsStage(options: WriteTagsOptions): Stage {
       group: job.group ?? null,
       details: { originalHash: job.hash, tags: job.tags },
     });
-  }
-}
-
-async function exists(path: string): Promise<boolean> {
-  try {
-    await lstat(path);
-    return true;
-  } catch {
-    return false;
   }
 }
