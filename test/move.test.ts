@@ -1,39 +1,13 @@
 import { createHash } from 'node:crypto';
-import { mkdir, mkdtemp, readFile, readdir, rm, stat, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir, readFile, readdir, stat, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
-import { Journal } from '../src/journal/journal.js';
-import { LibraryIndex } from '../src/journal/library-index.js';
+import { describe, expect, it } from 'vitest';
 import type { FileJob, Plan } from '../src/pipeline/job.js';
 import { createMoveStage, type MoveStageOptions } from '../src/pipeline/move.js';
+import { journalWorld, type JournalWorld as World } from './support/journal-world.js';
 
-const cleanup: (() => Promise<void> | void)[] = [];
-afterEach(async () => {
-  while (cleanup.length) await cleanup.pop()?.();
-});
-
-interface World {
-  inbox: string;
-  library: string;
-  trash: string;
-  journal: Journal;
-  index: LibraryIndex;
-}
-
-async function world(libraryBase = tmpdir()): Promise<World> {
-  const base = await mkdtemp(join(tmpdir(), 'psd-movestage-'));
-  cleanup.push(() => rm(base, { recursive: true, force: true }));
-  const libraryParent = await mkdtemp(join(libraryBase, 'psd-movestage-lib-'));
-  cleanup.push(() => rm(libraryParent, { recursive: true, force: true }));
-  const inbox = join(base, 'inbox');
-  const library = join(libraryParent, 'library');
-  await mkdir(inbox);
-  await mkdir(library);
-  const journal = Journal.open(join(base, 'state'));
-  cleanup.push(() => journal.close());
-  const index = await LibraryIndex.build(journal, library);
-  return { inbox, library, trash: join(base, 'state', 'trash'), journal, index };
+function world(libraryBase?: string): Promise<World> {
+  return journalWorld('psd-movestage', libraryBase);
 }
 
 function stage(w: World, overrides: Partial<MoveStageOptions> = {}) {

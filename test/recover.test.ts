@@ -3,49 +3,27 @@ import {
   copyFile,
   link,
   mkdir,
-  mkdtemp,
   readFile,
   readdir,
-  rm,
   stat,
   unlink,
   writeFile,
 } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
-import { Journal } from '../src/journal/journal.js';
+import { describe, expect, it } from 'vitest';
 import { recover } from '../src/journal/recover.js';
 import { tempPrefix } from '../src/lib/safe-move.js';
+import { journalWorld, type JournalWorld as World } from './support/journal-world.js';
 
 /**
  * Each test builds, with real files, the state a crash at one point of a move leaves behind
  * (the journal row still `planned`), then checks what recovery makes of it.
  */
 
-const cleanup: (() => Promise<void> | void)[] = [];
-afterEach(async () => {
-  while (cleanup.length) await cleanup.pop()?.();
-});
-
-interface World {
-  inbox: string;
-  library: string;
-  journal: Journal;
-}
-
-async function world(libraryBase = tmpdir()): Promise<World> {
-  const base = await mkdtemp(join(tmpdir(), 'psd-recover-'));
-  cleanup.push(() => rm(base, { recursive: true, force: true }));
-  const libraryParent = await mkdtemp(join(libraryBase, 'psd-recover-lib-'));
-  cleanup.push(() => rm(libraryParent, { recursive: true, force: true }));
-  const journal = Journal.open(join(base, 'state'));
-  cleanup.push(() => journal.close());
-  const inbox = join(base, 'inbox');
-  const library = join(libraryParent, 'library');
-  await mkdir(inbox);
-  await mkdir(join(library, '2024'), { recursive: true });
-  return { inbox, library, journal };
+async function world(libraryBase?: string): Promise<World> {
+  const w = await journalWorld('psd-recover', libraryBase);
+  await mkdir(join(w.library, '2024'));
+  return w;
 }
 
 const CONTENT = 'the only photo of that day';

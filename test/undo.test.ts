@@ -1,45 +1,19 @@
 import { createHash } from 'node:crypto';
-import { mkdir, mkdtemp, readFile, readdir, rm, stat, unlink, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir, readFile, readdir, stat, unlink, writeFile } from 'node:fs/promises';
 import { dirname, join, relative } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
-import { Journal } from '../src/journal/journal.js';
-import { LibraryIndex } from '../src/journal/library-index.js';
+import { describe, expect, it } from 'vitest';
 import { undo } from '../src/journal/undo.js';
 import { createMoveStage } from '../src/pipeline/move.js';
 import type { FileJob, Plan } from '../src/pipeline/job.js';
+import { journalWorld, type JournalWorld } from './support/journal-world.js';
 
-const cleanup: (() => Promise<void> | void)[] = [];
-afterEach(async () => {
-  while (cleanup.length) await cleanup.pop()?.();
-});
-
-interface World {
-  inbox: string;
-  library: string;
-  trash: string;
-  journal: Journal;
-  index: LibraryIndex;
-  batch: string;
-}
+/** The journal's world plus the batch the next move joins (tests switch it). */
+type World = JournalWorld & { batch: string };
 
 async function world(): Promise<World> {
-  const base = await mkdtemp(join(tmpdir(), 'psd-undo-'));
-  cleanup.push(() => rm(base, { recursive: true, force: true }));
-  const journal = Journal.open(join(base, 'state'));
-  cleanup.push(() => journal.close());
-  const library = join(base, 'library');
-  await mkdir(join(base, 'inbox', 'phone'), { recursive: true });
-  await mkdir(library);
-  const index = await LibraryIndex.build(journal, library);
-  return {
-    inbox: join(base, 'inbox'),
-    library,
-    trash: join(base, 'state', 'trash'),
-    journal,
-    index,
-    batch: 'b1',
-  };
+  const w = await journalWorld('psd-undo');
+  await mkdir(join(w.inbox, 'phone'));
+  return { ...w, batch: 'b1' };
 }
 
 function sha256(text: string): string {

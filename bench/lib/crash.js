@@ -7,7 +7,7 @@ import { readdir, readFile } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import { BIN, sleep, startDaemon } from './daemon.js';
 
-/** A cross-device copy in progress: `.NAME.photosortd-XXXX.tmp` (see src/lib/safe-move.ts). */
+/** A cross-device copy in progress: `.NAME.photosortd-<random hex>.tmp` (see src/lib/safe-move.ts). */
 const PARTIAL = /^\..+\.photosortd-.*\.tmp$/;
 
 /** Every file below `root` as sorted relative paths, dotfiles included. */
