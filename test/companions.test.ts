@@ -94,6 +94,48 @@ describe('groups in a scan', () => {
     });
   });
 
+  it("files a Live Photo's MOV arriving after its HEIC was filed beside it, and undo takes both", async () => {
+    const { dir, inbox, config } = await setup();
+    await livePhoto(join(dir, 'pair'), 'IMG_0009');
+    await copyFile(join(dir, 'pair', 'IMG_0009.HEIC'), join(inbox, 'IMG_0009.HEIC'));
+    expect((await scanJson(config, [inbox])).code).toBe(0);
+    // The video on its own would land on the 23rd (UTC); it follows the still to the 24th.
+    await copyFile(join(dir, 'pair', 'IMG_0009.MOV'), join(inbox, 'IMG_0009.MOV'));
+    const late = await scanJson(config, [inbox]);
+    expect(late.lines[0]).toMatchObject({
+      action: 'move',
+      target: join(config.library, '2019', '2019-07-24', 'IMG_0009.MOV'),
+    });
+    expect(await listFiles(config.library)).toEqual([
+      '2019/2019-07-24/IMG_0009.HEIC',
+      '2019/2019-07-24/IMG_0009.MOV',
+    ]);
+    const journal = Journal.open(config.state);
+    try {
+      const result = await undo(journal, { last: 1 }, { library: config.library });
+      expect(result.undone).toHaveLength(2);
+    } finally {
+      journal.close();
+    }
+    expect(await listFiles(inbox)).toEqual(['IMG_0009.HEIC', 'IMG_0009.MOV']);
+  });
+
+  it('does not send a same-named video taken at another time to a filed still', async () => {
+    const { dir, inbox, config } = await setup();
+    await livePhoto(join(dir, 'pair'), 'IMG_0010');
+    await copyFile(join(dir, 'pair', 'IMG_0010.HEIC'), join(inbox, 'IMG_0010.HEIC'));
+    expect((await scanJson(config, [inbox])).code).toBe(0);
+    await copyFile(join(dir, 'pair', 'IMG_0010.MOV'), join(inbox, 'IMG_0010.MOV'));
+    exiftoolCli([
+      '-q',
+      '-overwrite_original',
+      '-QuickTime:CreateDate=2020:01:01 12:00:00',
+      join(inbox, 'IMG_0010.MOV'),
+    ]);
+    const late = await scanJson(config, [inbox]);
+    expect(late.lines[0]?.target).toBe(join(config.library, '2020', '2020-01-01', 'IMG_0010.MOV'));
+  });
+
   it('files a RAW with its JPEG, and undo of the group restores every member', async () => {
     const { inbox, config } = await setup();
     await copyFile(join(FIXTURES, 'et_CanonRaw.cr3'), join(inbox, 'IMG_9.CR3'));

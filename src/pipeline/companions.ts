@@ -1,7 +1,9 @@
 import { basename, dirname, join } from 'node:path';
 import type { Journal } from '../journal/journal.js';
 import type { JournalEntry } from '../journal/types.js';
+import { captureInstant } from '../lib/capture-date.js';
 import { errorCode, errorMessage, PhotosortdError } from '../lib/errors.js';
+import { exists } from '../lib/exists.js';
 import { suffixedName } from '../lib/safe-move.js';
 import { sanitizeSegment } from '../lib/sanitize.js';
 import {
@@ -13,7 +15,6 @@ import {
 } from '../lib/sidecars.js';
 import type { FileJob, Plan, Stage } from './job.js';
 import type { NamedStage } from './pipeline.js';
-import { exists } from '../lib/exists.js';
 
 /** Same as safe-move's limit: past this many ` (n)` names something is wrong. */
 const MAX_SUFFIX = 9999;
@@ -205,18 +206,32 @@ export interface FiledFile {
 }
 
 /**
- * For a sidecar filed on its own: the plan that sends it next to its file when the journal
- * says that file (same source folder, same stem) was filed and is still there. The sidecar
- * joins the file's journal group, so undo puts both back.
+ * How far apart a still and a video with the same name may have been taken to count as one
+ * Live Photo (the video starts about 1.5 s before the still).
+ */
+export const LIVE_PHOTO_SPAN_MS = 10_000;
+
+/**
+ * For a sidecar filed on its own, or a Live Photo's video arriving after its still: the
+ * plan that sends it next to its file when the journal says that file (same source folder,
+ * same stem) was filed and is still there. It joins the file's journal group, so undo puts
+ * both back. A video follows only a still taken within {@link LIVE_PHOTO_SPAN_MS} of it.
  */
 export function followFiledFile(journal: Journal): (job: FileJob) => FiledFile | undefined {
   return (job) => {
     const name = basename(job.source);
-    if (!isSidecarName(name) || job.companions?.some((m) => !isSidecarName(basename(m.source)))) {
+    const lateVideo = job.kind === 'video' && !job.companions?.length;
+    if (
+      !lateVideo &&
+      (!isSidecarName(name) || job.companions?.some((m) => !isSidecarName(basename(m.source))))
+    ) {
       return undefined;
     }
     const row = fileOfSidecar(journal, job.source);
     if (!row?.target) return undefined;
+    if (lateVideo && !(primaryRank(basename(row.source)) === 0 && takenTogether(row, job))) {
+      return undefined;
+    }
     const target = join(
       dirname(row.target),
       memberName(basename(row.source), basename(row.target), name),
@@ -224,6 +239,14 @@ export function followFiledFile(journal: Journal): (job: FileJob) => FiledFile |
     const reason = `goes with ${basename(row.source)}, filed earlier at ${row.target}`;
     return { plan: { action: 'move', rule: row.rule, target, reason }, group: row.group };
   };
+}
+
+/** Whether the filed still of `row` and the video `job` were taken moments apart. */
+function takenTogether(row: JournalEntry, job: FileJob): boolean {
+  const still = row.details?.takenAt;
+  const video = job.meta?.takenAt ? captureInstant(job.meta.takenAt) : null;
+  if (typeof still !== 'string' || !video) return false;
+  return Math.abs(Date.parse(still) - video.getTime()) <= LIVE_PHOTO_SPAN_MS;
 }
 
 /** Options of {@link createGatherer}. */
