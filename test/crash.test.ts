@@ -1,32 +1,19 @@
-import { mkdir, writeFile } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { stringify } from 'yaml';
 import { describe, expect, it } from 'vitest';
 import { runCrashTrial, seeded } from '../bench/lib/crash.js';
 import { ensureBuilt } from './support/cli.js';
-import { tempDir } from './support/fs.js';
 import { makeJpeg } from './support/media.js';
+import { project } from './support/project.js';
 
 describe('a daemon killed at random moments in a burst', () => {
   it('loses and duplicates nothing after restart, and undo --all restores the inbox exactly', async () => {
     ensureBuilt();
-    const dir = await tempDir('photosortd-crash-');
-    const inbox = join(dir, 'inbox');
-    await mkdir(inbox);
-    const configFile = join(dir, 'photosortd.config.yaml');
-    await writeFile(
-      configFile,
-      stringify({
-        library: './library',
-        inboxes: ['./inbox'],
-        state: './state',
-        settle: 200,
-        concurrency: 4,
-        geocode: { enabled: false },
-        api: { enabled: false },
-        rules: [{ name: 'default', to: '{year}/{date}/{name}{ext}' }],
-      }),
-    );
+    const {
+      dir,
+      inbox,
+      config: configFile,
+    } = await project({ settle: 200, concurrency: 4 }, 'photosortd-crash-');
     const count = 120;
     for (let i = 0; i < count; i++) {
       const month = String((i % 12) + 1).padStart(2, '0');

@@ -1,11 +1,11 @@
 import { execFile, execFileSync } from 'node:child_process';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { stringify } from 'yaml';
 import { describe, expect, it } from 'vitest';
 import { BIN, ROOT, exited, logOf, runCli, startCli, watching } from './support/cli.js';
 import { tempDir } from './support/fs.js';
+import { project } from './support/project.js';
 
 const run = promisify(execFile);
 
@@ -22,20 +22,8 @@ const UNITS = ['systemd/photosortd.service', 'systemd/user/photosortd.service'];
 
 /** A config in a fresh folder whose inbox exists. */
 async function setup(prefix: string): Promise<{ dir: string; configFile: string }> {
-  const dir = await tempDir(prefix);
-  await mkdir(join(dir, 'inbox'));
-  const configFile = join(dir, 'photosortd.config.yaml');
-  await writeFile(
-    configFile,
-    stringify({
-      library: './library',
-      inboxes: ['./inbox'],
-      state: './state',
-      geocode: { enabled: false },
-      api: { enabled: false },
-    }),
-  );
-  return { dir, configFile };
+  const { dir, config } = await project({}, prefix);
+  return { dir, configFile: config };
 }
 
 describe('systemd units', () => {
