@@ -1,14 +1,15 @@
 import { copyFile, mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { parseConfig, type Config } from '../src/config/load.js';
+import type { Config } from '../src/config/load.js';
 import { startDaemon, type Daemon } from '../src/daemon/daemon.js';
 import { Journal } from '../src/journal/journal.js';
 import { undo } from '../src/journal/undo.js';
 import { silentLogger } from '../src/lib/logger.js';
 import { memberTarget } from '../src/pipeline/companions.js';
 import { exiftoolCli, scanJson } from './support/companions.js';
-import { listFiles, snapshot, tempDir, waitFor } from './support/fs.js';
+import { listFiles, snapshot, waitFor } from './support/fs.js';
+import { projectConfig } from './support/daemon-project.js';
 import { writeJpeg } from './support/media.js';
 
 const FIXTURES = join(import.meta.dirname, 'fixtures');
@@ -23,24 +24,11 @@ afterEach(async () => {
 async function setup(
   extra: Record<string, unknown> = {},
 ): Promise<{ dir: string; inbox: string; config: Config }> {
-  const dir = await tempDir('photosortd-companions-');
-  const inbox = join(dir, 'inbox');
-  await mkdir(inbox);
-  const config = parseConfig(
-    {
-      library: join(dir, 'library'),
-      inboxes: [inbox],
-      state: join(dir, 'state'),
-      settle: 300,
-      geocode: { enabled: false },
-      api: { enabled: false },
-      dates: { from: ['exif'] },
-      rules: [{ name: 'default', to: '{year}/{date}/{name}{ext}' }],
-      ...extra,
-    },
-    null,
+  const { dir, inbox, loaded } = await projectConfig(
+    { settle: 300, dates: { from: ['exif'] }, ...extra },
+    'photosortd-companions-',
   );
-  return { dir, inbox, config };
+  return { dir, inbox, config: loaded };
 }
 
 /**

@@ -1,7 +1,7 @@
-import { copyFile, mkdir, readFile, writeFile } from 'node:fs/promises';
+import { copyFile, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { parseConfig, type Config } from '../src/config/load.js';
+import type { Config } from '../src/config/load.js';
 import { Journal } from '../src/journal/journal.js';
 import { undo } from '../src/journal/undo.js';
 import {
@@ -12,26 +12,16 @@ import {
 } from '../src/lib/sidecars.js';
 import { createGatherer, groupJobs } from '../src/pipeline/companions.js';
 import { exiftoolCli, scanJson } from './support/companions.js';
-import { listFiles, sha256, tempDir } from './support/fs.js';
+import { listFiles, sha256 } from './support/fs.js';
+import { projectConfig } from './support/daemon-project.js';
 import { writeJpeg } from './support/media.js';
 
 async function setup(): Promise<{ dir: string; inbox: string; config: Config }> {
-  const dir = await tempDir('photosortd-sidecar-');
-  const inbox = join(dir, 'inbox');
-  await mkdir(inbox);
-  const config = parseConfig(
-    {
-      library: join(dir, 'library'),
-      inboxes: [inbox],
-      state: join(dir, 'state'),
-      geocode: { enabled: false },
-      api: { enabled: false },
-      dates: { from: ['exif'] },
-      rules: [{ name: 'default', to: '{year}/{date}/{name}{ext}' }],
-    },
-    null,
+  const { dir, inbox, loaded } = await projectConfig(
+    { dates: { from: ['exif'] } },
+    'photosortd-sidecar-',
   );
-  return { dir, inbox, config };
+  return { dir, inbox, config: loaded };
 }
 
 describe('sidecar names', () => {
