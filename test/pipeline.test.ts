@@ -38,6 +38,37 @@ describe('the pipeline', () => {
     expect(started).toEqual(['/in/a', '/in/b', '/in/c']);
   });
 
+  it('runs files sharing a lock key one at a time from that stage on, under each of its locks', async () => {
+    const log: string[] = [];
+    const stage = (name: string) => ({
+      name,
+      run: async (j: FileJob) => {
+        log.push(`${name} ${j.source.slice(4)}`);
+        await sleep(30);
+        return j;
+      },
+    });
+    const pipeline = createPipeline({
+      concurrency: 5,
+      stages: [stage('read'), stage('file')],
+      exclusive: [
+        { after: 'read', key: (j) => (j.source.includes('same-hash') ? 'h' : undefined) },
+        { after: 'read', key: (j) => (j.source.includes('live') ? 'id' : undefined) },
+      ],
+    });
+    await Promise.all(
+      ['same-hash-1', 'same-hash-2', 'live-still', 'live-video', 'other'].map((name) =>
+        pipeline.add(job(name)),
+      ),
+    );
+    // Every file reads at once; the second of each locked pair files after the first.
+    expect(log.slice(0, 5).every((line) => line.startsWith('read'))).toBe(true);
+    const after = (a: string, b: string) => log.indexOf(`file ${b}`) > log.indexOf(`file ${a}`);
+    expect(after('same-hash-1', 'same-hash-2')).toBe(true);
+    expect(after('live-still', 'live-video')).toBe(true);
+    expect(log.indexOf('file other')).toBeLessThan(log.indexOf('file same-hash-2'));
+  });
+
   it('turns a stage that throws into an error result and goes on with the next file', async () => {
     const pipeline = createPipeline({
       concurrency: 2,

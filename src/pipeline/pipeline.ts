@@ -23,12 +23,19 @@ export interface PipelineOptions {
   concurrency: number;
   /** Called once per file (and once per companion), after its last stage. */
   onResult?: (result: FileResult) => void;
-  /**
-   * Files with the same key (from the record as the stage named `after` left it) run the
-   * remaining stages one at a time. Keyed by content hash, this makes two identical files
-   * dropped together a move and a duplicate, not a move and a ` (1)` copy.
-   */
-  exclusive?: { after: string; key: (job: FileJob) => string | undefined };
+  /** Locks that make files with the same key run the rest of the stages one at a time. */
+  exclusive?: ExclusiveLock[];
+}
+
+/**
+ * Files with the same key (from the record as the stage named `after` left it) run the
+ * remaining stages one at a time. Keyed by content hash, this makes two identical files
+ * dropped together a move and a duplicate, not a move and a ` (1)` copy. Locks are taken in
+ * the order of their stages and held to the end, so two files never wait on each other.
+ */
+export interface ExclusiveLock {
+  after: string;
+  key: (job: FileJob) => string | undefined;
 }
 
 /** Runs files through the stages, `concurrency` at a time. */
@@ -79,14 +86,16 @@ export function createPipeline(options: PipelineOptions): Pipeline {
   async function handle(initial: FileJob): Promise<FileResult> {
     let job = initial;
     const durations: Record<string, number> = {};
-    let release: (() => void) | undefined;
+    const releases: (() => void)[] = [];
     try {
       job = await runStages(stages, job, durations, async (done, current) => {
-        const key = options.exclusive?.after === done ? options.exclusive.key(current) : undefined;
-        if (key !== undefined) release = await acquire(key);
+        for (const lock of options.exclusive ?? []) {
+          const key = lock.after === done ? lock.key(current) : undefined;
+          if (key !== undefined) releases.push(await acquire(`${lock.after}\0${key}`));
+        }
       });
     } finally {
-      release?.();
+      for (const release of releases) release();
     }
     const result = { job, event: toEvent(job, durations) };
     options.onResult?.(result);
