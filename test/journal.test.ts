@@ -108,6 +108,25 @@ describe('Journal', () => {
     });
   });
 
+  it('finds the moves of a Live Photo by ContentIdentifier, through an index, not the undone ones', async () => {
+    const journal = open(await tempDir());
+    const still = journal.begin(op({ details: { contentId: 'ID-1' } }));
+    const video = journal.begin(op({ source: '/inbox/b.mov', details: { contentId: 'ID-1' } }));
+    const other = journal.begin(op({ source: '/inbox/c.jpg', details: { contentId: 'ID-2' } }));
+    for (const id of [still, video, other]) journal.finish(id);
+    journal.markUndone(still, other);
+
+    expect(journal.movedWithContentId('ID-1').map((e) => e.id)).toEqual([video]);
+    expect(journal.movedWithContentId('ID-3')).toEqual([]);
+    const plan = journal.db
+      .prepare(
+        `EXPLAIN QUERY PLAN SELECT * FROM operations
+           WHERE json_extract(details, '$.contentId') = ? AND status = 'done' AND op = 'move'`,
+      )
+      .all('ID-1') as { detail: string }[];
+    expect(plan.map((row) => row.detail).join('\n')).toContain('operations_content_id');
+  });
+
   it('lists recent rows newest first, and survives closing and reopening', async () => {
     const state = await tempDir();
     const first = Journal.open(state);

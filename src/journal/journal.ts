@@ -65,6 +65,9 @@ const MIGRATIONS: readonly string[] = [
    CREATE INDEX library_files_hash ON library_files (hash);`,
   // Undo puts a group (a photo and its sidecars, RAW, Live Photo video) back as one.
   `CREATE INDEX operations_grp ON operations (grp);`,
+  // A Live Photo's halves find each other by Apple's ContentIdentifier, whatever their names.
+  `CREATE INDEX operations_content_id ON operations (json_extract(details, '$.contentId'))
+     WHERE json_extract(details, '$.contentId') IS NOT NULL;`,
 ];
 
 interface OperationRow {
@@ -349,6 +352,27 @@ export class Journal {
       `SELECT * FROM operations WHERE status = 'done' AND op = 'move' AND source LIKE ? ESCAPE '\\'
          ORDER BY id DESC LIMIT ?`,
     ).all(pattern, limit) as OperationRow[];
+    return rows.map(toEntry);
+  }
+
+  /**
+   * Finished moves (not undone) of files carrying this Apple ContentIdentifier, newest
+   * first: how a Live Photo's still and video find each other when their names differ.
+   */
+  movedWithContentId(contentId: string, limit = 20): JournalEntry[] {
+    const rows = this.statement(
+      `SELECT * FROM operations
+         WHERE json_extract(details, '$.contentId') = ? AND status = 'done' AND op = 'move'
+         ORDER BY id DESC LIMIT ?`,
+    ).all(contentId, limit) as OperationRow[];
+    return rows.map(toEntry);
+  }
+
+  /** The finished operations of a journal group that were not undone, oldest first. */
+  doneInGroup(group: string): JournalEntry[] {
+    const rows = this.statement(
+      `SELECT * FROM operations WHERE grp = ? AND status = 'done' ORDER BY id`,
+    ).all(group) as OperationRow[];
     return rows.map(toEntry);
   }
 

@@ -39,7 +39,7 @@ export interface JournalEntry {
   createdAt: string;
   finishedAt: string | null;
   error: string | null;
-  /** Extra facts worth keeping: takenAt, dateSource, place, tags. */
+  /** Extra facts worth keeping: takenAt, dateSource, place, tags, Apple's contentId. */
   details: Record<string, unknown> | null;
 }
 
