@@ -137,12 +137,21 @@ async function linkNoClobber(
   target: string,
   onExists: SafeMoveOptions['onExists'],
 ): Promise<string> {
+  let recreated = false;
   for (let n = 0; n <= MAX_SUFFIX; n++) {
     const candidate = suffixedName(target, n);
     try {
       await link(existing, candidate);
       return candidate;
     } catch (error) {
+      // An undo or a Live Photo's video leaving a folder may just have removed this one as
+      // empty (`removeEmptyFolders`); make it again, once.
+      if (errorCode(error) === 'ENOENT' && !recreated && (await exists(existing))) {
+        recreated = true;
+        await mkdir(dirname(candidate), { recursive: true });
+        n -= 1;
+        continue;
+      }
       if (errorCode(error) !== 'EEXIST') throw error;
       if (onExists === 'fail') {
         throw new PhotosortdError(
