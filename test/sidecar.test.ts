@@ -64,6 +64,13 @@ describe('sidecar names', () => {
     );
   });
 
+  it('names a Live Photo video paired by ContentIdentifier after its still, with its own extension', () => {
+    expect(memberName('IMG_1.HEIC', 'IMG_1 (1).HEIC', 'IMG_1 (1).MOV')).toBe('IMG_1 (1).MOV');
+    expect(memberName('IMG_1.HEIC', '2024-06-12 IMG_1.HEIC', 'FullSizeRender.mov')).toBe(
+      '2024-06-12 IMG_1.mov',
+    );
+  });
+
   it('makes the still photo the primary: JPEG/HEIC over RAW over video over sidecars', () => {
     const job = (name: string) => ({ source: `/in/${name}`, root: '/in', size: 1, mtimeMs: 0 });
     const groups = groupJobs(

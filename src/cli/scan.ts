@@ -4,7 +4,7 @@ import { join, resolve } from 'node:path';
 import type { Config } from '../config/load.js';
 import { isPartialOrHidden } from '../daemon/watcher.js';
 import type { Logger } from '../lib/logger.js';
-import { buildStages, openServices } from '../pipeline/assemble.js';
+import { buildStages, openServices, PIPELINE_LOCKS } from '../pipeline/assemble.js';
 import { groupedByFolder } from '../pipeline/companions.js';
 import type { Action, FileJob } from '../pipeline/job.js';
 import { createPipeline, type FileResult } from '../pipeline/pipeline.js';
@@ -85,7 +85,7 @@ export async function scan(options: ScanOptions): Promise<number> {
   const pipeline = createPipeline({
     stages: buildStages(config, services, { batch: () => batch, dryRun: options.dryRun }),
     concurrency: config.concurrency,
-    exclusive: { after: 'identify', key: (job) => job.hash },
+    exclusive: PIPELINE_LOCKS,
     onResult: (result) => {
       counts[result.event.action] += 1;
       if (options.json) out.write(JSON.stringify(scanLine(result)) + '\n');

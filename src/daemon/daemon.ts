@@ -4,7 +4,7 @@ import { undo } from '../journal/undo.js';
 import type { UndoSelector } from '../journal/types.js';
 import type { Logger } from '../lib/logger.js';
 import { VERSION } from '../lib/version.js';
-import { buildStages, openServices, type Services } from '../pipeline/assemble.js';
+import { buildStages, openServices, PIPELINE_LOCKS, type Services } from '../pipeline/assemble.js';
 import {
   createGatherer,
   fileOfSidecar,
@@ -90,7 +90,7 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
       skipRestored: true,
     }),
     concurrency: config.concurrency,
-    exclusive: { after: 'identify', key: (job) => job.hash },
+    exclusive: PIPELINE_LOCKS,
     onResult: (result) => report(result),
   });
 

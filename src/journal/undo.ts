@@ -1,8 +1,9 @@
-import { lstat } from 'node:fs/promises';
+import { lstat, stat } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { errorCode, errorMessage } from '../lib/errors.js';
 import { hashFile } from '../lib/hash.js';
 import { removeEmptyFolders, safeMove } from '../lib/safe-move.js';
+import { isInside } from '../lib/sanitize.js';
 import type { Journal } from './journal.js';
 import type { LibraryIndex } from './library-index.js';
 import type { JournalEntry, UndoItem, UndoResult, UndoSelector } from './types.js';
@@ -46,6 +47,12 @@ export async function undo(
     result.undone.push(item);
     if (options.dryRun || entry.op !== 'move') continue;
     options.index?.remove(item.from);
+    // A Live Photo's video filed before its still went back to its first library place
+    // (forced, its content may differ from the row's: the next start indexes it).
+    if (options.index && !options.force && isInside(options.index.library, item.to)) {
+      const info = await stat(item.to);
+      options.index.add(item.to, entry.hash, info.size, info.mtimeMs);
+    }
     if (library) await removeEmptyFolders(dirname(item.from), library);
   }
   return result;

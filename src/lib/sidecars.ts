@@ -113,8 +113,9 @@ export function isTruncatedTakeoutOf(jsonName: string, mediaName: string): boole
  * The name a group member takes beside its primary, once the primary's name in the library
  * is known: `IMG_1.jpg.xmp` follows `IMG_1 (1).jpg` as `IMG_1 (1).jpg.xmp`, `IMG_1.CR2` and
  * `IMG_1.xmp` as `IMG_1 (1).CR2` and `IMG_1 (1).xmp`. A member whose name does not start
- * with the primary's (a cut-short Takeout JSON) is named after the primary plus its own
- * extension.
+ * with the primary's is named after it: a cut-short Takeout JSON takes the primary's whole
+ * name plus `.json`, a Live Photo's video paired by its ContentIdentifier the primary's stem
+ * plus its own extension (`IMG_1.MOV` beside `IMG_1.HEIC`, as photo apps expect a pair).
  */
 export function memberName(primarySource: string, primaryTarget: string, member: string): string {
   const lower = member.toLowerCase();
@@ -124,5 +125,5 @@ export function memberName(primarySource: string, primaryTarget: string, member:
   const stem = source.slice(0, source.length - sourceExt.length);
   const targetStem = primaryTarget.slice(0, primaryTarget.length - extname(primaryTarget).length);
   if (lower.startsWith(stem + '.')) return targetStem + member.slice(stem.length);
-  return primaryTarget + extname(member);
+  return (isSidecarName(member) ? primaryTarget : targetStem) + extname(member);
 }

@@ -14,7 +14,8 @@ import { createExifStage } from './exif.js';
 import { createGeocodeStage } from './geocode.js';
 import { identify } from './identify.js';
 import { createMoveStage } from './move.js';
-import type { NamedStage } from './pipeline.js';
+import { adoptFiledVideo, livePhotoLock } from './live-photo.js';
+import type { ExclusiveLock, NamedStage } from './pipeline.js';
 import { createPlanStage, type DuplicatePolicy } from './plan.js';
 import { compileRules, type CompiledRule } from './rules.js';
 import { createTagStage } from './tag.js';
@@ -132,6 +133,15 @@ export function compileTemplates(config: Config): CompiledTemplates {
   };
 }
 
+/**
+ * What runs one at a time: files with the same content (the second is then a duplicate, not
+ * a ` (1)` copy), and the two halves of a Live Photo paired by ContentIdentifier.
+ */
+export const PIPELINE_LOCKS: ExclusiveLock[] = [
+  { after: 'identify', key: (job) => job.hash },
+  livePhotoLock,
+];
+
 const RESTORED =
   'put back here by undo; it is filed again once it changes, or with `photosortd scan`';
 
@@ -191,6 +201,7 @@ export function buildStages(
       duplicates,
       index: services.index,
       filedFile: followFiledFile(journal),
+      adopt: adoptFiledVideo(journal),
     }),
   });
   stages.push({

@@ -14,6 +14,7 @@ import {
   primaryRank,
 } from '../lib/sidecars.js';
 import type { FileJob, Plan, Stage } from './job.js';
+import { filedStill } from './live-photo.js';
 import type { NamedStage } from './pipeline.js';
 
 /** Same as safe-move's limit: past this many ` (n)` names something is wrong. */
@@ -212,26 +213,21 @@ export interface FiledFile {
 export const LIVE_PHOTO_SPAN_MS = 10_000;
 
 /**
- * For a sidecar filed on its own, or a Live Photo's video arriving after its still: the
- * plan that sends it next to its file when the journal says that file (same source folder,
- * same stem) was filed and is still there. It joins the file's journal group, so undo puts
- * both back. A video follows only a still taken within {@link LIVE_PHOTO_SPAN_MS} of it.
+ * For a sidecar filed on its own, or a Live Photo's video (with its own sidecars, if any)
+ * arriving after its still: the plan that sends it next to its file when the journal says
+ * that file was filed and is still there. It joins the file's journal group, so undo puts
+ * both back. A sidecar's file has the same source folder and stem. A video's still carries
+ * the same ContentIdentifier, or else has the same name and was taken within
+ * {@link LIVE_PHOTO_SPAN_MS} of it.
  */
 export function followFiledFile(journal: Journal): (job: FileJob) => FiledFile | undefined {
   return (job) => {
     const name = basename(job.source);
-    const lateVideo = job.kind === 'video' && !job.companions?.length;
-    if (
-      !lateVideo &&
-      (!isSidecarName(name) || job.companions?.some((m) => !isSidecarName(basename(m.source))))
-    ) {
-      return undefined;
-    }
-    const row = fileOfSidecar(journal, job.source);
+    const video = job.kind === 'video';
+    if (!video && !isSidecarName(name)) return undefined;
+    if (job.companions?.some((m) => !isSidecarName(basename(m.source)))) return undefined;
+    const row = video ? stillOfVideo(journal, job) : fileOfSidecar(journal, job.source);
     if (!row?.target) return undefined;
-    if (lateVideo && !(primaryRank(basename(row.source)) === 0 && takenTogether(row, job))) {
-      return undefined;
-    }
     const target = join(
       dirname(row.target),
       memberName(basename(row.source), basename(row.target), name),
@@ -239,6 +235,16 @@ export function followFiledFile(journal: Journal): (job: FileJob) => FiledFile |
     const reason = `goes with ${basename(row.source)}, filed earlier at ${row.target}`;
     return { plan: { action: 'move', rule: row.rule, target, reason }, group: row.group };
   };
+}
+
+/** The journal row of the filed still a video belongs with (see {@link followFiledFile}). */
+function stillOfVideo(journal: Journal, job: FileJob): JournalEntry | undefined {
+  const paired = job.meta?.contentId ? filedStill(journal, job.meta.contentId) : undefined;
+  if (paired) return paired;
+  const row = fileOfSidecar(journal, job.source);
+  return row && primaryRank(basename(row.source)) === 0 && takenTogether(row, job)
+    ? row
+    : undefined;
 }
 
 /** Whether the filed still of `row` and the video `job` were taken moments apart. */

@@ -1,13 +1,14 @@
 import { randomBytes } from 'node:crypto';
 import { stat } from 'node:fs/promises';
-import { basename, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import type { Journal } from '../journal/journal.js';
 import type { LibraryIndex } from '../journal/library-index.js';
 import type { OperationKind } from '../journal/types.js';
 import { formatCaptureDate } from '../lib/capture-date.js';
 import { errorCode, errorMessage, PhotosortdError } from '../lib/errors.js';
 import { sameBytes } from '../lib/hash.js';
-import { nextFreeName, safeMove } from '../lib/safe-move.js';
+import { nextFreeName, removeEmptyFolders, safeMove } from '../lib/safe-move.js';
+import { isInside } from '../lib/sanitize.js';
 import { freeGroupTarget, memberTarget, movingCompanions } from './companions.js';
 import type { FileJob, Plan, Stage } from './job.js';
 import { exists } from '../lib/exists.js';
@@ -109,6 +110,11 @@ export function createMoveStage(options: MoveStageOptions): Stage {
         if (op === 'move') {
           const info = await stat(placed);
           index.add(placed, requireHash(member), info.size, info.mtimeMs);
+          // A Live Photo's video filed before its still leaves no empty folder behind.
+          if (isInside(index.library, member.source)) {
+            index.remove(member.source);
+            await removeEmptyFolders(dirname(member.source), index.library);
+          }
         }
         moved.push({ ...member, plan: { ...plan, target: placed } });
       } catch (error) {
@@ -263,6 +269,7 @@ function details(job: FileJob, plan: Plan): Record<string, unknown> {
     dateSource: takenAt?.source ?? null,
     place: job.place ?? null,
     tags: job.tags ?? null,
+    ...(job.meta?.contentId ? { contentId: job.meta.contentId } : {}),
     ...(plan.duplicateOf ? { duplicateOf: plan.duplicateOf } : {}),
   };
 }

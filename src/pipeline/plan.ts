@@ -23,6 +23,8 @@ export interface PlanOptions {
   index: ContentLookup;
   /** Where a sidecar goes whose file was filed earlier (see companions.ts). */
   filedFile?: (job: FileJob) => FiledFile | undefined;
+  /** Adds to a file being filed the companions filed before it (see live-photo.ts). */
+  adopt?: (job: FileJob) => Promise<FileJob>;
 }
 
 /**
@@ -45,9 +47,10 @@ export function createPlanStage(options: PlanOptions): Stage {
     reason,
   });
 
-  return async (job) => {
-    const filed = job.error ? undefined : options.filedFile?.(job);
-    const plan = filed?.plan ?? decide(job);
+  return async (input) => {
+    const filed = input.error ? undefined : options.filedFile?.(input);
+    const plan = filed?.plan ?? decide(input);
+    const job = plan.action === 'move' && options.adopt ? await options.adopt(input) : input;
     const companions = planCompanions(job, plan);
     return {
       ...job,

@@ -1,4 +1,6 @@
 import { execFileSync } from 'node:child_process';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { Writable } from 'node:stream';
 import { join } from 'node:path';
 import { scan } from '../../src/cli/scan.js';
@@ -40,4 +42,45 @@ export async function scanJson(
     .filter(Boolean)
     .map((line) => JSON.parse(line) as ScanLine);
   return { code, lines };
+}
+
+/**
+ * exiftool will not add a tag to existing maker notes (Apple's own ContentIdentifier is
+ * "permanent" there); this config lifts that for the one tag, so a test can give a real
+ * iPhone photo the identifier an iPhone writes, in the same place (maker note tag 0x0011).
+ */
+const APPLE_CONTENT_ID_CONFIG = `%Image::ExifTool::UserDefined = (
+    'Image::ExifTool::Apple::Main' => {
+        0x0011 => { Name => 'ContentIdentifier', Writable => 'string', Permanent => 0 },
+    },
+);
+1;
+`;
+
+/**
+ * Writes Apple's Live Photo ContentIdentifier into `file` as an iPhone does: in the maker
+ * notes of a still (which must already have Apple maker notes), in the QuickTime keys of a
+ * video (`.mov`, `.mp4`).
+ */
+export async function setContentIdentifier(file: string, id: string): Promise<void> {
+  if (/\.(mov|mp4)$/i.test(file)) {
+    exiftoolCli(['-q', '-overwrite_original', `-Keys:ContentIdentifier=${id}`, file]);
+    return;
+  }
+  const dir = await mkdtemp(join(tmpdir(), 'photosortd-apple-'));
+  const config = join(dir, 'apple.config');
+  await writeFile(config, APPLE_CONTENT_ID_CONFIG);
+  try {
+    exiftoolCli([
+      '-config',
+      config,
+      '-q',
+      '-m',
+      '-overwrite_original',
+      `-Apple:ContentIdentifier=${id}`,
+      file,
+    ]);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
 }

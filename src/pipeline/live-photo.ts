@@ -1,0 +1,92 @@
+import { stat } from 'node:fs/promises';
+import { basename, dirname } from 'node:path';
+import type { Journal } from '../journal/journal.js';
+import type { JournalEntry } from '../journal/types.js';
+import { isSidecarName, primaryRank } from '../lib/sidecars.js';
+import type { FileJob } from './job.js';
+import type { ExclusiveLock } from './pipeline.js';
+
+/*
+ * A Live Photo whose halves have different names (`IMG_1234.HEIC` beside `IMG_1234 (1).MOV`
+ * after a sync tool's rename, or a video an export named on its own) is paired by Apple's
+ * ContentIdentifier, which the still carries in its maker notes and the video in its
+ * QuickTime keys. The halves are separate jobs, so they meet through the journal: whichever
+ * is filed second joins the first. A lock on the identifier makes "second" well defined when
+ * both are in flight at once. Halves with the same name travel as one job (companions.ts).
+ */
+
+const STILL_RANK = primaryRank('still.jpg');
+const VIDEO_RANK = primaryRank('video.mov');
+
+/** Which half of a Live Photo a job is, when it carries an identifier and its group lacks the other half. */
+function loneHalf(job: FileJob): 'still' | 'video' | undefined {
+  if (!job.meta?.contentId || job.error) return undefined;
+  const members = (job.companions ?? []).map((member) => basename(member.source));
+  if (job.kind === 'photo' && primaryRank(basename(job.source)) === STILL_RANK) {
+    return members.some((name) => primaryRank(name) === VIDEO_RANK) ? undefined : 'still';
+  }
+  if (job.kind === 'video' && members.every(isSidecarName)) return 'video';
+  return undefined;
+}
+
+/**
+ * Runs the two halves of one Live Photo one after the other from the `exif` stage on, so
+ * the second always finds the first in the journal.
+ */
+export const livePhotoLock: ExclusiveLock = {
+  after: 'exif',
+  key: (job) => (loneHalf(job) ? job.meta?.contentId : undefined) ?? undefined,
+};
+
+/** Whether a journal row moved a still photo (by its original name) or a video. */
+const rowRank = (row: JournalEntry): number => primaryRank(basename(row.source));
+
+/**
+ * The newest filed still with this ContentIdentifier (not undone), for a video arriving
+ * after it. Any still counts: an edited copy (`IMG_E1234.HEIC`) keeps the identifier too.
+ */
+export function filedStill(journal: Journal, contentId: string): JournalEntry | undefined {
+  return journal
+    .movedWithContentId(contentId)
+    .find((row) => row.target !== null && rowRank(row) === STILL_RANK);
+}
+
+/**
+ * The video with this ContentIdentifier that was filed before its still arrived and still
+ * sits where it was filed, alone in its journal group (a video filed with sidecars of its
+ * own is left where it is: their names follow the video's, not the still's). `undefined`
+ * when a still with the identifier is filed already: the video stays with that one.
+ */
+function filedLoneVideo(journal: Journal, contentId: string): JournalEntry | undefined {
+  const rows = journal.movedWithContentId(contentId);
+  if (rows.some((row) => rowRank(row) === STILL_RANK)) return undefined;
+  const video = rows.find((row) => row.target !== null && rowRank(row) === VIDEO_RANK);
+  if (!video?.group) return undefined;
+  const alone = journal.doneInGroup(video.group).every((row) => row.id === video.id);
+  return alone ? video : undefined;
+}
+
+/**
+ * For the planner: a still about to be filed whose video was filed before it takes that
+ * video along as a companion, so the mover puts it beside the still, under the still's name,
+ * in the still's journal group (undo puts it back where it was filed first). The video keeps
+ * the hash the journal recorded, which the move verifies.
+ */
+export function adoptFiledVideo(journal: Journal): (job: FileJob) => Promise<FileJob> {
+  return async (job) => {
+    if (loneHalf(job) !== 'still' || !job.meta?.contentId) return job;
+    const video = filedLoneVideo(journal, job.meta.contentId);
+    if (!video?.target) return job;
+    const info = await stat(video.target).catch(() => undefined);
+    if (!info?.isFile() || info.size !== video.size) return job;
+    const member: FileJob = {
+      source: video.target,
+      root: dirname(video.target),
+      size: info.size,
+      mtimeMs: info.mtimeMs,
+      hash: video.hash,
+      kind: 'video',
+    };
+    return { ...job, companions: [...(job.companions ?? []), member] };
+  };
+}

@@ -1,0 +1,236 @@
+import { copyFile, mkdir, readdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { Config } from '../src/config/load.js';
+import { startDaemon, type Daemon } from '../src/daemon/daemon.js';
+import { Journal } from '../src/journal/journal.js';
+import { undo } from '../src/journal/undo.js';
+import { silentLogger } from '../src/lib/logger.js';
+import { exiftoolCli, scanJson, setContentIdentifier } from './support/companions.js';
+import { projectConfig } from './support/daemon-project.js';
+import { listFiles, snapshot, waitFor } from './support/fs.js';
+
+/*
+ * Live Photos whose still and video have different names, paired only by Apple's
+ * ContentIdentifier. The still is a real iPhone XR JPEG (Apple maker notes), the video a
+ * real iPhone MOV; exiftool writes the identifier where an iPhone does.
+ */
+
+const FIXTURES = join(import.meta.dirname, 'fixtures');
+// Videos without a position are dated in the machine's zone; pin it so the test means the same anywhere.
+process.env.TZ = 'UTC';
+const running: Daemon[] = [];
+
+afterEach(async () => {
+  await Promise.all(running.splice(0).map((daemon) => daemon.stop(10_000)));
+});
+
+async function setup(): Promise<{ dir: string; inbox: string; config: Config }> {
+  const { dir, inbox, loaded } = await projectConfig(
+    { settle: 300, dates: { from: ['exif'] } },
+    'photosortd-live-',
+  );
+  return { dir, inbox, config: loaded };
+}
+
+/**
+ * The two halves of one Live Photo, named as a sync tool may leave them: the still taken at
+ * 01:30 on 24 July 2019 in a +03:00 zone, the video's QuickTime CreateDate the same moment in
+ * UTC (22:30 on the 23rd) with no position, both carrying the identifier `id`.
+ */
+async function liveHalves(
+  folder: string,
+  still: string,
+  video: string,
+  id = 'B2E5C1F0-7A43-4F0E-9C21-6D1E2A3B4C5D',
+): Promise<{ still: string; video: string }> {
+  await mkdir(folder, { recursive: true });
+  const paths = { still: join(folder, still), video: join(folder, video) };
+  await copyFile(join(FIXTURES, 'dn_Issue 508.jpg'), paths.still);
+  await copyFile(join(FIXTURES, 'dn_with-gps.mov'), paths.video);
+  exiftoolCli([
+    '-q',
+    '-m',
+    '-overwrite_original',
+    '-DateTimeOriginal=2019:07:24 01:30:00',
+    '-SubSecTimeOriginal=',
+    '-OffsetTimeOriginal=+03:00',
+    paths.still,
+  ]);
+  exiftoolCli([
+    '-q',
+    '-overwrite_original',
+    '-QuickTime:CreateDate=2019:07:23 22:30:00',
+    '-Keys:all=',
+    '-GPSCoordinates=',
+    paths.video,
+  ]);
+  await setContentIdentifier(paths.still, id);
+  await setContentIdentifier(paths.video, id);
+  return paths;
+}
+
+async function folders(dir: string): Promise<string[]> {
+  return (await readdir(dir, { recursive: true, withFileTypes: true }))
+    .filter((entry) => entry.isDirectory())
+    .map((entry) => join(entry.parentPath, entry.name).slice(dir.length + 1))
+    .sort();
+}
+
+async function undoLast(config: Config): Promise<number> {
+  const journal = Journal.open(config.state);
+  try {
+    return (await undo(journal, { last: 1 }, { library: config.library })).undone.length;
+  } finally {
+    journal.close();
+  }
+}
+
+describe('Live Photos paired by ContentIdentifier', () => {
+  it('reads the identifier from both halves', async () => {
+    const { dir } = await setup();
+    const { still, video } = await liveHalves(join(dir, 'src'), 'IMG_2001.JPG', 'clip.MOV', 'ID-1');
+    for (const file of [still, video]) {
+      expect(exiftoolCli(['-s3', '-ContentIdentifier', file]).trim()).toBe('ID-1');
+    }
+  });
+
+  it('files two differently named halves in one scan beside each other, on the still’s day', async () => {
+    const { dir, inbox, config } = await setup();
+    await liveHalves(join(dir, 'alone'), 'IMG_2002.JPG', 'IMG_2002 (1).MOV');
+    // On its own the video is shown in this machine's zone (UTC here): the 23rd.
+    const alone = await scanJson(config, [join(dir, 'alone')], true);
+    expect(alone.lines.find((line) => line.source.endsWith('.MOV'))?.target).toBe(
+      join(config.library, '2019', '2019-07-23', 'IMG_2002 (1).MOV'),
+    );
+
+    await liveHalves(inbox, 'IMG_2002.JPG', 'IMG_2002 (1).MOV');
+    const before = await snapshot(inbox);
+    const { code } = await scanJson(config, [inbox]);
+    expect(code).toBe(0);
+    // The video takes the still's name, as photo apps pair them, whichever was filed first.
+    expect(await listFiles(config.library)).toEqual([
+      '2019/2019-07-24/IMG_2002.JPG',
+      '2019/2019-07-24/IMG_2002.MOV',
+    ]);
+    expect(await folders(config.library)).toEqual(['2019', '2019/2019-07-24']);
+
+    const journal = Journal.open(config.state);
+    try {
+      const result = await undo(journal, { all: true }, { library: config.library });
+      expect(result.refused).toEqual([]);
+    } finally {
+      journal.close();
+    }
+    expect(await snapshot(inbox)).toEqual(before);
+    expect(await listFiles(config.library)).toEqual([]);
+  });
+
+  it('sends a video arriving after its still beside it, under the still’s name, in its group', async () => {
+    const { dir, inbox, config } = await setup();
+    const pair = await liveHalves(join(dir, 'phone'), 'IMG_2003.JPG', 'FullSizeRender.mov');
+    await copyFile(pair.still, join(inbox, 'IMG_2003.JPG'));
+    expect((await scanJson(config, [inbox])).code).toBe(0);
+
+    await copyFile(pair.video, join(inbox, 'FullSizeRender.mov'));
+    const late = await scanJson(config, [inbox]);
+    expect(late.lines).toEqual([
+      expect.objectContaining({
+        action: 'move',
+        target: join(config.library, '2019', '2019-07-24', 'IMG_2003.mov'),
+      }),
+    ]);
+    // One group: undo of the last group puts both back.
+    expect(await undoLast(config)).toBe(2);
+    expect(await listFiles(inbox)).toEqual(['FullSizeRender.mov', 'IMG_2003.JPG']);
+    expect(await listFiles(config.library)).toEqual([]);
+  });
+
+  it('brings a video filed before its still over to the still, and undo walks it back in two steps', async () => {
+    const { dir, inbox, config } = await setup();
+    const pair = await liveHalves(join(dir, 'phone'), 'IMG_2004.JPG', 'IMG_2004_live.mov');
+    await copyFile(pair.video, join(inbox, 'IMG_2004_live.mov'));
+    await scanJson(config, [inbox]);
+    expect(await listFiles(config.library)).toEqual(['2019/2019-07-23/IMG_2004_live.mov']);
+
+    await copyFile(pair.still, join(inbox, 'IMG_2004.JPG'));
+    const { lines } = await scanJson(config, [inbox]);
+    const videoLine = lines.find((line) => line.source.endsWith('.mov'));
+    expect(videoLine).toMatchObject({
+      source: join(config.library, '2019', '2019-07-23', 'IMG_2004_live.mov'),
+      target: join(config.library, '2019', '2019-07-24', 'IMG_2004.mov'),
+      action: 'move',
+      takenAt: '2019-07-24T01:30:00+03:00',
+    });
+    expect(await listFiles(config.library)).toEqual([
+      '2019/2019-07-24/IMG_2004.JPG',
+      '2019/2019-07-24/IMG_2004.mov',
+    ]);
+    // The folder the video left is not left behind empty.
+    expect(await folders(config.library)).toEqual(['2019', '2019/2019-07-24']);
+
+    // The still's group: the still to the inbox, the video to where it was filed first.
+    expect(await undoLast(config)).toBe(2);
+    expect(await listFiles(config.library)).toEqual(['2019/2019-07-23/IMG_2004_live.mov']);
+    expect(await undoLast(config)).toBe(1);
+    expect(await snapshot(inbox)).toEqual(await snapshot(join(dir, 'phone')));
+  });
+
+  it('leaves the video with the first still when an edited still with the same identifier comes later', async () => {
+    const { dir, inbox, config } = await setup();
+    await liveHalves(inbox, 'IMG_2005.JPG', 'clip-2005.MOV');
+    await scanJson(config, [inbox]);
+    await liveHalves(join(dir, 'edit'), 'IMG_E2005.JPG', 'unused.MOV');
+    exiftoolCli([
+      '-q',
+      '-m',
+      '-overwrite_original',
+      '-DateTimeOriginal=2019:08:01 09:00:00',
+      join(dir, 'edit', 'IMG_E2005.JPG'),
+    ]);
+    await copyFile(join(dir, 'edit', 'IMG_E2005.JPG'), join(inbox, 'IMG_E2005.JPG'));
+    await scanJson(config, [inbox]);
+    expect(await listFiles(config.library)).toEqual([
+      '2019/2019-07-24/IMG_2005.JPG',
+      '2019/2019-07-24/IMG_2005.MOV',
+      '2019/2019-08-01/IMG_E2005.JPG',
+    ]);
+  });
+
+  it('does not send a video to a still that undo took back', async () => {
+    const { dir, inbox, config } = await setup();
+    const pair = await liveHalves(join(dir, 'phone'), 'IMG_2006.JPG', 'clip-2006.MOV');
+    await copyFile(pair.still, join(inbox, 'IMG_2006.JPG'));
+    await scanJson(config, [inbox]);
+    expect(await undoLast(config)).toBe(1);
+
+    await mkdir(join(dir, 'later'));
+    await copyFile(pair.video, join(dir, 'later', 'clip-2006.MOV'));
+    await scanJson(config, [join(dir, 'later')]);
+    expect(await listFiles(config.library)).toEqual(['2019/2019-07-23/clip-2006.MOV']);
+  });
+
+  it('files halves dropped into a running daemon a moment apart, in either order, together', async () => {
+    const { dir, inbox, config } = await setup();
+    const daemon = await startDaemon({ config, logger: silentLogger() });
+    running.push(daemon);
+    const first = await liveHalves(join(dir, 'a'), 'IMG_3001.JPG', 'IMG_3001 (1).MOV', 'ID-A');
+    const second = await liveHalves(join(dir, 'b'), 'IMG_3002.JPG', 'Live_3002.MOV', 'ID-B');
+    await copyFile(first.still, join(inbox, 'IMG_3001.JPG'));
+    await copyFile(second.video, join(inbox, 'Live_3002.MOV'));
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    await copyFile(first.video, join(inbox, 'IMG_3001 (1).MOV'));
+    await copyFile(second.still, join(inbox, 'IMG_3002.JPG'));
+    await waitFor(async () => (await listFiles(inbox)).length === 0, {
+      what: 'both Live Photos to leave the inbox',
+    });
+    await daemon.idle();
+    expect(await listFiles(config.library)).toEqual([
+      '2019/2019-07-24/IMG_3001.JPG',
+      '2019/2019-07-24/IMG_3001.MOV',
+      '2019/2019-07-24/IMG_3002.JPG',
+      '2019/2019-07-24/IMG_3002.MOV',
+    ]);
+    expect(await folders(config.library)).toEqual(['2019', '2019/2019-07-24']);
+  });
+});
