@@ -124,6 +124,35 @@ describe('groups in a scan', () => {
     expect(late.lines[0]?.target).toBe(join(config.library, '2020', '2020-01-01', 'IMG_0010.MOV'));
   });
 
+  it('files a same-named video taken at another moment on its own, not on the photo’s day', async () => {
+    const { inbox, config } = await setup();
+    await livePhoto(inbox, 'IMG_0012');
+    exiftoolCli([
+      '-q',
+      '-overwrite_original',
+      '-QuickTime:CreateDate=2020:01:01 12:00:00',
+      join(inbox, 'IMG_0012.MOV'),
+    ]);
+    const { lines } = await scanJson(config, [inbox]);
+    expect(lines.find((line) => line.source.endsWith('.MOV'))).toMatchObject({
+      action: 'move',
+      takenAt: '2020-01-01T12:00:00+00:00',
+    });
+    expect(await listFiles(config.library)).toEqual([
+      '2019/2019-07-24/IMG_0012.HEIC',
+      '2020/2020-01-01/IMG_0012.MOV',
+    ]);
+    // Two files, two groups: undo of the last takes back only one.
+    const journal = Journal.open(config.state);
+    try {
+      expect((await undo(journal, { last: 1 }, { library: config.library })).undone).toHaveLength(
+        1,
+      );
+    } finally {
+      journal.close();
+    }
+  });
+
   it('files a RAW with its JPEG, and undo of the group restores every member', async () => {
     const { inbox, config } = await setup();
     await copyFile(join(FIXTURES, 'et_CanonRaw.cr3'), join(inbox, 'IMG_9.CR3'));

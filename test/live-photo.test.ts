@@ -126,6 +126,31 @@ describe('Live Photos paired by ContentIdentifier', () => {
     expect(await listFiles(config.library)).toEqual([]);
   });
 
+  it('lets the identifier decide for same-named halves: different ones part, equal ones stay', async () => {
+    const { dir, inbox, config } = await setup();
+    await liveHalves(join(dir, 'a'), 'IMG_4001.JPG', 'IMG_4001.MOV', 'ID-STILL');
+    await setContentIdentifier(join(dir, 'a', 'IMG_4001.MOV'), 'ID-OTHER');
+    await liveHalves(join(dir, 'b'), 'IMG_4002.JPG', 'IMG_4002.MOV', 'ID-SAME');
+    // Same identifier, but the video's clock says another day: the identifier wins.
+    exiftoolCli([
+      '-q',
+      '-overwrite_original',
+      '-QuickTime:CreateDate=2019:07:20 10:00:00',
+      join(dir, 'b', 'IMG_4002.MOV'),
+    ]);
+    for (const name of ['IMG_4001.JPG', 'IMG_4001.MOV'])
+      await copyFile(join(dir, 'a', name), join(inbox, name));
+    for (const name of ['IMG_4002.JPG', 'IMG_4002.MOV'])
+      await copyFile(join(dir, 'b', name), join(inbox, name));
+    await scanJson(config, [inbox]);
+    expect(await listFiles(config.library)).toEqual([
+      '2019/2019-07-23/IMG_4001.MOV',
+      '2019/2019-07-24/IMG_4001.JPG',
+      '2019/2019-07-24/IMG_4002.JPG',
+      '2019/2019-07-24/IMG_4002.MOV',
+    ]);
+  });
+
   it('sends a video arriving after its still beside it, under the still’s name, in its group', async () => {
     const { dir, inbox, config } = await setup();
     const pair = await liveHalves(join(dir, 'phone'), 'IMG_2003.JPG', 'FullSizeRender.mov');

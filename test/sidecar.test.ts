@@ -10,7 +10,7 @@ import {
   memberName,
   primaryRank,
 } from '../src/lib/sidecars.js';
-import { createGatherer, groupJobs } from '../src/pipeline/companions.js';
+import { createGatherer, groupJobs, takenTogether } from '../src/pipeline/companions.js';
 import { exiftoolCli, scanJson } from './support/companions.js';
 import { listFiles, sha256 } from './support/fs.js';
 import { projectConfig } from './support/daemon-project.js';
@@ -62,6 +62,31 @@ describe('sidecar names', () => {
     expect(memberName('IMG_1(1).jpg', 'IMG_1(1).jpg', 'IMG_1.jpg(1).json')).toBe(
       'IMG_1(1).jpg.json',
     );
+  });
+
+  it('tells a Live Photo’s halves by their moments, whichever zones are known', () => {
+    const at = (hour: number, minute: number, second: number, offsetMinutes: number | null) => ({
+      year: 2019,
+      month: 7,
+      day: 24,
+      hour,
+      minute,
+      second,
+      millisecond: 0,
+      offsetMinutes,
+      zone: null,
+      source: 'test',
+    });
+    // 01:30:00 at +03:00 is 22:30 UTC the day before.
+    const video = { ...at(22, 29, 58, 0), day: 23 };
+    expect(takenTogether(at(1, 30, 0, 180), video)).toBe(true);
+    expect(takenTogether(at(1, 30, 30, 180), video)).toBe(false);
+    // A still without a zone could be in +03:00: together, unless no zone on Earth fits.
+    expect(takenTogether(at(1, 30, 0, null), video)).toBe(true);
+    expect(takenTogether({ ...at(1, 30, 0, null), day: 25 }, video)).toBe(false);
+    // Neither zone known: the clocks are compared as they are.
+    expect(takenTogether(at(1, 30, 0, null), at(1, 30, 5, null))).toBe(true);
+    expect(takenTogether(at(1, 30, 0, null), at(2, 30, 0, null))).toBe(false);
   });
 
   it('names a Live Photo video paired by ContentIdentifier after its still, with its own extension', () => {

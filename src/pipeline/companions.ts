@@ -1,7 +1,7 @@
 import { basename, dirname, join } from 'node:path';
 import type { Journal } from '../journal/journal.js';
 import type { JournalEntry } from '../journal/types.js';
-import { captureInstant } from '../lib/capture-date.js';
+import { captureInstant, parseExifDateTime, wallClockAsUtcMillis } from '../lib/capture-date.js';
 import { errorCode, errorMessage, PhotosortdError } from '../lib/errors.js';
 import { exists } from '../lib/exists.js';
 import { suffixedName } from '../lib/safe-move.js';
@@ -13,7 +13,7 @@ import {
   memberName,
   primaryRank,
 } from '../lib/sidecars.js';
-import type { FileJob, Plan, Stage } from './job.js';
+import type { CaptureDate, FileJob, Plan, Stage } from './job.js';
 import { filedStill } from './live-photo.js';
 import type { NamedStage } from './pipeline.js';
 
@@ -116,13 +116,24 @@ export function createCompanionsStage(stages: NamedStage[]): Stage {
  * The companions' plans, from the primary's: the same action and rule, and the primary's
  * date and place (a Live Photo's video carries a UTC date that may fall on another day).
  * The mover names their targets once the primary's own name is final. A member whose
- * earlier stages failed is left where it is.
+ * earlier stages failed is left where it is. A video with a photo's name that is not its
+ * Live Photo half ({@link sameMoment}) is planned by `onItsOwn` and marked `detached`: the
+ * mover files it as a file of its own.
  */
-export function planCompanions(job: FileJob, plan: Plan): FileJob[] | undefined {
+export function planCompanions(
+  job: FileJob,
+  plan: Plan,
+  onItsOwn: (member: FileJob) => Plan,
+): FileJob[] | undefined {
   return job.companions?.map((member) => {
     if (member.error && member.error.stage !== 'exif') {
       const reason = member.error.message;
       return { ...member, plan: { action: 'skip', rule: null, target: null, reason } };
+    }
+    if (member.kind === 'video' && job.kind === 'photo' && !sameMoment(job, member)) {
+      const own = onItsOwn(member);
+      const reason = `has the name of ${basename(job.source)} but was taken at another moment`;
+      return { ...member, detached: true, plan: { ...own, reason: own.reason ?? reason } };
     }
     const meta = member.meta && job.meta ? { ...member.meta, takenAt: job.meta.takenAt } : job.meta;
     const reason = `goes with ${basename(job.source)}`;
@@ -242,17 +253,53 @@ function stillOfVideo(journal: Journal, job: FileJob): JournalEntry | undefined 
   const paired = job.meta?.contentId ? filedStill(journal, job.meta.contentId) : undefined;
   if (paired) return paired;
   const row = fileOfSidecar(journal, job.source);
-  return row && primaryRank(basename(row.source)) === 0 && takenTogether(row, job)
+  return row && primaryRank(basename(row.source)) === 0 && filedTogether(row, job)
     ? row
     : undefined;
 }
 
 /** Whether the filed still of `row` and the video `job` were taken moments apart. */
-function takenTogether(row: JournalEntry, job: FileJob): boolean {
-  const still = row.details?.takenAt;
-  const video = job.meta?.takenAt ? captureInstant(job.meta.takenAt) : null;
-  if (typeof still !== 'string' || !video) return false;
-  return Math.abs(Date.parse(still) - video.getTime()) <= LIVE_PHOTO_SPAN_MS;
+function filedTogether(row: JournalEntry, job: FileJob): boolean {
+  const written = typeof row.details?.takenAt === 'string' ? row.details.takenAt : '';
+  const parsed = parseExifDateTime(written);
+  const video = job.meta?.takenAt;
+  if (!parsed || !video) return false;
+  const still = { ...parsed.wall, offsetMinutes: parsed.offsetMinutes, zone: null, source: '' };
+  return takenTogether(still, video);
+}
+
+/** The span of real UTC offsets, UTC−12:00 to UTC+14:00, in milliseconds. */
+const OFFSETS_MS = { min: -12 * 3_600_000, max: 14 * 3_600_000 };
+
+/**
+ * Whether two captures were taken within {@link LIVE_PHOTO_SPAN_MS} of each other. When
+ * only one zone is known the other clock may have run in any zone, so they are apart only
+ * when no real offset brings them together; with neither known their clocks are compared.
+ */
+export function takenTogether(a: CaptureDate, b: CaptureDate): boolean {
+  const x = captureInstant(a);
+  const y = captureInstant(b);
+  if (x && y) return Math.abs(x.getTime() - y.getTime()) <= LIVE_PHOTO_SPAN_MS;
+  if (!x && !y)
+    return Math.abs(wallClockAsUtcMillis(a) - wallClockAsUtcMillis(b)) <= LIVE_PHOTO_SPAN_MS;
+  const [wall, instant] = x ? [b, x] : [a, y!];
+  const offset = wallClockAsUtcMillis(wall) - instant.getTime();
+  return (
+    offset >= OFFSETS_MS.min - LIVE_PHOTO_SPAN_MS && offset <= OFFSETS_MS.max + LIVE_PHOTO_SPAN_MS
+  );
+}
+
+/**
+ * Whether a video with its photo's name is that photo's Live Photo half: the same
+ * ContentIdentifier when both carry one, else taken moments apart. A date that only came
+ * from the file's mtime says nothing, and without two dates the shared name decides.
+ */
+export function sameMoment(photo: FileJob, video: FileJob): boolean {
+  const ids = [photo.meta?.contentId, video.meta?.contentId];
+  if (ids[0] && ids[1]) return ids[0] === ids[1];
+  const dates = [photo.meta?.takenAt, video.meta?.takenAt];
+  if (!dates[0] || !dates[1] || dates.some((date) => date?.source === 'mtime')) return true;
+  return takenTogether(dates[0], dates[1]);
 }
 
 /** Options of {@link createGatherer}. */

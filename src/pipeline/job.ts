@@ -109,6 +109,11 @@ export interface FileJob {
    * a Live Photo's video). They run identify and exif; this file's date decides for all.
    */
   companions?: FileJob[];
+  /**
+   * Set on a companion the planner split from its group (a video with its photo's name but
+   * taken at another moment): it was planned, and is filed, as a file of its own.
+   */
+  detached?: boolean;
   /** The journal group the move joins (a late sidecar joins the group of its file). */
   group?: string;
 }

@@ -44,7 +44,18 @@ export function createMoveStage(options: MoveStageOptions): Stage {
   const { journal, index, onCollision, duplicates, trashDir, dryRun } = options;
   const onExists = onCollision === 'suffix' ? 'suffix' : 'fail';
 
-  return async (job) => {
+  return async (input) => {
+    // A member the planner split from the group is filed on its own, whatever becomes of it.
+    const own = (input.companions ?? []).filter((member) => member.detached);
+    if (own.length === 0) return act(input);
+    const companions = input.companions?.filter((member) => !own.includes(member));
+    const job = await act({ ...input, companions });
+    const filed: FileJob[] = [];
+    for (const member of own) filed.push(await act(member));
+    return { ...job, companions: [...(job.companions ?? []), ...filed] };
+  };
+
+  async function act(job: FileJob): Promise<FileJob> {
     const plan = job.plan;
     if (!plan) return job;
     try {
@@ -54,7 +65,7 @@ export function createMoveStage(options: MoveStageOptions): Stage {
     } catch (error) {
       return failed(job, plan, error);
     }
-  };
+  }
 
   async function file(job: FileJob, plan: Plan): Promise<FileJob> {
     const planned = requireTarget(job, plan);

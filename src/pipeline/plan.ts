@@ -51,7 +51,7 @@ export function createPlanStage(options: PlanOptions): Stage {
     const filed = input.error ? undefined : options.filedFile?.(input);
     const plan = filed?.plan ?? decide(input);
     const job = plan.action === 'move' && options.adopt ? await options.adopt(input) : input;
-    const companions = planCompanions(job, plan);
+    const companions = planCompanions(job, plan, decide);
     return {
       ...job,
       plan,
