@@ -7,6 +7,7 @@ import { Journal } from '../src/journal/journal.js';
 import { undo } from '../src/journal/undo.js';
 import { silentLogger } from '../src/lib/logger.js';
 import { exiftoolCli, scanJson, setContentIdentifier } from './support/companions.js';
+import { CORPUS_DEV, HAS_CORPUS } from './support/corpus.js';
 import { projectConfig } from './support/daemon-project.js';
 import { listFiles, snapshot, waitFor } from './support/fs.js';
 
@@ -126,6 +127,34 @@ describe('Live Photos paired by ContentIdentifier', () => {
     expect(await listFiles(config.library)).toEqual([]);
   });
 
+  it.skipIf(!HAS_CORPUS)('pairs a real iPhone HEIC with a renamed real iPhone MOV', async () => {
+    const { inbox, config } = await setup();
+    // iPhone 8, 2018-02-05 15:11:44 in Guangzhou (no offset tag: the zone comes from GPS).
+    const heic = join(inbox, 'IMG_1034.HEIC');
+    const mov = join(inbox, 'IMG_1034 (1).MOV');
+    await copyFile(join(CORPUS_DEV, 'dn_IMG_1034.heic'), heic);
+    await copyFile(join(FIXTURES, 'dn_with-gps.mov'), mov);
+    // The video as the same iPhone wrote it: 1.5 s earlier in UTC, at the same place.
+    exiftoolCli([
+      '-q',
+      '-overwrite_original',
+      '-QuickTime:CreateDate=2018:02:05 07:11:42',
+      '-Keys:GPSCoordinates=23.1779 113.3943',
+      mov,
+    ]);
+    await setContentIdentifier(heic, '6F1B8C2E-0D5A-4C1B-8E7F-2A9D3B4C5E6F');
+    await setContentIdentifier(mov, '6F1B8C2E-0D5A-4C1B-8E7F-2A9D3B4C5E6F');
+    const before = await snapshot(inbox);
+    expect((await scanJson(config, [inbox])).code).toBe(0);
+    expect(await listFiles(config.library)).toEqual([
+      '2018/2018-02-05/IMG_1034.HEIC',
+      '2018/2018-02-05/IMG_1034.MOV',
+    ]);
+    // Whichever half was filed first, the pair is one group to undo.
+    await undoLast(config);
+    expect(await snapshot(inbox)).toEqual(before);
+  });
+
   it('lets the identifier decide for same-named halves: different ones part, equal ones stay', async () => {
     const { dir, inbox, config } = await setup();
     await liveHalves(join(dir, 'a'), 'IMG_4001.JPG', 'IMG_4001.MOV', 'ID-STILL');
@@ -171,7 +200,7 @@ describe('Live Photos paired by ContentIdentifier', () => {
     expect(await listFiles(config.library)).toEqual([]);
   });
 
-  it('brings a video filed before its still over to the still, and undo walks it back in two steps', async () => {
+  it('brings a video filed before its still over to the still, and undo puts both back as one', async () => {
     const { dir, inbox, config } = await setup();
     const pair = await liveHalves(join(dir, 'phone'), 'IMG_2004.JPG', 'IMG_2004_live.mov');
     await copyFile(pair.video, join(inbox, 'IMG_2004_live.mov'));
@@ -194,11 +223,10 @@ describe('Live Photos paired by ContentIdentifier', () => {
     // The folder the video left is not left behind empty.
     expect(await folders(config.library)).toEqual(['2019', '2019/2019-07-24']);
 
-    // The still's group: the still to the inbox, the video to where it was filed first.
-    expect(await undoLast(config)).toBe(2);
-    expect(await listFiles(config.library)).toEqual(['2019/2019-07-23/IMG_2004_live.mov']);
-    expect(await undoLast(config)).toBe(1);
+    // One group now: undo of the last group walks the video back through both moves.
+    expect(await undoLast(config)).toBe(3);
     expect(await snapshot(inbox)).toEqual(await snapshot(join(dir, 'phone')));
+    expect(await folders(config.library)).toEqual([]);
   });
 
   it('leaves the video with the first still when an edited still with the same identifier comes later', async () => {

@@ -368,6 +368,16 @@ export class Journal {
     return rows.map(toEntry);
   }
 
+  /**
+   * Makes the rows of group `from` part of group `into`: a Live Photo's video filed on its
+   * own, then brought over to its still, is put back with the still's group as one.
+   */
+  mergeGroup(from: string, into: string): void {
+    this.withoutSync(() =>
+      this.statement('UPDATE operations SET grp = ? WHERE grp = ?').run(into, from),
+    );
+  }
+
   /** The finished operations of a journal group that were not undone, oldest first. */
   doneInGroup(group: string): JournalEntry[] {
     const rows = this.statement(

@@ -69,8 +69,8 @@ function filedLoneVideo(journal: Journal, contentId: string): JournalEntry | und
 /**
  * For the planner: a still about to be filed whose video was filed before it takes that
  * video along as a companion, so the mover puts it beside the still, under the still's name,
- * in the still's journal group (undo puts it back where it was filed first). The video keeps
- * the hash the journal recorded, which the move verifies.
+ * and merges the video's journal group into the still's (undo puts both back in the inbox
+ * as one). The video keeps the hash the journal recorded, which the move verifies.
  */
 export function adoptFiledVideo(journal: Journal): (job: FileJob) => Promise<FileJob> {
   return async (job) => {
@@ -86,6 +86,7 @@ export function adoptFiledVideo(journal: Journal): (job: FileJob) => Promise<Fil
       mtimeMs: info.mtimeMs,
       hash: video.hash,
       kind: 'video',
+      ...(video.group ? { group: video.group } : {}),
     };
     return { ...job, companions: [...(job.companions ?? []), member] };
   };

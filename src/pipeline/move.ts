@@ -121,7 +121,9 @@ export function createMoveStage(options: MoveStageOptions): Stage {
         if (op === 'move') {
           const info = await stat(placed);
           index.add(placed, requireHash(member), info.size, info.mtimeMs);
-          // A Live Photo's video filed before its still leaves no empty folder behind.
+          // A Live Photo's video filed before its still brings its journal group along and
+          // leaves no empty folder behind.
+          if (member.group && member.group !== group) journal.mergeGroup(member.group, group);
           if (isInside(index.library, member.source)) {
             index.remove(member.source);
             await removeEmptyFolders(dirname(member.source), index.library);
