@@ -4,6 +4,7 @@ import { stringify } from 'yaml';
 import { describe, expect, it } from 'vitest';
 import { STOP_TIMEOUT_MS } from '../src/cli/run.js';
 import { exited, logOf, runCli, startCli, watching } from './support/cli.js';
+import { exists } from '../src/lib/exists.js';
 import { listFiles, snapshot, tempDir, waitFor } from './support/fs.js';
 import { makeJpeg, writeJpeg } from './support/media.js';
 
@@ -32,6 +33,32 @@ async function setup(prefix: string, extra: Record<string, unknown> = {}) {
 }
 
 describe('SIGTERM', () => {
+  it('during start-up (indexing the library) stops cleanly once started, exit status 0', async () => {
+    const { library, configFile } = await setup('photosortd-sigterm-start-');
+    // Enough files that indexing the library takes a while.
+    for (let folder = 0; folder < 30; folder++) {
+      await mkdir(join(library, String(folder)), { recursive: true });
+      await Promise.all(
+        Array.from({ length: 100 }, (_, i) =>
+          writeFile(join(library, String(folder), `${i}.jpg`), `photo ${folder}/${i}`),
+        ),
+      );
+    }
+    const daemon = startCli(['run', '--config', configFile]);
+    const log = logOf(daemon);
+    // The journal exists as soon as start-up is under way, long before "watching".
+    await waitFor(() => exists(join(library, '..', 'state', 'journal.sqlite')), {
+      what: 'the journal to be opened',
+      intervalMs: 5,
+    });
+    daemon.kill('SIGTERM');
+    expect(await exited(daemon)).toBe(0);
+    // It finishes starting, then stops the way it always does.
+    expect(log.text()).toContain('"msg":"stopping"');
+    expect(log.text()).toContain('"msg":"stopped"');
+    expect(await exists(join(library, '..', 'state', 'daemon.json'))).toBe(false);
+  });
+
   it('during a burst exits 0 within the bound, and a restart files the rest with nothing lost', async () => {
     const { inbox, library, configFile } = await setup('photosortd-sigterm-');
     const count = 150;

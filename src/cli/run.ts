@@ -56,6 +56,17 @@ function watchingStatus(daemon: Daemon): string {
  */
 export async function runDaemon(config: Config): Promise<number> {
   const logger = createLogger({ level: config.log.level });
+  // Listening from the start: a SIGTERM while the journal is recovered or the library
+  // indexed (or just after "watching" is logged) must stop the daemon cleanly, not kill it.
+  const stopSignal = new Promise<NodeJS.Signals>((resolve) => {
+    const onSignal = (signal: NodeJS.Signals) => {
+      process.off('SIGTERM', onSignal);
+      process.off('SIGINT', onSignal);
+      resolve(signal);
+    };
+    process.on('SIGTERM', onSignal);
+    process.on('SIGINT', onSignal);
+  });
   const other = await readDaemonInfo(config.state);
   if (other && other.pid !== process.pid) {
     throw new PhotosortdError(
@@ -99,26 +110,15 @@ export async function runDaemon(config: Config): Promise<number> {
   process.on('SIGHUP', hangup);
   notifySystemd(logger, ['--ready', `--status=${watchingStatus(daemon)}`]);
 
-  const stopped = new Promise<void>((resolve) => {
-    const stop = (signal: NodeJS.Signals) => {
-      logger.info({ signal }, 'stopping');
-      notifySystemd(logger, ['STOPPING=1']);
-      process.off('SIGTERM', stop);
-      process.off('SIGINT', stop);
-      process.off('SIGHUP', hangup);
-      void (async () => {
-        await reloading;
-        clearInterval(queueGauge);
-        unsubscribe();
-        await api?.close();
-        await daemon.stop(STOP_TIMEOUT_MS);
-        await removeDaemonInfo(config.state);
-        resolve();
-      })();
-    };
-    process.on('SIGTERM', stop);
-    process.on('SIGINT', stop);
-  });
-  await stopped;
+  const signal = await stopSignal;
+  logger.info({ signal }, 'stopping');
+  notifySystemd(logger, ['STOPPING=1']);
+  process.off('SIGHUP', hangup);
+  await reloading;
+  clearInterval(queueGauge);
+  unsubscribe();
+  await api?.close();
+  await daemon.stop(STOP_TIMEOUT_MS);
+  await removeDaemonInfo(config.state);
   return 0;
 }
