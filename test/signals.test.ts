@@ -33,7 +33,7 @@ async function setup(prefix: string, extra: Record<string, unknown> = {}) {
 }
 
 describe('SIGTERM', () => {
-  it('during start-up (indexing the library) stops cleanly once started, exit status 0', async () => {
+  it('and SIGHUP during start-up (indexing the library) are kept for when it has started', async () => {
     const { library, configFile } = await setup('photosortd-sigterm-start-');
     // Enough files that indexing the library takes a while.
     for (let folder = 0; folder < 30; folder++) {
@@ -51,9 +51,11 @@ describe('SIGTERM', () => {
       what: 'the journal to be opened',
       intervalMs: 5,
     });
+    daemon.kill('SIGHUP');
     daemon.kill('SIGTERM');
     expect(await exited(daemon)).toBe(0);
-    // It finishes starting, then stops the way it always does.
+    // It finishes starting, reloads, then stops the way it always does.
+    expect(log.text()).toContain('"msg":"reloading the configuration"');
     expect(log.text()).toContain('"msg":"stopping"');
     expect(log.text()).toContain('"msg":"stopped"');
     expect(await exists(join(library, '..', 'state', 'daemon.json'))).toBe(false);

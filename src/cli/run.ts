@@ -56,69 +56,77 @@ function watchingStatus(daemon: Daemon): string {
  */
 export async function runDaemon(config: Config): Promise<number> {
   const logger = createLogger({ level: config.log.level });
-  // Listening from the start: a SIGTERM while the journal is recovered or the library
-  // indexed (or just after "watching" is logged) must stop the daemon cleanly, not kill it.
-  const stopSignal = new Promise<NodeJS.Signals>((resolve) => {
-    const onSignal = (signal: NodeJS.Signals) => {
-      process.off('SIGTERM', onSignal);
-      process.off('SIGINT', onSignal);
-      resolve(signal);
-    };
-    process.on('SIGTERM', onSignal);
-    process.on('SIGINT', onSignal);
-  });
-  const other = await readDaemonInfo(config.state);
-  if (other && other.pid !== process.pid) {
-    throw new PhotosortdError(
-      'ALREADY_RUNNING',
-      `another photosortd (pid ${other.pid}) is already using the state folder ${config.state}; ` +
-        'stop it first, or give this one its own `state` folder',
-    );
-  }
-  const daemon = await startDaemon({ config, logger });
-  const metrics = new Metrics();
-  const unsubscribe = daemon.subscribe((event) => {
-    if (event.type === 'file') metrics.recordFile(event);
-  });
-  const queueGauge = setInterval(() => {
-    const { waiting, active } = daemon.status().queue;
-    metrics.setQueue(waiting, active);
-  }, 1000);
-  queueGauge.unref();
-
-  let api: Awaited<ReturnType<typeof startApiServer>> | null = null;
-  if (config.api.enabled) {
-    try {
-      api = await startApiServer({ config, control: daemon, logger, metrics });
-    } catch (error) {
-      // The API is how one steers the daemon, not how it files photos: keep filing.
-      logger.error({ err: error }, `control API not started: ${errorMessage(error)}`);
-    }
-  }
-
-  await writeDaemonInfo(config.state, {
-    pid: process.pid,
-    url: api?.url ?? null,
-    startedAt: new Date().toISOString(),
-  });
-
+  // Signals are listened for from the start: a SIGTERM while the journal is recovered or
+  // the library indexed must stop the daemon cleanly once it has started, and a SIGHUP then
+  // reloads it; without a handler either would kill the process outright.
+  let stopWith!: (signal: NodeJS.Signals) => void;
+  const stopSignal = new Promise<NodeJS.Signals>((resolve) => (stopWith = resolve));
+  let started!: (daemon: Daemon) => void;
+  const running = new Promise<Daemon>((resolve) => (started = resolve));
   // Reloads run one after another: a second SIGHUP waits for the first to finish.
   let reloading = Promise.resolve();
   const hangup = () => {
-    reloading = reloading.then(() => reload(daemon, config, logger));
+    reloading = reloading.then(async () => reload(await running, config, logger));
   };
+  process.on('SIGTERM', stopWith);
+  process.on('SIGINT', stopWith);
   process.on('SIGHUP', hangup);
-  notifySystemd(logger, ['--ready', `--status=${watchingStatus(daemon)}`]);
+  const unlisten = () => {
+    process.off('SIGTERM', stopWith);
+    process.off('SIGINT', stopWith);
+    process.off('SIGHUP', hangup);
+  };
+  try {
+    const other = await readDaemonInfo(config.state);
+    if (other && other.pid !== process.pid) {
+      throw new PhotosortdError(
+        'ALREADY_RUNNING',
+        `another photosortd (pid ${other.pid}) is already using the state folder ${config.state}; ` +
+          'stop it first, or give this one its own `state` folder',
+      );
+    }
+    const daemon = await startDaemon({ config, logger });
+    const metrics = new Metrics();
+    const unsubscribe = daemon.subscribe((event) => {
+      if (event.type === 'file') metrics.recordFile(event);
+    });
+    const queueGauge = setInterval(() => {
+      const { waiting, active } = daemon.status().queue;
+      metrics.setQueue(waiting, active);
+    }, 1000);
+    queueGauge.unref();
 
-  const signal = await stopSignal;
-  logger.info({ signal }, 'stopping');
-  notifySystemd(logger, ['STOPPING=1']);
-  process.off('SIGHUP', hangup);
-  await reloading;
-  clearInterval(queueGauge);
-  unsubscribe();
-  await api?.close();
-  await daemon.stop(STOP_TIMEOUT_MS);
-  await removeDaemonInfo(config.state);
-  return 0;
+    let api: Awaited<ReturnType<typeof startApiServer>> | null = null;
+    if (config.api.enabled) {
+      try {
+        api = await startApiServer({ config, control: daemon, logger, metrics });
+      } catch (error) {
+        // The API is how one steers the daemon, not how it files photos: keep filing.
+        logger.error({ err: error }, `control API not started: ${errorMessage(error)}`);
+      }
+    }
+
+    await writeDaemonInfo(config.state, {
+      pid: process.pid,
+      url: api?.url ?? null,
+      startedAt: new Date().toISOString(),
+    });
+    started(daemon);
+    notifySystemd(logger, ['--ready', `--status=${watchingStatus(daemon)}`]);
+
+    const signal = await stopSignal;
+    // A second SIGTERM or Ctrl-C while stopping is not caught: it ends the process at once.
+    unlisten();
+    logger.info({ signal }, 'stopping');
+    notifySystemd(logger, ['STOPPING=1']);
+    await reloading;
+    clearInterval(queueGauge);
+    unsubscribe();
+    await api?.close();
+    await daemon.stop(STOP_TIMEOUT_MS);
+    await removeDaemonInfo(config.state);
+    return 0;
+  } finally {
+    unlisten();
+  }
 }
