@@ -26,6 +26,7 @@ const BENCHMARKS = [
   ['idle', 'idle.js', ['60', '1000'], ['5', '50']],
   ['tagging', 'tagging.js', ['16'], ['4']],
   ['geocode', 'geocode.js', [], []],
+  ['journal', 'journal.js', ['200000', '500'], ['20000', '50']],
   ['crash', 'crash.js', ['500', '20'], ['60', '3']],
 ];
 

@@ -127,6 +127,34 @@ describe('Journal', () => {
     expect(plan.map((row) => row.detail).join('\n')).toContain('operations_content_id');
   });
 
+  it('finds moves by the start of their source path, ignoring ASCII case, through an index', async () => {
+    const journal = open(await tempDir());
+    const ids = [
+      '/inbox/IMG_1.JPG',
+      '/inbox/img_1.xmp',
+      '/inbox/IMG_10.jpg',
+      '/inbox/100%_a.jpg',
+    ].map((source) => journal.begin(op({ source })));
+    for (const id of ids) journal.finish(id);
+    const sources = (prefix: string) => journal.movedFrom(prefix).map((e) => e.source);
+    expect(sources('/inbox/img_1')).toEqual([
+      '/inbox/IMG_10.jpg',
+      '/inbox/img_1.xmp',
+      '/inbox/IMG_1.JPG',
+    ]);
+    expect(sources('/INBOX/IMG_1.')).toEqual(['/inbox/img_1.xmp', '/inbox/IMG_1.JPG']);
+    // `%` and `_` are characters of a name, not patterns.
+    expect(sources('/inbox/100%')).toEqual(['/inbox/100%_a.jpg']);
+    expect(sources('/inbox/1_0')).toEqual([]);
+    const plan = journal.db
+      .prepare(
+        `EXPLAIN QUERY PLAN SELECT * FROM operations
+           WHERE lower(source) >= ? AND lower(source) < ? AND +status = 'done' AND op = 'move'`,
+      )
+      .all('a', 'b') as { detail: string }[];
+    expect(plan.map((row) => row.detail).join('\n')).toContain('operations_source_lower');
+  });
+
   it('lists recent rows newest first, and survives closing and reopening', async () => {
     const state = await tempDir();
     const first = Journal.open(state);
