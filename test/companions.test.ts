@@ -7,7 +7,7 @@ import { Journal } from '../src/journal/journal.js';
 import { undo } from '../src/journal/undo.js';
 import { silentLogger } from '../src/lib/logger.js';
 import { memberTarget } from '../src/pipeline/companions.js';
-import { exiftoolCli, scanJson } from './support/companions.js';
+import { exiftoolCli, livePhotoHalves, scanJson, undoLast } from './support/companions.js';
 import { listFiles, snapshot, waitFor } from './support/fs.js';
 import { projectConfig } from './support/daemon-project.js';
 import { writeJpeg } from './support/media.js';
@@ -31,33 +31,9 @@ async function setup(
   return { dir, inbox, config: loaded };
 }
 
-/**
- * A Live Photo as an iPhone exports it: `NAME.HEIC` taken at 01:30 on 24 July in a +03:00
- * zone, and `NAME.MOV` whose QuickTime CreateDate is the same moment in UTC (22:30 on the
- * 23rd) and which carries no position to find the zone from.
- */
-async function livePhoto(folder: string, name: string): Promise<void> {
-  await mkdir(folder, { recursive: true });
-  const heic = join(folder, `${name}.HEIC`);
-  const mov = join(folder, `${name}.MOV`);
-  await copyFile(join(FIXTURES, 'tagging', 'blue-from-png.heic'), heic);
-  await copyFile(join(FIXTURES, 'dn_with-gps.mov'), mov);
-  exiftoolCli([
-    '-q',
-    '-overwrite_original',
-    '-DateTimeOriginal=2019:07:24 01:30:00',
-    '-OffsetTimeOriginal=+03:00',
-    heic,
-  ]);
-  exiftoolCli([
-    '-q',
-    '-overwrite_original',
-    '-QuickTime:CreateDate=2019:07:23 22:30:00',
-    '-Keys:all=',
-    '-GPSCoordinates=',
-    mov,
-  ]);
-}
+/** A Live Photo as an iPhone exports it: `NAME.HEIC` and `NAME.MOV` (see livePhotoHalves). */
+const livePhoto = (folder: string, name: string) =>
+  livePhotoHalves(folder, `${name}.HEIC`, `${name}.MOV`);
 
 describe('groups in a scan', () => {
   it('files a Live Photo whose MOV date is UTC in the folder of its HEIC', async () => {
@@ -98,13 +74,7 @@ describe('groups in a scan', () => {
       '2019/2019-07-24/IMG_0009.HEIC',
       '2019/2019-07-24/IMG_0009.MOV',
     ]);
-    const journal = Journal.open(config.state);
-    try {
-      const result = await undo(journal, { last: 1 }, { library: config.library });
-      expect(result.undone).toHaveLength(2);
-    } finally {
-      journal.close();
-    }
+    expect((await undoLast(config)).undone).toHaveLength(2);
     expect(await listFiles(inbox)).toEqual(['IMG_0009.HEIC', 'IMG_0009.MOV']);
   });
 
@@ -143,14 +113,7 @@ describe('groups in a scan', () => {
       '2020/2020-01-01/IMG_0012.MOV',
     ]);
     // Two files, two groups: undo of the last takes back only one.
-    const journal = Journal.open(config.state);
-    try {
-      expect((await undo(journal, { last: 1 }, { library: config.library })).undone).toHaveLength(
-        1,
-      );
-    } finally {
-      journal.close();
-    }
+    expect((await undoLast(config)).undone).toHaveLength(1);
   });
 
   it('files a RAW with its JPEG, and undo of the group restores every member', async () => {

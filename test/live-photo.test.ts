@@ -6,7 +6,13 @@ import { startDaemon, type Daemon } from '../src/daemon/daemon.js';
 import { Journal } from '../src/journal/journal.js';
 import { undo } from '../src/journal/undo.js';
 import { silentLogger } from '../src/lib/logger.js';
-import { exiftoolCli, scanJson, setContentIdentifier } from './support/companions.js';
+import {
+  exiftoolCli,
+  livePhotoHalves,
+  scanJson,
+  setContentIdentifier,
+  undoLast,
+} from './support/companions.js';
 import { CORPUS_DEV, HAS_CORPUS } from './support/corpus.js';
 import { projectConfig } from './support/daemon-project.js';
 import { listFiles, snapshot, waitFor } from './support/fs.js';
@@ -35,56 +41,21 @@ async function setup(): Promise<{ dir: string; inbox: string; config: Config }> 
 }
 
 /**
- * The two halves of one Live Photo, named as a sync tool may leave them: the still taken at
- * 01:30 on 24 July 2019 in a +03:00 zone, the video's QuickTime CreateDate the same moment in
- * UTC (22:30 on the 23rd) with no position, both carrying the identifier `id`.
+ * A Live Photo's halves (see livePhotoHalves) named as a sync tool may leave them, the still
+ * an iPhone XR JPEG, both carrying the identifier `id`.
  */
-async function liveHalves(
+const liveHalves = (
   folder: string,
   still: string,
   video: string,
   id = 'B2E5C1F0-7A43-4F0E-9C21-6D1E2A3B4C5D',
-): Promise<{ still: string; video: string }> {
-  await mkdir(folder, { recursive: true });
-  const paths = { still: join(folder, still), video: join(folder, video) };
-  await copyFile(join(FIXTURES, 'dn_Issue 508.jpg'), paths.still);
-  await copyFile(join(FIXTURES, 'dn_with-gps.mov'), paths.video);
-  exiftoolCli([
-    '-q',
-    '-m',
-    '-overwrite_original',
-    '-DateTimeOriginal=2019:07:24 01:30:00',
-    '-SubSecTimeOriginal=',
-    '-OffsetTimeOriginal=+03:00',
-    paths.still,
-  ]);
-  exiftoolCli([
-    '-q',
-    '-overwrite_original',
-    '-QuickTime:CreateDate=2019:07:23 22:30:00',
-    '-Keys:all=',
-    '-GPSCoordinates=',
-    paths.video,
-  ]);
-  await setContentIdentifier(paths.still, id);
-  await setContentIdentifier(paths.video, id);
-  return paths;
-}
+) => livePhotoHalves(folder, still, video, { still: 'dn_Issue 508.jpg', contentId: id });
 
 async function folders(dir: string): Promise<string[]> {
   return (await readdir(dir, { recursive: true, withFileTypes: true }))
     .filter((entry) => entry.isDirectory())
     .map((entry) => join(entry.parentPath, entry.name).slice(dir.length + 1))
     .sort();
-}
-
-async function undoLast(config: Config): Promise<number> {
-  const journal = Journal.open(config.state);
-  try {
-    return (await undo(journal, { last: 1 }, { library: config.library })).undone.length;
-  } finally {
-    journal.close();
-  }
 }
 
 describe('Live Photos paired by ContentIdentifier', () => {
@@ -195,7 +166,7 @@ describe('Live Photos paired by ContentIdentifier', () => {
       }),
     ]);
     // One group: undo of the last group puts both back.
-    expect(await undoLast(config)).toBe(2);
+    expect((await undoLast(config)).undone.length).toBe(2);
     expect(await listFiles(inbox)).toEqual(['FullSizeRender.mov', 'IMG_2003.JPG']);
     expect(await listFiles(config.library)).toEqual([]);
   });
@@ -224,7 +195,7 @@ describe('Live Photos paired by ContentIdentifier', () => {
     expect(await folders(config.library)).toEqual(['2019', '2019/2019-07-24']);
 
     // One group now: undo of the last group walks the video back through both moves.
-    expect(await undoLast(config)).toBe(3);
+    expect((await undoLast(config)).undone.length).toBe(3);
     expect(await snapshot(inbox)).toEqual(await snapshot(join(dir, 'phone')));
     expect(await folders(config.library)).toEqual([]);
   });
@@ -255,7 +226,7 @@ describe('Live Photos paired by ContentIdentifier', () => {
     const pair = await liveHalves(join(dir, 'phone'), 'IMG_2006.JPG', 'clip-2006.MOV');
     await copyFile(pair.still, join(inbox, 'IMG_2006.JPG'));
     await scanJson(config, [inbox]);
-    expect(await undoLast(config)).toBe(1);
+    expect((await undoLast(config)).undone.length).toBe(1);
 
     await mkdir(join(dir, 'later'));
     await copyFile(pair.video, join(dir, 'later', 'clip-2006.MOV'));

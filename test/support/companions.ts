@@ -1,10 +1,12 @@
 import { execFileSync } from 'node:child_process';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { Writable } from 'node:stream';
 import { join } from 'node:path';
 import { scan } from '../../src/cli/scan.js';
 import type { Config } from '../../src/config/load.js';
+import { Journal } from '../../src/journal/journal.js';
+import { undo } from '../../src/journal/undo.js';
 import { silentLogger } from '../../src/lib/logger.js';
 import { ROOT } from './cli.js';
 
@@ -82,5 +84,66 @@ export async function setContentIdentifier(file: string, id: string): Promise<vo
     ]);
   } finally {
     await rm(dir, { recursive: true, force: true });
+  }
+}
+
+const FIXTURES = join(ROOT, 'test', 'fixtures');
+
+/** Options of {@link livePhotoHalves}. */
+export interface LivePhotoOptions {
+  /** The still's fixture (in test/fixtures); a ContentIdentifier needs Apple maker notes. */
+  still?: string;
+  /** Apple's ContentIdentifier, written into both halves. */
+  contentId?: string;
+}
+
+/**
+ * The two halves of a Live Photo as an iPhone leaves them: the still taken at 01:30 on
+ * 24 July 2019 in a +03:00 zone, the video (a real iPhone MOV) whose QuickTime CreateDate is
+ * the same moment in UTC (22:30 on the 23rd) and which carries no position to find the zone
+ * from. Named `stillName` and `videoName` in `folder`; returns their paths.
+ */
+export async function livePhotoHalves(
+  folder: string,
+  stillName: string,
+  videoName: string,
+  options: LivePhotoOptions = {},
+): Promise<{ still: string; video: string }> {
+  await mkdir(folder, { recursive: true });
+  const still = join(folder, stillName);
+  const video = join(folder, videoName);
+  await copyFile(join(FIXTURES, options.still ?? join('tagging', 'blue-from-png.heic')), still);
+  await copyFile(join(FIXTURES, 'dn_with-gps.mov'), video);
+  exiftoolCli([
+    '-q',
+    '-m',
+    '-overwrite_original',
+    '-DateTimeOriginal=2019:07:24 01:30:00',
+    '-SubSecTimeOriginal=',
+    '-OffsetTimeOriginal=+03:00',
+    still,
+  ]);
+  exiftoolCli([
+    '-q',
+    '-overwrite_original',
+    '-QuickTime:CreateDate=2019:07:23 22:30:00',
+    '-Keys:all=',
+    '-GPSCoordinates=',
+    video,
+  ]);
+  if (options.contentId) {
+    await setContentIdentifier(still, options.contentId);
+    await setContentIdentifier(video, options.contentId);
+  }
+  return { still, video };
+}
+
+/** Undoes the newest `groups` journal groups of a project, as `undo --last N` does. */
+export async function undoLast(config: Config, groups = 1): Promise<ReturnType<typeof undo>> {
+  const journal = Journal.open(config.state);
+  try {
+    return await undo(journal, { last: groups }, { library: config.library });
+  } finally {
+    journal.close();
   }
 }
