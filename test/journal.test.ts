@@ -121,7 +121,7 @@ describe('Journal', () => {
     const plan = journal.db
       .prepare(
         `EXPLAIN QUERY PLAN SELECT * FROM operations
-           WHERE json_extract(details, '$.contentId') = ? AND status = 'done' AND op = 'move'`,
+           WHERE json_extract(details, '$.contentId') = ? AND +status = 'done' AND op = 'move'`,
       )
       .all('ID-1') as { detail: string }[];
     expect(plan.map((row) => row.detail).join('\n')).toContain('operations_content_id');

@@ -368,7 +368,7 @@ export class Journal {
   movedWithContentId(contentId: string, limit = 20): JournalEntry[] {
     const rows = this.statement(
       `SELECT * FROM operations
-         WHERE json_extract(details, '$.contentId') = ? AND status = 'done' AND op = 'move'
+         WHERE json_extract(details, '$.contentId') = ? AND +status = 'done' AND op = 'move'
          ORDER BY id DESC LIMIT ?`,
     ).all(contentId, limit) as OperationRow[];
     return rows.map(toEntry);

@@ -50,8 +50,8 @@ export async function undo(
     // A Live Photo's video filed before its still went back to its first library place
     // (forced, its content may differ from the row's: the next start indexes it).
     if (options.index && !options.force && isInside(options.index.library, item.to)) {
-      const info = await stat(item.to);
-      options.index.add(item.to, entry.hash, info.size, info.mtimeMs);
+      const info = await stat(item.to).catch(() => undefined);
+      if (info) options.index.add(item.to, entry.hash, info.size, info.mtimeMs);
     }
     if (library) await removeEmptyFolders(dirname(item.from), library);
   }
