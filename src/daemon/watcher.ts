@@ -1,6 +1,7 @@
 import { watch, type FSWatcher } from 'chokidar';
 import { basename } from 'node:path';
 import type { Logger } from '../lib/logger.js';
+import { watchWithFsEvents } from './fs-watcher.js';
 
 /** Extensions of files that are still being downloaded or written by another program. */
 const PARTIAL_EXTENSIONS = ['.part', '.crdownload', '.tmp', '.download', '.partial', '.!qb'];
@@ -38,11 +39,18 @@ export interface InboxWatcher {
 }
 
 /**
- * Watches one inbox recursively with chokidar. Files that exist at start are reported too.
- * Symlinks are not followed: a link in an inbox could point anywhere, and moving what it
- * points to would take a file the user never dropped.
+ * Watches one inbox recursively. Files that exist at start are reported too. Symlinks are
+ * not followed: a link in an inbox could point anywhere, and moving what it points to would
+ * take a file the user never dropped. On Linux the folders are watched through inotify
+ * directly (fs-watcher.ts); a `poll` inbox (a network share, where no events come) and other
+ * systems, where that watcher is not tested, use chokidar.
  */
 export function watchInbox(inbox: WatchedInbox, options: WatchOptions): InboxWatcher {
+  if (!inbox.poll && process.platform === 'linux') return watchWithFsEvents(inbox, options);
+  return watchWithChokidar(inbox, options);
+}
+
+function watchWithChokidar(inbox: WatchedInbox, options: WatchOptions): InboxWatcher {
   const watcher: FSWatcher = watch(inbox.path, {
     persistent: true,
     ignoreInitial: false,

@@ -1,0 +1,140 @@
+import { watch, type FSWatcher } from 'node:fs';
+import { lstat, readdir } from 'node:fs/promises';
+import { basename, join, sep } from 'node:path';
+import { errorCode } from '../lib/errors.js';
+import {
+  isPartialOrHidden,
+  type InboxWatcher,
+  type WatchedInbox,
+  type WatchOptions,
+} from './watcher.js';
+
+/**
+ * Watches an inbox with one `fs.watch` per folder (inotify on Linux), whose events name the
+ * entry they are about, so each event costs at most one `lstat`. chokidar re-reads the whole
+ * folder (an `lstat` per entry) on every burst of events: in a drop of thousands of files
+ * into one folder that took more CPU than filing them (BENCHMARKS.md, Burst).
+ *
+ * A file is reported once no event has come for it for `settle` ms (a file being written
+ * sends one with every write), and again after each later change. Folders are watched
+ * before they are listed, so a file created while a new folder is being read is not lost;
+ * hidden and partial names are skipped, and symbolic links are reported (the pipeline
+ * refuses them) but never followed.
+ */
+export function watchWithFsEvents(inbox: WatchedInbox, options: WatchOptions): InboxWatcher {
+  const folders = new Map<string, FSWatcher>();
+  const quiet = new Map<string, NodeJS.Timeout>();
+  let closed = false;
+
+  const report = (path: string) => {
+    quiet.delete(path);
+    if (!closed) options.onFile(path, inbox.path);
+  };
+
+  /** (Re)starts a file's quiet period: it is reported once `settle` ms pass without an event. */
+  const settleLater = (path: string) => {
+    clearTimeout(quiet.get(path));
+    if (options.settle === 0) return report(path);
+    quiet.set(
+      path,
+      setTimeout(() => void confirm(path), options.settle),
+    );
+  };
+
+  /** At the end of a quiet period: reported if it is still there and not a folder. */
+  async function confirm(path: string): Promise<void> {
+    quiet.delete(path);
+    const info = await lstat(path).catch(() => undefined);
+    if (info && !info.isDirectory()) report(path);
+  }
+
+  /** Watches a folder, then reports what it holds and watches its subfolders. */
+  async function addFolder(folder: string): Promise<void> {
+    if (closed || folders.has(folder)) return;
+    let watcher: FSWatcher;
+    try {
+      watcher = watch(folder, { persistent: true }, (_event, name) =>
+        // Without a name (some platforms, an overflowed queue) only a re-read can tell.
+        name ? void onEntry(join(folder, name.toString())) : void list(folder),
+      );
+    } catch (error) {
+      return warnOrForget(folder, error);
+    }
+    watcher.on('error', (error) => {
+      removeFolder(folder);
+      warnOrForget(folder, error);
+    });
+    folders.set(folder, watcher);
+    await list(folder);
+  }
+
+  async function list(folder: string): Promise<void> {
+    let entries;
+    try {
+      entries = await readdir(folder, { withFileTypes: true });
+    } catch (error) {
+      return warnOrForget(folder, error);
+    }
+    await Promise.all(
+      entries
+        .filter((entry) => !isPartialOrHidden(entry.name))
+        .map((entry) => {
+          const path = join(folder, entry.name);
+          return entry.isDirectory() ? addFolder(path) : settleLater(path);
+        }),
+    );
+  }
+
+  /** An event about `path`: a file (new or changed), a new folder, or something gone. */
+  async function onEntry(path: string): Promise<void> {
+    if (closed || isPartialOrHidden(basename(path))) return;
+    // A file already waiting for quiet is only written to: no need to look again.
+    if (quiet.has(path)) return settleLater(path);
+    let info;
+    try {
+      info = await lstat(path);
+    } catch (error) {
+      if (errorCode(error) === 'ENOENT') removeFolder(path);
+      else options.logger.debug({ path, err: error }, 'inbox entry could not be read');
+      return;
+    }
+    if (info.isDirectory()) await addFolder(path);
+    else settleLater(path);
+  }
+
+  /** Stops watching a folder that went away, and everything below it. */
+  function removeFolder(folder: string): void {
+    for (const [path, watcher] of folders) {
+      if (path === folder || path.startsWith(folder + sep)) {
+        watcher.close();
+        folders.delete(path);
+      }
+    }
+  }
+
+  function warnOrForget(folder: string, error: unknown): void {
+    // A folder removed while being read is simply gone; the inbox itself is looked after by
+    // inbox-presence.ts.
+    const code = errorCode(error);
+    if (code === 'ENOENT' || closed) return;
+    // inotify's per-user limit on watched folders shows as ENOSPC (or EMFILE).
+    const hint =
+      code === 'ENOSPC' || code === 'EMFILE'
+        ? `; ${folder} is not watched: raise fs.inotify.max_user_watches (sysctl), or set poll: true for this inbox`
+        : '';
+    options.logger.warn(
+      { inbox: inbox.path, folder, err: error },
+      `watching the inbox failed${hint}`,
+    );
+  }
+
+  return {
+    ready: addFolder(inbox.path),
+    close: async () => {
+      closed = true;
+      for (const timer of quiet.values()) clearTimeout(timer);
+      quiet.clear();
+      removeFolder(inbox.path);
+    },
+  };
+}
