@@ -91,9 +91,10 @@ const lines = [
       `| ${how} | ${quantile(t, 0.5).toFixed(0)} | ${quantile(t, 0.95).toFixed(0)} | ${Math.max(...t).toFixed(0)} |`,
   ),
   '',
-  "- Most of the daemon's latency is `settle`: a file is taken only once its size has stayed",
-  '  unchanged that long, so a file still being copied is never filed half-written. The rest is',
-  "  hashing, one exiftool read, the journaled, fsynced move and the watcher's event delay.",
+  "- The daemon's latency is `settle` plus the 2 s companion window: a file is taken only once",
+  '  it has gone `settle` ms without changing, so a file still being copied is never filed',
+  "  half-written, and then waits 2 s for the rest of its group (a HEIC's MOV, a RAW's JPEG).",
+  '  The rest (about 15 ms) is hashing, one exiftool read and the journaled, fsynced move.',
   '',
 ];
 console.log(lines.join('\n'));
