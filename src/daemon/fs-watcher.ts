@@ -22,7 +22,8 @@ import {
  * refuses them) but never followed.
  */
 export function watchWithFsEvents(inbox: WatchedInbox, options: WatchOptions): InboxWatcher {
-  const folders = new Map<string, FSWatcher>();
+  /** Watched folders by path, with the inode watched: a folder made again is another. */
+  const folders = new Map<string, { watcher: FSWatcher; ino: number }>();
   const quiet = new Map<string, NodeJS.Timeout>();
   let closed = false;
 
@@ -48,9 +49,13 @@ export function watchWithFsEvents(inbox: WatchedInbox, options: WatchOptions): I
     if (info && !info.isDirectory()) report(path);
   }
 
-  /** Watches a folder, then reports what it holds and watches its subfolders. */
-  async function addFolder(folder: string): Promise<void> {
-    if (closed || folders.has(folder)) return;
+  /**
+   * Watches a folder (`ino` is its inode), then reports what it holds and watches its
+   * subfolders. A folder removed and made again under the same path is watched afresh.
+   */
+  async function addFolder(folder: string, ino: number): Promise<void> {
+    if (closed || folders.get(folder)?.ino === ino) return;
+    removeFolder(folder);
     let watcher: FSWatcher;
     try {
       watcher = watch(folder, { persistent: true }, (_event, name) =>
@@ -61,10 +66,10 @@ export function watchWithFsEvents(inbox: WatchedInbox, options: WatchOptions): I
       return warnOrForget(folder, error);
     }
     watcher.on('error', (error) => {
-      removeFolder(folder);
+      if (folders.get(folder)?.watcher === watcher) removeFolder(folder);
       warnOrForget(folder, error);
     });
-    folders.set(folder, watcher);
+    folders.set(folder, { watcher, ino });
     await list(folder);
   }
 
@@ -80,7 +85,8 @@ export function watchWithFsEvents(inbox: WatchedInbox, options: WatchOptions): I
         .filter((entry) => !isPartialOrHidden(entry.name))
         .map((entry) => {
           const path = join(folder, entry.name);
-          return entry.isDirectory() ? addFolder(path) : settleLater(path);
+          // A folder (or an entry of a type the file system did not say) is looked at.
+          return entry.isFile() || entry.isSymbolicLink() ? settleLater(path) : onEntry(path);
         }),
     );
   }
@@ -98,13 +104,13 @@ export function watchWithFsEvents(inbox: WatchedInbox, options: WatchOptions): I
       else options.logger.debug({ path, err: error }, 'inbox entry could not be read');
       return;
     }
-    if (info.isDirectory()) await addFolder(path);
+    if (info.isDirectory()) await addFolder(path, info.ino);
     else settleLater(path);
   }
 
   /** Stops watching a folder that went away, and everything below it. */
   function removeFolder(folder: string): void {
-    for (const [path, watcher] of folders) {
+    for (const [path, { watcher }] of folders) {
       if (path === folder || path.startsWith(folder + sep)) {
         watcher.close();
         folders.delete(path);
@@ -129,7 +135,10 @@ export function watchWithFsEvents(inbox: WatchedInbox, options: WatchOptions): I
   }
 
   return {
-    ready: addFolder(inbox.path),
+    ready: lstat(inbox.path).then(
+      (info) => addFolder(inbox.path, info.ino),
+      (error: unknown) => warnOrForget(inbox.path, error),
+    ),
     close: async () => {
       closed = true;
       for (const timer of quiet.values()) clearTimeout(timer);
