@@ -3,6 +3,9 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Config } from '../src/config/load.js';
 import { startDaemon, type Daemon } from '../src/daemon/daemon.js';
+import type { FileJob } from '../src/pipeline/job.js';
+import { groupJobs } from '../src/pipeline/companions.js';
+import { pairLivePhotos } from '../src/pipeline/live-photo.js';
 import { Journal } from '../src/journal/journal.js';
 import { undo } from '../src/journal/undo.js';
 import { silentLogger } from '../src/lib/logger.js';
@@ -58,6 +61,46 @@ async function folders(dir: string): Promise<string[]> {
     .sort();
 }
 
+describe('pairing a folder’s halves before filing (scan)', () => {
+  const job = (name: string): FileJob => ({
+    source: `/in/${name}`,
+    root: '/in',
+    size: 1,
+    mtimeMs: 0,
+  });
+  const recording = (ids: Record<string, string>) => {
+    const asked: string[][] = [];
+    const read = async (paths: string[]) => {
+      asked.push(paths.map((path) => path.slice(4)));
+      return new Map(paths.flatMap((path) => (ids[path] ? [[path, ids[path]] as const] : [])));
+    };
+    return { asked, read };
+  };
+
+  it('joins a lone video to the still with its identifier, one video per still', async () => {
+    const groups = groupJobs(['IMG_1.HEIC', 'clip.MOV', 'IMG_2.HEIC', 'other.MOV'].map(job));
+    const ids = recording({ '/in/IMG_1.HEIC': 'A', '/in/clip.MOV': 'A', '/in/other.MOV': 'B' });
+    const paired = await pairLivePhotos(groups, ids.read);
+    expect(paired.map((g) => [g.source, (g.companions ?? []).map((m) => m.source)])).toEqual([
+      ['/in/IMG_1.HEIC', ['/in/clip.MOV']],
+      ['/in/IMG_2.HEIC', []],
+      ['/in/other.MOV', []],
+    ]);
+  });
+
+  it('reads only the videos of a camera folder whose clips carry no identifier', async () => {
+    const names = ['IMG_1.JPG', 'IMG_2.JPG', 'IMG_3.JPG', 'MVI_4.MP4'];
+    const ids = recording({});
+    const groups = groupJobs(names.map(job));
+    expect(await pairLivePhotos(groups, ids.read)).toEqual(groups);
+    expect(ids.asked).toEqual([['MVI_4.MP4']]);
+    // Same-named pairs and folders without a lone video are not read at all.
+    const none = recording({});
+    await pairLivePhotos(groupJobs(['IMG_1.HEIC', 'IMG_1.MOV', 'IMG_2.JPG'].map(job)), none.read);
+    expect(none.asked).toEqual([]);
+  });
+});
+
 describe('Live Photos paired by ContentIdentifier', () => {
   it('reads the identifier from both halves', async () => {
     const { dir } = await setup();
@@ -69,8 +112,10 @@ describe('Live Photos paired by ContentIdentifier', () => {
 
   it('files two differently named halves in one scan beside each other, on the still’s day', async () => {
     const { dir, inbox, config } = await setup();
-    await liveHalves(join(dir, 'alone'), 'IMG_2002.JPG', 'IMG_2002 (1).MOV');
+    const pair = await liveHalves(join(dir, 'pair'), 'IMG_2002.JPG', 'IMG_2002 (1).MOV');
     // On its own the video is shown in this machine's zone (UTC here): the 23rd.
+    await mkdir(join(dir, 'alone'));
+    await copyFile(pair.video, join(dir, 'alone', 'IMG_2002 (1).MOV'));
     const alone = await scanJson(config, [join(dir, 'alone')], true);
     expect(alone.lines.find((line) => line.source.endsWith('.MOV'))?.target).toBe(
       join(config.library, '2019', '2019-07-23', 'IMG_2002 (1).MOV'),
@@ -78,8 +123,13 @@ describe('Live Photos paired by ContentIdentifier', () => {
 
     await liveHalves(inbox, 'IMG_2002.JPG', 'IMG_2002 (1).MOV');
     const before = await snapshot(inbox);
-    const { code } = await scanJson(config, [inbox]);
+    const { code, lines } = await scanJson(config, [inbox]);
     expect(code).toBe(0);
+    // Scan sees both at once and pairs them before filing: the video moves once.
+    expect(lines.map((line) => [line.source, line.action])).toEqual([
+      [join(inbox, 'IMG_2002.JPG'), 'move'],
+      [join(inbox, 'IMG_2002 (1).MOV'), 'move'],
+    ]);
     // The video takes the still's name, as photo apps pair them, whichever was filed first.
     expect(await listFiles(config.library)).toEqual([
       '2019/2019-07-24/IMG_2002.JPG',
@@ -116,12 +166,14 @@ describe('Live Photos paired by ContentIdentifier', () => {
     await setContentIdentifier(heic, '6F1B8C2E-0D5A-4C1B-8E7F-2A9D3B4C5E6F');
     await setContentIdentifier(mov, '6F1B8C2E-0D5A-4C1B-8E7F-2A9D3B4C5E6F');
     const before = await snapshot(inbox);
-    expect((await scanJson(config, [inbox])).code).toBe(0);
+    const { code, lines } = await scanJson(config, [inbox]);
+    expect(code).toBe(0);
+    expect(lines).toHaveLength(2);
     expect(await listFiles(config.library)).toEqual([
       '2018/2018-02-05/IMG_1034.HEIC',
       '2018/2018-02-05/IMG_1034.MOV',
     ]);
-    // Whichever half was filed first, the pair is one group to undo.
+    // One group to undo.
     await undoLast(config);
     expect(await snapshot(inbox)).toEqual(before);
   });

@@ -6,6 +6,7 @@ import { isPartialOrHidden } from '../daemon/watcher.js';
 import type { Logger } from '../lib/logger.js';
 import { buildStages, openServices, PIPELINE_LOCKS } from '../pipeline/assemble.js';
 import { groupedByFolder } from '../pipeline/companions.js';
+import { contentIdReader, pairLivePhotos } from '../pipeline/live-photo.js';
 import type { Action, FileJob } from '../pipeline/job.js';
 import { createPipeline, type FileResult } from '../pipeline/pipeline.js';
 
@@ -81,6 +82,8 @@ export async function scan(options: ScanOptions): Promise<number> {
       )
     : null;
   let found = 0;
+  const readIds = contentIdReader(services.exiftool);
+  const pairing = (groups: FileJob[]) => pairLivePhotos(groups, readIds);
 
   const pipeline = createPipeline({
     stages: buildStages(config, services, { batch: () => batch, dryRun: options.dryRun }),
@@ -99,7 +102,7 @@ export async function scan(options: ScanOptions): Promise<number> {
   try {
     bar?.start(0, 0, { moved: 0 });
     for (const dir of options.dirs) {
-      for await (const job of groupedByFolder(walkFiles(resolve(dir)))) {
+      for await (const job of groupedByFolder(walkFiles(resolve(dir)), pairing)) {
         found += 1 + (job.companions?.length ?? 0);
         bar?.setTotal(found);
         // Backpressure: a folder of 100,000 files is walked no faster than it is handled.

@@ -72,19 +72,23 @@ const byRank = (a: FileJob, b: FileJob): number =>
 /**
  * Re-chunks a walk that yields each folder's files one after another into group jobs, one
  * folder at a time, so a folder of any size is grouped without holding the whole walk.
+ * `pair` may join a folder's groups further (Live Photo halves with different names).
  */
-export async function* groupedByFolder(jobs: AsyncIterable<FileJob>): AsyncGenerator<FileJob> {
+export async function* groupedByFolder(
+  jobs: AsyncIterable<FileJob>,
+  pair: (groups: FileJob[]) => Promise<FileJob[]> = async (groups) => groups,
+): AsyncGenerator<FileJob> {
   let folder: string | undefined;
   let pending: FileJob[] = [];
   for await (const job of jobs) {
     if (dirname(job.source) !== folder) {
-      yield* groupJobs(pending);
+      yield* await pair(groupJobs(pending));
       pending = [];
       folder = dirname(job.source);
     }
     pending.push(job);
   }
-  yield* groupJobs(pending);
+  yield* await pair(groupJobs(pending));
 }
 
 /**

@@ -1,6 +1,7 @@
 import { stat } from 'node:fs/promises';
 import { basename, dirname } from 'node:path';
 import type { Journal } from '../journal/journal.js';
+import { createBatchReader, type ExifTool } from '../lib/exiftool.js';
 import type { JournalEntry } from '../journal/types.js';
 import { isSidecarName, primaryRank } from '../lib/sidecars.js';
 import type { FileJob } from './job.js';
@@ -90,4 +91,65 @@ export function adoptFiledVideo(journal: Journal): (job: FileJob) => Promise<Fil
     };
     return { ...job, companions: [...(job.companions ?? []), member] };
   };
+}
+
+/** Reads Apple's ContentIdentifier of files; files without one are left out. */
+export type ContentIdReader = (paths: string[]) => Promise<Map<string, string>>;
+
+/** A {@link ContentIdReader} that asks exiftool for that one tag, many files per command. */
+export function contentIdReader(exiftool: ExifTool): ContentIdReader {
+  const reader = createBatchReader(exiftool, ['-fast', '-G1', '-ContentIdentifier']);
+  return async (paths) => {
+    const found = new Map<string, string>();
+    await Promise.all(
+      paths.map(async (path) => {
+        // A file exiftool cannot read has no identifier; its own read reports it later.
+        const tags = await reader.read(path).catch(() => ({}));
+        const id = Object.entries(tags).find(([key]) => key.endsWith(':ContentIdentifier'))?.[1];
+        if (typeof id === 'string' && id.trim()) found.set(path, id.trim());
+      }),
+    );
+    return found;
+  };
+}
+
+/**
+ * For scan, which sees a folder's groups at once: a lone video that carries the
+ * ContentIdentifier of a still in the same folder joins that still's group, as a same-named
+ * video would, so it is filed once, beside the still (the journal lock and adoption above are
+ * for halves that arrive apart). Identifiers are read only from a folder that has a lone
+ * video and a still without one, and the stills' only when one of those videos carries one:
+ * a camera's folder of JPEGs and clips costs one read of the clips.
+ */
+export async function pairLivePhotos(
+  groups: FileJob[],
+  readIds: ContentIdReader,
+): Promise<FileJob[]> {
+  const rank = (job: FileJob) => primaryRank(basename(job.source));
+  const videos = groups.filter((job) => rank(job) === VIDEO_RANK && !job.companions?.length);
+  const stills = groups.filter(
+    (job) =>
+      rank(job) === STILL_RANK && !job.companions?.some((member) => rank(member) === VIDEO_RANK),
+  );
+  if (videos.length === 0 || stills.length === 0) return groups;
+  const videoIds = await readIds(videos.map((job) => job.source));
+  if (videoIds.size === 0) return groups;
+  const stillIds = await readIds(stills.map((job) => job.source));
+  const stillOf = new Map<string, FileJob>();
+  for (const still of stills) {
+    const id = stillIds.get(still.source);
+    if (id && !stillOf.has(id)) stillOf.set(id, still);
+  }
+  const videoOf = new Map<FileJob, FileJob>();
+  for (const video of videos) {
+    const still = stillOf.get(videoIds.get(video.source) ?? '');
+    if (still && !videoOf.has(still)) videoOf.set(still, video);
+  }
+  const joined = new Set(videoOf.values());
+  return groups
+    .filter((job) => !joined.has(job))
+    .map((job) => {
+      const video = videoOf.get(job);
+      return video ? { ...job, companions: [...(job.companions ?? []), video] } : job;
+    });
 }
