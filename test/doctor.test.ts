@@ -15,7 +15,9 @@ async function configIn(dir: string, config: Record<string, unknown>): Promise<s
 describe('photosortd doctor', () => {
   it('prints versions and paths, and exits 0 when everything needed works', async () => {
     const dir = await tempDir('photosortd-doctor-');
-    await mkdir(join(dir, 'inbox'));
+    for (const folder of ['a', 'b/c', '.stfolder']) {
+      await mkdir(join(dir, 'inbox', folder), { recursive: true });
+    }
     const file = await configIn(dir, {
       library: './library',
       inboxes: ['./inbox'],
@@ -36,6 +38,12 @@ describe('photosortd doctor', () => {
     expect(result.stdout).toContain(`inbox 1  ${join(dir, 'inbox')}`);
     expect(result.stdout).toContain(`state    ${join(dir, 'state')}`);
     expect(result.stdout).toContain('folders  ✓');
+    // The inbox, a, b and b/c; not the hidden one.
+    if (process.platform === 'linux') {
+      expect(result.stdout).toMatch(
+        /inotify {2}✓ 4 folder\(s\) to watch, fs\.inotify\.max_user_watches \d+/,
+      );
+    }
     expect(result.stdout).toContain('daemon   – not running');
   });
 

@@ -1,8 +1,11 @@
 import { execFile } from 'node:child_process';
+import { readdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { loadConfig, type Config } from '../config/load.js';
 import { readDaemonInfo } from '../daemon/daemon-file.js';
 import { checkExiftool, checkLayout } from '../daemon/preflight.js';
+import { isPartialOrHidden } from '../daemon/watcher.js';
 import { ConfigError, errorMessage } from '../lib/errors.js';
 import { createExifTool } from '../lib/exiftool.js';
 import { VERSION } from '../lib/version.js';
@@ -71,6 +74,44 @@ async function modelFinding(config: Config): Promise<Finding> {
       };
 }
 
+/** Folders under `root` the inbox watcher would watch (hidden and partial names are passed by). */
+async function countFolders(root: string): Promise<number> {
+  const entries = await readdir(root, { withFileTypes: true }).catch(() => []);
+  const below = await Promise.all(
+    entries
+      .filter((entry) => entry.isDirectory() && !isPartialOrHidden(entry.name))
+      .map((entry) => countFolders(join(root, entry.name))),
+  );
+  return below.reduce((sum, n) => sum + n, 1);
+}
+
+/**
+ * On Linux each folder of an inbox not polled takes one inotify watch, of which a user gets
+ * `fs.inotify.max_user_watches` for all their programs together.
+ */
+async function inotifyFinding(config: Config): Promise<Finding | null> {
+  const watched = config.inboxes.filter((inbox) => !inbox.poll);
+  if (process.platform !== 'linux' || watched.length === 0) return null;
+  const limit = Number(
+    await readFile('/proc/sys/fs/inotify/max_user_watches', 'utf8').catch(() => NaN),
+  );
+  const folders = (await Promise.all(watched.map((inbox) => countFolders(inbox.path)))).reduce(
+    (sum, n) => sum + n,
+    0,
+  );
+  if (!Number.isFinite(limit)) {
+    return { label: 'inotify', ok: null, detail: `${folders} folder(s) to watch; limit unknown` };
+  }
+  const detail = `${folders} folder(s) to watch, fs.inotify.max_user_watches ${limit}`;
+  return folders > limit / 2
+    ? {
+        label: 'inotify',
+        ok: false,
+        detail: `${detail}: raise the limit (sysctl) or set poll: true for the largest inbox`,
+      }
+    : { label: 'inotify', ok: true, detail };
+}
+
 /** The folders and templates, checked as `photosortd run` checks them at start. */
 async function configFindings(config: Config): Promise<Finding[]> {
   const findings: Finding[] = [];
@@ -85,6 +126,8 @@ async function configFindings(config: Config): Promise<Finding[]> {
     const problems = error instanceof ConfigError ? error.problems : [errorMessage(error)];
     for (const problem of problems) findings.push({ label: 'folders', ok: false, detail: problem });
   }
+  const inotify = await inotifyFinding(config);
+  if (inotify) findings.push(inotify);
   try {
     compileTemplates(config);
     findings.push({ label: 'rules', ok: true, detail: `${config.rules.length} rule(s) compile` });
