@@ -48,10 +48,10 @@ interface Entry {
 
 /**
  * Watches each inbox and checks every few seconds that its folder is still the one watched.
- * chokidar goes quiet for a folder that was removed or unmounted, and does not notice it
- * coming back; so a vanished inbox is shown as `missing`, and once a folder is there again
- * (a new inode, or another device after a remount) it is watched anew, and the files it
- * already holds are reported.
+ * A watcher (fs.watch or chokidar) goes quiet for a folder that was removed or unmounted,
+ * and does not notice it coming back; so a vanished inbox is shown as `missing`, and once a
+ * folder is there again (a new inode, or another device after a remount) it is watched anew,
+ * and the files it already holds are reported.
  */
 export function watchInboxSet(options: InboxSetOptions): InboxSet {
   const { logger } = options;
