@@ -121,6 +121,17 @@ describe('the inbox watcher', () => {
     await writeFile(join(w.inbox, 'cam', 'again.jpg'), 'x');
     await waitFor(async () => w.names().includes('cam/again.jpg'), { what: 'cam/again.jpg' });
 
+    // A file replaced by a folder while it waited for quiet: the folder is watched.
+    await writeFile(join(w.inbox, 'swap'), 'x');
+    await rm(join(w.inbox, 'swap'));
+    await mkdir(join(w.inbox, 'swap'));
+    await writeFile(join(w.inbox, 'swap', 'inner.jpg'), 'x');
+    await waitFor(async () => w.names().includes('swap/inner.jpg'), { what: 'swap/inner.jpg' });
+    w.reports.splice(
+      w.reports.findIndex((r) => r.path === 'swap/inner.jpg'),
+      1,
+    );
+
     await appendFile(join(w.inbox, 'cam', 'again.jpg'), 'y');
     await waitFor(async () => w.reports.length === 2, { what: 'the changed file again' });
 

@@ -42,11 +42,15 @@ export function watchWithFsEvents(inbox: WatchedInbox, options: WatchOptions): I
     );
   };
 
-  /** At the end of a quiet period: reported if it is still there and not a folder. */
+  /**
+   * At the end of a quiet period: reported if it is still there, or watched if a folder
+   * took the file's place meanwhile (its events were taken for writes to the file).
+   */
   async function confirm(path: string): Promise<void> {
     quiet.delete(path);
     const info = await lstat(path).catch(() => undefined);
-    if (info && !info.isDirectory()) report(path);
+    if (info?.isDirectory()) await addFolder(path, info.ino);
+    else if (info) report(path);
   }
 
   /**

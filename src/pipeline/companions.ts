@@ -298,7 +298,7 @@ export function takenTogether(a: CaptureDate, b: CaptureDate): boolean {
  * ContentIdentifier when both carry one, else taken moments apart. A date that only came
  * from the file's mtime says nothing, and without two dates the shared name decides.
  */
-export function sameMoment(photo: FileJob, video: FileJob): boolean {
+function sameMoment(photo: FileJob, video: FileJob): boolean {
   const ids = [photo.meta?.contentId, video.meta?.contentId];
   if (ids[0] && ids[1]) return ids[0] === ids[1];
   const dates = [photo.meta?.takenAt, video.meta?.takenAt];
