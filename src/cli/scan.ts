@@ -5,7 +5,7 @@ import type { Config } from '../config/load.js';
 import { isPartialOrHidden } from '../daemon/watcher.js';
 import type { Logger } from '../lib/logger.js';
 import { buildStages, openServices, PIPELINE_LOCKS } from '../pipeline/assemble.js';
-import { groupedByFolder } from '../pipeline/companions.js';
+import { groupedByFolder } from '../pipeline/groups/grouping.js';
 import { contentIdReader, pairLivePhotos } from '../pipeline/live-photo.js';
 import type { Action, FileJob } from '../pipeline/job.js';
 import { createPipeline, type FileResult } from '../pipeline/pipeline.js';

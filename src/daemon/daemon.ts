@@ -5,17 +5,13 @@ import type { UndoSelector } from '../journal/types.js';
 import type { Logger } from '../lib/logger.js';
 import { VERSION } from '../lib/version.js';
 import { buildStages, openServices, PIPELINE_LOCKS, type Services } from '../pipeline/assemble.js';
-import {
-  createGatherer,
-  fileOfSidecar,
-  groupJobs,
-  GROUP_WINDOW_MS,
-  ORPHAN_WAIT_MS,
-} from '../pipeline/companions.js';
+import { fileOfSidecar } from '../pipeline/groups/followers.js';
+import { groupJobs } from '../pipeline/groups/grouping.js';
 import type { FileJob } from '../pipeline/job.js';
 import { createPipeline, type FileResult, type Pipeline } from '../pipeline/pipeline.js';
 import type { ControlEvent, DaemonControl, DaemonStatus } from './control.js';
 import { watchInboxSet, type InboxSet } from './inbox-presence.js';
+import { createGatherer, GROUP_WINDOW_MS, ORPHAN_WAIT_MS } from './gatherer.js';
 import { checkExiftool, checkLayout } from './preflight.js';
 import { mergeReload } from './reload.js';
 

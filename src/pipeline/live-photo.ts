@@ -1,10 +1,11 @@
 import { stat } from 'node:fs/promises';
 import { basename, dirname } from 'node:path';
 import type { Journal } from '../journal/journal.js';
+import { captureInstant, wallClockAsUtcMillis } from '../lib/capture-date.js';
 import { createBatchReader, type ExifTool } from '../lib/exiftool.js';
 import type { JournalEntry } from '../journal/types.js';
 import { isSidecarName, primaryRank } from '../lib/sidecars.js';
-import type { FileJob } from './job.js';
+import type { CaptureDate, FileJob } from './job.js';
 import type { ExclusiveLock } from './pipeline.js';
 
 /*
@@ -13,7 +14,7 @@ import type { ExclusiveLock } from './pipeline.js';
  * ContentIdentifier, which the still carries in its maker notes and the video in its
  * QuickTime keys. The halves are separate jobs, so they meet through the journal: whichever
  * is filed second joins the first. A lock on the identifier makes "second" well defined when
- * both are in flight at once. Halves with the same name travel as one job (companions.ts).
+ * both are in flight at once. Halves with the same name travel as one job (groups/grouping.ts).
  */
 
 const STILL_RANK = primaryRank('still.jpg');
@@ -152,4 +153,44 @@ export async function pairLivePhotos(
       const video = videoOf.get(job);
       return video ? { ...job, companions: [...(job.companions ?? []), video] } : job;
     });
+}
+
+/**
+ * How far apart a still and a video with the same name may have been taken to count as one
+ * Live Photo (the video starts about 1.5 s before the still).
+ */
+export const LIVE_PHOTO_SPAN_MS = 10_000;
+
+/** The span of real UTC offsets, UTC−12:00 to UTC+14:00, in milliseconds. */
+const OFFSETS_MS = { min: -12 * 3_600_000, max: 14 * 3_600_000 };
+
+/**
+ * Whether two captures were taken within {@link LIVE_PHOTO_SPAN_MS} of each other. When
+ * only one zone is known the other clock may have run in any zone, so they are apart only
+ * when no real offset brings them together; with neither known their clocks are compared.
+ */
+export function takenTogether(a: CaptureDate, b: CaptureDate): boolean {
+  const x = captureInstant(a);
+  const y = captureInstant(b);
+  if (x && y) return Math.abs(x.getTime() - y.getTime()) <= LIVE_PHOTO_SPAN_MS;
+  if (!x && !y)
+    return Math.abs(wallClockAsUtcMillis(a) - wallClockAsUtcMillis(b)) <= LIVE_PHOTO_SPAN_MS;
+  const [wall, instant] = x ? [b, x] : [a, y!];
+  const offset = wallClockAsUtcMillis(wall) - instant.getTime();
+  return (
+    offset >= OFFSETS_MS.min - LIVE_PHOTO_SPAN_MS && offset <= OFFSETS_MS.max + LIVE_PHOTO_SPAN_MS
+  );
+}
+
+/**
+ * Whether a video with its photo's name is that photo's Live Photo half: the same
+ * ContentIdentifier when both carry one, else taken moments apart. A date that only came
+ * from the file's mtime says nothing, and without two dates the shared name decides.
+ */
+export function sameMoment(photo: FileJob, video: FileJob): boolean {
+  const ids = [photo.meta?.contentId, video.meta?.contentId];
+  if (ids[0] && ids[1]) return ids[0] === ids[1];
+  const dates = [photo.meta?.takenAt, video.meta?.takenAt];
+  if (!dates[0] || !dates[1] || dates.some((date) => date?.source === 'mtime')) return true;
+  return takenTogether(dates[0], dates[1]);
 }

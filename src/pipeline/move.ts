@@ -9,7 +9,7 @@ import { errorCode, errorMessage, PhotosortdError } from '../lib/errors.js';
 import { sameBytes } from '../lib/hash.js';
 import { nextFreeName, removeEmptyFolders, safeMove } from '../lib/safe-move.js';
 import { isInside } from '../lib/sanitize.js';
-import { freeGroupTarget, memberTarget, movingCompanions } from './companions.js';
+import { freeGroupTarget, memberTarget, movingCompanions } from './groups/targets.js';
 import type { FileJob, Plan, Stage } from './job.js';
 import { exists } from '../lib/exists.js';
 

@@ -1,6 +1,7 @@
 import { basename } from 'node:path';
 import { isSidecarName } from '../lib/sidecars.js';
-import { planCompanions, type FiledFile } from './companions.js';
+import type { FiledFile } from './groups/followers.js';
+import { planCompanions } from './groups/members.js';
 import type { FileJob, Plan, Stage } from './job.js';
 import { matchRule, type CompiledRule } from './rules.js';
 import { resolveTarget, type CompiledTemplate } from './template.js';
@@ -21,7 +22,7 @@ export interface PlanOptions {
   unsorted: CompiledTemplate;
   duplicates: DuplicatePolicy;
   index: ContentLookup;
-  /** Where a sidecar goes whose file was filed earlier (see companions.ts). */
+  /** Where a sidecar goes whose file was filed earlier (see groups/followers.ts). */
   filedFile?: (job: FileJob) => FiledFile | undefined;
   /** Adds to a file being filed the companions filed before it (see live-photo.ts). */
   adopt?: (job: FileJob) => Promise<FileJob>;

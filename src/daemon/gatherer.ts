@@ -1,0 +1,112 @@
+import { basename, dirname } from 'node:path';
+import { companionStem, isSidecarName } from '../lib/sidecars.js';
+
+/**
+ * How long the daemon holds a group after its latest member arrived: long enough for a
+ * phone's HEIC and MOV, or a camera's RAW and JPEG, copied one after the other.
+ */
+export const GROUP_WINDOW_MS = 2000;
+
+/**
+ * How long a sidecar with no file beside it waits for one (a sync tool may deliver the XMP
+ * before the photo) before it goes to `unsorted`.
+ */
+export const ORPHAN_WAIT_MS = 60_000;
+
+/** Options of {@link createGatherer}. */
+export interface GathererOptions {
+  /** How long after a group's latest arrival it is handed on, waiting for its other members. */
+  windowMs: number;
+  /** How much longer a sidecar with no file beside it waits before it is handed on alone. */
+  orphanWaitMs: number;
+  /** Whether a lone sidecar's file has already been filed (it then follows at once). */
+  fileFiled: (sidecar: string) => boolean;
+  /** Receives each group (its paths, all in one folder); resolves once it has been handled. */
+  submit: (paths: string[], root: string) => Promise<unknown>;
+}
+
+/** Collects a watcher's arrivals into groups; see {@link createGatherer}. */
+export interface Gatherer {
+  add(path: string, root: string): void;
+  /** Paths waiting for their group to settle. */
+  readonly size: number;
+  /** Resolves when no path is waiting and every group handed on has been handled. */
+  idle(): Promise<void>;
+  /** Forgets every waiting path (they stay in the inbox for the next start). */
+  close(): void;
+}
+
+interface Pending {
+  paths: Set<string>;
+  root: string;
+  timer: NodeJS.Timeout;
+  waitedForFile: boolean;
+}
+
+/**
+ * Holds arrivals until their group has settled: a group (same folder, same companion stem)
+ * is handed on `windowMs` after its latest member arrived, so a HEIC and its MOV arriving
+ * seconds apart travel together. A group of sidecars only waits `orphanWaitMs` more for its
+ * file, unless that file was filed already.
+ */
+export function createGatherer(options: GathererOptions): Gatherer {
+  const pending = new Map<string, Pending>();
+  let submitted = 0;
+  let waiters: (() => void)[] = [];
+
+  const settleWaiters = () => {
+    if (pending.size > 0 || submitted > 0) return;
+    for (const resolve of waiters) resolve();
+    waiters = [];
+  };
+
+  const fire = (key: string) => {
+    const entry = pending.get(key);
+    if (!entry) return;
+    const paths = [...entry.paths];
+    const lone = paths.every((path) => isSidecarName(basename(path)));
+    if (lone && !entry.waitedForFile && !paths.some(options.fileFiled)) {
+      entry.waitedForFile = true;
+      entry.timer = setTimeout(fire, options.orphanWaitMs, key);
+      return;
+    }
+    pending.delete(key);
+    submitted += 1;
+    void options
+      .submit(paths, entry.root)
+      .catch(() => undefined)
+      .finally(() => {
+        submitted -= 1;
+        settleWaiters();
+      });
+  };
+
+  return {
+    add(path, root) {
+      const key = `${dirname(path)}\0${companionStem(basename(path))}`;
+      const entry = pending.get(key);
+      if (entry) {
+        clearTimeout(entry.timer);
+        entry.paths.add(path);
+        entry.timer = setTimeout(fire, options.windowMs, key);
+        return;
+      }
+      const timer = setTimeout(fire, options.windowMs, key);
+      pending.set(key, { paths: new Set([path]), root, timer, waitedForFile: false });
+    },
+    get size() {
+      let n = 0;
+      for (const entry of pending.values()) n += entry.paths.size;
+      return n;
+    },
+    idle() {
+      if (pending.size === 0 && submitted === 0) return Promise.resolve();
+      return new Promise((resolve) => waiters.push(resolve));
+    },
+    close() {
+      for (const entry of pending.values()) clearTimeout(entry.timer);
+      pending.clear();
+      settleWaiters();
+    },
+  };
+}
