@@ -2,7 +2,12 @@ import { SingleBar, Presets } from 'cli-progress';
 import { lstat, opendir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type { Config } from '../config/load.js';
-import { isPartialOrHidden } from '../daemon/watcher.js';
+import {
+  inProgressMatcher,
+  isInProgressName,
+  type InProgressMatcher,
+} from '../daemon/in-progress.js';
+import { errorCode } from '../lib/errors.js';
 import type { Logger } from '../lib/logger.js';
 import { buildStages, openServices, PIPELINE_LOCKS } from '../pipeline/assemble.js';
 import { groupedByFolder } from '../pipeline/groups/grouping.js';
@@ -42,22 +47,37 @@ export function scanLine(result: FileResult): Record<string, unknown> {
 /**
  * Walks a folder depth-first without following links, yielding every file as a job: a
  * folder's own files first, then its subfolders', so companions can be grouped per folder.
- * Partial downloads and hidden files are passed over, as the watcher does.
+ * Hidden files and names of files still being written (`inProgress`) are passed over, as
+ * the daemon does.
  */
-export async function* walkFiles(dirPath: string, root = dirPath): AsyncGenerator<FileJob> {
-  const dir = await opendir(dirPath);
+export async function* walkFiles(
+  dirPath: string,
+  root = dirPath,
+  inProgress: InProgressMatcher = isInProgressName,
+): AsyncGenerator<FileJob> {
+  const dir = await opendir(dirPath).catch((error: unknown) => {
+    // A subfolder removed while the walk reached it (the daemon filed its files) is empty now.
+    if (dirPath !== root && errorCode(error) === 'ENOENT') return undefined;
+    throw error;
+  });
+  if (!dir) return;
   const subfolders: string[] = [];
   for await (const entry of dir) {
-    if (isPartialOrHidden(entry.name)) continue;
+    if (entry.name.startsWith('.') || inProgress(entry.name)) continue;
     const path = join(dirPath, entry.name);
     if (entry.isDirectory()) {
       subfolders.push(path);
-    } else {
-      const info = await lstat(path);
-      yield { source: path, root, size: info.size, mtimeMs: info.mtimeMs };
+      continue;
     }
+    // A file gone between the listing and its lstat (filed by a running daemon, deleted) is
+    // still yielded: identify reports it as `NOT_FOUND`, one "gone" line, and the walk goes on.
+    const info = await lstat(path).catch((error: unknown) => {
+      if (errorCode(error) === 'ENOENT') return undefined;
+      throw error;
+    });
+    yield { source: path, root, size: info?.size ?? 0, mtimeMs: info?.mtimeMs ?? 0 };
   }
-  for (const path of subfolders) yield* walkFiles(path, root);
+  for (const path of subfolders) yield* walkFiles(path, root, inProgress);
 }
 
 /**
@@ -102,7 +122,8 @@ export async function scan(options: ScanOptions): Promise<number> {
   try {
     bar?.start(0, 0, { moved: 0 });
     for (const dir of options.dirs) {
-      for await (const job of groupedByFolder(walkFiles(resolve(dir)), pairing)) {
+      const files = walkFiles(resolve(dir), resolve(dir), inProgressMatcher(config.inProgress));
+      for await (const job of groupedByFolder(files, pairing)) {
         found += 1 + (job.companions?.length ?? 0);
         bar?.setTotal(found);
         // Backpressure: a folder of 100,000 files is walked no faster than it is handled.

@@ -1,4 +1,5 @@
 import { stat } from 'node:fs/promises';
+import { basename } from 'node:path';
 import type { Config } from '../config/load.js';
 import { undo } from '../journal/undo.js';
 import type { UndoSelector } from '../journal/types.js';
@@ -12,6 +13,7 @@ import { createPipeline, type FileResult, type Pipeline } from '../pipeline/pipe
 import type { ControlEvent, DaemonControl, DaemonStatus } from './control.js';
 import { watchInboxSet, type InboxSet } from './inbox-presence.js';
 import { createGatherer, GROUP_WINDOW_MS, ORPHAN_WAIT_MS } from './gatherer.js';
+import { inProgressMatcher } from './in-progress.js';
 import { checkExiftool, checkLayout } from './preflight.js';
 import { mergeReload } from './reload.js';
 
@@ -67,6 +69,8 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
   let processed = 0;
   let failed = 0;
   let batch = services.journal.newBatchId();
+  // The watchers skip the built-in temp names; the configured ones are dropped here.
+  let inProgress = inProgressMatcher(config.inProgress);
   let lastFiled = Date.now();
 
   const publish = (event: ControlEvent) => {
@@ -101,7 +105,7 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
   }
 
   function take(path: string, inbox: string) {
-    if (stopping || inFlight.has(path)) return;
+    if (stopping || inFlight.has(path) || inProgress(basename(path))) return;
     if (paused) {
       held.set(path, inbox);
       return;
@@ -236,6 +240,7 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
       if (stopping) return;
       pipeline.reconfigure(stages, merged.concurrency);
       config = merged;
+      inProgress = inProgressMatcher(merged.inProgress);
       logger.level = merged.log.level;
       const { added, removed } = await inboxes.update(merged.inboxes, merged.settle);
       if (restartNeeded.length > 0) {

@@ -1,5 +1,5 @@
 import { basename, dirname } from 'node:path';
-import { companionStem, isSidecarName } from '../lib/sidecars.js';
+import { companionStem, isNonMediaName, isSidecarName } from '../lib/sidecars.js';
 
 /**
  * How long the daemon holds a group after its latest member arrived: long enough for a
@@ -64,7 +64,10 @@ export function createGatherer(options: GathererOptions): Gatherer {
     const entry = pending.get(key);
     if (!entry) return;
     const paths = [...entry.paths];
-    const lone = paths.every((path) => isSidecarName(basename(path)));
+    // Takeout's `metadata.json` is nobody's sidecar: it need not wait for a file.
+    const lone = paths.every(
+      (path) => isSidecarName(basename(path)) && !isNonMediaName(basename(path)),
+    );
     if (lone && !entry.waitedForFile && !paths.some(options.fileFiled)) {
       entry.waitedForFile = true;
       entry.timer = setTimeout(fire, options.orphanWaitMs, key);

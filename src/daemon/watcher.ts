@@ -2,18 +2,14 @@ import { watch, type FSWatcher } from 'chokidar';
 import { basename } from 'node:path';
 import type { Logger } from '../lib/logger.js';
 import { watchWithFsEvents } from './fs-watcher.js';
-
-/** Extensions of files that are still being downloaded or written by another program. */
-const PARTIAL_EXTENSIONS = ['.part', '.crdownload', '.tmp', '.download', '.partial', '.!qb'];
+import { isInProgressName } from './in-progress.js';
 
 /**
- * Whether a file name belongs to something incomplete or private: partial downloads, temp
- * files of office programs (`~$…`), Syncthing's and rsync's temp names and dotfiles.
+ * Whether a file name belongs to something incomplete or private: a name in
+ * `IN_PROGRESS_PATTERNS` (in-progress.ts: partial downloads, sync tools' temp names) or a dotfile.
  */
 export function isPartialOrHidden(name: string): boolean {
-  if (name.startsWith('.') || name.startsWith('~$')) return true;
-  const lower = name.toLowerCase();
-  return PARTIAL_EXTENSIONS.some((ext) => lower.endsWith(ext));
+  return name.startsWith('.') || isInProgressName(name);
 }
 
 /** One watched folder. */

@@ -17,7 +17,7 @@ import { identify } from './identify.js';
 import { createMoveStage } from './move.js';
 import { adoptFiledVideo, livePhotoLock } from './live-photo.js';
 import type { ExclusiveLock, NamedStage } from './pipeline.js';
-import { createPlanStage, type DuplicatePolicy } from './plan.js';
+import { createPlanStage, type DuplicatePolicy, type NonMediaPolicy } from './plan.js';
 import { compileRules, type CompiledRule } from './rules.js';
 import { createTagStage } from './tag.js';
 import { createTakeoutStage } from './takeout.js';
@@ -110,6 +110,7 @@ export interface CompiledTemplates {
   rules: CompiledRule[];
   unsorted: CompiledTemplate;
   duplicates: DuplicatePolicy;
+  nonMedia: NonMediaPolicy;
 }
 
 /**
@@ -131,6 +132,7 @@ export function compileTemplates(config: Config): CompiledTemplates {
       config.duplicates === 'skip' || config.duplicates === 'delete'
         ? config.duplicates
         : at('duplicates', config.duplicates),
+    nonMedia: config.nonMedia === 'leave' ? 'leave' : at('nonMedia', config.nonMedia),
   };
 }
 
@@ -168,7 +170,7 @@ export function buildStages(
   options: StageOptions,
 ): NamedStage[] {
   const dryRun = options.dryRun || config.dryRun;
-  const { rules, unsorted, duplicates } = compileTemplates(config);
+  const { rules, unsorted, duplicates, nonMedia } = compileTemplates(config);
   const { journal } = services;
   const stages: NamedStage[] = [{ name: 'identify', run: identify }];
   if (options.skipRestored) {
@@ -200,9 +202,11 @@ export function buildStages(
       rules,
       unsorted,
       duplicates,
+      nonMedia,
       index: services.index,
       filedFile: followFiledFile(journal),
       adopt: adoptFiledVideo(journal),
+      dryRun,
     }),
   });
   stages.push({

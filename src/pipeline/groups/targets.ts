@@ -41,3 +41,36 @@ export async function freeGroupTarget(job: FileJob, target: string): Promise<str
       'companions; it stays in the inbox. Clean up that library folder.',
   );
 }
+
+/**
+ * Names handed out within one dry run. A real run takes a name by filing a file there, so
+ * the next file with that name is numbered; a dry run moves nothing, and without this two
+ * different `IMG_0004.JPG` of one scan would both be shown at the same target.
+ */
+export interface NameReservations {
+  /** The first of `target`, `name (1).ext`, … free on disk and not yet handed out, for the group. */
+  reserve(job: FileJob, target: string): Promise<string>;
+}
+
+/** A fresh {@link NameReservations}, one per scan. */
+export function createNameReservations(): NameReservations {
+  const taken = new Set<string>();
+  return {
+    async reserve(job, target) {
+      const members = movingCompanions(job);
+      for (let n = 0; n <= MAX_SUFFIX; n++) {
+        const candidate = suffixedName(target, n);
+        const paths = [candidate, ...members.map((m) => memberTarget(job, m, candidate))];
+        if (paths.some((path) => taken.has(path))) continue;
+        // Taken before the first await, so a file planned concurrently moves on to the next.
+        for (const path of paths) taken.add(path);
+        if (!(await Promise.all(paths.map(exists))).includes(true)) return candidate;
+      }
+      throw new PhotosortdError(
+        'TOO_MANY_COLLISIONS',
+        `${target} and ${MAX_SUFFIX} numbered names beside it are taken for ${job.source}; ` +
+          'clean up that library folder.',
+      );
+    },
+  };
+}

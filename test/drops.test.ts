@@ -1,0 +1,248 @@
+import { randomBytes } from 'node:crypto';
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { walkFiles } from '../src/cli/scan.js';
+import type { Config } from '../src/config/load.js';
+import type { ControlEvent } from '../src/daemon/control.js';
+import { startDaemon, type Daemon } from '../src/daemon/daemon.js';
+import { silentLogger } from '../src/lib/logger.js';
+import { scanJson } from './support/companions.js';
+import { projectConfig } from './support/daemon-project.js';
+import { listFiles, tempDir, waitFor } from './support/fs.js';
+import { makeJpeg, writeJpeg, type PhotoSpec } from './support/media.js';
+import { startWriter } from './support/writer.js';
+
+/*
+ * Real drops (issue 19): each scenario played as the real tool plays it, against a running
+ * daemon where the daemon is the one that got it wrong.
+ */
+
+const running: Daemon[] = [];
+
+afterEach(async () => {
+  await Promise.all(running.splice(0).map((daemon) => daemon.stop(10_000)));
+});
+
+async function setup(
+  extra: Record<string, unknown> = {},
+): Promise<{ inbox: string; config: Config }> {
+  const { dir, loaded } = await projectConfig({ settle: 300, ...extra }, 'photosortd-drops-');
+  return { inbox: join(dir, 'inbox'), config: loaded };
+}
+
+async function start(config: Config): Promise<{ daemon: Daemon; events: ControlEvent[] }> {
+  const daemon = await startDaemon({ config, logger: silentLogger() });
+  running.push(daemon);
+  const events: ControlEvent[] = [];
+  daemon.subscribe((event) => events.push(event));
+  return { daemon, events };
+}
+
+/**
+ * A real JPEG of about `size` bytes: a generated photo with random data after its end (as
+ * some cameras leave a trailer), so a writer has something to write slowly.
+ */
+async function bigJpeg(spec: PhotoSpec, size: number): Promise<Buffer> {
+  const jpeg = await makeJpeg(spec);
+  return Buffer.concat([jpeg, randomBytes(Math.max(0, size - jpeg.length))]);
+}
+
+/** The file events of a daemon, by source file name. */
+function fileEvents(events: ControlEvent[]): Extract<ControlEvent, { type: 'file' }>[] {
+  return events.filter(
+    (event): event is Extract<ControlEvent, { type: 'file' }> => event.type === 'file',
+  );
+}
+
+describe('sync tools’ temp names (issue 19.4)', () => {
+  it('leaves a Resilio Sync NAME.!sync alone until the tool renames it, then files it once', async () => {
+    const { inbox, config } = await setup();
+    const { daemon, events } = await start(config);
+    const bytes = await bigJpeg({ date: '2024:03:04 05:06:07', seed: 41 }, 64 * 1024);
+    const writer = startWriter({
+      bytes,
+      path: join(inbox, 'IMG_7001.JPG.!sync'),
+      renameTo: join(inbox, 'IMG_7001.JPG'),
+      chunk: 4096,
+      chunkPauseMs: 20,
+      // Complete, the temp file sits still for longer than settle (Resilio checks the pieces'
+      // hashes) before the tool renames it.
+      stallAfter: bytes.length,
+      stallMs: 4000,
+    });
+    // The tool's final rename must succeed: the daemon did not take the temp file away.
+    expect(await writer.done).toBe(0);
+    await waitFor(async () => (await listFiles(config.library)).length === 1, {
+      what: 'the filed photo',
+    });
+    await daemon.idle();
+    expect(await listFiles(config.library)).toEqual(['2024/2024-03-04/IMG_7001.JPG']);
+    expect(await readFile(join(config.library, '2024/2024-03-04/IMG_7001.JPG'))).toEqual(bytes);
+    expect(fileEvents(events).map((event) => event.source)).toEqual([join(inbox, 'IMG_7001.JPG')]);
+  });
+
+  it('skips the temp names of other tools, and those the config adds under inProgress', async () => {
+    const { inbox, config } = await setup({ inProgress: ['*.syncing'] });
+    const temps = [
+      '~syncthing~IMG_1.jpg.tmp',
+      'IMG_2.jpg.crdownload',
+      'IMG_3.jpg.part',
+      'IMG_4.jpg.download',
+      'IMG_5.jpg.!sync',
+      'IMG_6.jpg.tmp',
+      'IMG_7.jpg.syncing',
+    ];
+    for (const [i, name] of temps.entries()) {
+      await writeJpeg(join(inbox, name), { date: '2024:01:01 00:00:00', seed: 50 + i });
+    }
+    await writeJpeg(join(inbox, 'IMG_8.jpg'), { date: '2024:01:02 00:00:00', seed: 60 });
+    const { daemon } = await start(config);
+    await waitFor(async () => (await listFiles(config.library)).length === 1, { what: 'IMG_8' });
+    // The temp files have had several settle periods to be (wrongly) taken.
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    await daemon.idle();
+    expect(await listFiles(config.library)).toEqual(['2024/2024-01-02/IMG_8.jpg']);
+    expect(await listFiles(inbox)).toEqual([...temps].sort());
+    // scan passes over the same names.
+    const { lines } = await scanJson(config, [inbox], true);
+    expect(lines).toEqual([]);
+  });
+});
+
+describe('files that are not photos or videos (issue 19.6)', () => {
+  /** What a camera card and a Takeout export carry besides photos. */
+  async function dropCardJunk(inbox: string): Promise<string[]> {
+    const files: Record<string, Buffer> = {
+      'DCIM/100CANON/M0100.CTG': Buffer.alloc(512, 1),
+      'MISC/AUTPRINT.MRK': Buffer.from('[HDR]\r\nGEN REV = 01.00\r\n'),
+      'DCIM/100CANON/Thumbs.db': Buffer.alloc(1024, 7),
+      'Takeout/Google Photos/Trip/metadata.json': Buffer.from('{"title":"Trip"}'),
+      'Takeout/Google Photos/print-subscriptions.json': Buffer.from('{}'),
+      'Takeout/archive_browser.html': Buffer.from('<!doctype html><title>Takeout</title>'),
+      'Downloads/invoice.pdf': Buffer.from('%PDF-1.4\n%%EOF\n'),
+      'Downloads/photos.zip': Buffer.concat([Buffer.from('PK\x05\x06'), Buffer.alloc(18)]),
+      'Downloads/song.mp3': Buffer.concat([
+        Buffer.from('ID3\x03\x00\x00\x00\x00\x00\x00'),
+        Buffer.alloc(64),
+      ]),
+    };
+    for (const [name, bytes] of Object.entries(files)) {
+      await mkdir(join(inbox, name, '..'), { recursive: true });
+      await writeFile(join(inbox, name), bytes);
+    }
+    await writeJpeg(join(inbox, 'DCIM/100CANON/IMG_0001.JPG'), {
+      date: '2023:05:06 07:08:09',
+      seed: 70,
+    });
+    return Object.keys(files).sort();
+  }
+
+  it('leaves them where they are by default, and says why once', async () => {
+    const { inbox, config } = await setup();
+    const junk = await dropCardJunk(inbox);
+    const { daemon, events } = await start(config);
+    await waitFor(async () => (await listFiles(config.library)).length === 1, {
+      what: 'the photo',
+    });
+    await waitFor(() => fileEvents(events).length === junk.length + 1, {
+      what: 'every file reported',
+    });
+    await daemon.idle();
+    expect(await listFiles(config.library)).toEqual(['2023/2023-05-06/IMG_0001.JPG']);
+    expect(await listFiles(inbox)).toEqual(junk);
+    const skipped = fileEvents(events).filter((event) => event.action === 'skip');
+    expect(skipped.map((event) => event.source).sort()).toEqual(
+      junk.map((name) => join(inbox, name)),
+    );
+    expect(new Set(skipped.map((event) => event.source)).size).toBe(junk.length);
+    const { lines } = await scanJson(config, [inbox], true);
+    for (const line of lines) {
+      expect(line).toMatchObject({ action: 'skip', target: null });
+      expect(line.reason).toMatch(/is not a photo or video; left where it is/);
+    }
+  });
+
+  it('sends them to the nonMedia template when one is configured', async () => {
+    const { inbox, config } = await setup({ nonMedia: 'Other/{name}{ext}' });
+    await dropCardJunk(inbox);
+    const { daemon } = await start(config);
+    await waitFor(async () => (await listFiles(config.library)).length === 10, {
+      what: 'every file',
+    });
+    await daemon.idle();
+    const library = await listFiles(config.library);
+    expect(library).toContain('Other/invoice.pdf');
+    expect(library).toContain('Other/Thumbs.db');
+    expect(library).toContain('Other/metadata.json');
+    expect(library).toContain('2023/2023-05-06/IMG_0001.JPG');
+  });
+});
+
+describe('scan while files vanish (issue 19.8)', () => {
+  it('reports a file gone between the listing and its lstat, and walks on', async () => {
+    const dir = await tempDir('photosortd-walk-');
+    const names = Array.from({ length: 20 }, (_, i) => `IMG_${String(i).padStart(4, '0')}.jpg`);
+    for (const name of names) await writeFile(join(dir, name), 'x');
+    await mkdir(join(dir, 'sub'));
+    await writeFile(join(dir, 'sub', 'a.jpg'), 'x');
+    const seen: { source: string; size: number }[] = [];
+    for await (const job of walkFiles(dir)) {
+      // A daemon filing the folder meanwhile: after the first file, every other one is gone.
+      if (seen.length === 0) {
+        for (const name of names) await rm(join(dir, name), { force: true });
+        await rm(join(dir, 'sub'), { recursive: true });
+      }
+      seen.push({ source: job.source, size: job.size });
+    }
+    expect(seen.length).toBeGreaterThan(1);
+    expect(seen.slice(1).every((job) => job.size === 0)).toBe(true);
+  });
+
+  it('gives each file that vanished while scan walked a "gone" line, and ends normally', async () => {
+    const { inbox, config } = await setup();
+    for (let i = 0; i < 40; i++) {
+      await writeJpeg(join(inbox, `IMG_${i}.jpg`), { date: '2022:02:02 02:02:02', seed: 200 + i });
+    }
+    // Another program (a daemon filing them) empties the folder while scan walks it.
+    const remover = (async () => {
+      for (let i = 39; i >= 0; i--) {
+        await rm(join(inbox, `IMG_${i}.jpg`), { force: true });
+        await new Promise((resolve) => setImmediate(resolve));
+      }
+    })();
+    const { lines } = await scanJson(config, [inbox]);
+    await remover;
+    expect(lines.length).toBeGreaterThan(0);
+    for (const line of lines) {
+      if (line.action !== 'move') expect(line.reason).toMatch(/disappeared before/);
+    }
+  });
+});
+
+describe('--dry-run predicts the real run (issue 19.10)', () => {
+  it('numbers a second different IMG_0004.JPG and calls a second identical one a duplicate', async () => {
+    const { inbox, config } = await setup();
+    const a = await writeJpeg(join(inbox, 'card1', 'IMG_0004.JPG'), {
+      date: '2024:08:08 08:08:08',
+      seed: 81,
+    });
+    await writeJpeg(join(inbox, 'card2', 'IMG_0004.JPG'), {
+      date: '2024:08:08 08:08:08',
+      seed: 82,
+    });
+    await mkdir(join(inbox, 'copy'));
+    await writeFile(join(inbox, 'copy', 'IMG_0004.JPG'), a);
+    const summary = (lines: { action: string; target: string | null }[]) =>
+      lines.map((line) => `${line.action} ${line.target ?? ''}`).sort();
+    const dry = await scanJson(config, [inbox], true);
+    expect(await listFiles(config.library)).toEqual([]);
+    const real = await scanJson(config, [inbox]);
+    expect(summary(dry.lines)).toEqual(summary(real.lines));
+    expect(summary(real.lines)).toEqual([
+      'duplicate ',
+      `move ${join(config.library, '2024/2024-08-08/IMG_0004 (1).JPG')}`,
+      `move ${join(config.library, '2024/2024-08-08/IMG_0004.JPG')}`,
+    ]);
+  });
+});
