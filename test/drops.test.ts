@@ -1,15 +1,16 @@
 import { randomBytes } from 'node:crypto';
-import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { copyFile, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { basename, join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { walkFiles } from '../src/cli/scan.js';
 import type { Config } from '../src/config/load.js';
 import type { ControlEvent } from '../src/daemon/control.js';
 import { startDaemon, type Daemon } from '../src/daemon/daemon.js';
 import { silentLogger } from '../src/lib/logger.js';
-import { scanJson } from './support/companions.js';
+import { ROOT } from './support/cli.js';
+import { exiftoolCli, livePhotoHalves, scanJson } from './support/companions.js';
 import { projectConfig } from './support/daemon-project.js';
-import { listFiles, tempDir, waitFor } from './support/fs.js';
+import { listFiles, sha256, tempDir, waitFor } from './support/fs.js';
 import { makeJpeg, writeJpeg, type PhotoSpec } from './support/media.js';
 import { startWriter } from './support/writer.js';
 
@@ -244,5 +245,149 @@ describe('--dry-run predicts the real run (issue 19.10)', () => {
       `move ${join(config.library, '2024/2024-08-08/IMG_0004 (1).JPG')}`,
       `move ${join(config.library, '2024/2024-08-08/IMG_0004.JPG')}`,
     ]);
+  });
+});
+
+describe('RAW and JPEG of one shot arriving seconds apart (issue 19.1)', () => {
+  const RAW = join(ROOT, 'test', 'fixtures', 'et_CanonRaw.cr3');
+  const FOLDER = '2018/2018-02-21';
+  /** The camera's JPEG of the fixture RAW's shot: same moment, as the camera writes both. */
+  const jpegOf = (seed: number) =>
+    bigJpeg({ date: '2018:02:21 12:08:56', offset: '+00:00', seed }, 200 * 1024);
+
+  /** Copies a file into the inbox as `cp` does over a slow card reader: in chunks. */
+  async function slowCopy(bytes: Buffer, path: string): Promise<void> {
+    await mkdir(join(path, '..'), { recursive: true });
+    const writer = startWriter({ bytes, path, chunk: 32 * 1024, chunkPauseMs: 30 });
+    expect(await writer.done).toBe(0);
+  }
+
+  /** A first card of another camera put its own IMG_0001.JPG of that day in the library. */
+  async function otherCameraFiled(inbox: string, config: Config): Promise<Buffer> {
+    const other = await jpegOf(901);
+    await slowCopy(other, join(inbox, 'card1', 'IMG_0001.JPG'));
+    await waitFor(async () => (await listFiles(config.library)).length === 1, {
+      what: 'the first card',
+    });
+    return other;
+  }
+
+  it('a late JPEG joins its filed RAW: same folder, same name, one journal group', async () => {
+    const { inbox, config } = await setup();
+    const { daemon } = await start(config);
+    const raw = await readFile(RAW);
+    const jpeg = await jpegOf(902);
+    await slowCopy(raw, join(inbox, 'card', 'IMG_0001.CR3'));
+    await waitFor(async () => (await listFiles(config.library)).length === 1, { what: 'the RAW' });
+    await slowCopy(jpeg, join(inbox, 'card', 'IMG_0001.JPG'));
+    await waitFor(async () => (await listFiles(config.library)).length === 2, { what: 'the JPEG' });
+    await daemon.idle();
+    expect(await listFiles(config.library)).toEqual([
+      `${FOLDER}/IMG_0001.CR3`,
+      `${FOLDER}/IMG_0001.JPG`,
+    ]);
+    // `undo --last 1` brings back the shot, both halves.
+    const undone = await daemon.undo({ last: 1 });
+    expect(undone.undone).toHaveLength(2);
+    expect(await listFiles(join(inbox, 'card'))).toEqual(['IMG_0001.CR3', 'IMG_0001.JPG']);
+    expect(await readFile(join(inbox, 'card', 'IMG_0001.CR3'))).toEqual(raw);
+  });
+
+  it('a second card’s RAW, then its JPEG, keep one suffix beside another camera’s IMG_0001.JPG', async () => {
+    const { inbox, config } = await setup();
+    const { daemon } = await start(config);
+    const other = await otherCameraFiled(inbox, config);
+    const jpeg = await jpegOf(903);
+    await slowCopy(await readFile(RAW), join(inbox, 'card2', 'IMG_0001.CR3'));
+    await waitFor(async () => (await listFiles(config.library)).length === 2, { what: 'the RAW' });
+    await slowCopy(jpeg, join(inbox, 'card2', 'IMG_0001.JPG'));
+    await waitFor(async () => (await listFiles(config.library)).length === 3, { what: 'the JPEG' });
+    await daemon.idle();
+    expect(await listFiles(config.library)).toEqual([
+      `${FOLDER}/IMG_0001 (1).CR3`,
+      `${FOLDER}/IMG_0001 (1).JPG`,
+      `${FOLDER}/IMG_0001.JPG`,
+    ]);
+    expect(await readFile(join(config.library, FOLDER, 'IMG_0001.JPG'))).toEqual(other);
+    expect(await readFile(join(config.library, FOLDER, 'IMG_0001 (1).JPG'))).toEqual(jpeg);
+    const undone = await daemon.undo({ last: 1 });
+    expect(undone.undone.map((row) => basename(row.to)).sort()).toEqual([
+      'IMG_0001.CR3',
+      'IMG_0001.JPG',
+    ]);
+    expect(await listFiles(config.library)).toEqual([`${FOLDER}/IMG_0001.JPG`]);
+  });
+
+  it('a second card’s JPEG, then its RAW 2.5 s later (past the companion window), likewise', async () => {
+    const { inbox, config } = await setup();
+    const { daemon } = await start(config);
+    await otherCameraFiled(inbox, config);
+    const jpeg = await jpegOf(904);
+    await slowCopy(jpeg, join(inbox, 'card2', 'IMG_0001.JPG'));
+    await new Promise((resolve) => setTimeout(resolve, 2500));
+    await slowCopy(await readFile(RAW), join(inbox, 'card2', 'IMG_0001.CR3'));
+    await waitFor(async () => (await listFiles(config.library)).length === 3, { what: 'both' });
+    await daemon.idle();
+    expect(await listFiles(config.library)).toEqual([
+      `${FOLDER}/IMG_0001 (1).CR3`,
+      `${FOLDER}/IMG_0001 (1).JPG`,
+      `${FOLDER}/IMG_0001.JPG`,
+    ]);
+    expect(await readFile(join(config.library, FOLDER, 'IMG_0001 (1).JPG'))).toEqual(jpeg);
+    const undone = await daemon.undo({ last: 1 });
+    expect(undone.undone).toHaveLength(2);
+  });
+});
+
+describe('an iPhone export with an edited copy (issue 19.2)', () => {
+  /** The export's files in a staging folder: the Live Photo, its edited copy and edit list. */
+  async function iphoneExport(): Promise<string> {
+    const staging = await tempDir('photosortd-iphone-');
+    const id = '6F2D3E0A-1B2C-4D5E-8F90-A1B2C3D4E5F6';
+    // An iPhone JPEG (Apple maker notes, where the still's identifier lives).
+    const { still } = await livePhotoHalves(staging, 'IMG_1234.JPG', 'IMG_1234.MOV', {
+      still: 'dn_Issue 508.jpg',
+      contentId: id,
+    });
+    await copyFile(still, join(staging, 'IMG_E1234.JPG'));
+    // Photos writes the edit as new bytes; the identifier stays.
+    exiftoolCli([
+      '-q',
+      '-overwrite_original',
+      '-Software=Photos 8.0',
+      join(staging, 'IMG_E1234.JPG'),
+    ]);
+    await writeFile(join(staging, 'IMG_1234.AAE'), '<?xml version="1.0"?><plist/>');
+    return staging;
+  }
+
+  it('keeps the video with the original when the MOV, then the edit, then the original arrive', async () => {
+    const staging = await iphoneExport();
+    const { inbox, config } = await setup();
+    const { daemon } = await start(config);
+    const drop = async (names: string[], filed: number) => {
+      for (const name of names) await copyFile(join(staging, name), join(inbox, name));
+      await waitFor(async () => (await listFiles(config.library)).length >= filed, {
+        what: names.join(', '),
+      });
+      await daemon.idle();
+    };
+    await drop(['IMG_1234.MOV'], 1);
+    await drop(['IMG_E1234.JPG'], 2);
+    await drop(['IMG_1234.JPG', 'IMG_1234.AAE'], 4);
+    const expected = [
+      '2019/2019-07-24/IMG_1234.AAE',
+      '2019/2019-07-24/IMG_1234.JPG',
+      '2019/2019-07-24/IMG_1234.MOV',
+      '2019/2019-07-24/IMG_E1234.JPG',
+    ];
+    expect(await listFiles(config.library)).toEqual(expected);
+    expect(await sha256(join(config.library, expected[2]!))).toBe(
+      await sha256(join(staging, 'IMG_1234.MOV')),
+    );
+    // scan of the same export files it the same way.
+    const scanned = await setup();
+    await scanJson(scanned.config, [staging]);
+    expect(await listFiles(scanned.config.library)).toEqual(expected);
   });
 });

@@ -9,7 +9,7 @@ import { PhotosortdError, errorCode, errorMessage } from '../lib/errors.js';
 import { createExifTool } from '../lib/exiftool.js';
 import type { Logger } from '../lib/logger.js';
 import { createTagger, loadLabels, type Tagger } from '../tagging/index.js';
-import { followFiledFile } from './groups/followers.js';
+import { followFiledFile, sameShotLock } from './groups/followers.js';
 import { createCompanionsStage } from './groups/members.js';
 import { createExifStage } from './exif.js';
 import { createGeocodeStage } from './geocode.js';
@@ -138,10 +138,12 @@ export function compileTemplates(config: Config): CompiledTemplates {
 
 /**
  * What runs one at a time: files with the same content (the second is then a duplicate, not
- * a ` (1)` copy), and the two halves of a Live Photo paired by ContentIdentifier.
+ * a ` (1)` copy), the halves of a RAW+JPEG pair, and the two halves of a Live Photo paired
+ * by ContentIdentifier.
  */
 export const PIPELINE_LOCKS: ExclusiveLock[] = [
   { after: 'identify', key: (job) => job.hash },
+  sameShotLock,
   livePhotoLock,
 ];
 

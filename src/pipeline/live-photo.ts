@@ -1,5 +1,5 @@
 import { stat } from 'node:fs/promises';
-import { basename, dirname } from 'node:path';
+import { basename, dirname, extname } from 'node:path';
 import type { Journal } from '../journal/journal.js';
 import { captureInstant, wallClockAsUtcMillis } from '../lib/capture-date.js';
 import { createBatchReader, type ExifTool } from '../lib/exiftool.js';
@@ -44,24 +44,41 @@ export const livePhotoLock: ExclusiveLock = {
 const rowRank = (row: JournalEntry): number => primaryRank(basename(row.source));
 
 /**
+ * Whether a file is Apple's edited copy of a Live Photo's still (`IMG_E1234.HEIC` beside
+ * `IMG_1234.HEIC`): it keeps the original's ContentIdentifier, but the video is the
+ * original's, named after it.
+ */
+function isEditedCopy(path: string): boolean {
+  const name = basename(path);
+  return /^[a-z]+_E\d+$/i.test(name.slice(0, name.length - extname(name).length));
+}
+
+/** A filed still that can take a Live Photo's video: an original, not an edited copy. */
+const isOriginalStill = (row: JournalEntry): boolean =>
+  row.target !== null && rowRank(row) === STILL_RANK && !isEditedCopy(row.source);
+
+/**
  * The newest filed still with this ContentIdentifier (not undone), for a video arriving
- * after it. Any still counts: an edited copy (`IMG_E1234.HEIC`) keeps the identifier too.
+ * after it: the original when it was filed, else an edited copy (`IMG_E1234.HEIC`), which
+ * keeps the identifier too.
  */
 export function filedStill(journal: Journal, contentId: string): JournalEntry | undefined {
-  return journal
-    .movedWithContentId(contentId)
-    .find((row) => row.target !== null && rowRank(row) === STILL_RANK);
+  const rows = journal.movedWithContentId(contentId);
+  return (
+    rows.find(isOriginalStill) ??
+    rows.find((row) => row.target !== null && rowRank(row) === STILL_RANK)
+  );
 }
 
 /**
  * The video with this ContentIdentifier that was filed before its still arrived and still
  * sits where it was filed, alone in its journal group (a video filed with sidecars of its
  * own is left where it is: their names follow the video's, not the still's). `undefined`
- * when a still with the identifier is filed already: the video stays with that one.
+ * when an original still with the identifier is filed already: the video stays with that one.
  */
 function filedLoneVideo(journal: Journal, contentId: string): JournalEntry | undefined {
   const rows = journal.movedWithContentId(contentId);
-  if (rows.some((row) => rowRank(row) === STILL_RANK)) return undefined;
+  if (rows.some(isOriginalStill)) return undefined;
   const video = rows.find((row) => row.target !== null && rowRank(row) === VIDEO_RANK);
   if (!video?.group) return undefined;
   const alone = journal.doneInGroup(video.group).every((row) => row.id === video.id);
@@ -76,7 +93,8 @@ function filedLoneVideo(journal: Journal, contentId: string): JournalEntry | und
  */
 export function adoptFiledVideo(journal: Journal): (job: FileJob) => Promise<FileJob> {
   return async (job) => {
-    if (loneHalf(job) !== 'still' || !job.meta?.contentId) return job;
+    // An edited copy leaves the video to the original, as `scan` pairs them by name.
+    if (loneHalf(job) !== 'still' || !job.meta?.contentId || isEditedCopy(job.source)) return job;
     const video = filedLoneVideo(journal, job.meta.contentId);
     if (!video?.target) return job;
     const info = await stat(video.target).catch(() => undefined);

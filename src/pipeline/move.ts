@@ -9,7 +9,7 @@ import { errorCode, errorMessage, PhotosortdError } from '../lib/errors.js';
 import { sameBytes } from '../lib/hash.js';
 import { nextFreeName, removeEmptyFolders, safeMove } from '../lib/safe-move.js';
 import { isInside } from '../lib/sanitize.js';
-import { freeGroupTarget, memberTarget, movingCompanions } from './groups/targets.js';
+import { freeGroupTarget, memberTarget, needsGroupName } from './groups/targets.js';
 import type { FileJob, Plan, Stage } from './job.js';
 import { exists } from '../lib/exists.js';
 
@@ -69,8 +69,9 @@ export function createMoveStage(options: MoveStageOptions): Stage {
 
   async function file(job: FileJob, plan: Plan): Promise<FileJob> {
     const planned = requireTarget(job, plan);
-    // A group takes the first name free for every member, so its members keep one name.
-    const grouped = movingCompanions(job).length > 0;
+    // A group takes the first name free for every member, so its members keep one name, and
+    // a still or RAW a name no other shot's file has (its late half will take it too).
+    const grouped = needsGroupName(job);
     const target = grouped ? await freeGroupTarget(job, planned) : planned;
     if (onCollision === 'skip' && (grouped ? target !== planned : await exists(target))) {
       return collided(job, plan, planned);

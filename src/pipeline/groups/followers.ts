@@ -11,6 +11,7 @@ import {
 } from '../../lib/sidecars.js';
 import type { FileJob, Plan } from '../job.js';
 import { filedStill, takenTogether } from '../live-photo.js';
+import type { ExclusiveLock } from '../pipeline.js';
 
 /*
  * Followers: a sidecar or a Live Photo's video that arrives after its file was filed finds
@@ -44,20 +45,23 @@ export interface FiledFile {
 }
 
 /**
- * For a sidecar filed on its own, or a Live Photo's video (with its own sidecars, if any)
- * arriving after its still: the plan that sends it next to its file when the journal says
- * that file was filed and is still there. It joins the file's journal group, so undo puts
- * both back. A sidecar's file has the same source folder and stem. A video's still carries
- * the same ContentIdentifier, or else has the same name and was taken within
- * {@link LIVE_PHOTO_SPAN_MS} of it.
+ * For a sidecar filed on its own, a Live Photo's video (with its own sidecars, if any)
+ * arriving after its still, or the late half of a RAW+JPEG pair: the plan that sends it next
+ * to its file when the journal says that file was filed and is still there, under that
+ * file's final name (`IMG_1 (1).CR3` beside `IMG_1 (1).JPG`). It joins the file's journal
+ * group, so undo puts both back. A sidecar's file has the same source folder and stem. A
+ * video's still carries the same ContentIdentifier, or else has the same name and was taken
+ * within {@link LIVE_PHOTO_SPAN_MS} of it; so was a RAW's JPEG (or a JPEG's RAW).
  */
 export function followFiledFile(journal: Journal): (job: FileJob) => FiledFile | undefined {
   return (job) => {
     const name = basename(job.source);
-    const video = job.kind === 'video';
-    if (!video && !isSidecarName(name)) return undefined;
     if (job.companions?.some((m) => !isSidecarName(basename(m.source)))) return undefined;
-    const row = video ? stillOfVideo(journal, job) : fileOfSidecar(journal, job.source);
+    const row = isSidecarName(name)
+      ? fileOfSidecar(journal, job.source)
+      : job.kind === 'video'
+        ? stillOfVideo(journal, job)
+        : filedHalf(journal, job);
     if (!row?.target) return undefined;
     const target = join(
       dirname(row.target),
@@ -67,6 +71,46 @@ export function followFiledFile(journal: Journal): (job: FileJob) => FiledFile |
     return { plan: { action: 'move', rule: row.rule, target, reason }, group: row.group };
   };
 }
+
+const RAW_RANK = primaryRank('raw.cr3');
+
+/**
+ * The filed other half of a RAW+JPEG pair: a still for a RAW, a RAW for a still, from the
+ * same source folder with the same stem, taken at the same moment by its embedded date (a
+ * camera's counter wraps: a later card's `IMG_0001` is another shot).
+ */
+function filedHalf(journal: Journal, job: FileJob): JournalEntry | undefined {
+  const name = basename(job.source);
+  const rank = primaryRank(name);
+  if (rank > RAW_RANK || !job.meta?.takenAt || job.meta.takenAt.source === 'mtime')
+    return undefined;
+  const folder = dirname(job.source);
+  const stem = companionStem(name);
+  const row = journal.movedFrom(join(folder, name.split('.')[0] ?? name)).find((entry) => {
+    const other = basename(entry.source);
+    return (
+      entry.target !== null &&
+      dirname(entry.source) === folder &&
+      companionStem(other) === stem &&
+      primaryRank(other) <= RAW_RANK &&
+      primaryRank(other) !== rank
+    );
+  });
+  return row && row.details?.dateSource !== 'mtime' && filedTogether(row, job) ? row : undefined;
+}
+
+/**
+ * The two halves of a RAW+JPEG pair that arrive apart run from `identify` on one after the
+ * other, so the second finds the first in the journal ({@link followFiledFile}) rather than
+ * being filed beside it under a name of its own.
+ */
+export const sameShotLock: ExclusiveLock = {
+  after: 'identify',
+  key: (job) =>
+    primaryRank(basename(job.source)) <= RAW_RANK
+      ? `shot\0${dirname(job.source)}\0${companionStem(basename(job.source))}`
+      : undefined,
+};
 
 /** The journal row of the filed still a video belongs with (see {@link followFiledFile}). */
 function stillOfVideo(journal: Journal, job: FileJob): JournalEntry | undefined {
@@ -78,7 +122,7 @@ function stillOfVideo(journal: Journal, job: FileJob): JournalEntry | undefined 
     : undefined;
 }
 
-/** Whether the filed still of `row` and the video `job` were taken moments apart. */
+/** Whether the filed file of `row` and `job` were taken moments apart. */
 function filedTogether(row: JournalEntry, job: FileJob): boolean {
   const written = typeof row.details?.takenAt === 'string' ? row.details.takenAt : '';
   const parsed = parseExifDateTime(written);
