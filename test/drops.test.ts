@@ -391,3 +391,58 @@ describe('an iPhone export with an edited copy (issue 19.2)', () => {
     expect(await listFiles(scanned.config.library)).toEqual(expected);
   });
 });
+
+describe('places (issues 19.3 and 19.9)', () => {
+  /** Places from exiftool's own geolocation data, folders by city. */
+  const placed = {
+    geocode: { enabled: true, provider: 'exiftool' },
+    rules: [{ name: 'default', to: '{year}/{place.city|nowhere}/{name}{ext}' }],
+  };
+
+  it('a Takeout photo with an EXIF date but no GPS takes its place from the JSON’s geoData', async () => {
+    const { inbox, config } = await setup(placed);
+    const { daemon } = await start(config);
+    const staging = await tempDir('photosortd-takeout-');
+    await writeJpeg(join(staging, 'PXL_20230812.jpg'), { date: '2023:08:12 22:30:00', seed: 95 });
+    const json = {
+      title: 'PXL_20230812.jpg',
+      photoTakenTime: { timestamp: '1691875800' },
+      geoData: { latitude: 38.7223, longitude: -9.1393, altitude: 0 },
+    };
+    await writeFile(join(staging, 'PXL_20230812.jpg.json'), JSON.stringify(json));
+    // Unzipped Takeout: the photo and its JSON land in the inbox together.
+    await copyFile(join(staging, 'PXL_20230812.jpg'), join(inbox, 'PXL_20230812.jpg'));
+    await copyFile(join(staging, 'PXL_20230812.jpg.json'), join(inbox, 'PXL_20230812.jpg.json'));
+    await waitFor(async () => (await listFiles(config.library)).length === 2, { what: 'both' });
+    await daemon.idle();
+    expect(await listFiles(config.library)).toEqual([
+      '2023/Lisbon/PXL_20230812.jpg',
+      '2023/Lisbon/PXL_20230812.jpg.json',
+    ]);
+  });
+
+  it('a video split off from a same-named photo is filed by its own place', async () => {
+    const { inbox, config } = await setup(placed);
+    const { daemon, events } = await start(config);
+    const staging = await tempDir('photosortd-split-');
+    // Two shots that share a name: a photo of 2021 and a video of 2019 with its own GPS.
+    await writeJpeg(join(staging, 'MVI_0042.JPG'), { date: '2021:01:01 10:00:00', seed: 96 });
+    await copyFile(
+      join(ROOT, 'test', 'fixtures', 'dn_with-gps.mov'),
+      join(staging, 'MVI_0042.MOV'),
+    );
+    for (const name of ['MVI_0042.JPG', 'MVI_0042.MOV']) {
+      await copyFile(join(staging, name), join(inbox, name));
+    }
+    await waitFor(async () => (await listFiles(config.library)).length === 2, { what: 'both' });
+    await daemon.idle();
+    // Its city, as its own GPS gives it (the photo has none).
+    const video = fileEvents(events).find((event) => event.source.endsWith('.MOV'));
+    const city = video?.place?.city;
+    expect(city).toBeTruthy();
+    expect(await listFiles(config.library)).toEqual([
+      `2019/${city}/MVI_0042.MOV`,
+      '2021/nowhere/MVI_0042.JPG',
+    ]);
+  });
+});

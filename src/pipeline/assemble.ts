@@ -192,7 +192,11 @@ export function buildStages(
   stages.push({ name: 'companions', run: createCompanionsStage([...stages]) });
   stages.push({ name: 'takeout', run: createTakeoutStage({ exiftool: services.exiftool }) });
   if (services.geocoder) {
-    stages.push({ name: 'geocode', run: createGeocodeStage(services.geocoder) });
+    const geocode = { name: 'geocode', run: createGeocodeStage(services.geocoder) };
+    stages.push(geocode);
+    // A member split off as a file of its own (a same-named video of another moment) is
+    // filed by its own place, so members are placed too.
+    stages.push({ name: 'companion-places', run: createCompanionsStage([geocode]) });
   }
   if (services.tagger?.status.enabled) {
     stages.push({ name: 'tag', run: createTagStage(services.tagger) });
