@@ -446,3 +446,34 @@ describe('places (issues 19.3 and 19.9)', () => {
     ]);
   });
 });
+
+describe('a write that stalls longer than settle (issue 19.5)', () => {
+  it('is not filed until its writer has written the rest and closed it', async () => {
+    const { inbox, config } = await setup();
+    const { daemon, events } = await start(config);
+    const bytes = await bigJpeg({ date: '2024:09:09 09:09:09', seed: 97 }, 600 * 1024);
+    // An SMB copy over Wi-Fi: 300 KB, a stall of several settle periods (and past the
+    // companion window), then the rest, through one open descriptor.
+    const writer = startWriter({
+      bytes,
+      path: join(inbox, 'IMG_5005.JPG'),
+      chunk: 100 * 1024,
+      stallAfter: 300 * 1024,
+      stallMs: 5000,
+    });
+    expect(await writer.done).toBe(0);
+    const target = join(config.library, '2024/2024-09-09/IMG_5005.JPG');
+    await waitFor(async () => (await listFiles(config.library)).length === 1, {
+      what: 'the complete file',
+    });
+    await daemon.idle();
+    expect(await listFiles(config.library)).toEqual(['2024/2024-09-09/IMG_5005.JPG']);
+    expect(await readFile(target)).toEqual(bytes);
+    const moved = fileEvents(events).filter((event) => event.action === 'move');
+    expect(moved).toHaveLength(1);
+    // The journal holds the hash of the whole file: undo takes it back, byte for byte.
+    const undone = await daemon.undo({ last: 1 });
+    expect(undone.refused).toEqual([]);
+    expect(await readFile(join(inbox, 'IMG_5005.JPG'))).toEqual(bytes);
+  });
+});

@@ -4,6 +4,7 @@ import type { Config } from '../config/load.js';
 import { undo } from '../journal/undo.js';
 import type { UndoSelector } from '../journal/types.js';
 import type { Logger } from '../lib/logger.js';
+import { STILL_BEING_WRITTEN } from '../lib/open-writers.js';
 import { VERSION } from '../lib/version.js';
 import { buildStages, openServices, PIPELINE_LOCKS, type Services } from '../pipeline/assemble.js';
 import { fileOfSidecar } from '../pipeline/groups/followers.js';
@@ -95,6 +96,7 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
   });
 
   function report({ job, event }: FileResult) {
+    if (job.error?.code === STILL_BEING_WRITTEN) return retryLater(job);
     processed += 1;
     if (event.action === 'error') failed += 1;
     const line = { source: event.source, target: event.target, rule: event.rule };
@@ -102,6 +104,15 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
     else if (event.action === 'move') logger.info(line, 'filed');
     else logger.warn({ ...line, reason: job.plan?.reason }, event.action);
     publish(event);
+  }
+
+  /**
+   * A file found still open for writing (or changed) right before its move: no event may
+   * come when its writer only closes it, so it is taken again after another settle period.
+   */
+  function retryLater(job: FileJob) {
+    logger.info({ source: job.source, reason: job.error?.message }, 'still being written');
+    setTimeout(() => take(job.source, job.root), Math.max(config.settle, 500)).unref();
   }
 
   function take(path: string, inbox: string) {

@@ -17,6 +17,7 @@ import { identify } from './identify.js';
 import { createMoveStage } from './move.js';
 import { adoptFiledVideo, livePhotoLock } from './live-photo.js';
 import type { ExclusiveLock, NamedStage } from './pipeline.js';
+import { createOpenWriterCheck } from '../lib/open-writers.js';
 import { createPlanStage, type DuplicatePolicy, type NonMediaPolicy } from './plan.js';
 import { compileRules, type CompiledRule } from './rules.js';
 import { createTagStage } from './tag.js';
@@ -225,6 +226,7 @@ export function buildStages(
       duplicates: duplicates === 'skip' || duplicates === 'delete' ? duplicates : { folder: true },
       trashDir: trashDir(config),
       dryRun,
+      writers: createOpenWriterCheck(),
     }),
   });
   if (services.tagger?.status.enabled && config.tagging.write !== 'none' && !dryRun) {

@@ -12,6 +12,7 @@ import { isInside } from '../lib/sanitize.js';
 import { freeGroupTarget, memberTarget, needsGroupName } from './groups/targets.js';
 import type { FileJob, Plan, Stage } from './job.js';
 import { exists } from '../lib/exists.js';
+import { assertNotBeingWritten, type OpenWriterCheck } from '../lib/open-writers.js';
 
 /**
  * What happens to a file whose content the library already holds: left in the inbox,
@@ -33,6 +34,8 @@ export interface MoveStageOptions {
   trashDir: string;
   /** Change nothing on disk; the returned plan says where the file would go. */
   dryRun: boolean;
+  /** Who still writes a source; asked right before it moves. */
+  writers?: OpenWriterCheck;
 }
 
 /**
@@ -199,6 +202,7 @@ export function createMoveStage(options: MoveStageOptions): Stage {
     group: string | null = null,
   ): Promise<string | undefined> {
     const hash = requireHash(job);
+    if (options.writers) await assertNotBeingWritten(options.writers, job.source, job);
     const id = await journal.beginDurably({
       batch: options.batch(),
       op,
