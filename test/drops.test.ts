@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { copyFile, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
@@ -475,5 +476,46 @@ describe('a write that stalls longer than settle (issue 19.5)', () => {
     const undone = await daemon.undo({ last: 1 });
     expect(undone.refused).toEqual([]);
     expect(await readFile(join(inbox, 'IMG_5005.JPG'))).toEqual(bytes);
+  });
+});
+
+describe('dropping the same files again after an undo (issue 19.7)', () => {
+  it('files the copies dropped again, leaves the untouched file undo put back, and says so in status', async () => {
+    const { inbox, config } = await setup();
+    const { daemon } = await start(config);
+    const staging = await tempDir('photosortd-card-');
+    for (let i = 1; i <= 3; i++) {
+      await writeJpeg(join(staging, `IMG_000${i}.JPG`), {
+        date: '2024:10:10 10:10:10',
+        seed: 300 + i,
+      });
+      await copyFile(join(staging, `IMG_000${i}.JPG`), join(inbox, `IMG_000${i}.JPG`));
+    }
+    await waitFor(async () => (await listFiles(config.library)).length === 3, { what: 'three' });
+    await daemon.idle();
+    const undone = await daemon.undo({ all: true });
+    expect(undone.undone).toHaveLength(3);
+    await waitFor(() => daemon.status().holding.count === 3, { what: 'three files held' });
+    expect(daemon.status().holding.files[0]?.reason).toMatch(/put back here by undo/);
+    expect(await listFiles(config.library)).toEqual([]);
+
+    // The user copies the card again: `cp` writes two of the files anew, same names, same bytes.
+    for (const name of ['IMG_0001.JPG', 'IMG_0002.JPG']) {
+      execFileSync('cp', [join(staging, name), join(inbox, name)]);
+    }
+    await waitFor(async () => (await listFiles(config.library)).length === 2, {
+      what: 'the copies dropped again',
+    });
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    await daemon.idle();
+    expect(await listFiles(config.library)).toEqual([
+      '2024/2024-10-10/IMG_0001.JPG',
+      '2024/2024-10-10/IMG_0002.JPG',
+    ]);
+    expect(await listFiles(inbox)).toEqual(['IMG_0003.JPG']);
+    expect(daemon.status().holding).toMatchObject({
+      count: 1,
+      files: [{ source: join(inbox, 'IMG_0003.JPG') }],
+    });
   });
 });

@@ -33,6 +33,10 @@ export const StatusSchema = z
       provider: z.string().optional(),
       reason: z.string().optional(),
     }),
+    holding: z.object({
+      count: z.number().int(),
+      files: z.array(z.object({ source: z.string(), reason: z.string() })),
+    }),
   })
   .openapi('Status');
 

@@ -15,7 +15,15 @@ export interface DaemonStatus {
   library: string;
   tagging: { enabled: boolean; reason?: string };
   geocode: { enabled: boolean; provider?: string; reason?: string };
+  /**
+   * Files left in an inbox on purpose, and why: put back by undo, not a photo or video,
+   * still being written. `files` lists the newest {@link HOLDING_LISTED}.
+   */
+  holding: { count: number; files: { source: string; reason: string }[] };
 }
+
+/** How many held files `status` lists by name. */
+export const HOLDING_LISTED = 20;
 
 /** One file handled by the pipeline: published on `GET /events` and counted in metrics. */
 export interface FileEvent {

@@ -11,7 +11,12 @@ import { fileOfSidecar } from '../pipeline/groups/followers.js';
 import { groupJobs } from '../pipeline/groups/grouping.js';
 import type { FileJob } from '../pipeline/job.js';
 import { createPipeline, type FileResult, type Pipeline } from '../pipeline/pipeline.js';
-import type { ControlEvent, DaemonControl, DaemonStatus } from './control.js';
+import {
+  HOLDING_LISTED,
+  type ControlEvent,
+  type DaemonControl,
+  type DaemonStatus,
+} from './control.js';
 import { watchInboxSet, type InboxSet } from './inbox-presence.js';
 import { createGatherer, GROUP_WINDOW_MS, ORPHAN_WAIT_MS } from './gatherer.js';
 import { inProgressMatcher } from './in-progress.js';
@@ -65,6 +70,8 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
   const listeners = new Set<(event: ControlEvent) => void>();
   const inFlight = new Set<string>();
   const held = new Map<string, string>();
+  /** Files left in the inbox on purpose, by path, with the reason (newest last). */
+  const holding = new Map<string, string>();
   let paused = false;
   let stopping = false;
   let processed = 0;
@@ -96,7 +103,11 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
   });
 
   function report({ job, event }: FileResult) {
+    holding.delete(job.source);
     if (job.error?.code === STILL_BEING_WRITTEN) return retryLater(job);
+    if (event.action === 'skip') {
+      holding.set(job.source, job.plan?.reason ?? job.error?.message ?? 'left in the inbox');
+    }
     processed += 1;
     if (event.action === 'error') failed += 1;
     const line = { source: event.source, target: event.target, rule: event.rule };
@@ -111,6 +122,7 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
    * come when its writer only closes it, so it is taken again after another settle period.
    */
   function retryLater(job: FileJob) {
+    holding.set(job.source, job.error?.message ?? 'still being written');
     logger.info({ source: job.source, reason: job.error?.message }, 'still being written');
     setTimeout(() => take(job.source, job.root), Math.max(config.settle, 500)).unref();
   }
@@ -188,6 +200,10 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
       enabled: services.geocoder !== null && !services.notes.geocode,
       ...(services.geocoder ? { provider: services.geocoder.provider } : {}),
       ...(services.notes.geocode ? { reason: services.notes.geocode } : {}),
+    },
+    holding: {
+      count: holding.size,
+      files: [...holding].slice(-HOLDING_LISTED).map(([source, reason]) => ({ source, reason })),
     },
   });
 

@@ -18,6 +18,7 @@ import { createMoveStage } from './move.js';
 import { adoptFiledVideo, livePhotoLock } from './live-photo.js';
 import type { ExclusiveLock, NamedStage } from './pipeline.js';
 import { createOpenWriterCheck } from '../lib/open-writers.js';
+import { createRestoredStage } from './restored.js';
 import { createPlanStage, type DuplicatePolicy, type NonMediaPolicy } from './plan.js';
 import { compileRules, type CompiledRule } from './rules.js';
 import { createTagStage } from './tag.js';
@@ -148,9 +149,6 @@ export const PIPELINE_LOCKS: ExclusiveLock[] = [
   livePhotoLock,
 ];
 
-const RESTORED =
-  'put back here by undo; it is filed again once it changes, or with `photosortd scan`';
-
 /** Options of {@link buildStages}. */
 export interface StageOptions {
   /** The journal batch new moves belong to. */
@@ -177,13 +175,7 @@ export function buildStages(
   const { journal } = services;
   const stages: NamedStage[] = [{ name: 'identify', run: identify }];
   if (options.skipRestored) {
-    stages.push({
-      name: 'restored',
-      run: async (job) =>
-        job.hash && !job.error && journal.restoredByUndo(job.source, job.hash)
-          ? { ...job, error: { code: 'RESTORED_BY_UNDO', stage: 'restored', message: RESTORED } }
-          : job,
-    });
+    stages.push({ name: 'restored', run: createRestoredStage(journal) });
   }
   stages.push({
     name: 'exif',
