@@ -519,3 +519,33 @@ describe('dropping the same files again after an undo (issue 19.7)', () => {
     });
   });
 });
+
+describe('Takeout in the daemon (issue 19.3)', () => {
+  it('joins a JSON whose name Takeout cut short to its photo, and dates the photo by it', async () => {
+    const { inbox, config } = await setup();
+    const { daemon } = await start(config);
+    const staging = await tempDir('photosortd-takeout-');
+    // Google stripped the date from the bytes; the JSON's name is cut at 51 characters,
+    // inside the photo's own name.
+    const media = 'Screenshot_20230812-213000_A Long Application Name.jpg';
+    const json = `${media.slice(0, 46)}.json`;
+    await writeJpeg(join(staging, media), { seed: 98 });
+    // 2023-08-12 21:30:00 UTC, in Lisbon (no zone lookup without geoData: machine's zone).
+    await writeFile(
+      join(staging, json),
+      JSON.stringify({ title: media, photoTakenTime: { timestamp: '1691875800' } }),
+    );
+    // Unzipped: the JSON lands first, then the photo.
+    await copyFile(join(staging, json), join(inbox, json));
+    await copyFile(join(staging, media), join(inbox, media));
+    await waitFor(async () => (await listFiles(config.library)).length === 2, { what: 'both' });
+    await daemon.idle();
+    const day = new Date(1691875800 * 1000).toLocaleDateString('sv-SE');
+    expect(await listFiles(config.library)).toEqual([
+      `2023/${day}/${media}`,
+      `2023/${day}/${media}.json`,
+    ]);
+    const undone = await daemon.undo({ last: 1 });
+    expect(undone.undone).toHaveLength(2);
+  });
+});

@@ -1,5 +1,10 @@
 import { basename, dirname } from 'node:path';
-import { companionStem, isNonMediaName, isSidecarName } from '../lib/sidecars.js';
+import {
+  companionStem,
+  isNonMediaName,
+  isSidecarName,
+  isTruncatedTakeoutOf,
+} from '../lib/sidecars.js';
 
 /**
  * How long the daemon holds a group after its latest member arrived: long enough for a
@@ -41,6 +46,41 @@ interface Pending {
   root: string;
   timer: NodeJS.Timeout;
   waitedForFile: boolean;
+}
+
+/** `folder\0stem`: the group an arrival joins. */
+const groupKey = (path: string): string => `${dirname(path)}\0${companionStem(basename(path))}`;
+
+/**
+ * The key of the group waiting for `path`. A Takeout JSON whose name was cut short has a stem
+ * of its own, and joins the waiting media file whose name it starts; a media file takes in
+ * the waiting cut-short JSONs of its name (they then wait no longer as orphans).
+ */
+function keyOf(pending: Map<string, Pending>, path: string): string {
+  const key = groupKey(path);
+  const name = basename(path);
+  const folder = dirname(path);
+  const inFolder = [...pending].filter(([other]) => other.startsWith(`${folder}\0`));
+  if (isSidecarName(name)) {
+    if (pending.has(key)) return key;
+    const owner = inFolder.find(([, entry]) =>
+      [...entry.paths].some(
+        (other) => !isSidecarName(basename(other)) && isTruncatedTakeoutOf(name, basename(other)),
+      ),
+    );
+    return owner?.[0] ?? key;
+  }
+  for (const [other, entry] of inFolder) {
+    const members = [...entry.paths].map((member) => basename(member));
+    if (other === key || !members.every((member) => isTruncatedTakeoutOf(member, name))) continue;
+    // The JSONs move into the media file's group; their own timer no longer runs.
+    clearTimeout(entry.timer);
+    pending.delete(other);
+    const mine = pending.get(key);
+    if (mine) for (const member of entry.paths) mine.paths.add(member);
+    else pending.set(key, { ...entry, waitedForFile: false });
+  }
+  return key;
 }
 
 /**
@@ -86,7 +126,7 @@ export function createGatherer(options: GathererOptions): Gatherer {
 
   return {
     add(path, root) {
-      const key = `${dirname(path)}\0${companionStem(basename(path))}`;
+      const key = keyOf(pending, path);
       const entry = pending.get(key);
       if (entry) {
         clearTimeout(entry.timer);
