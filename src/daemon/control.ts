@@ -15,6 +15,10 @@ export interface DaemonStatus {
   library: string;
   tagging: { enabled: boolean; reason?: string };
   geocode: { enabled: boolean; provider?: string; reason?: string };
+  /** How large the journal has grown: operations recorded and bytes on disk. */
+  journal: { operations: number; bytes: number };
+  /** When a file was last filed into the library (from the journal, so across restarts). */
+  lastFiledAt: string | null;
   /**
    * Files left in an inbox on purpose, and why: put back by undo, not a photo or video,
    * still being written. `files` lists the newest {@link HOLDING_LISTED}.

@@ -201,6 +201,8 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
       ...(services.geocoder ? { provider: services.geocoder.provider } : {}),
       ...(services.notes.geocode ? { reason: services.notes.geocode } : {}),
     },
+    journal: services.journal.size(),
+    lastFiledAt: services.journal.lastFiledAt(),
     holding: {
       count: holding.size,
       files: [...holding].slice(-HOLDING_LISTED).map(([source, reason]) => ({ source, reason })),
