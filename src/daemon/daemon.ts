@@ -124,7 +124,7 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
   function retryLater(job: FileJob) {
     holding.set(job.source, job.error?.message ?? 'still being written');
     logger.info({ source: job.source, reason: job.error?.message }, 'still being written');
-    setTimeout(() => take(job.source, job.root), Math.max(config.settle, 500)).unref();
+    setTimeout(() => take(job.source, job.root), Math.max(config.settle, 2000)).unref();
   }
 
   function take(path: string, inbox: string) {

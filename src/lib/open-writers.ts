@@ -109,14 +109,16 @@ async function writersOf(proc: string, paths: string[]): Promise<Map<string, Ope
   return found;
 }
 
-/** The code of the error {@link assertNotBeingWritten} throws. */
+/** The code of the error {@link assertNotBeingWritten} throws for a file open for writing. */
 export const STILL_BEING_WRITTEN = 'STILL_BEING_WRITTEN';
 
 /**
- * Throws `STILL_BEING_WRITTEN` when the file at `path` is not the one that was read: its
- * size or mtime differ from `seen` (identify's), or a process has it open for writing. Run
- * right before a source goes, so that half a file is never filed and the rest never written
- * into an unlinked inode. A file already gone is left to the move to report.
+ * Throws when the file at `path` is not the one that was read: `SOURCE_CHANGED` when its
+ * size or mtime differ from `seen` (identify's; the watcher reports the change, and it is
+ * taken again), `STILL_BEING_WRITTEN` when a process has it open for writing (no event may
+ * come when the writer only closes it). Run right before a source goes, so that half a file
+ * is never filed and the rest never written into an unlinked inode. A file already gone is
+ * left to the move to report.
  */
 export async function assertNotBeingWritten(
   check: OpenWriterCheck,
@@ -127,7 +129,7 @@ export async function assertNotBeingWritten(
   if (!now) return;
   if (now.size !== seen.size || now.mtimeMs !== seen.mtimeMs) {
     throw new PhotosortdError(
-      STILL_BEING_WRITTEN,
+      'SOURCE_CHANGED',
       `${path} changed while it was being filed (${seen.size} → ${now.size} bytes); it stays ` +
         'in the inbox and is taken again once it is complete.',
     );

@@ -202,7 +202,6 @@ export function createMoveStage(options: MoveStageOptions): Stage {
     group: string | null = null,
   ): Promise<string | undefined> {
     const hash = requireHash(job);
-    if (options.writers) await assertNotBeingWritten(options.writers, job.source, job);
     const id = await journal.beginDurably({
       batch: options.batch(),
       op,
@@ -216,6 +215,7 @@ export function createMoveStage(options: MoveStageOptions): Stage {
       details: details(job, plan),
     });
     try {
+      if (options.writers) await assertNotBeingWritten(options.writers, job.source, job);
       const moved = await safeMove(job.source, target, { expectedHash: hash, onExists: whenTaken });
       journal.finish(id, moved.target === target ? undefined : moved.target);
       return moved.target;

@@ -54,8 +54,9 @@ export async function freeGroupTarget(job: FileJob, target: string): Promise<str
 }
 
 /**
- * Whether a candidate name of the job is taken in `folder`: a member's target exists, or
- * (for a still or RAW not joining a filed group) another shot's media file has its stem.
+ * Whether a candidate name of the job is taken in `folder`: a member's target exists (for a
+ * group), or (for a still or RAW not joining a filed group) another shot's media file has
+ * its stem.
  */
 async function takenNames(
   job: FileJob,
@@ -68,6 +69,9 @@ async function takenNames(
       : await shotStems(folder, job);
   return async (candidate) => {
     if (stems.has(companionStem(basename(candidate)))) return true;
+    // A file alone needs only the stem check: the move itself numbers an exact collision,
+    // and reports a target folder that is not one.
+    if (members.length === 0) return false;
     const paths = [candidate, ...members.map((m) => memberTarget(job, m, candidate))];
     return (await Promise.all(paths.map(exists))).includes(true);
   };
