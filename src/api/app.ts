@@ -81,7 +81,18 @@ export function createApiApp(options: ApiAppOptions): ApiApp {
     }),
   );
 
-  app.openapi(healthRoute, (c) => c.json({ ok: true as const }, 200));
+  app.openapi(healthRoute, (c) => {
+    const { libraryState, inboxes } = control.status();
+    const watching = inboxes.filter((inbox) => inbox.watching).length;
+    return c.json(
+      {
+        ok: true as const,
+        library: libraryState.present ? ('present' as const) : ('unavailable' as const),
+        inboxes: { watching, missing: inboxes.length - watching },
+      },
+      200,
+    );
+  });
   app.openapi(statusRoute, (c) => c.json(control.status(), 200));
   app.openapi(pauseRoute, (c) => {
     control.pause();
@@ -117,8 +128,9 @@ export function createApiApp(options: ApiAppOptions): ApiApp {
   app.openapi(journalRoute, (c) => c.json(control.journal(c.req.valid('query').limit), 200));
   app.openapi(eventsRoute, (c) => streamEvents(c, { control, logger, closing: options.closing }));
   app.openapi(metricsRoute, (c) => {
-    const { queue } = control.status();
-    metrics.setQueue(queue.waiting, queue.active);
+    const status = control.status();
+    metrics.setQueue(status.queue.waiting, status.queue.active);
+    metrics.setPresence(status);
     return c.text(metrics.render(), 200, {
       'Content-Type': 'text/plain; version=0.0.4; charset=utf-8',
     });

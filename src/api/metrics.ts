@@ -1,4 +1,4 @@
-import type { FileEvent } from '../daemon/control.js';
+import type { DaemonStatus, FileEvent } from '../daemon/control.js';
 
 /**
  * Upper bounds (seconds) of the stage-duration histogram. Stages range from sub-millisecond
@@ -22,6 +22,8 @@ export class Metrics {
   private failures = 0;
   private queueWaiting = 0;
   private queueActive = 0;
+  private libraryPresent = 1;
+  private inboxesMissing = 0;
   private readonly stages = new Map<string, Histogram>();
   private readonly startedAt: number;
   private readonly now: () => number;
@@ -48,6 +50,12 @@ export class Metrics {
     this.queueActive = active;
   }
 
+  /** Sets the presence gauges from the daemon's status: the library and the missing inboxes. */
+  setPresence(status: Pick<DaemonStatus, 'libraryState' | 'inboxes'>): void {
+    this.libraryPresent = status.libraryState.present ? 1 : 0;
+    this.inboxesMissing = status.inboxes.filter((inbox) => !inbox.watching).length;
+  }
+
   /** The metrics in Prometheus text format (version 0.0.4). */
   render(): string {
     const lines: string[] = [];
@@ -68,6 +76,12 @@ export class Metrics {
       '# HELP photosortd_queue_active Files in flight in the pipeline.',
       '# TYPE photosortd_queue_active gauge',
       `photosortd_queue_active ${this.queueActive}`,
+      '# HELP photosortd_library_present 1 while files are filed into the library; 0 while it is missing or unmounted.',
+      '# TYPE photosortd_library_present gauge',
+      `photosortd_library_present ${this.libraryPresent}`,
+      '# HELP photosortd_inboxes_missing Inboxes not watched because their folder is gone.',
+      '# TYPE photosortd_inboxes_missing gauge',
+      `photosortd_inboxes_missing ${this.inboxesMissing}`,
       '# HELP photosortd_stage_duration_seconds Time spent in each pipeline stage per file.',
       '# TYPE photosortd_stage_duration_seconds histogram',
     );

@@ -91,8 +91,9 @@ export async function runDaemon(config: Config): Promise<number> {
       if (event.type === 'file') metrics.recordFile(event);
     });
     const queueGauge = setInterval(() => {
-      const { waiting, active } = daemon.status().queue;
-      metrics.setQueue(waiting, active);
+      const status = daemon.status();
+      metrics.setQueue(status.queue.waiting, status.queue.active);
+      metrics.setPresence(status);
     }, 1000);
     queueGauge.unref();
 
