@@ -1,6 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { link, mkdir, readdir, rename, rm, stat, symlink } from 'node:fs/promises';
+import { link, mkdir, open, readdir, rename, rm, stat, symlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Metrics } from '../src/api/metrics.js';
@@ -57,6 +57,33 @@ function bindMount(from: string, onto: string): void {
   unmountLater(onto);
 }
 
+/** Whether a command is on the PATH. */
+function available(command: string): boolean {
+  try {
+    execFileSync('sh', ['-c', `command -v ${command}`], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** A fresh 16 MiB exFAT filesystem on a loop device, mounted with exfat-fuse until the test ends. */
+async function exfatDisk(): Promise<string> {
+  const dir = await tempDir('photosortd-exfat-');
+  const image = join(dir, 'disk.img');
+  const mountPoint = join(dir, 'mnt');
+  await mkdir(mountPoint);
+  const handle = await open(image, 'w');
+  await handle.truncate(16 * 1024 * 1024);
+  await handle.close();
+  execFileSync('mkfs.exfat', [image], { stdio: 'ignore' });
+  const loop = execFileSync('losetup', ['-f', '--show', image], { encoding: 'utf8' }).trim();
+  cleanup.push(() => execFileSync('losetup', ['-d', loop], { stdio: 'ignore' }));
+  execFileSync('mount.exfat-fuse', [loop, mountPoint], { stdio: 'ignore' });
+  unmountLater(mountPoint);
+  return mountPoint;
+}
+
 async function loaded(p: Project): Promise<Config> {
   return loadConfig(p.config);
 }
@@ -109,6 +136,26 @@ describe('identity by real path and dev/inode', () => {
     expect(String(error)).toMatch(/and library .* overlap/);
     expect(await listFiles(p.library)).toEqual(['IMG_1.jpg']);
   });
+
+  // exFAT, the usual format of a disk shared with Macs and Windows, ignores case; exfat-fuse
+  // even gives two spellings of one folder different inode numbers. Debian: exfatprogs,
+  // exfat-fuse; mounting needs root and a loop device.
+  it.skipIf(!available('mkfs.exfat') || !available('mount.exfat-fuse'))(
+    'refuses an inbox that is inside the library under another spelling on a case-insensitive disk (exFAT)',
+    async () => {
+      const disk = await exfatDisk();
+      await mkdir(join(disk, 'Photos', 'Library', 'drop'), { recursive: true });
+      const p = await project({
+        library: join(disk, 'Photos', 'Library'),
+        inboxes: [join(disk, 'photos', 'LIBRARY', 'drop')],
+        duplicates: 'delete',
+      });
+
+      const error = await start(await loaded(p)).catch((e: unknown) => e);
+
+      expect(String(error)).toMatch(/LIBRARY\/drop and library .*Library overlap/);
+    },
+  );
 
   it('never trashes a library file seen through a bind mount inside the inbox as a duplicate of itself', async () => {
     const p = await project({ duplicates: 'delete', settle: 300 });

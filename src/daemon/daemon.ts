@@ -55,8 +55,8 @@ export interface DaemonOptions {
 export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
   const { logger } = options;
   let config = options.config;
+  await checkLayout(config);
   const layout = await checkLibrary(config);
-  await checkLayout(config, { library: false });
   const services: Services = await openServices(config, logger);
   try {
     await checkExiftool(services.exiftool);

@@ -25,7 +25,7 @@ export interface Layout {
 export async function checkLayout(
   config: Config,
   options: { library?: boolean } = {},
-): Promise<Layout | undefined> {
+): Promise<void> {
   const problems: string[] = [];
   for (const [i, inbox] of config.inboxes.entries()) {
     const key = `inboxes[${i}].path`;
@@ -43,14 +43,7 @@ export async function checkLayout(
     }
   }
   problems.push(...(await folderOverlaps(config)));
-  const library =
-    options.library === false
-      ? undefined
-      : await checkLibrary(config).catch((error: unknown) => {
-          if (!(error instanceof ConfigError)) throw error;
-          problems.push(...error.problems);
-          return undefined;
-        });
+  if (options.library !== false) problems.push(...(await libraryProblems(config)));
   try {
     await mkdir(config.state, { recursive: true });
     await access(config.state, constants.W_OK | constants.X_OK);
@@ -61,11 +54,25 @@ export async function checkLayout(
     );
   }
   if (problems.length > 0) throw new ConfigError(config.file, problems);
-  return library;
+}
+
+/** What {@link checkLibrary} finds wrong with the library, and whether it can be written. */
+async function libraryProblems(config: Config): Promise<string[]> {
+  try {
+    await checkLibrary(config);
+    await access(config.library, constants.W_OK | constants.X_OK);
+    return [];
+  } catch (error) {
+    if (error instanceof ConfigError) return error.problems;
+    const code = (error as NodeJS.ErrnoException).code ?? errorMessage(error);
+    return [
+      `library: ${config.library} cannot be written (${code}); fix its permissions or choose another folder`,
+    ];
+  }
 }
 
 /**
- * Checks that the library root exists and can be written, and returns the device it is on.
+ * Checks that the library root exists and is a folder, and returns the device it is on.
  * A missing root is an error unless the configuration consents to its creation
  * (`createLibrary: true`, or `--create-library`): it is usually a disk that is not mounted,
  * and folders made under the empty mount point would hide the photos once it is.
@@ -78,7 +85,6 @@ export async function checkLibrary(config: Config): Promise<Layout> {
     if (config.createLibrary) await mkdir(library, { recursive: true });
     const info = await stat(library);
     if (!info.isDirectory()) throw fail('is not a folder; point `library` at a folder');
-    await access(library, constants.W_OK | constants.X_OK);
     return { libraryDevice: info.dev };
   } catch (error) {
     if (error instanceof ConfigError) throw error;

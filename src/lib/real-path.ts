@@ -1,4 +1,4 @@
-import { lstat, realpath, stat } from 'node:fs/promises';
+import { lstat, readdir, realpath, stat } from 'node:fs/promises';
 import { basename, dirname, join, relative, resolve, sep } from 'node:path';
 import { errorCode, errorMessage, PhotosortdError } from './errors.js';
 import { isInside } from './sanitize.js';
@@ -30,6 +30,35 @@ export async function realPath(path: string): Promise<string> {
   }
 }
 
+/**
+ * {@link realPath} with each existing component spelled as its folder lists it. On a
+ * case-insensitive filesystem `LIBRARY` opens `Library`, and realpath keeps the spelling it
+ * was given; FUSE filesystems (exFAT, rclone) may even give the two spellings different inode
+ * numbers, so only the folder's own listing tells that they are one.
+ */
+export async function canonicalPath(path: string): Promise<string> {
+  const real = await realPath(path);
+  let canonical: string = sep;
+  for (const part of real.split(sep).filter((name) => name !== '')) {
+    canonical = join(canonical, await listedName(canonical, part));
+  }
+  return canonical;
+}
+
+/** How `folder` lists the entry that `name` opens: `name` itself, or its one case-variant. */
+async function listedName(folder: string, name: string): Promise<string> {
+  let names: string[];
+  try {
+    names = await readdir(folder);
+  } catch {
+    return name;
+  }
+  if (names.includes(name)) return name;
+  const folded = name.normalize('NFC').toLowerCase();
+  const matches = names.filter((entry) => entry.normalize('NFC').toLowerCase() === folded);
+  return matches.length === 1 ? matches[0]! : name;
+}
+
 /** The device and inode `path` leads to (links followed), or `undefined` when there is none. */
 export async function identityOf(path: string): Promise<FileIdentity | undefined> {
   try {
@@ -48,12 +77,12 @@ export function sameIdentity(a: FileIdentity | undefined, b: FileIdentity | unde
 
 /**
  * Whether the folder `inner` is `outer` or lies below it, judged on what they are: real paths
- * first, then the device and inode of `inner` and each of its real ancestors against `outer`'s,
+ * in the spelling their folders list (see {@link canonicalPath}) first, then the device and inode of `inner` and each of its real ancestors against `outer`'s,
  * which also sees through bind mounts and case-insensitive aliases. Folders that do not exist
  * are compared on their real paths alone.
  */
 export async function folderWithin(outer: string, inner: string): Promise<boolean> {
-  const [realOuter, realInner] = await Promise.all([realPath(outer), realPath(inner)]);
+  const [realOuter, realInner] = await Promise.all([canonicalPath(outer), canonicalPath(inner)]);
   if (realOuter === realInner || isInside(realOuter, realInner)) return true;
   const target = await identityOf(realOuter);
   if (!target) return false;
@@ -67,7 +96,7 @@ export async function folderWithin(outer: string, inner: string): Promise<boolea
  * Throws `SOURCE_OUTSIDE_INBOX` unless `source`, with every link on its way resolved, still
  * lies inside the real path of `root` — the folder it was found in. Called right before a
  * move: a folder of the inbox swapped for a symlink would otherwise make the move take a file
- * from wherever the link points.
+ * from wherever the link points. A source that is gone passes: the move finds nothing to take.
  */
 export async function assertInsideRoot(source: string, root: string): Promise<void> {
   let real: string;
@@ -75,8 +104,10 @@ export async function assertInsideRoot(source: string, root: string): Promise<vo
   try {
     [real, realRoot] = await Promise.all([realpath(source), realpath(root)]);
   } catch (error) {
+    // A source that is gone takes nothing from anywhere; the move itself reports it.
+    if (errorCode(error) === 'ENOENT') return;
     throw new PhotosortdError(
-      'SOURCE_MISSING',
+      'SOURCE_UNRESOLVED',
       `${source} could not be resolved before moving it (${errorMessage(error)}); it was left where it is.`,
       { cause: error },
     );
