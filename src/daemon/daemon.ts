@@ -105,7 +105,10 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
     if (job.error?.code === 'LIBRARY_UNAVAILABLE') {
       // Not a failure of the file: it waits in the inbox, with its companions, and is taken
       // again once its group is out of the pipeline (held while the library is away).
-      for (const member of [job, ...(job.companions ?? [])]) retry.set(member.source, job.root);
+      for (const member of [job, ...(job.companions ?? [])]) {
+        // A Live Photo video adopted from the library stays where it is filed.
+        if (member.root === job.root) retry.set(member.source, job.root);
+      }
       logger.warn({ source: job.source, error: event.error }, 'library unavailable; file waits');
       return;
     }
@@ -189,7 +192,7 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
     onChange: (present) => {
       if (present) release('library');
       else hold('library');
-      publish({ type: present ? 'resumed' : 'paused', at: new Date().toISOString() });
+      publish({ type: pausedBy.size > 0 ? 'paused' : 'resumed', at: new Date().toISOString() });
     },
   });
 
