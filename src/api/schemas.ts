@@ -17,8 +17,8 @@ export const ErrorSchema = z
 export const HealthSchema = z
   .object({
     ok: z.literal(true),
-    library: z.enum(['present', 'unavailable']).optional(),
-    inboxes: z.object({ watching: z.number().int(), missing: z.number().int() }).optional(),
+    library: z.enum(['present', 'unavailable']),
+    inboxes: z.object({ watching: z.number().int(), missing: z.number().int() }),
   })
   .openapi('Health');
 
