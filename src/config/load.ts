@@ -109,8 +109,17 @@ export function parseConfig(
  */
 export async function folderOverlaps(config: Config): Promise<string[]> {
   const problems: string[] = [];
-  const overlap = async (a: string, b: string) =>
-    (await folderWithin(a, b)) || (await folderWithin(b, a));
+  const overlap = async (a: string, b: string) => {
+    try {
+      return (await folderWithin(a, b)) || (await folderWithin(b, a));
+    } catch (error) {
+      // A folder on the way that may not be read: say so rather than guess.
+      problems.push(
+        `${a} and ${b} could not be compared (${errorMessage(error)}); fix the folders' permissions`,
+      );
+      return false;
+    }
+  };
   for (const [i, inbox] of config.inboxes.entries()) {
     const key = `inboxes[${i}].path`;
     if (await overlap(inbox.path, config.library)) {
