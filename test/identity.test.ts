@@ -11,6 +11,7 @@ import { silentLogger } from '../src/lib/logger.js';
 import { assertLibraryDevice } from '../src/lib/real-path.js';
 import { createMoveStage } from '../src/pipeline/move.js';
 import { runCli } from './support/cli.js';
+import { available } from './support/commands.js';
 import { listFiles, sha256, snapshot, tempDir, waitFor } from './support/fs.js';
 import { journalWorld } from './support/journal-world.js';
 import { writeJpeg } from './support/media.js';
@@ -55,16 +56,6 @@ function unmountLater(path: string): void {
 function bindMount(from: string, onto: string): void {
   mountCommand(['mount', '--bind', from, onto]);
   unmountLater(onto);
-}
-
-/** Whether a command is on the PATH. */
-function available(command: string): boolean {
-  try {
-    execFileSync('sh', ['-c', `command -v ${command}`], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 /** A fresh 16 MiB exFAT filesystem on a loop device, mounted with exfat-fuse until the test ends. */
