@@ -8,7 +8,7 @@ import {
   parseOffset,
   wallClockInZone,
 } from '../src/lib/capture-date.js';
-import type { CaptureDate } from '../src/pipeline/job.js';
+import type { CaptureDate } from '../src/lib/media.js';
 
 const base: CaptureDate = {
   year: 2024,

@@ -14,7 +14,8 @@ import { loadGeonamesIndex } from '../src/geocode/geonames-index.js';
 import { usableGps } from '../src/geocode/gps.js';
 import { loadLocalReverseGeocoder } from '../src/geocode/lrg-engine.js';
 import { createGeocodeStage } from '../src/pipeline/geocode.js';
-import type { FileJob, PhotoMeta } from '../src/pipeline/job.js';
+import type { FileJob } from '../src/pipeline/job.js';
+import type { PhotoMeta } from '../src/lib/media.js';
 import { CORPUS } from './support/corpus.js';
 
 const hasCorpus = existsSync(join(CORPUS, 'truth.tsv'));

@@ -3,7 +3,8 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { PhotosortdError } from '../src/lib/errors.js';
 import { isInside, utf8Length } from '../src/lib/sanitize.js';
-import type { CaptureDate, FileJob } from '../src/pipeline/job.js';
+import type { FileJob } from '../src/pipeline/job.js';
+import type { CaptureDate } from '../src/lib/media.js';
 import { TEMPLATE_TOKENS, parseTemplate, resolveTarget } from '../src/pipeline/template.js';
 
 const LIBRARY = '/srv/photos/library';

@@ -4,7 +4,8 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PhotosortdError } from '../src/lib/errors.js';
 import { isInside, utf8Length } from '../src/lib/sanitize.js';
-import type { CaptureDate, FileJob } from '../src/pipeline/job.js';
+import type { FileJob } from '../src/pipeline/job.js';
+import type { CaptureDate } from '../src/lib/media.js';
 import {
   TEMPLATE_TOKENS,
   parseTemplate,

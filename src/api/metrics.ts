@@ -1,4 +1,4 @@
-import type { FileEvent } from '../daemon/control.js';
+import type { FileEvent } from '../pipeline/file-event.js';
 
 /**
  * Upper bounds (seconds) of the stage-duration histogram. Stages range from sub-millisecond

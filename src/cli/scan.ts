@@ -7,7 +7,8 @@ import type { Logger } from '../lib/logger.js';
 import { buildStages, openServices, PIPELINE_LOCKS } from '../pipeline/assemble.js';
 import { groupedByFolder } from '../pipeline/companions.js';
 import { contentIdReader, pairLivePhotos } from '../pipeline/live-photo.js';
-import type { Action, FileJob } from '../pipeline/job.js';
+import type { FileJob } from '../pipeline/job.js';
+import type { Action } from '../lib/media.js';
 import { createPipeline, type FileResult } from '../pipeline/pipeline.js';
 
 /** Options of {@link scan}. */

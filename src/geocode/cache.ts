@@ -2,7 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import Keyv from 'keyv';
 import KeyvSqlite from '@keyv/sqlite';
-import type { GpsPosition, Place } from '../pipeline/job.js';
+import type { GpsPosition, Place } from '../lib/media.js';
 
 /**
  * Decimals kept of each coordinate: 3 is a cell of ~110 m, far finer than a town and coarse

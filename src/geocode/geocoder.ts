@@ -1,7 +1,7 @@
 import type { ExifTool } from 'exiftool-vendored';
 import { PhotosortdError, errorMessage } from '../lib/errors.js';
 import type { Logger } from '../lib/logger.js';
-import type { GpsPosition, Place } from '../pipeline/job.js';
+import type { GpsPosition, Place } from '../lib/media.js';
 import { openPlaceCache, roundGps, type PlaceCache } from './cache.js';
 import { chooseSettlement, type Candidate } from './choose.js';
 import { countryName } from './countries.js';

@@ -1,4 +1,4 @@
-import type { CaptureDate } from '../pipeline/job.js';
+import type { CaptureDate } from './media.js';
 
 /** The wall-clock part of a capture date: what the camera's clock showed, without a zone. */
 export type WallClock = Omit<CaptureDate, 'source' | 'offsetMinutes' | 'zone'>;

@@ -13,7 +13,8 @@ import {
   memberName,
   primaryRank,
 } from '../lib/sidecars.js';
-import type { CaptureDate, FileJob, Plan, Stage } from './job.js';
+import type { FileJob, Plan, Stage } from './job.js';
+import type { CaptureDate } from '../lib/media.js';
 import { filedStill } from './live-photo.js';
 import type { NamedStage } from './pipeline.js';
 

@@ -4,7 +4,8 @@ import { isKnownZone, wallClockInZone } from '../lib/capture-date.js';
 import { errorMessage } from '../lib/errors.js';
 import type { ExifTool } from '../lib/exiftool.js';
 import { toGpsPosition } from '../lib/gps.js';
-import type { CaptureDate, GpsPosition, Stage } from './job.js';
+import type { Stage } from './job.js';
+import type { CaptureDate, GpsPosition } from '../lib/media.js';
 
 /** The date source Takeout's JSON gives, as `scan --json` and the journal show it. */
 export const TAKEOUT_DATE_SOURCE = 'takeout:photoTakenTime';

@@ -1,4 +1,4 @@
-import type { Tag } from '../pipeline/job.js';
+import type { Tag } from '../lib/media.js';
 
 /**
  * CLIP's learnt temperature (exp of its logit scale, clamped at 100 in training): cosine

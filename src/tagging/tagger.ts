@@ -1,10 +1,10 @@
 import type { ExifTool } from 'exiftool-vendored';
 import { dirname, basename } from 'node:path';
-import type { FileJob, Tag } from '../pipeline/job.js';
+import type { Tag } from '../lib/media.js';
 import { errorMessage } from '../lib/errors.js';
 import type { Logger } from '../lib/logger.js';
 import { openEmbeddingCache, type EmbeddingCache } from './embedding-cache.js';
-import { pixelsForJob } from './image-input.js';
+import { pixelsForJob, type TaggableFile } from './image-input.js';
 import { promptFor } from './labels.js';
 import { inspectModelDir, type ModelFiles } from './model-files.js';
 import { labelScores, normalise, pickTags } from './scores.js';
@@ -35,7 +35,7 @@ export interface Tagger {
    * The tags for a photo, best first, or `null` when tagging is off or the image cannot be
    * read. Never throws. Concurrent calls are batched into one vision tower run.
    */
-  tag(job: FileJob): Promise<Tag[] | null>;
+  tag(job: TaggableFile): Promise<Tag[] | null>;
   readonly status: TaggerStatus;
   readonly stats: TaggerStats;
   /** Releases the model and the cache; later `tag` calls return `null`. */
@@ -220,7 +220,7 @@ function startTagger(
     });
   }
 
-  async function imageEmbedding(job: FileJob): Promise<Float32Array | null> {
+  async function imageEmbedding(job: TaggableFile): Promise<Float32Array | null> {
     const cached = job.hash ? await cache.get('image', files.id, job.hash) : undefined;
     if (cached) {
       stats.cached += 1;
