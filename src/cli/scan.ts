@@ -2,7 +2,7 @@ import { SingleBar, Presets } from 'cli-progress';
 import { lstat, opendir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type { Config } from '../config/load.js';
-import { isPartialOrHidden } from '../daemon/watcher.js';
+import { isPartialOrHidden } from '../daemon/watched-inbox.js';
 import type { Logger } from '../lib/logger.js';
 import { buildStages, openServices, PIPELINE_LOCKS } from '../pipeline/assemble.js';
 import { groupedByFolder } from '../pipeline/companions.js';
