@@ -5,7 +5,7 @@ import type { FileEvent } from '../pipeline/file-event.js';
  * (plan) through tens of milliseconds (exif, move) to seconds (tagging on a slow CPU, a move
  * across filesystems), so the buckets span that range roughly logarithmically.
  */
-export const STAGE_BUCKETS = [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
+const STAGE_BUCKETS = [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
 
 interface Histogram {
   counts: number[];

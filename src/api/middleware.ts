@@ -14,7 +14,7 @@ export interface ApiEnv {
 const PUBLIC_PATHS = new Set(['/health']);
 
 /** The peer's address, or `unknown` when the app runs without a socket (`app.request`). */
-export function remoteAddress(c: Context): string {
+function remoteAddress(c: Context): string {
   try {
     return getConnInfo(c).remote.address ?? 'unknown';
   } catch {

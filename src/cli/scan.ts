@@ -23,7 +23,7 @@ export interface ScanOptions {
 }
 
 /** One line of `scan --json`: the contract of DESIGN.md, plus why and what it duplicates. */
-export function scanLine(result: FileResult): Record<string, unknown> {
+function scanLine(result: FileResult): Record<string, unknown> {
   const { job, event } = result;
   return {
     source: event.source,
@@ -45,7 +45,7 @@ export function scanLine(result: FileResult): Record<string, unknown> {
  * folder's own files first, then its subfolders', so companions can be grouped per folder.
  * Partial downloads and hidden files are passed over, as the watcher does.
  */
-export async function* walkFiles(dirPath: string, root = dirPath): AsyncGenerator<FileJob> {
+async function* walkFiles(dirPath: string, root = dirPath): AsyncGenerator<FileJob> {
   const dir = await opendir(dirPath);
   const subfolders: string[] = [];
   for await (const entry of dir) {
@@ -122,11 +122,7 @@ export async function scan(options: ScanOptions): Promise<number> {
 }
 
 /** The table printed after a scan. */
-export function summaryTable(
-  counts: Record<Action, number>,
-  dryRun: boolean,
-  batch: string,
-): string {
+function summaryTable(counts: Record<Action, number>, dryRun: boolean, batch: string): string {
   const rows: [string, number][] = [
     [dryRun ? 'would move' : 'moved', counts.move],
     ['unsorted', counts.unsorted],

@@ -11,7 +11,7 @@ export function datePart(d: WallClock): string {
 }
 
 /** `HH:MM:SS` (with `.mmm` when the milliseconds are not zero) of the capture's local time. */
-export function timePart(d: WallClock): string {
+function timePart(d: WallClock): string {
   const ms = d.millisecond !== 0 ? `.${pad(d.millisecond, 3)}` : '';
   return `${pad(d.hour)}:${pad(d.minute)}:${pad(d.second)}${ms}`;
 }

@@ -226,7 +226,7 @@ export interface FiledFile {
  * How far apart a still and a video with the same name may have been taken to count as one
  * Live Photo (the video starts about 1.5 s before the still).
  */
-export const LIVE_PHOTO_SPAN_MS = 10_000;
+const LIVE_PHOTO_SPAN_MS = 10_000;
 
 /**
  * For a sidecar filed on its own, or a Live Photo's video (with its own sidecars, if any)

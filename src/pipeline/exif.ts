@@ -10,15 +10,13 @@ import {
   wallClockInZone,
   type WallClock,
 } from '../lib/capture-date.js';
+import type { DateSource } from '../config/schema.js';
 import { PhotosortdError, errorMessage } from '../lib/errors.js';
 import { createBatchReader, type ExifTool } from '../lib/exiftool.js';
 import { dateFromFileName } from '../lib/filename-date.js';
 import { toGpsPosition } from '../lib/gps.js';
 import type { FileJob, Stage } from './job.js';
 import type { CaptureDate, GpsPosition, MediaKind, PhotoMeta } from '../lib/media.js';
-
-/** Where a capture date may come from; `exif` means every date embedded in the file. */
-export type DateSource = 'exif' | 'filename' | 'mtime';
 
 /** Options for {@link createExifStage}. */
 export interface ExifStageOptions {

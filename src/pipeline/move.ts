@@ -18,7 +18,7 @@ import { exists } from '../lib/exists.js';
  * moved to the trash (after a byte-for-byte comparison; undo brings it back), or moved to
  * the duplicates folder the planner rendered into `plan.target`.
  */
-export type DuplicateHandling = 'skip' | 'delete' | { folder: true };
+type DuplicateHandling = 'skip' | 'delete' | { folder: true };
 
 /** Options of {@link createMoveStage}. */
 export interface MoveStageOptions {

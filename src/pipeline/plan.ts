@@ -9,7 +9,7 @@ import { resolveTarget, type CompiledTemplate } from './template.js';
 export type DuplicatePolicy = 'skip' | 'delete' | CompiledTemplate;
 
 /** What the planner needs to know about the library's content. */
-export interface ContentLookup {
+interface ContentLookup {
   /** A library path holding this content, if any. */
   find(hash: string): string | undefined;
 }

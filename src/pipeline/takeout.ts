@@ -8,7 +8,7 @@ import type { Stage } from './job.js';
 import type { CaptureDate, GpsPosition } from '../lib/media.js';
 
 /** The date source Takeout's JSON gives, as `scan --json` and the journal show it. */
-export const TAKEOUT_DATE_SOURCE = 'takeout:photoTakenTime';
+const TAKEOUT_DATE_SOURCE = 'takeout:photoTakenTime';
 
 /** Takeout's JSON files are a few kilobytes; anything this big is not one. */
 const MAX_JSON_BYTES = 1024 * 1024;

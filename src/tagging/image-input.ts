@@ -21,10 +21,6 @@ export interface TaggableFile {
   meta?: Pick<PhotoMeta, 'fileType' | 'orientation'>;
 }
 
-/** Where the pixels for a file come from, or why there are none. */
-export type ImageSource =
-  { ok: true; input: string | Buffer; from: 'file' | string } | { ok: false; reason: string };
-
 /**
  * Applies an EXIF orientation (1–8) to an image whose own bytes carry none, as RAW and HEIC
  * previews do; the main image's orientation is what the camera meant.

@@ -10,7 +10,7 @@ import { inspectModelDir, type ModelFiles } from './model-files.js';
 import { labelScores, normalise, pickTags } from './scores.js';
 
 /** Whether tagging runs, and if not, why (shown by `status` and logged at start). */
-export interface TaggerStatus {
+interface TaggerStatus {
   enabled: boolean;
   reason?: string;
   /** The model's id (directory name, dtype and a digest of its files). */
@@ -18,7 +18,7 @@ export interface TaggerStatus {
 }
 
 /** Counters for metrics and benchmarks. */
-export interface TaggerStats {
+interface TaggerStats {
   /** Images run through the vision tower. */
   embedded: number;
   /** Images whose embedding came from the cache (same content, same model). */
@@ -60,7 +60,7 @@ export interface TaggerOptions {
 }
 
 /** A tagger that tags nothing, for when tagging is turned off or cannot run. */
-export function createDisabledTagger(reason: string): Tagger {
+function createDisabledTagger(reason: string): Tagger {
   return {
     status: { enabled: false, reason },
     stats: { embedded: 0, cached: 0, batches: 0, failed: 0 },
