@@ -36,7 +36,7 @@ export interface MoveStageOptions {
 }
 
 /**
- * Stage 6: carries out the planner's decision with a journaled, verified, no-clobber move.
+ * Carries out the planner's decision with a journaled, verified, no-clobber move.
  * On failure the file is still in the inbox, its journal row is `failed`, and the job comes
  * back with `plan.action = 'error'` and an error for the `move` stage.
  */
