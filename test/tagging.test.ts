@@ -15,6 +15,7 @@ const COLOURS = ['red', 'green', 'blue', 'yellow', 'cyan', 'magenta', 'white', '
 const FIXTURES = join(import.meta.dirname, 'fixtures', 'tagging');
 import { capturedLogger } from './support/captured.js';
 import { CORPUS_DEV as CORPUS } from './support/corpus.js';
+import { fileJob, photoMeta } from './support/records.js';
 
 let work: string;
 let modelDir: string;
@@ -22,7 +23,7 @@ let exiftool: ExifTool;
 let tagger: Tagger;
 
 function job(source: string, extra: Partial<FileJob> = {}): FileJob {
-  return { source, root: work, size: 0, mtimeMs: 0, kind: 'photo', ...extra };
+  return fileJob(source, { root: work, size: 0, kind: 'photo', ...extra });
 }
 
 async function solid(name: string, rgb: [number, number, number], format: 'jpeg' | 'png') {
@@ -288,16 +289,5 @@ describe('missing or broken model', () => {
 });
 
 function meta(fileType: string, orientation: number): FileJob['meta'] {
-  return {
-    fileType,
-    mimeType: null,
-    takenAt: null,
-    camera: { make: null, model: null },
-    gps: null,
-    orientation,
-    width: null,
-    height: null,
-    contentId: null,
-    warnings: [],
-  };
+  return photoMeta({ fileType, orientation });
 }

@@ -1,7 +1,7 @@
 /**
  * The value types that describe a photo or video: what it is, when and where it was taken,
- * what it shows. They are plain data with no behaviour, shared by the pipeline, the journal,
- * geocoding, tagging and the API, which is why they live here and not with any of them.
+ * what it shows. They are plain data, shared by the pipeline, the journal, geocoding, tagging
+ * and the API, which is why they live here and not with any of them.
  */
 
 /** What a file holds, decided from its content (not its extension). */
@@ -52,6 +52,22 @@ export interface PhotoMeta {
   contentId: string | null;
   /** Things a person may want to know, e.g. "DateTimeOriginal 0000:00:00 rejected". */
   warnings: string[];
+}
+
+/** The metadata of a file nothing could be read from: every field unknown. */
+export function unknownPhotoMeta(): PhotoMeta {
+  return {
+    fileType: null,
+    mimeType: null,
+    takenAt: null,
+    camera: { make: null, model: null },
+    gps: null,
+    orientation: null,
+    width: null,
+    height: null,
+    contentId: null,
+    warnings: [],
+  };
 }
 
 /** A place name, in English, for a GPS position. */

@@ -9,7 +9,12 @@ import {
   type RawTags,
 } from '../lib/exiftool.js';
 import { toGpsPosition } from '../lib/gps.js';
-import type { GpsPosition, MediaKind, PhotoMeta } from '../lib/media.js';
+import {
+  unknownPhotoMeta,
+  type GpsPosition,
+  type MediaKind,
+  type PhotoMeta,
+} from '../lib/media.js';
 import { DATE_TAGS, resolveCaptureDate, zoneAt } from './date-resolution.js';
 import type { FileJob, Stage } from './job.js';
 
@@ -169,22 +174,10 @@ function kindOf(mimeType: string | null): MediaKind {
 
 function unreadable(job: FileJob, reason: string): FileJob {
   const why = reason.replace(/^error:\s*/i, '').replace(/ - \/.*$/s, '');
-  const meta: PhotoMeta = {
-    fileType: null,
-    mimeType: null,
-    takenAt: null,
-    camera: { make: null, model: null },
-    gps: null,
-    orientation: null,
-    width: null,
-    height: null,
-    contentId: null,
-    warnings: [],
-  };
   return {
     ...job,
     kind: 'other',
-    meta,
+    meta: unknownPhotoMeta(),
     error: {
       code: 'UNREADABLE',
       stage: 'exif',
