@@ -36,7 +36,15 @@ export default defineConfig({
           exclude: SLOW_SUITES,
         },
       },
-      { extends: true, test: { name: 'slow', include: SLOW_SUITES } },
+      {
+        extends: true,
+        test: {
+          name: 'slow',
+          include: SLOW_SUITES,
+          // dist/ built once for all of them, before any starts (test/support/cli.ts)
+          globalSetup: ['test/support/build-dist.ts'],
+        },
+      },
     ],
     coverage: {
       provider: 'v8',
