@@ -3,7 +3,7 @@ import { libraryProblem, libraryUnavailable } from '../lib/real-path.js';
 import { PRESENCE_INTERVAL_MS } from './inbox-presence.js';
 
 /** The library as `status` shows it. */
-export interface LibraryState {
+interface LibraryState {
   path: string;
   /** Whether files are filed into it: it is there, on the device it was on at start. */
   present: boolean;

@@ -19,7 +19,7 @@ export interface FileIdentity {
  * `path` with every symlink resolved. A path that does not exist (yet) keeps its missing tail
  * as written below the real path of its deepest existing ancestor.
  */
-export async function realPath(path: string): Promise<string> {
+async function realPath(path: string): Promise<string> {
   const absolute = resolve(path);
   try {
     return await realpath(absolute);
@@ -36,7 +36,7 @@ export async function realPath(path: string): Promise<string> {
  * was given; FUSE filesystems (exFAT, rclone) may even give the two spellings different inode
  * numbers, so only the folder's own listing tells that they are one.
  */
-export async function canonicalPath(path: string): Promise<string> {
+async function canonicalPath(path: string): Promise<string> {
   const real = await realPath(path);
   let canonical: string = sep;
   for (const part of real.split(sep).filter((name) => name !== '')) {
