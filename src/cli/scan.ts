@@ -7,12 +7,16 @@ import {
   isInProgressName,
   type InProgressMatcher,
 } from '../daemon/in-progress.js';
+import { checkLibrary, refuseLibraryScan } from '../daemon/preflight.js';
 import { errorCode } from '../lib/errors.js';
+import { assertLibraryDevice } from '../lib/real-path.js';
+import { exists } from '../lib/exists.js';
 import type { Logger } from '../lib/logger.js';
 import { buildStages, openServices, PIPELINE_LOCKS } from '../pipeline/assemble.js';
 import { groupedByFolder } from '../pipeline/groups/grouping.js';
 import { contentIdReader, pairLivePhotos } from '../pipeline/live-photo.js';
-import type { Action, FileJob } from '../pipeline/job.js';
+import type { FileJob } from '../pipeline/job.js';
+import type { Action } from '../lib/media.js';
 import { createPipeline, type FileResult } from '../pipeline/pipeline.js';
 
 /** Options of {@link scan}. */
@@ -27,7 +31,7 @@ export interface ScanOptions {
 }
 
 /** One line of `scan --json`: the contract of DESIGN.md, plus why and what it duplicates. */
-export function scanLine(result: FileResult): Record<string, unknown> {
+function scanLine(result: FileResult): Record<string, unknown> {
   const { job, event } = result;
   return {
     source: event.source,
@@ -88,6 +92,8 @@ export async function scan(options: ScanOptions): Promise<number> {
   const { config, logger } = options;
   const out = options.out ?? process.stdout;
   const err = options.err ?? process.stderr;
+  for (const dir of options.dirs) await refuseLibraryScan(resolve(dir), config.library);
+  const checkFiling = await libraryCheck(config, options.dryRun);
   const services = await openServices(config, logger);
   const batch = services.journal.newBatchId();
   const counts: Record<Action, number> = { move: 0, unsorted: 0, duplicate: 0, skip: 0, error: 0 };
@@ -106,7 +112,11 @@ export async function scan(options: ScanOptions): Promise<number> {
   const pairing = (groups: FileJob[]) => pairLivePhotos(groups, readIds);
 
   const pipeline = createPipeline({
-    stages: buildStages(config, services, { batch: () => batch, dryRun: options.dryRun }),
+    stages: buildStages(config, services, {
+      batch: () => batch,
+      dryRun: options.dryRun,
+      checkLibrary: checkFiling,
+    }),
     concurrency: config.concurrency,
     exclusive: PIPELINE_LOCKS,
     onResult: (result) => {
@@ -141,12 +151,22 @@ export async function scan(options: ScanOptions): Promise<number> {
   return counts.error > 0 ? 1 : 0;
 }
 
+/**
+ * Checks the library as `run` does (it must exist, or be made with `createLibrary`) and returns
+ * the mover's check that it is still on its device. A dry run makes nothing: with consent to
+ * make a missing library, it plans into it as an empty one.
+ */
+async function libraryCheck(config: Config, dryRun: boolean): Promise<() => Promise<void>> {
+  if (dryRun && config.createLibrary && !(await exists(config.library))) return async () => {};
+  const { libraryDevice } = await checkLibrary({
+    ...config,
+    createLibrary: config.createLibrary && !dryRun,
+  });
+  return () => assertLibraryDevice(config.library, libraryDevice);
+}
+
 /** The table printed after a scan. */
-export function summaryTable(
-  counts: Record<Action, number>,
-  dryRun: boolean,
-  batch: string,
-): string {
+function summaryTable(counts: Record<Action, number>, dryRun: boolean, batch: string): string {
   const rows: [string, number][] = [
     [dryRun ? 'would move' : 'moved', counts.move],
     ['unsorted', counts.unsorted],

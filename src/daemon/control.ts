@@ -1,5 +1,5 @@
 import type { JournalEntry, UndoResult, UndoSelector } from '../journal/types.js';
-import type { Action, Place, Tag } from '../pipeline/job.js';
+import type { FileEvent } from '../pipeline/file-event.js';
 
 /** The daemon's state as `GET /status` and `photosortd status` show it. */
 export interface DaemonStatus {
@@ -13,6 +13,8 @@ export interface DaemonStatus {
   version: string;
   inboxes: { path: string; watching: boolean; problem?: string }[];
   library: string;
+  /** Whether files are filed into the library now, and why not (see library-presence.ts). */
+  libraryState: { present: boolean; problem?: string };
   tagging: { enabled: boolean; reason?: string };
   geocode: { enabled: boolean; provider?: string; reason?: string };
   /** How large the journal has grown: operations recorded and bytes on disk. */
@@ -28,23 +30,6 @@ export interface DaemonStatus {
 
 /** How many held files `status` lists by name. */
 export const HOLDING_LISTED = 20;
-
-/** One file handled by the pipeline: published on `GET /events` and counted in metrics. */
-export interface FileEvent {
-  type: 'file';
-  at: string;
-  source: string;
-  target: string | null;
-  action: Action;
-  rule: string | null;
-  takenAt: string | null;
-  dateSource: string | null;
-  place: Place | null;
-  tags: Tag[] | null;
-  error: string | null;
-  /** Milliseconds spent in each stage (identify, exif, geocode, tag, plan, move). */
-  durations: Record<string, number>;
-}
 
 /** State changes worth telling a dashboard about. */
 export type ControlEvent =

@@ -1,7 +1,7 @@
 import picomatch from 'picomatch';
 
 /** A name pattern of a file another program is still writing, and who writes it. */
-export interface InProgressPattern {
+interface InProgressPattern {
   /** picomatch glob on the file name, case-insensitive. */
   glob: string;
   tool: string;
@@ -13,7 +13,7 @@ export interface InProgressPattern {
  * (and file half a photo). Extended with the configuration's `inProgress` globs. Hidden
  * files (a leading dot) are skipped anyway; their rows say whose they are.
  */
-export const IN_PROGRESS_PATTERNS: readonly InProgressPattern[] = Object.freeze([
+const IN_PROGRESS_PATTERNS: readonly InProgressPattern[] = Object.freeze([
   { glob: '.syncthing.*.tmp', tool: 'Syncthing' },
   { glob: '~syncthing~*.tmp', tool: 'Syncthing (Windows)' },
   { glob: '*.crdownload', tool: 'Chrome, Edge, Brave' },

@@ -27,14 +27,14 @@ export interface OpenWriterOptions {
   enabled: boolean;
 }
 
-export const OPEN_WRITER_DEFAULTS: Readonly<OpenWriterOptions> = Object.freeze({
+const OPEN_WRITER_DEFAULTS: Readonly<OpenWriterOptions> = Object.freeze({
   proc: '/proc',
   // Only Linux has /proc/PID/fd with fdinfo flags; elsewhere there is nothing cheap to ask.
   enabled: process.platform === 'linux',
 });
 
 /** A process that has a file open for writing. */
-export interface OpenWriter {
+interface OpenWriter {
   pid: number;
   /** The process's name (`comm`), for the log line. */
   command: string;

@@ -103,7 +103,7 @@ async function openTagger(config: Config, exiftool: ExifTool, logger: Logger): P
 }
 
 /** Where files removed by the `delete` duplicate policy wait, so undo can bring them back. */
-export function trashDir(config: Config): string {
+function trashDir(config: Config): string {
   return join(config.state, 'trash');
 }
 
@@ -159,6 +159,12 @@ export interface StageOptions {
    * wants this, since undo restores into the inbox it watches; an explicit `scan` does not.
    */
   skipRestored?: boolean;
+  /**
+   * Throws `LIBRARY_UNAVAILABLE` unless the library root is still the folder (on the device)
+   * it was at start; the mover calls it right before filing into the library. The daemon and
+   * `scan` pass one; without it the mover only checks that the root is a folder.
+   */
+  checkLibrary?: () => Promise<void>;
 }
 
 /**
@@ -217,6 +223,7 @@ export function buildStages(
       onCollision: config.onCollision,
       duplicates: duplicates === 'skip' || duplicates === 'delete' ? duplicates : { folder: true },
       trashDir: trashDir(config),
+      checkLibrary: options.checkLibrary,
       dryRun,
       writers: createOpenWriterCheck(),
     }),

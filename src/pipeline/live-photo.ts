@@ -5,7 +5,8 @@ import { captureInstant, wallClockAsUtcMillis } from '../lib/capture-date.js';
 import { createBatchReader, type ExifTool } from '../lib/exiftool.js';
 import type { JournalEntry } from '../journal/types.js';
 import { isSidecarName, primaryRank } from '../lib/sidecars.js';
-import type { CaptureDate, FileJob } from './job.js';
+import type { CaptureDate } from '../lib/media.js';
+import type { FileJob } from './job.js';
 import type { ExclusiveLock } from './pipeline.js';
 
 /*
@@ -177,7 +178,7 @@ export async function pairLivePhotos(
  * How far apart a still and a video with the same name may have been taken to count as one
  * Live Photo (the video starts about 1.5 s before the still).
  */
-export const LIVE_PHOTO_SPAN_MS = 10_000;
+const LIVE_PHOTO_SPAN_MS = 10_000;
 
 /** The span of real UTC offsets, UTC−12:00 to UTC+14:00, in milliseconds. */
 const OFFSETS_MS = { min: -12 * 3_600_000, max: 14 * 3_600_000 };

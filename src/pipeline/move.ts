@@ -9,6 +9,13 @@ import { errorCode, errorMessage, PhotosortdError } from '../lib/errors.js';
 import { sameBytes } from '../lib/hash.js';
 import { nextFreeName, removeEmptyFolders, safeMove } from '../lib/safe-move.js';
 import { isInside } from '../lib/sanitize.js';
+import {
+  assertInsideRoot,
+  examineFolder,
+  identityOf,
+  libraryUnavailable,
+  sameIdentity,
+} from '../lib/real-path.js';
 import { freeGroupTarget, memberTarget, needsGroupName } from './groups/targets.js';
 import type { FileJob, Plan, Stage } from './job.js';
 import { exists } from '../lib/exists.js';
@@ -19,7 +26,7 @@ import { assertNotBeingWritten, type OpenWriterCheck } from '../lib/open-writers
  * moved to the trash (after a byte-for-byte comparison; undo brings it back), or moved to
  * the duplicates folder the planner rendered into `plan.target`.
  */
-export type DuplicateHandling = 'skip' | 'delete' | { folder: true };
+type DuplicateHandling = 'skip' | 'delete' | { folder: true };
 
 /** Options of {@link createMoveStage}. */
 export interface MoveStageOptions {
@@ -32,6 +39,11 @@ export interface MoveStageOptions {
   duplicates: DuplicateHandling;
   /** Where the `delete` policy puts duplicates, one folder per batch. */
   trashDir: string;
+  /**
+   * Throws unless the library root is still the folder it was at start (see assemble.ts).
+   * Without it the root only has to be a folder.
+   */
+  checkLibrary?: () => Promise<void>;
   /** Change nothing on disk; the returned plan says where the file would go. */
   dryRun: boolean;
   /** Who still writes a source; asked right before it moves. */
@@ -39,7 +51,7 @@ export interface MoveStageOptions {
 }
 
 /**
- * Stage 6: carries out the planner's decision with a journaled, verified, no-clobber move.
+ * Carries out the planner's decision with a journaled, verified, no-clobber move.
  * On failure the file is still in the inbox, its journal row is `failed`, and the job comes
  * back with `plan.action = 'error'` and an error for the `move` stage.
  */
@@ -149,6 +161,15 @@ export function createMoveStage(options: MoveStageOptions): Stage {
     }
     if (duplicates === 'delete') {
       const trashed = join(trashDir, options.batch(), basename(job.source));
+      if (sameIdentity(await identityOf(job.source), await identityOf(original))) {
+        // The library's own file seen through a link or mount: never trashed for being itself.
+        const reason = `${job.source} is ${original} itself (same device and inode), not a duplicate; left where it is`;
+        return {
+          ...job,
+          plan: { ...plan, action: 'skip', target: null, reason },
+          ...staying(job, reason),
+        };
+      }
       if (!(await sameBytes(job.source, original))) {
         const reason =
           `${original} no longer holds the same bytes (changed since it was indexed), so ` +
@@ -202,6 +223,7 @@ export function createMoveStage(options: MoveStageOptions): Stage {
     group: string | null = null,
   ): Promise<string | undefined> {
     const hash = requireHash(job);
+    await checkBeforeMove(job, target);
     const id = await journal.beginDurably({
       batch: options.batch(),
       op,
@@ -224,6 +246,18 @@ export function createMoveStage(options: MoveStageOptions): Stage {
       if (errorCode(error) === 'TARGET_EXISTS' && whenTaken === 'fail') return undefined;
       throw error;
     }
+  }
+
+  /**
+   * What must hold right before a file is moved: its source, links resolved, is still inside
+   * the folder it was found in, and a target in the library finds the library where it was.
+   */
+  async function checkBeforeMove(job: FileJob, target: string): Promise<void> {
+    await assertInsideRoot(job.source, job.root);
+    if (!isInside(index.library, target)) return;
+    if (options.checkLibrary) return options.checkLibrary();
+    const found = await examineFolder(index.library);
+    if ('problem' in found) throw libraryUnavailable(index.library, found.problem);
   }
 }
 
@@ -289,5 +323,7 @@ function details(job: FileJob, plan: Plan): Record<string, unknown> {
     tags: job.tags ?? null,
     ...(job.meta?.contentId ? { contentId: job.meta.contentId } : {}),
     ...(plan.duplicateOf ? { duplicateOf: plan.duplicateOf } : {}),
+    // Undo checks the folders below it for links before writing the file back.
+    root: job.root,
   };
 }

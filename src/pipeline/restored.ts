@@ -3,7 +3,7 @@ import type { Journal } from '../journal/journal.js';
 import type { FileJob, Stage } from './job.js';
 
 /** The error code of a file left in the inbox because undo put it there. */
-export const RESTORED_BY_UNDO = 'RESTORED_BY_UNDO';
+const RESTORED_BY_UNDO = 'RESTORED_BY_UNDO';
 
 const RESTORED =
   'put back here by undo and untouched since; it is filed again once it changes, is copied ' +

@@ -51,7 +51,7 @@ export interface FiledFile {
  * file's final name (`IMG_1 (1).CR3` beside `IMG_1 (1).JPG`). It joins the file's journal
  * group, so undo puts both back. A sidecar's file has the same source folder and stem. A
  * video's still carries the same ContentIdentifier, or else has the same name and was taken
- * within {@link LIVE_PHOTO_SPAN_MS} of it; so was a RAW's JPEG (or a JPEG's RAW).
+ * within 10 s of it (live-photo.ts); so was a RAW's JPEG (or a JPEG's RAW).
  */
 export function followFiledFile(journal: Journal): (job: FileJob) => FiledFile | undefined {
   return (job) => {

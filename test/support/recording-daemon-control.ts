@@ -1,9 +1,5 @@
-import type {
-  ControlEvent,
-  DaemonControl,
-  DaemonStatus,
-  FileEvent,
-} from '../../src/daemon/control.js';
+import type { ControlEvent, DaemonControl, DaemonStatus } from '../../src/daemon/control.js';
+import type { FileEvent } from '../../src/pipeline/file-event.js';
 import type { JournalEntry, UndoResult, UndoSelector } from '../../src/journal/types.js';
 
 /** One call the API made on the control, with its arguments. */
@@ -49,6 +45,7 @@ export class RecordingDaemonControl implements DaemonControl {
       inboxes: [{ path: '/srv/inbox', watching: true }],
       library: '/srv/library',
       holding: { count: 0, files: [] },
+      libraryState: { present: true },
       tagging: { enabled: false, reason: 'tagging.enabled is false' },
       geocode: { enabled: true, provider: 'geonames' },
       journal: { operations: 12, bytes: 65_536 },
