@@ -202,7 +202,7 @@ async function copyHashing(from: string, to: string): Promise<string> {
         copied += bytesRead;
         // write() may take less than it is given (a disk filling up): write on until all of
         // it is taken, or the disk says why not.
-        for (let done = 0; done < bytesRead; ) {
+        for (let done = 0; done < bytesRead;) {
           done += (await output.write(buffer, done, bytesRead - done)).bytesWritten;
         }
       }
