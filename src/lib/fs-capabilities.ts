@@ -1,6 +1,16 @@
 import { randomBytes } from 'node:crypto';
 import { constants } from 'node:fs';
-import { link, open, readFile, rename, rm, stat, utimes, writeFile } from 'node:fs/promises';
+import {
+  link,
+  open,
+  readFile,
+  rename,
+  rm,
+  stat,
+  statfs,
+  utimes,
+  writeFile,
+} from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { errorCode } from './errors.js';
 
@@ -25,8 +35,12 @@ export interface FilesystemCapabilities {
 /** Name start of the short-lived probe files; a dotfile, so watchers and scans pass it by. */
 export const PROBE_PREFIX = '.photosortd-probe-';
 
-/** Probed capabilities by device number (`st_dev`): one probe per mounted filesystem. */
-const probed = new Map<bigint, Promise<FilesystemCapabilities>>();
+/**
+ * Probed capabilities by device number (`st_dev`) and filesystem type: one probe per mounted
+ * filesystem. The type is part of the key because FUSE and other virtual filesystems get
+ * their device numbers from a pool, so a disk mounted after another may get its number.
+ */
+const probed = new Map<string, Promise<FilesystemCapabilities>>();
 
 /**
  * The capabilities of the filesystem holding `folder` (or its nearest existing parent),
@@ -45,11 +59,11 @@ export async function capabilitiesOf(folder: string): Promise<FilesystemCapabili
   return capabilities;
 }
 
-async function nearestExisting(folder: string): Promise<{ dir: string; dev: bigint }> {
+async function nearestExisting(folder: string): Promise<{ dir: string; dev: string }> {
   for (let dir = folder; ; dir = dirname(dir)) {
     try {
       const stats = await stat(dir, { bigint: true });
-      if (stats.isDirectory()) return { dir, dev: stats.dev };
+      if (stats.isDirectory()) return { dir, dev: `${stats.dev}:${(await statfs(dir)).type}` };
     } catch (error) {
       if (!['ENOENT', 'ENOTDIR'].includes(errorCode(error)) || dir === dirname(dir)) throw error;
     }
