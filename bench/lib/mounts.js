@@ -59,7 +59,7 @@ function unmount(dir) {
     try {
       execFileSync('umount', [dir], { stdio: 'pipe' });
       return;
-    } catch (error) {
+    } catch {
       if (Date.now() > deadline) {
         execFileSync('umount', ['-l', dir], { stdio: 'pipe' });
         return;
