@@ -1,10 +1,26 @@
 import { execFileSync } from 'node:child_process';
-import { createHash } from 'node:crypto';
-import { mkdtemp, mkdir, readFile, readdir, rm, stat, utimes, writeFile } from 'node:fs/promises';
+import { createHash, randomBytes } from 'node:crypto';
+import {
+  link,
+  mkdtemp,
+  mkdir,
+  readFile,
+  readdir,
+  rm,
+  stat,
+  unlink,
+  utimes,
+  writeFile,
+} from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { nextFreeName, safeMove, suffixedName } from '../src/lib/safe-move.js';
+import {
+  nextFreeName,
+  removeUnlessLastCopy,
+  safeMove,
+  suffixedName,
+} from '../src/lib/safe-move.js';
 
 const cleanup: (() => Promise<void>)[] = [];
 afterEach(async () => {
@@ -176,5 +192,56 @@ describe('collision names', () => {
     await mkdir(join(library, 'a (2).jpg'));
     expect(await nextFreeName(target)).toBe(join(library, 'a (3).jpg'));
     expect((await readdir(library)).sort()).toEqual(['a (1).jpg', 'a (2).jpg', 'a.jpg']);
+  });
+});
+
+describe('the last copy is never removed', () => {
+  it('a source removed by someone else during a cross-device copy leaves the move complete, not the copy deleted', async () => {
+    // Reproduces issue 12's first case for real: another process (there, a recovery run by
+    // `scan`) unlinks the source while the copy is being made. The rollback once removed the
+    // placed copy as well, and the photo was gone from both places.
+    const inbox = await tempDir(tmpdir());
+    const library = await tempDir('/dev/shm');
+    const source = join(inbox, 'VID_big.mov');
+    const bytes = randomBytes(128 * 1024 * 1024);
+    await writeFile(source, bytes);
+    const target = join(library, 'VID_big.mov');
+
+    const moving = safeMove(source, target, { expectedHash: sha256(bytes), onExists: 'suffix' });
+    let removed = false;
+    while (!removed) {
+      const names = await readdir(library);
+      if (names.some((name) => name.endsWith('.tmp'))) {
+        await unlink(source);
+        removed = true;
+      } else await new Promise((resolve) => setImmediate(resolve));
+    }
+    const result = await moving;
+
+    expect(result.target).toBe(target);
+    expect(sha256(await readFile(target))).toBe(sha256(bytes));
+    expect(await readdir(library)).toEqual(['VID_big.mov']);
+  });
+
+  it('removeUnlessLastCopy removes a copy only while the other name is the same file or holds the same bytes', async () => {
+    const dir = await tempDir(tmpdir());
+    const a = join(dir, 'a.jpg');
+    const hash = (await photo(a, 1000, 1)).hash;
+    const linked = join(dir, 'linked.jpg');
+    await link(a, linked);
+    const same = join(dir, 'same.jpg');
+    await photo(same, 1000, 1);
+    const edited = join(dir, 'edited.jpg');
+    await photo(edited, 1000, 2);
+
+    // The keeper is gone: the copy is the last one.
+    expect(await removeUnlessLastCopy(a, join(dir, 'gone.jpg'), hash)).toBe(false);
+    // The keeper holds other bytes (the source was edited since): both stay.
+    expect(await removeUnlessLastCopy(a, edited, hash)).toBe(false);
+    expect(await readdir(dir)).toHaveLength(4);
+    // The same inode under another name, or the same bytes elsewhere: the copy may go.
+    expect(await removeUnlessLastCopy(linked, a, hash)).toBe(true);
+    expect(await removeUnlessLastCopy(same, a, hash)).toBe(true);
+    expect((await readdir(dir)).sort()).toEqual(['a.jpg', 'edited.jpg']);
   });
 });
