@@ -234,14 +234,17 @@ describe('the last copy is never removed', () => {
     const edited = join(dir, 'edited.jpg');
     await photo(edited, 1000, 2);
 
-    // The keeper is gone: the copy is the last one.
-    expect(await removeUnlessLastCopy(a, join(dir, 'gone.jpg'), hash)).toBe(false);
+    // The keeper is gone and nothing else names the copy's inode: it is the last one.
+    expect(await removeUnlessLastCopy(same, join(dir, 'gone.jpg'), hash)).toBe(false);
     // The keeper holds other bytes (the source was edited since): both stay.
-    expect(await removeUnlessLastCopy(a, edited, hash)).toBe(false);
+    expect(await removeUnlessLastCopy(same, edited, hash)).toBe(false);
     expect(await readdir(dir)).toHaveLength(4);
     // The same inode under another name, or the same bytes elsewhere: the copy may go.
-    expect(await removeUnlessLastCopy(linked, a, hash)).toBe(true);
     expect(await removeUnlessLastCopy(same, a, hash)).toBe(true);
+    expect(await removeUnlessLastCopy(linked, a, hash)).toBe(true);
+    // The keeper's name is gone (its disk unmounted) but the inode has another name.
+    await link(a, linked);
+    expect(await removeUnlessLastCopy(linked, join(dir, 'gone.jpg'), hash)).toBe(true);
     expect((await readdir(dir)).sort()).toEqual(['a.jpg', 'edited.jpg']);
   });
 });

@@ -1,6 +1,17 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { constants, type BigIntStats } from 'node:fs';
-import { link, lstat, mkdir, open, rename, rm, rmdir, stat, unlink } from 'node:fs/promises';
+import {
+  link,
+  lstat,
+  mkdir,
+  open,
+  rename,
+  rm,
+  rmdir,
+  stat,
+  unlink,
+  type FileHandle,
+} from 'node:fs/promises';
 import { basename, dirname, extname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { errorCode, errorMessage, PhotosortdError } from './errors.js';
 import { capabilitiesOf, type FilesystemCapabilities } from './fs-capabilities.js';
@@ -103,10 +114,10 @@ export async function safeMove(
   const folder = dirname(to);
   const created = await makeFolder(folder, from);
   try {
-    const [here, capabilities] = await Promise.all([
-      sameDevice(from, folder),
-      capabilitiesOf(folder),
-    ]);
+    // One after the other: a probe must not be left writing into a folder that a failure
+    // here (a source gone) removes again.
+    const capabilities = await capabilitiesOf(folder);
+    const here = await sameDevice(from, folder);
     if (here && (capabilities.hardLinks || capabilities.rename)) {
       try {
         return capabilities.hardLinks
@@ -166,54 +177,58 @@ async function moveByCopy(
   );
   const via = capabilities.hardLinks ? 'link' : capabilities.rename ? 'rename' : undefined;
   if (!via) throw cannotPlace(to);
-  let placed: string | undefined;
+  // The source stays open until it is unlinked: if its disk goes away meanwhile, the open
+  // file is how a rollback knows it still exists (see removeUnlessLastCopy).
+  const source = await open(from, 'r');
   try {
-    const copied = await copyHashing(from, temp);
-    if (copied !== options.expectedHash) throw sourceChanged(from);
-    placed = await placeNoClobber(temp, to, options.onExists, via);
-    if (via === 'link') await unlink(temp);
-    await syncFolder(dirname(placed));
-  } catch (error) {
-    await rm(temp, { force: true });
-    if (placed) await removeUnlessLastCopy(placed, from, options.expectedHash);
-    throw error;
+    let placed: string | undefined;
+    try {
+      const copied = await copyHashing(source, temp);
+      if (copied !== options.expectedHash) throw sourceChanged(from);
+      placed = await placeNoClobber(temp, to, options.onExists, via);
+      if (via === 'link') await unlink(temp);
+      await syncFolder(dirname(placed));
+    } catch (error) {
+      await rm(temp, { force: true });
+      if (placed)
+        await removeUnlessLastCopy(placed, { path: from, handle: source }, options.expectedHash);
+      throw error;
+    }
+    await unlinkSource({ path: from, handle: source }, placed, options.expectedHash);
+    return placed;
+  } finally {
+    await source.close();
   }
-  await unlinkSource(from, placed, options.expectedHash);
-  return placed;
 }
 
 /**
- * Copies `from` to the new file `to` reading the source once: the bytes are hashed as they
- * are written, and the copy (with the source's times) is synced before the hash is returned.
+ * Copies the open file `input` to the new file `to`, reading it once: the bytes are hashed
+ * as they are written, and the copy (with the source's times) is synced before the hash is
+ * returned.
  */
-async function copyHashing(from: string, to: string): Promise<string> {
+async function copyHashing(input: FileHandle, to: string): Promise<string> {
   const hash = createHash('sha256');
-  const input = await open(from, 'r');
+  const stats = await input.stat();
+  const output = await open(to, constants.O_CREAT | constants.O_EXCL | constants.O_WRONLY);
   try {
-    const stats = await input.stat();
-    const output = await open(to, constants.O_CREAT | constants.O_EXCL | constants.O_WRONLY);
-    try {
-      const buffer = Buffer.allocUnsafe(Math.min(stats.size + 1, COPY_CHUNK));
-      let copied = 0;
-      for (;;) {
-        const { bytesRead } = await input.read(buffer, 0, buffer.length, null);
-        if (bytesRead === 0) break;
-        hash.update(buffer.subarray(0, bytesRead));
-        copied += bytesRead;
-        // write() may take less than it is given (a disk filling up): write on until all of
-        // it is taken, or the disk says why not.
-        for (let done = 0; done < bytesRead;) {
-          done += (await output.write(buffer, done, bytesRead - done)).bytesWritten;
-        }
+    const buffer = Buffer.allocUnsafe(Math.min(stats.size + 1, COPY_CHUNK));
+    let copied = 0;
+    for (;;) {
+      const { bytesRead } = await input.read(buffer, 0, buffer.length, null);
+      if (bytesRead === 0) break;
+      hash.update(buffer.subarray(0, bytesRead));
+      copied += bytesRead;
+      // write() may take less than it is given (a disk filling up): write on until all of
+      // it is taken, or the disk says why not.
+      for (let done = 0; done < bytesRead;) {
+        done += (await output.write(buffer, done, bytesRead - done)).bytesWritten;
       }
-      await output.utimes(stats.atime, stats.mtime);
-      await output.sync();
-      if ((await output.stat()).size !== copied) throw shortCopy(to, copied);
-    } finally {
-      await output.close();
     }
+    await output.utimes(stats.atime, stats.mtime);
+    await output.sync();
+    if ((await output.stat()).size !== copied) throw shortCopy(to, copied);
   } finally {
-    await input.close();
+    await output.close();
   }
   return hash.digest('hex');
 }
@@ -289,37 +304,77 @@ async function dropReservation(path: string): Promise<void> {
 }
 
 /**
- * Unlinks the source once `placed` holds its content. A source someone else removed in the
- * meantime leaves the move complete, not failed: the placed file is then the only copy.
+ * The other copy a rollback weighs: a path, or for a copy across filesystems the source by
+ * its path and its still open file.
  */
-async function unlinkSource(from: string, placed: string, expectedHash: string): Promise<void> {
+export type Keeper = string | { path: string; handle: FileHandle };
+
+/**
+ * Unlinks the source once `placed` holds its content. If that fails the placed file is
+ * rolled back unless it is the last copy; a source removed by someone else in the meantime
+ * (not a disk gone away) leaves the move complete, as the placed file is then the only copy.
+ */
+async function unlinkSource(source: Keeper, placed: string, expectedHash: string): Promise<void> {
+  const from = typeof source === 'string' ? source : source.path;
   try {
     await unlink(from);
   } catch (error) {
+    if (await removeUnlessLastCopy(placed, source, expectedHash)) throw error;
     if (errorCode(error) === 'ENOENT') return;
-    await removeUnlessLastCopy(placed, from, expectedHash);
     throw error;
   }
 }
 
 /**
- * Removes `path` only when it is not the last copy: `keeper` still exists and is the very
- * same file (device and inode), or both hold `hash`, the content of record. Otherwise both
- * are kept. Every rollback of a placed file and every clean-up in recovery goes through
- * this. Returns whether `path` was removed.
+ * Removes `path` only when it is not the last copy: the keeper still exists and is the very
+ * same file (device and inode), or both hold `hash`, the content of record; or the keeper's
+ * name is gone but `path` has another name (a hard link the keeper's vanished mount still
+ * holds). An open keeper whose name is gone counts as existing only when its folder's disk
+ * went away (an unmounted inbox), not when the file was deleted. Otherwise both are kept.
+ * Every rollback of a placed file and every clean-up in recovery goes through this.
+ * Returns whether `path` was removed.
  */
 export async function removeUnlessLastCopy(
   path: string,
-  keeper: string,
+  keeper: Keeper,
   hash: string,
 ): Promise<boolean> {
-  const [copy, kept] = await Promise.all([statOrNull(path), statOrNull(keeper)]);
-  if (!copy || !kept?.isFile()) return false;
-  if (!sameFile(copy, kept)) {
-    if ((await hashFile(keeper)) !== hash || (await hashFile(path)) !== hash) return false;
+  const copy = await statOrNull(path);
+  if (!copy) return false;
+  const kept = await keeperStats(keeper);
+  if (!kept) {
+    if (copy.nlink < 2n) return false;
+  } else if (!sameFile(copy, kept)) {
+    if ((await hashKeeper(keeper)) !== hash || (await hashFile(path)) !== hash) return false;
   }
   await rm(path, { force: true });
   return true;
+}
+
+/** The keeper's stats while it exists (see {@link removeUnlessLastCopy}), else `null`. */
+async function keeperStats(keeper: Keeper): Promise<BigIntStats | null> {
+  if (typeof keeper === 'string') {
+    const stats = await statOrNull(keeper);
+    return stats?.isFile() ? stats : null;
+  }
+  const open = await keeper.handle.stat({ bigint: true });
+  if (open.nlink === 0n) return null;
+  const named = await statOrNull(keeper.path);
+  if (named && sameFile(named, open)) return open;
+  const folder = await statOrNull(dirname(keeper.path));
+  return !folder || folder.dev !== open.dev ? open : null;
+}
+
+async function hashKeeper(keeper: Keeper): Promise<string> {
+  if (typeof keeper === 'string') return hashFile(keeper);
+  const hash = createHash('sha256');
+  const buffer = Buffer.allocUnsafe(COPY_CHUNK);
+  for (let position = 0; ;) {
+    const { bytesRead } = await keeper.handle.read(buffer, 0, buffer.length, position);
+    if (bytesRead === 0) return hash.digest('hex');
+    hash.update(buffer.subarray(0, bytesRead));
+    position += bytesRead;
+  }
 }
 
 /** Whether two stats are of one file: the same device and inode (as exact 64-bit numbers). */
