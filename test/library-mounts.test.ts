@@ -42,6 +42,21 @@ async function leftovers(root: string): Promise<string[]> {
   return (await listFiles(root)).filter((path) => basename(path).startsWith('.'));
 }
 
+/** A fresh journal holding the `planned` row of moving `bytes` from `source` to `target`. */
+async function plannedMove(source: string, target: string, bytes: Buffer) {
+  const journal = Journal.open(await folderIn(tmpdir(), 'state-'));
+  cleanup.push(() => journal.close());
+  const id = journal.begin({
+    batch: 'b1',
+    op: 'move',
+    source,
+    target,
+    hash: hashOf(bytes),
+    size: bytes.length,
+  });
+  return { journal, id };
+}
+
 describe.each(MOUNT_KINDS)('a library on %s', (kind) => {
   const mount = useMount(kind);
 
@@ -202,22 +217,12 @@ describe.each(MOUNT_KINDS)('a library on %s', (kind) => {
 
     it('recovery removes a name reserved by a crash and keeps the source', async () => {
       const here = await folderIn(mount().dir);
-      const state = await folderIn(tmpdir(), 'state-');
-      const journal = Journal.open(state);
-      cleanup.push(() => journal.close());
       const source = join(here, 'inbox', 'IMG_1.jpg');
       const target = join(here, 'library', 'IMG_1.jpg');
       await mkdir(join(here, 'inbox'));
       await mkdir(join(here, 'library'));
       const bytes = await writeJpeg(source, { seed: 50 });
-      const id = journal.begin({
-        batch: 'b1',
-        op: 'move',
-        source,
-        target,
-        hash: hashOf(bytes),
-        size: bytes.length,
-      });
+      const { journal, id } = await plannedMove(source, target, bytes);
       // The crash came after O_EXCL reserved the name and before the rename onto it.
       await writeFile(target, '', { flag: 'wx' });
 
@@ -231,20 +236,10 @@ describe.each(MOUNT_KINDS)('a library on %s', (kind) => {
 
     it('recovery completes a move whose rename had happened (no change time to go by)', async () => {
       const here = await folderIn(mount().dir);
-      const state = await folderIn(tmpdir(), 'state-');
-      const journal = Journal.open(state);
-      cleanup.push(() => journal.close());
       const source = join(tmpdir(), `psd-gone-${randomBytes(4).toString('hex')}.jpg`);
       const target = join(here, 'IMG_1.jpg');
       const bytes = await makeJpeg({ seed: 51 });
-      const id = journal.begin({
-        batch: 'b1',
-        op: 'move',
-        source,
-        target,
-        hash: hashOf(bytes),
-        size: bytes.length,
-      });
+      const { journal, id } = await plannedMove(source, target, bytes);
       // Placed with the photo's old modification time, which exFAT and rclone report as
       // its change time too; the source was unlinked before the crash.
       await writeFile(target, bytes);
