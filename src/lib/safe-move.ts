@@ -209,8 +209,14 @@ async function moveByCopy(
 async function copyHashing(input: FileHandle, to: string): Promise<string> {
   const hash = createHash('sha256');
   const stats = await input.stat();
-  const output = await open(to, constants.O_CREAT | constants.O_EXCL | constants.O_WRONLY);
+  const mode = Number(stats.mode) & 0o777;
+  const output = await open(to, constants.O_CREAT | constants.O_EXCL | constants.O_WRONLY, mode);
   try {
+    // The copy keeps the source's permissions, as copyFile did; exFAT and many FUSE mounts
+    // have none to set and say so.
+    await output.chmod(mode).catch((error: unknown) => {
+      if (!['EPERM', 'ENOTSUP', 'EOPNOTSUPP', 'ENOSYS'].includes(errorCode(error))) throw error;
+    });
     const buffer = Buffer.allocUnsafe(Math.min(stats.size + 1, COPY_CHUNK));
     let copied = 0;
     for (;;) {
