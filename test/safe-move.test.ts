@@ -1,6 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import {
+  chmod,
   link,
   mkdtemp,
   mkdir,
@@ -68,11 +69,12 @@ const filesystems = [
 ];
 
 describe.each(filesystems)('safeMove $name', ({ targetBase, crossDevice, strategy }) => {
-  it('moves the bytes, keeps the mtime, removes the source and creates folders', async () => {
+  it('moves the bytes, keeps the mtime and mode, removes the source and creates folders', async () => {
     const inbox = await tempDir(tmpdir());
     const library = await tempDir(targetBase);
     const source = join(inbox, 'IMG_0001.jpg');
     const { bytes, hash } = await photo(source);
+    await chmod(source, 0o640);
     const target = join(library, '2021', '2021-03-04 Lisbon', 'IMG_0001.jpg');
 
     const result = await safeMove(source, target, { expectedHash: hash, onExists: 'suffix' });
@@ -80,6 +82,7 @@ describe.each(filesystems)('safeMove $name', ({ targetBase, crossDevice, strateg
     expect(result).toEqual({ target, crossDevice, strategy });
     expect(await readFile(target)).toEqual(bytes);
     expect((await stat(target)).mtime.toISOString()).toBe('2021-03-04T05:06:07.000Z');
+    expect((await stat(target)).mode & 0o777).toBe(0o640);
     expect(await gone(source)).toBe(true);
     expect(await readdir(join(library, '2021', '2021-03-04 Lisbon'))).toEqual(['IMG_0001.jpg']);
   });
