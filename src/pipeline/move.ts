@@ -43,7 +43,7 @@ interface Mover extends MoveStageOptions {
 }
 
 /**
- * Stage 6: carries out the planner's decision with a journaled, verified, no-clobber move.
+ * The move stage: carries out the planner's decision with a journaled, verified, no-clobber move.
  * On failure the file is still in the inbox, its journal row is `failed`, and the job comes
  * back with `plan.action = 'error'` and an error for the `move` stage.
  */
@@ -64,6 +64,7 @@ export function createMoveStage(options: MoveStageOptions): Stage {
   };
 }
 
+/** Carries out one job's plan; a failure becomes the job's error, with the file left in place. */
 async function act(mover: Mover, job: FileJob): Promise<FileJob> {
   const plan = job.plan;
   if (!plan) return job;
