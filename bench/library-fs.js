@@ -95,5 +95,7 @@ const lines = [
       `| ${what} | ${strategy} | ${ms.toFixed(1)} | ${((sizeMb * 1000) / ms).toFixed(0)} | ${(ms / rows[0][1].ms).toFixed(2)} |`,
   ),
   '',
+  'A same-disk move without hard links is a rename onto a reserved name: no bytes are copied, only the verify reads the file (through FUSE on these mounts). A move from another disk copies every byte once, at the speed the target takes writes.',
+  '',
 ];
 process.stdout.write(lines.join('\n'));
