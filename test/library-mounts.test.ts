@@ -234,6 +234,25 @@ describe.each(MOUNT_KINDS)('a library on %s', (kind) => {
       expect(journal.get(id)?.status).toBe('failed');
     });
 
+    it('recovery puts a complete temporary copy in place when it is the only copy left, over its empty reservation', async () => {
+      const here = await folderIn(mount().dir);
+      const source = join(tmpdir(), `psd-gone-${randomBytes(4).toString('hex')}.jpg`);
+      const target = join(here, 'IMG_1.jpg');
+      const bytes = await makeJpeg({ seed: 52 });
+      const { journal, id } = await plannedMove(source, target, bytes);
+      // The copy was complete and the name reserved; then the source went (another
+      // process, or a power cut that kept the unlink) before the rename onto the reservation.
+      await writeFile(join(here, `.IMG_1.jpg.photosortd-0a1b2c3d.tmp`), bytes);
+      await writeFile(target, '', { flag: 'wx' });
+
+      const report = await recover(journal);
+
+      expect(report).toMatchObject({ completed: 1, missing: 0 });
+      expect(await readdir(here)).toEqual(['IMG_1.jpg']);
+      expect(await readFile(target)).toEqual(bytes);
+      expect(journal.get(id)).toMatchObject({ status: 'done', target });
+    });
+
     it('recovery completes a move whose rename had happened (no change time to go by)', async () => {
       const here = await folderIn(mount().dir);
       const source = join(tmpdir(), `psd-gone-${randomBytes(4).toString('hex')}.jpg`);
