@@ -163,6 +163,34 @@ describe.each(MOUNT_KINDS)('a library on %s', (kind) => {
       expect(await listFiles(library)).toEqual(['2021/2021-03-04/IMG_0.jpg']);
     });
 
+    it('scan from an inbox on the same disk renames the photos into place, and undo renames them back', async () => {
+      const here = await folderIn(mount().dir);
+      const inbox = join(here, 'inbox');
+      const library = join(here, 'library');
+      await mkdir(inbox);
+      await mkdir(library);
+      const p = await project({ library, inboxes: [inbox] });
+      for (let i = 0; i < 4; i++) {
+        await writeJpeg(join(inbox, `IMG_${i}.jpg`), { date: '2022:07:08 10:00:00', seed: 60 + i });
+      }
+      const before = await snapshot(inbox);
+
+      const scan = await runCli(['scan', inbox, '--config', p.config, '--json']);
+
+      expect(scan.code, scan.stderr).toBe(0);
+      expect(await listFiles(inbox)).toEqual([]);
+      const filed = await snapshot(library);
+      expect([...filed.keys()]).toEqual([0, 1, 2, 3].map((i) => `2022/2022-07-08/IMG_${i}.jpg`));
+      expect([...filed.values()]).toEqual([...before.values()]);
+      expect(await leftovers(here)).toEqual([]);
+
+      const undo = await runCli(['undo', '--all', '--config', p.config]);
+
+      expect(undo.code, undo.stderr).toBe(0);
+      expect(await snapshot(inbox)).toEqual(before);
+      expect(await listFiles(library)).toEqual([]);
+    });
+
     it('a daemon SIGKILLed in the middle of copying a big video is recovered on restart', async () => {
       ensureBuilt();
       const library = await folderIn(mount().dir, 'library-');
