@@ -2,7 +2,7 @@ import { execFile, execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { chown, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../src/config/load.js';
 import { buildStages, openServices } from '../src/pipeline/assemble.js';
 import type { FileJob } from '../src/pipeline/job.js';
@@ -15,6 +15,10 @@ import { listFiles, sha256, snapshot, tempDir, waitFor } from './support/fs.js';
 import { makeJpeg, writeJpeg } from './support/media.js';
 import { libraryKindFromEnv, useMount, whyNoMount } from './support/mounts.js';
 import { journalOf, project, scanProject, type Project } from './support/project.js';
+
+// The CLI runs from dist/, built once per test process: under load that alone can take most
+// of a test's minute, so it is done before the tests start.
+beforeAll(() => ensureBuilt(), 300_000);
 
 const cleanup: (() => Promise<unknown> | unknown)[] = [];
 afterEach(async () => {

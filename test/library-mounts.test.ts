@@ -2,7 +2,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { mkdir, mkdtemp, readdir, readFile, rm, stat, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startDaemon } from '../bench/lib/daemon.js';
 import { Journal } from '../src/journal/journal.js';
 import { recover } from '../src/journal/recover.js';
@@ -20,6 +20,10 @@ import { journalOf, project, scanProject } from './support/project.js';
  * an rclone FUSE mount of a local folder, as a cloud drive is mounted. `link()` fails on both
  * (EPERM, EIO), which once made every file fail and stay in the inbox.
  */
+
+// The CLI runs from dist/, built once per test process: under load that alone can take most
+// of a test's minute, so it is done before the tests start.
+beforeAll(() => ensureBuilt(), 300_000);
 
 const cleanup: (() => Promise<unknown> | unknown)[] = [];
 afterEach(async () => {
@@ -161,7 +165,7 @@ describe.each(MOUNT_KINDS)('a library on %s', (kind) => {
       expect(undo.code, undo.stderr).toBe(0);
       expect(await snapshot(p.inbox)).toEqual(before);
       expect(await listFiles(library)).toEqual(['2021/2021-03-04/IMG_0.jpg']);
-    });
+    }, 180_000);
 
     it('scan from an inbox on the same disk renames the photos into place, and undo renames them back', async () => {
       const here = await folderIn(mount().dir);
@@ -189,10 +193,9 @@ describe.each(MOUNT_KINDS)('a library on %s', (kind) => {
       expect(undo.code, undo.stderr).toBe(0);
       expect(await snapshot(inbox)).toEqual(before);
       expect(await listFiles(library)).toEqual([]);
-    });
+    }, 180_000);
 
     it('a daemon SIGKILLed in the middle of copying a big video is recovered on restart', async () => {
-      ensureBuilt();
       const library = await folderIn(mount().dir, 'library-');
       const p = await project({ library, settle: 200 });
       // A real JPEG header followed by 96 MB: readers stop at the image, the copy does not.
