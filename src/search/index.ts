@@ -1,0 +1,18 @@
+/** Semantic search over the library: the embedding index, its journal sync and queries. */
+export {
+  SearchIndex,
+  SEARCH_INDEX_FILE,
+  type IndexedFile,
+  type SearchIndexOptions,
+} from './store.js';
+export { syncFromJournal } from './journal-sync.js';
+export { quantize, dequantize, type QuantizedVector } from './quantize.js';
+export {
+  SEARCH_DEFAULTS,
+  type IndexedPlace,
+  type IndexedTag,
+  type MediaFacts,
+  type SearchFilters,
+  type SearchHit,
+  type SearchQuery,
+} from './types.js';
