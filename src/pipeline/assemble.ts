@@ -93,7 +93,8 @@ export async function openServices(config: Config, logger: Logger): Promise<Serv
   }
 }
 
-async function openTagger(config: Config, exiftool: ExifTool, logger: Logger): Promise<Tagger> {
+/** The tagger the configuration asks for (its model, labels and prompt). */
+export async function openTagger(config: Config, exiftool: ExifTool, logger: Logger): Promise<Tagger> {
   const configDir = config.file ? dirname(config.file) : process.cwd();
   return createTagger({
     modelDir: config.tagging.model,

@@ -16,3 +16,6 @@ export {
   type SearchHit,
   type SearchQuery,
 } from './types.js';
+export { openLibrarySearch, catchUpWithJournal, type LibrarySearchOptions } from './open.js';
+export { combineVectors, imageVector } from './query-vector.js';
+export { toResult, type SearchResult } from './results.js';

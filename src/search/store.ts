@@ -168,6 +168,13 @@ export class SearchIndex {
     );
   }
 
+  /** The kind recorded for a content (`video` for one that has facts but no embedding). */
+  kindOf(hash: string): MediaFacts['kind'] | undefined {
+    const row = this.statement('SELECT kind FROM media WHERE hash = ?').get(hash) as
+      { kind: MediaFacts['kind'] } | undefined;
+    return row?.kind;
+  }
+
   /** When this content's embedding was stored (ISO 8601), or `null`. */
   embeddedAt(hash: string): string | null {
     const row = this.statement(
