@@ -11,6 +11,7 @@ import { streamEvents } from './events.js';
 import type { Metrics } from './metrics.js';
 import { authenticate, type ApiEnv } from './middleware.js';
 import { RateLimiter } from './rate-limit.js';
+import { mountSearchRoutes } from './search-routes.js';
 import {
   SECURITY_SCHEME,
   eventsRoute,
@@ -123,6 +124,8 @@ export function createApiApp(options: ApiAppOptions): ApiApp {
       'Content-Type': 'text/plain; version=0.0.4; charset=utf-8',
     });
   });
+
+  mountSearchRoutes(app, { config, logger, closing: options.closing });
 
   app.openAPIRegistry.registerComponent('securitySchemes', SECURITY_SCHEME, {
     type: 'http',

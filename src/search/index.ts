@@ -19,3 +19,5 @@ export {
 export { openLibrarySearch, catchUpWithJournal, type LibrarySearchOptions } from './open.js';
 export { combineVectors, imageVector } from './query-vector.js';
 export { toResult, type SearchResult } from './results.js';
+export { thumbnail, thumbnailPath, THUMBNAIL_DEFAULTS, type Thumbnail } from './thumbnails.js';
+export { SearchService, type FindRequest, type SearchServiceOptions } from './service.js';
