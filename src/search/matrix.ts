@@ -104,6 +104,11 @@ export class EmbeddingMatrix {
     return this.slotOf.has(id);
   }
 
+  /** Makes room for `count` files at once (loading a known number of rows wastes no slack). */
+  reserve(count: number): void {
+    if (count > this.capacity) this.grow(count);
+  }
+
   /** Adds a file, or replaces what the matrix holds for its id. */
   set(entry: MatrixEntry): void {
     if (entry.vector.codes.length !== this.dim) {

@@ -320,6 +320,7 @@ export class SearchIndex {
     if (this.matrix && version === this.seenVersion) return this.matrix;
     this.seenVersion = version;
     this.matrix = null;
+    const { searchable } = this.counts();
     const rows = this.db
       .prepare(
         `SELECT f.id, f.path, e.scale, e.codes, m.kind, m.taken_at, m.camera, m.place, m.tags
@@ -327,15 +328,17 @@ export class SearchIndex {
            LEFT JOIN media m ON m.hash = f.hash`,
       )
       .iterate(this.model) as IterableIterator<MatrixRow>;
-    for (const row of rows) this.addRow(row);
+    for (const row of rows) this.addRow(row, searchable);
     this.matrix ??= new EmbeddingMatrix(0);
     return this.matrix;
   }
 
-  private addRow(row: MatrixRow): void {
+  private addRow(row: MatrixRow, expected = 0): void {
     const codes = new Int8Array(row.codes.buffer, row.codes.byteOffset, row.codes.length);
-    this.matrix ??= new EmbeddingMatrix(codes.length);
-    if (this.matrix.dim === 0) this.matrix = new EmbeddingMatrix(codes.length);
+    if (!this.matrix || this.matrix.dim === 0) {
+      this.matrix = new EmbeddingMatrix(codes.length);
+      this.matrix.reserve(expected);
+    }
     this.matrix.set({
       id: row.id,
       path: row.path,
