@@ -165,10 +165,12 @@ export class EmbeddingMatrix {
     const byDate = query.sort === 'date';
     const hits: MatrixHit[] = [];
     let worst = -Infinity;
+    // Cheapest tests first: most slots fall below the current k-th best on their score alone,
+    // so the filters run only for the few that could make the list.
     for (let slot = 0; slot < this.used; slot++) {
-      if (this.ids[slot]! < 0 || !keep(slot)) continue;
       const score = raw[slot]! * this.scales[slot]! * scale;
       if (score < minScore || (!byDate && hits.length === limit && score <= worst)) continue;
+      if (this.ids[slot]! < 0 || (keep !== null && !keep(slot))) continue;
       hits.push({ id: this.ids[slot]!, score });
       if (!byDate && hits.length > limit) {
         hits.sort((a, b) => b.score - a.score);
@@ -184,8 +186,8 @@ export class EmbeddingMatrix {
     return hits.sort((a, b) => b.score - a.score).slice(0, limit);
   }
 
-  /** The filters as one test of a slot, each looking up its column. */
-  private filter(query: SearchQuery, library: string): (slot: number) => boolean {
+  /** The filters as one test of a slot, each looking up its column (`null`: no filter). */
+  private filter(query: SearchQuery, library: string): ((slot: number) => boolean) | null {
     const tests: ((slot: number) => boolean)[] = [];
     const { from, to } = dateRange(query);
     if (from !== -Infinity || to !== Infinity) {
@@ -219,6 +221,7 @@ export class EmbeddingMatrix {
       const ok = this.tagLists.allowed((labels) => tagsMatch(labels, wanted));
       tests.push((slot) => ok[this.tagSets[slot]!] === 1);
     }
+    if (tests.length === 0) return null;
     return (slot) => tests.every((test) => test(slot));
   }
 

@@ -33,7 +33,7 @@ export async function loadTextTower(
     local_files_only: true,
   });
   const model = await transformers.CLIPTextModelWithProjection.from_pretrained(name, {
-    dtype: files.dtype,
+    dtype: files.textDtype,
     local_files_only: true,
   });
   return {
