@@ -4,10 +4,9 @@ import { setPriority } from 'node:os';
 import PQueue from 'p-queue';
 import type { Config } from '../config/load.js';
 import { readDaemonInfo } from '../daemon/daemon-file.js';
-import { createGeocoder, DEFAULT_GEOCODE_PROVIDER } from '../geocode/index.js';
 import { createExifTool } from '../lib/exiftool.js';
 import type { Logger } from '../lib/logger.js';
-import { openTagger } from '../pipeline/assemble.js';
+import { openGeocoder, openTagger } from '../pipeline/assemble.js';
 import { createExifStage } from '../pipeline/exif.js';
 import { createGeocodeStage } from '../pipeline/geocode.js';
 import { identify } from '../pipeline/identify.js';
@@ -59,14 +58,7 @@ export async function runIndex(options: IndexCommandOptions): Promise<number> {
   const exiftool = createExifTool();
   let tagger: Tagger | undefined;
   let index: SearchIndex | undefined;
-  const geocoder = config.geocode.enabled
-    ? createGeocoder({
-        provider: config.geocode.provider ?? DEFAULT_GEOCODE_PROVIDER,
-        stateDir: config.state,
-        logger,
-        exiftool,
-      })
-    : null;
+  const geocoder = openGeocoder(config, exiftool, logger);
   try {
     tagger = await openTagger(config, exiftool, logger);
     if (!tagger.model) {

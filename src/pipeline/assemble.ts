@@ -52,14 +52,7 @@ export async function openServices(config: Config, logger: Logger): Promise<Serv
       ignore: (path) => path.startsWith(trashDir(config) + '/'),
     });
     const notes: Services['notes'] = {};
-    const geocoder = config.geocode.enabled
-      ? createGeocoder({
-          provider: config.geocode.provider ?? DEFAULT_GEOCODE_PROVIDER,
-          stateDir: config.state,
-          logger,
-          exiftool,
-        })
-      : null;
+    const geocoder = openGeocoder(config, exiftool, logger);
     if (!geocoder) notes.geocode = 'geocode.enabled is false in the configuration';
     geocoder?.ready().catch((error: unknown) => {
       notes.geocode = errorMessage(error);
@@ -93,8 +86,24 @@ export async function openServices(config: Config, logger: Logger): Promise<Serv
   }
 }
 
+/** The geocoder the configuration asks for, or `null` when places are off. */
+export function openGeocoder(config: Config, exiftool: ExifTool, logger: Logger): Geocoder | null {
+  return config.geocode.enabled
+    ? createGeocoder({
+        provider: config.geocode.provider ?? DEFAULT_GEOCODE_PROVIDER,
+        stateDir: config.state,
+        logger,
+        exiftool,
+      })
+    : null;
+}
+
 /** The tagger the configuration asks for (its model, labels and prompt). */
-export async function openTagger(config: Config, exiftool: ExifTool, logger: Logger): Promise<Tagger> {
+export async function openTagger(
+  config: Config,
+  exiftool: ExifTool,
+  logger: Logger,
+): Promise<Tagger> {
   const configDir = config.file ? dirname(config.file) : process.cwd();
   return createTagger({
     modelDir: config.tagging.model,
