@@ -8,7 +8,7 @@
  * 2. time to prepare one 12 MP JPEG: sharp (shrink-on-load) against transformers.js's own
  *    image processor.
  *
- * Usage: node bench/tagging.js [IMAGES=16]
+ * Usage: node bench/tagging.js [IMAGES=16] [IN_FLIGHT=4]
  */
 import { ExifTool } from 'exiftool-vendored';
 import { mkdir, rm } from 'node:fs/promises';
@@ -28,6 +28,8 @@ const root = fileURLToPath(new URL('..', import.meta.url));
 const work = join(root, '.bench-tmp', 'tagging');
 const count = Number(process.argv[2] ?? 16);
 const batch = 8;
+/** Files the stage is given at once (the pipeline's `concurrency` is 32 by default). */
+const inFlight = Number(process.argv[3] ?? 4);
 
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
@@ -60,7 +62,7 @@ const exiftool = new ExifTool({ maxProcs: 1 });
 const pixels = [];
 for (const file of files) pixels.push(await preparePixels(file, spec));
 
-/** The tag stage, end to end, as the pipeline drives it (4 files in flight): images/s. */
+/** The tag stage, end to end, as the pipeline drives it (`inFlight` files at once): images/s. */
 async function stageRate(modelDir, dtype) {
   const tagger = await createTagger({
     modelDir,
@@ -81,7 +83,7 @@ async function stageRate(modelDir, dtype) {
   const started = performance.now();
   let next = 0;
   await Promise.all(
-    Array.from({ length: 4 }, async () => {
+    Array.from({ length: inFlight }, async () => {
       while (next < files.length) await stage(job(files[next++]));
     }),
   );
@@ -138,14 +140,14 @@ await exiftool.end();
 const lines = [
   '## Tagging',
   '',
-  `\`node bench/tagging.js ${count}\` — one Node ${process.versions.node.split('.')[0]} process; ${count} JPEGs of 4000×3000 (12 MP, noise`,
+  `\`node bench/tagging.js ${count} ${inFlight}\` — one Node ${process.versions.node.split('.')[0]} process; ${count} JPEGs of 4000×3000 (12 MP, noise`,
   'content, quality 85); the vision tower is `scripts/make-test-model.js DIR vit-b32`:',
   "ViT-B/32's shapes (224×224 input, 32×32 patches, 12 layers of width 768, projection 512)",
   'with random weights, since cost depends on shapes, not values; 50 default labels.',
   '',
   '| measure | result | baseline |',
   '|---|---:|---:|',
-  `| tag stage, float32 tower, 4 files in flight (decode + batched vision runs + scoring) against bare onnxruntime \`session.run\` on the same pixel inputs, batches of ${batch} | ${fp32.rate.toFixed(2)} images/s | ${fp32Bare.toFixed(2)} images/s |`,
+  `| tag stage, float32 tower, ${inFlight} files in flight (decode + batched vision runs + scoring) against bare onnxruntime \`session.run\` on the same pixel inputs, batches of ${batch} | ${fp32.rate.toFixed(2)} images/s | ${fp32Bare.toFixed(2)} images/s |`,
   `| tag stage, int8 tower (\`vision_model_quantized.onnx\`), same run, against bare onnxruntime on it | ${q8.rate.toFixed(2)} images/s | ${q8Bare.toFixed(2)} images/s |`,
   `| int8 stage against float32 stage (speed-up) | ${(q8.rate / fp32.rate).toFixed(2)}× | 1 |`,
   `| overhead ratio (stage time / bare run time), float32 · int8 | ${(fp32Bare / fp32.rate).toFixed(2)} · ${(q8Bare / q8.rate).toFixed(2)} | 1 |`,
