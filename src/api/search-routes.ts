@@ -5,9 +5,7 @@ import { createExifTool, type ExifTool } from '../lib/exiftool.js';
 import type { Logger } from '../lib/logger.js';
 import { SearchService, THUMBNAIL_DEFAULTS, type SearchResult } from '../search/index.js';
 import type { ApiEnv } from './middleware.js';
-import { requireScope } from './middleware.js';
-import { SECURITY_SCHEME } from './routes.js';
-import { ErrorSchema } from './schemas.js';
+import { failure, guarded, json, refusals } from './routes.js';
 
 const PlaceSchema = z.object({
   city: z.string().nullable(),
@@ -75,46 +73,65 @@ const SimilarQuerySchema = FilterQuery.extend({
     .openapi(param('path', '/photos/2024/IMG_1.jpg')),
 });
 
-const json = <T extends z.ZodType>(schema: T, description: string) => ({
-  content: { 'application/json': { schema } },
-  description,
-});
-
-const guarded = {
-  middleware: [requireScope('read')],
-  security: [{ [SECURITY_SCHEME]: [] }],
-  description: 'Needs a token with scope `read` or `admin`.',
+const HIT_EXAMPLE = {
+  id: 42,
+  path: '/photos/2023/2023-07-14 Lisbon/IMG_0101.jpg',
+  score: 0.3121,
+  takenAt: '2023-07-14T18:02:11+01:00',
+  place: { city: 'Lisbon', region: 'Lisbon', country: 'Portugal', countryCode: 'PT' },
+  tags: [{ label: 'beach', score: 0.41 }],
+  camera: 'Apple iPhone 12',
+  kind: 'photo',
+  thumb: '/thumb/42',
 };
 
-const refusals = {
-  400: json(ErrorSchema, 'A parameter is missing or not valid'),
-  401: json(ErrorSchema, 'Missing, unknown, expired or badly signed token'),
-  403: json(ErrorSchema, 'The token lacks the scope this route needs'),
-  404: json(ErrorSchema, 'A file the request names is not in the index, or has no image'),
-  429: json(ErrorSchema, 'Over the rate limit; see the Retry-After header'),
-  503: json(ErrorSchema, 'Search needs the tagging model, which is not usable'),
+/** What a search request may be refused with, besides the refusals of every route. */
+const searchRefusals = {
+  ...refusals,
+  400: failure(
+    'A parameter is missing or not valid',
+    '--from "yesterday" is not a date; write it as YYYY-MM-DD or YYYY-MM-DDTHH:MM',
+    'SEARCH_BAD_FILTER',
+  ),
+  404: failure(
+    'A file the request names is not in the index, or none of its images decodes',
+    'that photo is not in the search index; give the path of an indexed library file',
+    'NOT_INDEXED',
+  ),
+  503: failure(
+    'Search needs the tagging model, which is not usable',
+    'search needs the tagging model (tagging.model): no model at /var/lib/photosortd/models/clip-vit-base-patch32',
+    'SEARCH_NO_MODEL',
+  ),
 };
 
 /** `GET /search`. */
 export const searchRoute = createRoute({
   method: 'get',
   path: '/search',
+  operationId: 'search',
   summary: 'Find library photos by what they show',
-  ...guarded,
+  ...guarded('read'),
   request: { query: SearchQuerySchema },
-  responses: { 200: json(ResultsSchema, 'The best matches, best first'), ...refusals },
+  responses: {
+    200: json(ResultsSchema, 'The best matches, best first', { results: [HIT_EXAMPLE] }),
+    ...searchRefusals,
+  },
 });
 
 /** `GET /similar`. */
 export const similarRoute = createRoute({
   method: 'get',
   path: '/similar',
+  operationId: 'findSimilar',
   summary: 'Find library photos that look like an indexed one',
-  ...guarded,
+  ...guarded('read'),
   request: { query: SimilarQuerySchema },
   responses: {
-    200: json(ResultsSchema, 'The best matches, best first, without the photo itself'),
-    ...refusals,
+    200: json(ResultsSchema, 'The best matches, best first, without the photo itself', {
+      results: [HIT_EXAMPLE],
+    }),
+    ...searchRefusals,
   },
 });
 
@@ -122,8 +139,9 @@ export const similarRoute = createRoute({
 export const thumbRoute = createRoute({
   method: 'get',
   path: '/thumb/{id}',
+  operationId: 'getThumbnail',
   summary: 'A small JPEG of an indexed file',
-  ...guarded,
+  ...guarded('read'),
   request: {
     params: z.object({
       id: z.coerce
@@ -135,11 +153,16 @@ export const thumbRoute = createRoute({
   },
   responses: {
     200: {
-      content: { 'image/jpeg': { schema: z.string().openapi({ format: 'binary' }) } },
+      content: {
+        'image/jpeg': {
+          schema: z.string().openapi({ format: 'binary' }),
+          example: '(JPEG bytes)',
+        },
+      },
       description: `At most ${THUMBNAIL_DEFAULTS.size} px on its longest side; with an ETag`,
     },
     304: { description: 'Unchanged since the ETag given in If-None-Match' },
-    ...refusals,
+    ...searchRefusals,
   },
 });
 
