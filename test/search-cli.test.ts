@@ -185,6 +185,10 @@ describe('the index follows the journal and the library', () => {
       `indexed 0 photo(s); ${PHOTOS.length - 1} already indexed; 1 gone`,
     );
     expect(names(await search(p, ['search', 'red']))).not.toContain('red-paris.jpg');
+
+    const rebuilt = await runCli(['index', '--rebuild', '--config', p.config]);
+    expect(rebuilt.stdout).toContain(`indexed ${PHOTOS.length - 1} photo(s); 0 already indexed`);
+    expect(await search(p, ['search', 'red'])).toHaveLength(PHOTOS.length - 1);
   });
 
   it('index killed midway resumes without embedding again what it had finished', async () => {
