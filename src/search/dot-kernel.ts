@@ -5,7 +5,7 @@
  */
 
 /** `dot-kernel.wat` compiled; scripts/build-dot-kernel.js prints this line again. */
-const KERNEL_WASM =
+export const KERNEL_WASM =
   'AGFzbQEAAAABCQFgBX9/f39/AAMCAQAFAwEAAQcRAgZtZW1vcnkCAARkb3RzAAAKtwEBtAEDAn8CewF/IAAgASACbGohBQJAA0AgACAFTw0B/QwAAAAAAAAAAAAAAAAAAAAAIQdBACEGIAMhCQNAIAAgBmr9AAQAIQggByAI/YcBIAn9AAQA/boB/a4BIQcgByAI/YgBIAn9AAQQ/boB/a4BIQcgCUEgaiEJIAZBEGohBiAGIAJJDQALIAQgB/0bACAH/RsBaiAH/RsCIAf9GwNqajYCACAEQQRqIQQgACACaiEADAALCws=';
 
 /** Components are processed 16 at a time; vectors are zero-padded to a multiple of this. */
