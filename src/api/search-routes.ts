@@ -106,7 +106,7 @@ const searchRefusals = {
 };
 
 /** `GET /search`. */
-export const searchRoute = createRoute({
+const searchRoute = createRoute({
   method: 'get',
   path: '/search',
   operationId: 'search',
@@ -120,7 +120,7 @@ export const searchRoute = createRoute({
 });
 
 /** `GET /similar`. */
-export const similarRoute = createRoute({
+const similarRoute = createRoute({
   method: 'get',
   path: '/similar',
   operationId: 'findSimilar',
@@ -136,7 +136,7 @@ export const similarRoute = createRoute({
 });
 
 /** `GET /thumb/{id}`. */
-export const thumbRoute = createRoute({
+const thumbRoute = createRoute({
   method: 'get',
   path: '/thumb/{id}',
   operationId: 'getThumbnail',

@@ -17,7 +17,7 @@ import type { Tagger } from '../tagging/tagger.js';
 import { walkFiles } from './scan.js';
 
 /** Defaults of `photosortd index`, each with its reason. */
-export const INDEX_DEFAULTS = Object.freeze({
+const INDEX_DEFAULTS = Object.freeze({
   /** Files in flight: enough for the tagger to batch vision runs while others decode. */
   concurrency: 8,
   /** `nice` value while a daemon runs, so filing new photos comes first. */
@@ -35,7 +35,7 @@ export interface IndexCommandOptions {
 }
 
 /** What an `index` run did. */
-export interface IndexCounts {
+interface IndexCounts {
   embedded: number;
   already: number;
   removed: number;
@@ -203,7 +203,7 @@ function fail(job: FileJob, why: string, context: { counts: IndexCounts; logger:
 }
 
 /** The lines printed after a run. */
-export function summary(counts: IndexCounts): string {
+function summary(counts: IndexCounts): string {
   const lines = [
     `indexed ${counts.embedded} photo(s); ${counts.already} already indexed; ` +
       `${counts.removed} gone from the library forgotten`,

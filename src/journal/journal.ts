@@ -2,7 +2,7 @@ import Database from 'better-sqlite3';
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Action } from '../pipeline/job.js';
+import type { Action } from '../lib/media.js';
 import { errorMessage, PhotosortdError } from '../lib/errors.js';
 import type { JournalEntry, OperationKind, OperationStatus, UndoSelector } from './types.js';
 import { WalSync } from './wal-sync.js';
@@ -275,7 +275,9 @@ export class Journal {
    * newest id counts them without a table scan) and bytes on disk, database and WAL together.
    */
   size(): { operations: number; bytes: number } {
-    const { newest } = this.statement('SELECT coalesce(max(id), 0) AS newest FROM operations').get() as {
+    const { newest } = this.statement(
+      'SELECT coalesce(max(id), 0) AS newest FROM operations',
+    ).get() as {
       newest: number;
     };
     const bytes = [this.file, `${this.file}-wal`].reduce((sum, path) => sum + fileSize(path), 0);

@@ -118,7 +118,7 @@ export async function openTagger(
 }
 
 /** Where files removed by the `delete` duplicate policy wait, so undo can bring them back. */
-export function trashDir(config: Config): string {
+function trashDir(config: Config): string {
   return join(config.state, 'trash');
 }
 
