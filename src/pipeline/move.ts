@@ -11,6 +11,13 @@ import { errorCode, errorMessage, PhotosortdError } from '../lib/errors.js';
 import { sameBytes } from '../lib/hash.js';
 import { nextFreeName, removeEmptyFolders } from '../lib/safe-move.js';
 import { isInside } from '../lib/sanitize.js';
+import {
+  assertInsideRoot,
+  examineFolder,
+  identityOf,
+  libraryUnavailable,
+  sameIdentity,
+} from '../lib/real-path.js';
 import { freeGroupTarget, memberTarget, movingCompanions } from './companions.js';
 import type { FileJob, Plan, Stage } from './job.js';
 import { exists } from '../lib/exists.js';
@@ -33,6 +40,11 @@ export interface MoveStageOptions {
   duplicates: DuplicateHandling;
   /** Where the `delete` policy puts duplicates, one folder per batch. */
   trashDir: string;
+  /**
+   * Throws unless the library root is still the folder it was at start (see assemble.ts).
+   * Without it the root only has to be a folder.
+   */
+  checkLibrary?: () => Promise<void>;
   /** Change nothing on disk; the returned plan says where the file would go. */
   dryRun: boolean;
 }
@@ -161,6 +173,15 @@ async function duplicate(mover: Mover, job: FileJob, plan: Plan): Promise<FileJo
     return { ...job, plan: { ...plan, target: null, reason }, ...staying(job, reason) };
   }
   if (duplicates !== 'delete') return file(mover, job, plan);
+  if (sameIdentity(await identityOf(job.source), await identityOf(original))) {
+    // The library's own file seen through a link or mount: never trashed for being itself.
+    const reason = `${job.source} is ${original} itself (same device and inode), not a duplicate; left where it is`;
+    return {
+      ...job,
+      plan: { ...plan, action: 'skip', target: null, reason },
+      ...staying(job, reason),
+    };
+  }
   if (!(await sameBytes(job.source, original))) {
     const reason =
       `${original} no longer holds the same bytes (changed since it was indexed), so ` +
@@ -223,6 +244,7 @@ async function journaled(
   plan: Plan,
   { op, target, group, onExists = mover.onExists }: Placement,
 ): Promise<string | undefined> {
+  await checkBeforeMove(mover, job, target);
   try {
     const moved = await moveFile(mover.journal, {
       batch: mover.batch(),
@@ -242,6 +264,19 @@ async function journaled(
     if (errorCode(error) === 'TARGET_EXISTS' && onExists === 'fail') return undefined;
     throw error;
   }
+}
+
+/**
+ * What must hold right before a file is moved: its source, links resolved, is still inside
+ * the folder it was found in, and a target in the library finds the library where it was.
+ */
+async function checkBeforeMove(mover: Mover, job: FileJob, target: string): Promise<void> {
+  const { index, checkLibrary } = mover;
+  await assertInsideRoot(job.source, job.root);
+  if (!isInside(index.library, target)) return;
+  if (checkLibrary) return checkLibrary();
+  const found = await examineFolder(index.library);
+  if ('problem' in found) throw libraryUnavailable(index.library, found.problem);
 }
 
 function collided(job: FileJob, plan: Plan, target: string): FileJob {
@@ -306,5 +341,7 @@ function details(job: FileJob, plan: Plan): Record<string, unknown> {
     tags: job.tags ?? null,
     ...(job.meta?.contentId ? { contentId: job.meta.contentId } : {}),
     ...(plan.duplicateOf ? { duplicateOf: plan.duplicateOf } : {}),
+    // Undo checks the folders below it for links before writing the file back.
+    root: job.root,
   };
 }
