@@ -14,7 +14,8 @@ import {
 } from '../pipeline/companions.js';
 import type { FileJob } from '../pipeline/job.js';
 import { createPipeline, type FileResult, type Pipeline } from '../pipeline/pipeline.js';
-import type { ControlEvent, DaemonControl, DaemonStatus } from './control.js';
+import type { ControlEvent, DashboardControl, DaemonStatus } from './control.js';
+import { createDashboardOps, InboxOutcomes } from './dashboard.js';
 import { watchInboxSet, type InboxSet } from './inbox-presence.js';
 import { checkExiftool, checkLayout } from './preflight.js';
 import { mergeReload } from './reload.js';
@@ -23,7 +24,7 @@ import { mergeReload } from './reload.js';
 const BATCH_IDLE_MS = 60_000;
 
 /** A running daemon: the control surface plus `stop`. */
-export interface Daemon extends DaemonControl {
+export interface Daemon extends DashboardControl {
   /** Resolves once every inbox's existing files have been queued. */
   readonly ready: Promise<void>;
   /** Resolves when nothing is queued or in flight. */
@@ -72,6 +73,7 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
   let failed = 0;
   let batch = services.journal.newBatchId();
   let lastFiled = Date.now();
+  const outcomes = new InboxOutcomes();
 
   const publish = (event: ControlEvent) => {
     for (const listener of listeners) listener(event);
@@ -94,7 +96,9 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
     onResult: (result) => report(result),
   });
 
-  function report({ job, event }: FileResult) {
+  function report(result: FileResult) {
+    const { job, event } = result;
+    outcomes.record(result);
     processed += 1;
     if (event.action === 'error') failed += 1;
     const line = { source: event.source, target: event.target, rule: event.rule };
@@ -180,7 +184,7 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
     },
   });
 
-  return {
+  const daemon: Daemon = {
     ready: inboxes.ready,
     status,
     pause() {
@@ -273,5 +277,14 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
       await services.close();
       logger.info('stopped');
     },
+    ...createDashboardOps({
+      services,
+      config: () => config,
+      reload: (next) => daemon.reload(next),
+      outcomes,
+      waiting: (path) => inFlight.has(path) || held.has(path),
+      report,
+    }),
   };
+  return daemon;
 }

@@ -284,5 +284,6 @@ function details(job: FileJob, plan: Plan): Record<string, unknown> {
     tags: job.tags ?? null,
     ...(job.meta?.contentId ? { contentId: job.meta.contentId } : {}),
     ...(plan.duplicateOf ? { duplicateOf: plan.duplicateOf } : {}),
+    ...(plan.reason ? { reason: plan.reason } : {}),
   };
 }
