@@ -4,7 +4,7 @@ import type { Config } from '../config/load.js';
 import { feedFolder } from '../daemon/walk-files.js';
 import type { Logger } from '../lib/logger.js';
 import { buildStages, openServices, PIPELINE_LOCKS } from '../pipeline/assemble.js';
-import type { Action, FileJob } from '../pipeline/job.js';
+import type { Action } from '../pipeline/job.js';
 import { createPipeline, type FileResult } from '../pipeline/pipeline.js';
 
 /** Options of {@link scan}. */
@@ -35,7 +35,6 @@ export function scanLine(result: FileResult): Record<string, unknown> {
     duplicateOf: job.plan?.duplicateOf ?? null,
   };
 }
-
 
 /**
  * `photosortd scan`: handles every file under the folders once, as if dropped into an

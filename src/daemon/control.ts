@@ -112,6 +112,8 @@ export interface DashboardControl extends DaemonControl {
   fileByHand(path: string, fix: HandFix): Promise<FileEvent>;
   /** Moves a duplicate left in an inbox to the trash, journaled (undo brings it back). */
   trashDuplicate(path: string): Promise<FileEvent>;
+  /** Files a duplicate left in an inbox as if the library did not hold it (numbered if taken). */
+  fileAnyway(path: string): Promise<FileEvent>;
   /** What `candidate` would do to the files under `folder`; nothing on disk changes. */
   preview(candidate: Config, folder: string): Promise<PreviewReport>;
   /** Moves every library file to where the configuration in use puts it, as one batch. */

@@ -15,6 +15,7 @@ import {
 } from '../pipeline/assemble.js';
 import type { Action, CaptureDate, FileJob } from '../pipeline/job.js';
 import { createPipeline, type FileResult, type NamedStage } from '../pipeline/pipeline.js';
+import { createPlanStage, type ContentLookup } from '../pipeline/plan.js';
 import type {
   AttentionItem,
   DaemonControl,
@@ -95,6 +96,7 @@ export function createDashboardOps(
     attention: () => attention(context),
     fileByHand: (path, fix) => fileByHand(context, path, fix),
     trashDuplicate: (path) => trashDuplicate(context, path),
+    fileAnyway: (path) => fileAnyway(context, path),
     preview: (candidate, folder) => runOver(context, candidate, folder, { dryRun: true }),
     resortLibrary: () => {
       const config = context.config();
@@ -222,11 +224,12 @@ async function fileOne(
   config: Config,
   path: string,
   extra?: NamedStage,
+  adjust: (stages: NamedStage[]) => NamedStage[] = (stages) => stages,
 ): Promise<FileEvent> {
   const { services } = context;
   const job = await jobFor(config, path);
   const batch = services.journal.newBatchId();
-  const built = buildStages(config, services, { batch: () => batch, dryRun: false });
+  const built = adjust(buildStages(config, services, { batch: () => batch, dryRun: false }));
   const stages = insertBefore(
     extra ? insertBefore(built, 'plan', extra) : built,
     'move',
@@ -266,6 +269,27 @@ async function trashDuplicate(context: DashboardContext, path: string): Promise<
     );
   }
   return event;
+}
+
+/** A content lookup that knows no file: the planner then files a duplicate like any file. */
+const NO_CONTENT: ContentLookup = { find: () => undefined };
+
+async function fileAnyway(context: DashboardContext, path: string): Promise<FileEvent> {
+  const config = context.config();
+  const { rules, unsorted, duplicates } = compileTemplates(config);
+  const planner: NamedStage = {
+    name: 'plan',
+    run: createPlanStage({
+      library: config.library,
+      rules,
+      unsorted,
+      duplicates,
+      index: NO_CONTENT,
+    }),
+  };
+  return fileOne(context, config, path, undefined, (stages) =>
+    stages.map((stage) => (stage.name === 'plan' ? planner : stage)),
+  );
 }
 
 /**
