@@ -13,7 +13,8 @@ import {
   PIPELINE_LOCKS,
   type Services,
 } from '../pipeline/assemble.js';
-import type { Action, CaptureDate, FileJob } from '../pipeline/job.js';
+import type { Journal } from '../journal/journal.js';
+import type { Action, CaptureDate, FileJob, Place } from '../pipeline/job.js';
 import { createPipeline, type FileResult, type NamedStage } from '../pipeline/pipeline.js';
 import { createPlanStage, type ContentLookup } from '../pipeline/plan.js';
 import type {
@@ -200,6 +201,24 @@ function handFixStage(fix: HandFix): NamedStage {
   };
 }
 
+/**
+ * A stage, run just before `plan`, that gives a library file without a date of its own the
+ * date (and place) a person set when filing it by hand, as the journal remembers them: a
+ * re-sort must not send it back to Unsorted.
+ */
+function rememberedStage(journal: Journal): NamedStage {
+  return {
+    name: 'remembered',
+    run: async (job) => {
+      if (job.meta?.takenAt !== null || !job.meta) return job;
+      const details = journal.lastMovedTo(job.source)?.details;
+      if (details?.dateSource !== HAND_SET || typeof details.takenAt !== 'string') return job;
+      const place = job.place ?? (details.place as Place | null | undefined) ?? null;
+      return { ...job, meta: { ...job.meta, takenAt: handDate(details.takenAt) }, place };
+    },
+  };
+}
+
 /** A stage, run just before `move`, that leaves a file its rules put where it already is. */
 const inPlaceStage: NamedStage = {
   name: 'in-place',
@@ -321,8 +340,9 @@ async function runOver(
   }
   compileTemplates(config);
   const batch = services.journal.newBatchId();
+  const built = buildStages(config, services, { batch: () => batch, dryRun: options.dryRun });
   const stages = insertBefore(
-    buildStages(config, services, { batch: () => batch, dryRun: options.dryRun }),
+    insertBefore(built, 'plan', rememberedStage(services.journal)),
     'move',
     inPlaceStage,
   );

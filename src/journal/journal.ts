@@ -298,6 +298,15 @@ export class Journal {
     return rows.map(toEntry);
   }
 
+  /** The latest finished move (not undone) that put a file at `path`, if any. */
+  lastMovedTo(path: string): JournalEntry | undefined {
+    const row = this.statement(
+      `SELECT * FROM operations WHERE target = ? AND status = 'done' AND op = 'move'
+         ORDER BY id DESC LIMIT 1`,
+    ).get(path) as OperationRow | undefined;
+    return row ? toEntry(row) : undefined;
+  }
+
   /** The operation with this id, if any. */
   get(id: number): JournalEntry | undefined {
     const row = this.statement('SELECT * FROM operations WHERE id = ?').get(id) as
