@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { ApiClient } from '../src/api/index.js';
+import { ApiClient, mintToken } from '../src/api/index.js';
 import {
   ADMIN_KEY,
   CookieClient,
@@ -69,6 +69,18 @@ describe('dashboard login', () => {
     const home = await browser.send('/');
     expect(home.status).toBe(200);
     expect(await home.text()).toContain('Files handled');
+  });
+
+  it('ends a session opened with a JWT when the JWT expires', async () => {
+    const secret = 'a-jwt-secret-of-at-least-thirty-two-bytes-0123456789';
+    const w = await world({ api: { jwt: { secret } } });
+    const token = await mintToken(secret, { subject: 'phone', scope: 'read', ttlSeconds: 90 });
+    const browser = new CookieClient(w.url);
+    const response = await browser.login(token);
+    expect(response.status).toBe(303);
+    const maxAge = Number(/Max-Age=(\d+)/i.exec(setCookieOf(response, 'photosortd_session'))?.[1]);
+    expect(maxAge).toBeGreaterThan(0);
+    expect(maxAge).toBeLessThanOrEqual(90);
   });
 
   it('marks the cookie Secure behind the configured TLS proxy', async () => {
@@ -161,6 +173,19 @@ describe('dashboard writes', () => {
     });
     expect(save.status).toBe(403);
     expect(w.daemon.status().state).toBe('running');
+  });
+
+  it('hides a JWT secret written in the configuration from a read-scope login', async () => {
+    const secret = 'inline-jwt-secret-that-would-mint-admin-tokens-0123456789';
+    const w = await world({ api: { jwt: { secret } } });
+    const viewer = new CookieClient(w.url);
+    await viewer.login(READ_KEY);
+    const page = await (await viewer.send('/ui/rules')).text();
+    expect(page).not.toContain(secret);
+    expect(page).toContain('hidden: only an admin login sees it');
+    const admin = new CookieClient(w.url);
+    await admin.login(ADMIN_KEY);
+    expect(await (await admin.send('/ui/rules')).text()).toContain(secret);
   });
 
   it('ends the session at logout', async () => {

@@ -4,6 +4,8 @@ import { bodyLimit } from 'hono/body-limit';
 import { raw } from 'hono/html';
 import type { Child } from 'hono/jsx';
 import { secureHeaders } from 'hono/secure-headers';
+import { decodeJwt } from 'jose';
+import { parseDocument } from 'yaml';
 import type { Authenticator } from '../api/auth.js';
 import { streamEvents } from '../api/events.js';
 import { parseListen } from '../api/listen.js';
@@ -148,7 +150,9 @@ export function createDashboardApp(options: DashboardOptions): Hono<WebEnv> {
         401,
       );
     }
-    await sessions.open(c, result.principal);
+    // A session opened with a JWT ends when the JWT does.
+    const exp = result.principal.kind === 'jwt' ? decodeJwt(token).exp : undefined;
+    await sessions.open(c, result.principal, exp === undefined ? Infinity : exp * 1000);
     logger.info({ name: result.principal.name, scope: result.principal.scope }, 'Dashboard login');
     return c.redirect('/', 303);
   });
@@ -357,7 +361,8 @@ export function createDashboardApp(options: DashboardOptions): Hono<WebEnv> {
   web.get('/ui/rules', async (c) => {
     const session = must(c);
     const current = control.config();
-    return rulesPage(c, session, current, await configText(current), current.library);
+    const text = readableConfig(await configText(current), session);
+    return rulesPage(c, session, current, text, current.library);
   });
   web.post('/ui/rules/preview', async (c) => {
     const session = must(c);
@@ -569,6 +574,24 @@ function undoSelector(control: DashboardControl, query: Record<string, string>):
 
 async function configText(config: Config): Promise<string> {
   return config.file ? readFile(config.file, 'utf8') : '';
+}
+
+/** Stands in for a secret a read-scope login must not read. */
+export const HIDDEN_SECRET = '(hidden: only an admin login sees it)';
+
+/**
+ * The configuration as a login of `session`'s scope may read it: a JWT secret written in
+ * the file (not `env:NAME`) would let a read-only viewer mint itself an admin token.
+ */
+function readableConfig(text: string, session: Session): string {
+  if (session.scope === 'admin') return text;
+  const doc = parseDocument(text);
+  const secret = doc.getIn(['api', 'jwt', 'secret']);
+  if (typeof secret === 'string' && !secret.startsWith('env:')) {
+    doc.setIn(['api', 'jwt', 'secret'], HIDDEN_SECRET);
+    return doc.toString();
+  }
+  return text;
 }
 
 /** The Rules lab's form: the edited configuration and the folder to preview over. */

@@ -30,7 +30,7 @@ export function Layout(props: {
         <script type="module" src="/ui/assets/dashboard.js"></script>
       </head>
       <body>
-        <a class="skip" href="#main">
+        <a class="skip-link" href="#main">
           Skip to content
         </a>
         <header>

@@ -65,15 +65,19 @@ export class SessionStore {
     return this.options.now?.() ?? Date.now();
   }
 
-  /** Opens a session for a principal whose token checked out and sets its cookie. */
-  async open(c: Context, principal: Principal): Promise<Session> {
+  /**
+   * Opens a session for a principal whose token checked out and sets its cookie. It ends
+   * after {@link SESSION_DEFAULTS.ttlMs}, or at `notAfter` (a JWT's expiry) when sooner.
+   */
+  async open(c: Context, principal: Principal, notAfter = Infinity): Promise<Session> {
     this.sweep();
+    const expiresAt = Math.min(this.now() + SESSION_DEFAULTS.ttlMs, notAfter);
     const session: Session = {
       id: randomBytes(32).toString('base64url'),
       name: principal.name,
       scope: principal.scope,
       csrf: randomBytes(32).toString('base64url'),
-      expiresAt: this.now() + SESSION_DEFAULTS.ttlMs,
+      expiresAt,
     };
     this.sessions.set(session.id, session);
     await setSignedCookie(c, SESSION_COOKIE, session.id, this.key, {
@@ -81,7 +85,7 @@ export class SessionStore {
       httpOnly: true,
       sameSite: 'Strict',
       secure: overTls(c, this.options.behindTlsProxy),
-      maxAge: Math.floor(SESSION_DEFAULTS.ttlMs / 1000),
+      maxAge: Math.max(1, Math.floor((expiresAt - this.now()) / 1000)),
     });
     return session;
   }
