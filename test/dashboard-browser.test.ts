@@ -103,9 +103,16 @@ describe.skipIf(!HAS_CHROMIUM)('dashboard in chromium', () => {
       join(world.library, '2024', '2024-06-12', 'IMG_0001.jpg'),
     );
     const thumb = item.locator('img.thumb');
-    await waitFor(() => thumb.evaluate('img => img.complete && img.naturalWidth > 0'), {
-      what: 'the thumbnail to load',
-    });
+    await waitFor(
+      () =>
+        thumb.evaluate(
+          (img: { complete: boolean; naturalWidth: number }) =>
+            img.complete && img.naturalWidth > 0,
+        ),
+      {
+        what: 'the thumbnail to load',
+      },
+    );
     await shoot('now');
     await page.setViewportSize({ width: 360, height: 780 });
     await page.emulateMedia({ colorScheme: 'dark' });

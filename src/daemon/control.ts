@@ -108,7 +108,10 @@ export interface DashboardControl extends DaemonControl {
   config(): Config;
   /** Files filed as unsorted and files left in an inbox, with their reasons. */
   attention(): Promise<AttentionItem[]>;
-  /** Files one file (and its companions) with the date or place given, journaled. */
+  /**
+   * Files one file (and its companions) with the date or place given, or as its metadata
+   * says when neither is (a file undo put back, say), journaled.
+   */
   fileByHand(path: string, fix: HandFix): Promise<FileEvent>;
   /** Moves a duplicate left in an inbox to the trash, journaled (undo brings it back). */
   trashDuplicate(path: string): Promise<FileEvent>;

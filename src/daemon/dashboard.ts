@@ -261,15 +261,14 @@ async function fileOne(
   return result.event;
 }
 
+/** Files a file with the date and place given; with neither, as its own metadata says. */
 async function fileByHand(
   context: DashboardContext,
   path: string,
   fix: HandFix,
 ): Promise<FileEvent> {
-  if (!fix.takenAt && !fix.place?.city && !fix.place?.country) {
-    throw new PhotosortdError('NOTHING_TO_SET', `Give ${path} a date, a place or both to file it`);
-  }
-  return fileOne(context, context.config(), path, handFixStage(fix));
+  const given = fix.takenAt || fix.place?.city || fix.place?.country;
+  return fileOne(context, context.config(), path, given ? handFixStage(fix) : undefined);
 }
 
 async function trashDuplicate(context: DashboardContext, path: string): Promise<FileEvent> {
