@@ -109,7 +109,10 @@ export const configSchema = z.strictObject({
       rateLimit: z
         .strictObject({ perMinute: z.number().int().min(1).default(120) })
         .default({ perMinute: 120 }),
-      /** Host names the dashboard answers to besides the listen address and localhost. */
+      /**
+       * Host names besides loopback and the listen address that the API and its dashboard
+       * answer to (a request naming any other host is refused, against DNS rebinding).
+       */
       allowedHosts: z.array(z.string().min(1)).default([]),
     })
     .default({

@@ -8,7 +8,6 @@ import { decodeJwt } from 'jose';
 import { parseDocument } from 'yaml';
 import type { Authenticator } from '../api/auth.js';
 import { streamEvents } from '../api/events.js';
-import { parseListen } from '../api/listen.js';
 import { remoteAddress } from '../api/middleware.js';
 import type { RateLimiter } from '../api/rate-limit.js';
 import type { Config } from '../config/load.js';
@@ -20,7 +19,7 @@ import type { Logger } from '../lib/logger.js';
 import { ASSETS, asset } from './assets.js';
 import { dropRows, toDrops } from './drops.js';
 import { RecentFiles } from './feed.js';
-import { allowedHostNames, requireKnownHost, sameOrigin } from './guard.js';
+import { sameOrigin } from './guard.js';
 import { Layout, Notice } from './layout.js';
 import { AttentionPage, DuplicatePage } from './pages/attention.js';
 import { HistoryPage, UndoPage } from './pages/history.js';
@@ -74,17 +73,15 @@ const CSP = {
 /**
  * The dashboard as a hono app to mount at `/` on the API's app, before its bearer-token
  * check: pages at `/` and under `/ui/`, `GET`/`POST /login` and `POST /logout`. A login opens
- * a session cookie; the dashboard's own guards (Host, Origin, CSRF, scope) apply to these
- * paths only, so the API's clients see no change.
+ * a session cookie; the dashboard's own guards (Origin, CSRF, scope) apply to these paths
+ * only, so the API's clients see no change. The API's Host check (DNS rebinding) runs first.
  */
 export function createDashboardApp(options: DashboardOptions): Hono<WebEnv> {
   const { config, control, logger } = options;
   const sessions = new SessionStore({ behindTlsProxy: config.api.tlsProxy !== undefined });
   const recent = new RecentFiles(control);
   options.closing?.addEventListener('abort', recent.stop, { once: true });
-  const hosts = allowedHostNames(parseListen(config.api.listen).host, config.api.allowedHosts);
   const guards: MiddlewareHandler<WebEnv>[] = [
-    requireKnownHost(hosts),
     secureHeaders({ contentSecurityPolicy: CSP, referrerPolicy: 'same-origin' }),
     bodyLimit({
       maxSize: WEB_LIMITS.maxBodyBytes,
