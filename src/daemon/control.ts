@@ -121,8 +121,11 @@ export interface DashboardControl extends DaemonControl {
   trashDuplicate(path: string): Promise<FileEvent>;
   /** Files a duplicate left in an inbox as if the library did not hold it (numbered if taken). */
   fileAnyway(path: string): Promise<FileEvent>;
-  /** What `candidate` would do to the files under `folder`; nothing on disk changes. */
-  preview(candidate: Config, folder: string): Promise<PreviewReport>;
+  /**
+   * What the configuration `yaml` would do to the files under `folder`; nothing on disk
+   * changes. Throws, naming the key, when `yaml` is not a valid configuration.
+   */
+  preview(yaml: string, folder: string): Promise<PreviewReport>;
   /** Moves every library file to where the configuration in use puts it, as one batch. */
   resortLibrary(): Promise<PreviewReport>;
   /**

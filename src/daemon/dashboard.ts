@@ -98,7 +98,8 @@ export function createDashboardOps(
     fileByHand: (path, fix) => fileByHand(context, path, fix),
     trashDuplicate: (path) => trashDuplicate(context, path),
     fileAnyway: (path) => fileAnyway(context, path),
-    preview: (candidate, folder) => runOver(context, candidate, folder, { dryRun: true }),
+    preview: (yaml, folder) =>
+      runOver(context, parseConfigText(yaml, context.config().file), folder, { dryRun: true }),
     resortLibrary: () => {
       const config = context.config();
       return runOver(context, config, config.library, { dryRun: false });
@@ -391,8 +392,8 @@ async function runOver(
   return report;
 }
 
-/** Parses configuration text as the file at `file` would be read. */
-export function parseConfigText(text: string, file: string | null): Config {
+/** Parses configuration text as the file at `file` would be read, templates compiled. */
+function parseConfigText(text: string, file: string | null): Config {
   let input: unknown;
   try {
     input = parseYaml(text);

@@ -12,7 +12,6 @@ import { remoteAddress } from '../api/middleware.js';
 import type { RateLimiter } from '../api/rate-limit.js';
 import type { Config } from '../config/load.js';
 import type { DashboardControl } from '../daemon/control.js';
-import { parseConfigText } from '../daemon/dashboard.js';
 import type { UndoSelector } from '../journal/types.js';
 import { PhotosortdError, errorMessage } from '../lib/errors.js';
 import type { Logger } from '../lib/logger.js';
@@ -365,7 +364,7 @@ export function createDashboardApp(options: DashboardOptions): Hono<WebEnv> {
     const session = must(c);
     const { yaml, folder } = labForm(await c.req.parseBody(), control.config());
     const current = control.config();
-    const report = await control.preview(parseConfigText(yaml, current.file), folder);
+    const report = await control.preview(yaml, folder);
     return rulesPage(
       c,
       session,
