@@ -1,13 +1,13 @@
 import { appendFile, copyFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { toDrops } from '../src/web/drops.js';
 import { journalEntry } from './helpers/recording-daemon-control.js';
 import {
   ADMIN_KEY,
   CookieClient,
-  dashboardWorld,
+  dashboardWorlds,
   type DashboardWorld,
 } from './support/dashboard.js';
 import { listFiles, sha256, waitFor } from './support/fs.js';
@@ -18,14 +18,10 @@ import { writeJpeg } from './support/media.js';
  * trashed or filed anyway, undo refusals with the right hint, previews that change nothing.
  */
 
-const worlds: DashboardWorld[] = [];
-afterEach(async () => {
-  for (const world of worlds.splice(0)) await world.stop();
-});
+const world = dashboardWorlds();
 
 async function loggedIn(): Promise<{ w: DashboardWorld; browser: CookieClient; csrf: string }> {
-  const w = await dashboardWorld();
-  worlds.push(w);
+  const w = await world();
   const browser = new CookieClient(w.url);
   await browser.login(ADMIN_KEY);
   return { w, browser, csrf: await browser.csrf() };

@@ -1,28 +1,13 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ApiClient, mintToken } from '../src/api/index.js';
-import {
-  ADMIN_KEY,
-  CookieClient,
-  READ_KEY,
-  dashboardWorld,
-  type DashboardWorld,
-} from './support/dashboard.js';
+import { ADMIN_KEY, CookieClient, READ_KEY, dashboardWorlds } from './support/dashboard.js';
 
 /**
  * The dashboard's security rules over real HTTP against a real daemon: sessions, CSRF,
  * Origin, Host (DNS rebinding), CSP, scopes, and the bearer API left as it was.
  */
 
-const worlds: DashboardWorld[] = [];
-afterEach(async () => {
-  for (const world of worlds.splice(0)) await world.stop();
-});
-
-async function world(config: Record<string, unknown> = {}): Promise<DashboardWorld> {
-  const w = await dashboardWorld(config);
-  worlds.push(w);
-  return w;
-}
+const world = dashboardWorlds();
 
 function setCookieOf(response: Response, name: string): string {
   const line = response.headers.getSetCookie().find((cookie) => cookie.startsWith(`${name}=`));

@@ -16,7 +16,7 @@ import {
 import type { Journal } from '../journal/journal.js';
 import type { Action, CaptureDate, FileJob, Place } from '../pipeline/job.js';
 import { createPipeline, type FileResult, type NamedStage } from '../pipeline/pipeline.js';
-import { createPlanStage, type ContentLookup } from '../pipeline/plan.js';
+import type { ContentLookup } from '../pipeline/plan.js';
 import type {
   AttentionItem,
   DaemonControl,
@@ -243,13 +243,13 @@ async function fileOne(
   context: DashboardContext,
   config: Config,
   path: string,
-  extra?: NamedStage,
-  adjust: (stages: NamedStage[]) => NamedStage[] = (stages) => stages,
+  options: { extra?: NamedStage; content?: ContentLookup } = {},
 ): Promise<FileEvent> {
   const { services } = context;
+  const { extra, content } = options;
   const job = await jobFor(config, path);
   const batch = services.journal.newBatchId();
-  const built = adjust(buildStages(config, services, { batch: () => batch, dryRun: false }));
+  const built = buildStages(config, services, { batch: () => batch, dryRun: false, content });
   const stages = insertBefore(
     extra ? insertBefore(built, 'plan', extra) : built,
     'move',
@@ -269,7 +269,7 @@ async function fileByHand(
   fix: HandFix,
 ): Promise<FileEvent> {
   const given = fix.takenAt || fix.place?.city || fix.place?.country;
-  return fileOne(context, context.config(), path, given ? handFixStage(fix) : undefined);
+  return fileOne(context, context.config(), path, given ? { extra: handFixStage(fix) } : {});
 }
 
 async function trashDuplicate(context: DashboardContext, path: string): Promise<FileEvent> {
@@ -294,21 +294,7 @@ async function trashDuplicate(context: DashboardContext, path: string): Promise<
 const NO_CONTENT: ContentLookup = { find: () => undefined };
 
 async function fileAnyway(context: DashboardContext, path: string): Promise<FileEvent> {
-  const config = context.config();
-  const { rules, unsorted, duplicates } = compileTemplates(config);
-  const planner: NamedStage = {
-    name: 'plan',
-    run: createPlanStage({
-      library: config.library,
-      rules,
-      unsorted,
-      duplicates,
-      index: NO_CONTENT,
-    }),
-  };
-  return fileOne(context, config, path, undefined, (stages) =>
-    stages.map((stage) => (stage.name === 'plan' ? planner : stage)),
-  );
+  return fileOne(context, context.config(), path, { content: NO_CONTENT });
 }
 
 /**
@@ -338,7 +324,6 @@ async function runOver(
   if (!info?.isDirectory()) {
     throw new PhotosortdError('NOT_A_FOLDER', `${folder} is not a folder this daemon can read`);
   }
-  compileTemplates(config);
   const batch = services.journal.newBatchId();
   const built = buildStages(config, services, { batch: () => batch, dryRun: options.dryRun });
   const stages = insertBefore(

@@ -1,4 +1,5 @@
 import { request } from 'node:http';
+import { afterEach } from 'vitest';
 import { startApiServer, Metrics, hashApiKey, type ApiServer } from '../../src/api/index.js';
 import { startDaemon, type Daemon } from '../../src/daemon/daemon.js';
 import { silentLogger } from '../../src/lib/logger.js';
@@ -65,6 +66,22 @@ export async function dashboardWorld(
       await server.close();
       await daemon.stop(10_000);
     },
+  };
+}
+
+/**
+ * A starter of dashboard worlds for one suite: each world it starts is stopped after the
+ * test that started it.
+ */
+export function dashboardWorlds(): (config?: Record<string, unknown>) => Promise<DashboardWorld> {
+  const started: DashboardWorld[] = [];
+  afterEach(async () => {
+    for (const world of started.splice(0)) await world.stop();
+  });
+  return async (config) => {
+    const world = await dashboardWorld(config);
+    started.push(world);
+    return world;
   };
 }
 
