@@ -56,6 +56,9 @@ describe('duplicates from Needs attention', () => {
 
     const list = await (await browser.send('/ui/attention')).text();
     expect(list).toContain('same content as');
+    // The live feed says why the copy stayed, not only that it did.
+    const feed = await (await browser.send('/ui/now/feed')).text();
+    expect(feed).toContain(`same content as ${original}; left in the inbox (duplicates: skip)`);
     const compare = await browser.send(`/ui/duplicate?path=${encodeURIComponent(copy)}`);
     expect(compare.status).toBe(200);
     const html = await compare.text();

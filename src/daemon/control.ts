@@ -35,6 +35,8 @@ export interface FileEvent {
   place: Place | null;
   tags: Tag[] | null;
   error: string | null;
+  /** Why the file was not simply filed (unsorted, duplicate, skipped), when it was not. */
+  reason?: string;
   /** Milliseconds spent in each stage (identify, exif, geocode, tag, plan, move). */
   durations: Record<string, number>;
 }

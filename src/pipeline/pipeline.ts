@@ -173,6 +173,7 @@ export function toEvent(job: FileJob, durations: Record<string, number> = {}): F
     place: job.place ?? null,
     tags: job.tags ?? null,
     error: plan.action === 'error' ? (job.error?.message ?? plan.reason ?? 'failed') : null,
+    ...(plan.reason && plan.action !== 'error' ? { reason: plan.reason } : {}),
     durations,
   };
 }

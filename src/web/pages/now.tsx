@@ -96,7 +96,7 @@ export function FeedItem(props: { event: FileEvent }) {
             ? event.tags.map((tag) => tag.label).join(', ')
             : 'no tags'}
         </p>
-        {event.error ? <p class="reason">{event.error}</p> : null}
+        {event.error || event.reason ? <p class="reason">{event.error ?? event.reason}</p> : null}
       </div>
       <time datetime={event.at}>{event.at.slice(11, 19)}</time>
     </li>
