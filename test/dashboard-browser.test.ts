@@ -228,6 +228,38 @@ describe.skipIf(!HAS_CHROMIUM)('dashboard in chromium', () => {
     expect(world.daemon.journal(50).filter((row) => row.batch === batch)).toHaveLength(moved);
   });
 
+  it('labels every control, reads at 360 px and is driven from the keyboard', async () => {
+    const pages = ['/', '/ui/history', '/ui/attention', '/ui/rules'];
+    await page.setViewportSize({ width: 360, height: 780 });
+    for (const path of pages) {
+      await page.goto(world.url + path);
+      // (Strings: this suite's types are Node's, the code runs in the page.)
+      const unlabelled = await page.evaluate(`[...document.querySelectorAll(
+          'input:not([type=hidden]), textarea, select, button')]
+        .filter((el) => !(el.labels && el.labels.length) && !el.getAttribute('aria-label')
+          && !el.textContent.trim())
+        .map((el) => el.outerHTML)`);
+      expect(unlabelled, path).toEqual([]);
+      const width = await page.evaluate('document.documentElement.scrollWidth');
+      expect(width, `${path} scrolls sideways at 360 px`).toBeLessThanOrEqual(360);
+    }
+    await page.setViewportSize({ width: 1100, height: 900 });
+
+    await page.goto(`${world.url}/`);
+    await page.keyboard.press('Tab');
+    await expect(page.evaluate('document.activeElement.textContent')).resolves.toBe(
+      'Skip to content',
+    );
+    await page.keyboard.press('Enter');
+    await expect(page.evaluate('document.activeElement.id')).resolves.toBe('main');
+    await page.keyboard.press('g');
+    await page.keyboard.press('h');
+    await page.waitForURL(`${world.url}/ui/history`);
+    await page.keyboard.press('g');
+    await page.keyboard.press('a');
+    await page.waitForURL(`${world.url}/ui/attention`);
+  });
+
   it('refuses a cross-site form POST and a foreign Host', async () => {
     const other = `http://127.0.0.1:${(crossSite.address() as AddressInfo).port}/`;
     await page.goto(other);

@@ -11,6 +11,7 @@ import {
   type DashboardWorld,
 } from './support/dashboard.js';
 import { listFiles, sha256, waitFor } from './support/fs.js';
+import { exiftoolCli } from './support/companions.js';
 import { writeJpeg } from './support/media.js';
 
 /**
@@ -141,6 +142,31 @@ describe('undo from History', () => {
     const confirm = await (await browser.send(`/ui/undo?id=${id}`)).text();
     expect(confirm).toContain('is occupied by another file');
     expect(confirm).not.toContain('Undo anyway');
+  });
+});
+
+describe('groups in History', () => {
+  it('shows a photo and its sidecar as one group and undoes them together', async () => {
+    const { w, browser, csrf } = await loggedIn();
+    w.daemon.pause();
+    const photo = join(w.inbox, 'IMG_7.jpg');
+    await writeJpeg(photo, { date: '2024:06:12 18:30:00', seed: 18 });
+    exiftoolCli(['-q', '-o', join(w.inbox, 'IMG_7.xmp'), photo]);
+    w.daemon.resume();
+    const filed = join(w.library, DAY, 'IMG_7.xmp');
+    await waitFor(() => existsSync(filed), { what: 'the sidecar filed with its photo' });
+
+    const history = await (await browser.send('/ui/history')).text();
+    expect(history).toContain('2 files filed together: 1 sidecar');
+    const link = /href="(\/ui\/undo\?group=[^"]+)"/.exec(history)?.[1];
+    expect(link).toBeDefined();
+    const confirm = await (await browser.send((link ?? '').replace(/&amp;/g, '&'))).text();
+    expect(confirm).toContain('Will put back: 2 files');
+    const ids = /name="ids" value="([^"]+)"/.exec(confirm)?.[1] ?? '';
+    const done = await (await browser.send('/ui/undo', { form: { _csrf: csrf, ids } })).text();
+    expect(done).toContain('Put back: 2 files');
+    expect(existsSync(join(w.inbox, 'IMG_7.jpg'))).toBe(true);
+    expect(existsSync(join(w.inbox, 'IMG_7.xmp'))).toBe(true);
   });
 });
 

@@ -213,6 +213,8 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
         index: services.index,
         library: config.library,
       });
+      // A dry run (the dashboard's confirmation, `undo --dry-run`) changed nothing to tell.
+      if (undoOptions.dryRun) return result;
       logger.info(
         { batch: result.batch, undone: result.undone.length, refused: result.refused.length },
         'undo',

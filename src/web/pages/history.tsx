@@ -1,4 +1,4 @@
-import { basename } from 'node:path';
+import { basename, extname } from 'node:path';
 import type { JournalEntry, UndoItem, UndoResult } from '../../journal/types.js';
 import type { Drop, FileGroup } from '../drops.js';
 import { ActionButton, Thumb } from '../layout.js';
@@ -45,6 +45,17 @@ function FileRow(props: { entry: JournalEntry; alone: boolean }) {
   );
 }
 
+/** What a group of files filed together is, from its members' extensions. */
+export function groupKind(entries: readonly JournalEntry[]): string {
+  const exts = entries.map((entry) => extname(entry.source).toLowerCase());
+  const videos = exts.filter((ext) => ext === '.mov' || ext === '.mp4').length;
+  const sidecars = exts.filter((ext) => ['.xmp', '.aae', '.json'].includes(ext)).length;
+  const parts: string[] = [];
+  if (videos > 0 && videos < exts.length) parts.push('a Live Photo (still and video)');
+  if (sidecars > 0) parts.push(`${sidecars} sidecar${sidecars === 1 ? '' : 's'}`);
+  return parts.length > 0 ? parts.join(' with ') : 'a photo with its RAW or other versions';
+}
+
 function GroupBlock(props: { group: FileGroup }) {
   const { group } = props;
   if (group.entries.length === 1) {
@@ -55,7 +66,7 @@ function GroupBlock(props: { group: FileGroup }) {
   return (
     <li class="group">
       <p class="group-title">
-        {group.entries.length} files filed together (Live Photo halves, RAW or sidecars)
+        {group.entries.length} files filed together: {groupKind(group.entries)}
         {open ? (
           <>
             {' '}
