@@ -152,6 +152,8 @@ describe('groups in History', () => {
     const photo = join(w.inbox, 'IMG_7.jpg');
     await writeJpeg(photo, { date: '2024:06:12 18:30:00', seed: 18 });
     exiftoolCli(['-q', '-o', join(w.inbox, 'IMG_7.xmp'), photo]);
+    // Both settled and held, so they are taken together as one group.
+    await waitFor(() => w.daemon.status().queue.waiting >= 2, { what: 'both files held' });
     w.daemon.resume();
     const filed = join(w.library, DAY, 'IMG_7.xmp');
     await waitFor(() => existsSync(filed), { what: 'the sidecar filed with its photo' });
