@@ -201,7 +201,11 @@ describe('Rules lab preview', () => {
       form: { _csrf: csrf, yaml: 'library: ./library\ninboxes: [./inbox]\nonCollision: merge\n' },
     });
     expect(response.status).toBe(409);
-    expect(await response.text()).toContain('onCollision');
+    const html = await response.text();
+    expect(html).toContain('onCollision');
+    // Back on the lab with the text as it was edited, to put right.
+    expect(html).toContain('onCollision: merge');
+    expect(html).toContain('<textarea');
     expect((await listFiles(w.dir)).filter((name) => name.endsWith('.bak'))).toEqual([]);
   });
 });

@@ -1,8 +1,9 @@
 import { readFile } from 'node:fs/promises';
-import type { Context } from 'hono';
+import type { Context, Handler } from 'hono';
 import type { Child } from 'hono/jsx';
 import { parseDocument } from 'yaml';
 import type { Config } from '../../config/load.js';
+import { PhotosortdError } from '../../lib/errors.js';
 import { Notice } from '../layout.js';
 import { PreviewResult, RulesPage } from '../pages/rules.js';
 import { must, page, type Router, type WebDeps, type WebEnv } from '../render.js';
@@ -20,35 +21,54 @@ export function rulesRoutes(web: Router, deps: WebDeps): void {
     const text = readableConfig(await configText(current), session);
     return rulesPage(c, current, text, current.library);
   });
-  web.post('/ui/rules/preview', async (c) => {
-    const { yaml, folder } = labForm(await c.req.parseBody(), control.config());
-    const report = await control.preview(yaml, folder);
-    const after = <PreviewResult report={report} applied={false} />;
-    return rulesPage(c, control.config(), yaml, folder, after);
-  });
-  web.post('/ui/rules/save', async (c) => {
-    const { yaml, folder } = labForm(await c.req.parseBody(), control.config());
-    const saved = await control.saveConfig(yaml);
-    logger.info({ by: must(c).name, ...saved }, 'Configuration saved from the dashboard');
-    const after = (
-      <Notice kind="ok">
-        Saved and reloaded. The previous file is kept as <code>{saved.backup}</code>.
-      </Notice>
-    );
-    return rulesPage(c, control.config(), yaml, folder, after);
-  });
-  web.post('/ui/rules/resort', async (c) => {
-    const { yaml } = labForm(await c.req.parseBody(), control.config());
-    if (yaml !== (await configText(control.config()))) await control.saveConfig(yaml);
-    const report = await control.resortLibrary();
-    logger.info(
-      { by: must(c).name, batch: report.batch, moved: report.moving },
-      'Library re-sorted from the dashboard',
-    );
-    const current = control.config();
-    const after = <PreviewResult report={report} applied={true} />;
-    return rulesPage(c, current, yaml, current.library, after);
-  });
+  /** Runs a lab action; a refusal comes back on the lab page with the edited text kept. */
+  const lab =
+    (act: (c: Context<WebEnv>, form: LabForm) => Promise<Response>): Handler<WebEnv> =>
+    async (c) => {
+      const form = labForm(await c.req.parseBody(), control.config());
+      try {
+        return await act(c, form);
+      } catch (error) {
+        if (!(error instanceof PhotosortdError)) throw error;
+        const refused = <Notice kind="error">{error.message}</Notice>;
+        return rulesPage(c, control.config(), form.yaml, form.folder, refused, 409);
+      }
+    };
+  web.post(
+    '/ui/rules/preview',
+    lab(async (c, { yaml, folder }) => {
+      const report = await control.preview(yaml, folder);
+      const after = <PreviewResult report={report} applied={false} />;
+      return rulesPage(c, control.config(), yaml, folder, after);
+    }),
+  );
+  web.post(
+    '/ui/rules/save',
+    lab(async (c, { yaml, folder }) => {
+      const saved = await control.saveConfig(yaml);
+      logger.info({ by: must(c).name, ...saved }, 'Configuration saved from the dashboard');
+      const after = (
+        <Notice kind="ok">
+          Saved and reloaded. The previous file is kept as <code>{saved.backup}</code>.
+        </Notice>
+      );
+      return rulesPage(c, control.config(), yaml, folder, after);
+    }),
+  );
+  web.post(
+    '/ui/rules/resort',
+    lab(async (c, { yaml }) => {
+      if (yaml !== (await configText(control.config()))) await control.saveConfig(yaml);
+      const report = await control.resortLibrary();
+      logger.info(
+        { by: must(c).name, batch: report.batch, moved: report.moving },
+        'Library re-sorted from the dashboard',
+      );
+      const current = control.config();
+      const after = <PreviewResult report={report} applied={true} />;
+      return rulesPage(c, current, yaml, current.library, after);
+    }),
+  );
 }
 
 async function configText(config: Config): Promise<string> {
@@ -69,7 +89,12 @@ function readableConfig(text: string, session: Session): string {
 }
 
 /** The Rules lab's form: the edited configuration and the folder to preview over. */
-function labForm(form: Record<string, unknown>, config: Config): { yaml: string; folder: string } {
+interface LabForm {
+  yaml: string;
+  folder: string;
+}
+
+function labForm(form: Record<string, unknown>, config: Config): LabForm {
   const yaml = typeof form.yaml === 'string' ? form.yaml.replace(/\r\n/g, '\n') : '';
   const chosen = typeof form.folder === 'string' ? form.folder : '';
   const other = typeof form.other === 'string' ? form.other.trim() : '';
@@ -82,6 +107,7 @@ function rulesPage(
   yaml: string,
   folder: string,
   after?: Child,
+  status: 200 | 409 = 200,
 ): Response | Promise<Response> {
   const session = must(c);
   const folders = { inboxes: config.inboxes.map((inbox) => inbox.path), library: config.library };
@@ -100,5 +126,6 @@ function rulesPage(
       />
       {after}
     </>,
+    status,
   );
 }
