@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { toDrops } from '../src/web/drops.js';
-import { journalEntry } from './helpers/recording-daemon-control.js';
+import { journalEntry } from './support/recording-daemon-control.js';
 import {
   ADMIN_KEY,
   CookieClient,

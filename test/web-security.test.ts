@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { ApiClient, mintToken } from '../src/api/index.js';
+import { ApiClient } from '../src/api/index.js';
+import { mintToken } from '../src/api/jwt.js';
 import { ADMIN_KEY, CookieClient, READ_KEY, dashboardWorlds } from './support/dashboard.js';
 
 /**

@@ -4,7 +4,7 @@ import type { Config } from '../config/load.js';
 import { feedFolder } from '../daemon/walk-files.js';
 import type { Logger } from '../lib/logger.js';
 import { buildStages, openServices, PIPELINE_LOCKS } from '../pipeline/assemble.js';
-import type { Action } from '../pipeline/job.js';
+import type { Action } from '../lib/media.js';
 import { createPipeline, type FileResult } from '../pipeline/pipeline.js';
 
 /** Options of {@link scan}. */
@@ -19,7 +19,7 @@ export interface ScanOptions {
 }
 
 /** One line of `scan --json`: the contract of DESIGN.md, plus why and what it duplicates. */
-export function scanLine(result: FileResult): Record<string, unknown> {
+function scanLine(result: FileResult): Record<string, unknown> {
   const { job, event } = result;
   return {
     source: event.source,
@@ -95,11 +95,7 @@ export async function scan(options: ScanOptions): Promise<number> {
 }
 
 /** The table printed after a scan. */
-export function summaryTable(
-  counts: Record<Action, number>,
-  dryRun: boolean,
-  batch: string,
-): string {
+function summaryTable(counts: Record<Action, number>, dryRun: boolean, batch: string): string {
   const rows: [string, number][] = [
     [dryRun ? 'would move' : 'moved', counts.move],
     ['unsorted', counts.unsorted],

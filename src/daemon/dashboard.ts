@@ -14,21 +14,22 @@ import {
   type Services,
 } from '../pipeline/assemble.js';
 import type { Journal } from '../journal/journal.js';
-import type { Action, CaptureDate, FileJob, Place } from '../pipeline/job.js';
+import type { Action, CaptureDate, Place } from '../lib/media.js';
+import type { FileEvent } from '../pipeline/file-event.js';
+import type { FileJob } from '../pipeline/job.js';
 import { createPipeline, type FileResult, type NamedStage } from '../pipeline/pipeline.js';
 import type { ContentLookup } from '../pipeline/plan.js';
 import type {
   AttentionItem,
   DaemonControl,
   DashboardControl,
-  FileEvent,
   HandFix,
   PreviewReport,
 } from './control.js';
 import { feedFolder, walkFiles } from './walk-files.js';
 
 /** Limits of what the dashboard's operations keep and show, with the reason for each. */
-export const DASHBOARD_LIMITS = Object.freeze({
+const DASHBOARD_LIMITS = Object.freeze({
   /** Moves a preview lists by name; the counts cover every file. A page, not a report. */
   previewExamples: 200,
   /** Files listed as needing attention: more than a person works through at one sitting. */
@@ -38,7 +39,7 @@ export const DASHBOARD_LIMITS = Object.freeze({
 });
 
 /** How a hand-set date shows where it came from, in the journal and the feed. */
-export const HAND_SET = 'set by hand';
+const HAND_SET = 'set by hand';
 
 /** Why a preview counts a file as unchanged: the rules already put it where it is. */
 const IN_PLACE = 'already where the rules put it';
@@ -168,7 +169,7 @@ async function jobFor(config: Config, path: string): Promise<FileJob> {
 }
 
 /** `YYYY-MM-DDTHH:MM` from a form → a capture date whose source says a person set it. */
-export function handDate(text: string): CaptureDate {
+function handDate(text: string): CaptureDate {
   const parsed = parseExifDateTime(text);
   if (!parsed || !isRealWallClock(parsed.wall)) {
     throw new PhotosortdError(

@@ -5,7 +5,7 @@ import { groupedByFolder } from '../pipeline/companions.js';
 import type { FileJob } from '../pipeline/job.js';
 import { contentIdReader, pairLivePhotos } from '../pipeline/live-photo.js';
 import type { Pipeline } from '../pipeline/pipeline.js';
-import { isPartialOrHidden } from './watcher.js';
+import { isPartialOrHidden } from './watched-inbox.js';
 
 /**
  * Walks a folder depth-first without following links, yielding every file as a job: a

@@ -30,7 +30,7 @@ export interface DashboardOptions {
 }
 
 /** The paths the dashboard owns; everything else stays the bearer-token API's. */
-export const DASHBOARD_PATHS = ['/', '/login', '/logout', '/ui/*'] as const;
+const DASHBOARD_PATHS = ['/', '/login', '/logout', '/ui/*'] as const;
 
 /** Content-Security-Policy: our own script and styles only, no inline code, no framing. */
 const CSP = {

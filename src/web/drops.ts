@@ -4,7 +4,7 @@ import type { JournalEntry } from '../journal/types.js';
  * Quiet that ends a drop. A card dump or an AirDrop arrives as a burst of files seconds
  * apart; the next burst, minutes later, is another drop a person would undo on its own.
  */
-export const DROP_QUIET_MS = 60_000;
+const DROP_QUIET_MS = 60_000;
 
 /** Operations a person sees in History: what photosortd did to their files. */
 const SHOWN = new Set(['move', 'delete', 'create', 'rewrite']);

@@ -1,7 +1,8 @@
-import type { DaemonControl, FileEvent } from '../daemon/control.js';
+import type { DaemonControl } from '../daemon/control.js';
+import type { FileEvent } from '../pipeline/file-event.js';
 
 /** Files the Now page shows when it opens; later ones arrive over the event stream. */
-export const FEED_LENGTH = 50;
+const FEED_LENGTH = 50;
 
 /**
  * The latest files the daemon handled, newest first, kept from the moment the dashboard is

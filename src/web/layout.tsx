@@ -3,7 +3,7 @@ import type { Session } from './session.js';
 import { CSRF_FIELD } from './session.js';
 
 /** The pages of the dashboard, in the order the navigation lists them. */
-export const PAGES = [
+const PAGES = [
   { path: '/', label: 'Now' },
   { path: '/ui/history', label: 'History' },
   { path: '/ui/attention', label: 'Needs attention' },
@@ -110,7 +110,7 @@ export function Notice(props: { kind: 'ok' | 'error'; children?: Child }) {
 }
 
 /** `/ui/thumb?path=…`, the thumbnail of a file by path. */
-export function thumbUrl(path: string): string {
+function thumbUrl(path: string): string {
   return `/ui/thumb?path=${encodeURIComponent(path)}`;
 }
 

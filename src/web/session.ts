@@ -5,7 +5,7 @@ import type { Principal } from '../api/auth.js';
 import type { Scope } from '../api/jwt.js';
 
 /** Session settings, each with the reason for its value. */
-export const SESSION_DEFAULTS = Object.freeze({
+const SESSION_DEFAULTS = Object.freeze({
   /** A working day: a login outlives a lunch break but not a lost laptop's night. */
   ttlMs: 12 * 60 * 60 * 1000,
   /** Sessions held at once; a flood of logins cannot grow the daemon's memory without end. */
@@ -15,9 +15,9 @@ export const SESSION_DEFAULTS = Object.freeze({
 });
 
 /** The cookie that carries a signed session id. */
-export const SESSION_COOKIE = 'photosortd_session';
+const SESSION_COOKIE = 'photosortd_session';
 /** The cookie that ties a login form to the browser that asked for it (login CSRF). */
-export const LOGIN_COOKIE = 'photosortd_login';
+const LOGIN_COOKIE = 'photosortd_login';
 /** The form field and header that carry the CSRF token of state-changing requests. */
 export const CSRF_FIELD = '_csrf';
 export const CSRF_HEADER = 'x-csrf-token';
@@ -33,7 +33,7 @@ export interface Session {
 }
 
 /** Whether the browser talks to us over TLS, directly or through the configured proxy. */
-export function overTls(c: Context, behindTlsProxy: boolean): boolean {
+function overTls(c: Context, behindTlsProxy: boolean): boolean {
   if (new URL(c.req.url).protocol === 'https:') return true;
   return behindTlsProxy && c.req.header('x-forwarded-proto') === 'https';
 }

@@ -3,7 +3,7 @@ import sharp from 'sharp';
 import { isInside } from '../lib/sanitize.js';
 
 /** Thumbnail settings, each with the reason for its value. */
-export const THUMBNAIL_DEFAULTS = Object.freeze({
+const THUMBNAIL_DEFAULTS = Object.freeze({
   /** Longest edge in pixels: sharp enough for a feed row at twice the CSS size. */
   size: 160,
   /** JPEG quality: a thumbnail is looked at for a second, not printed. */

@@ -1,6 +1,7 @@
 import { request } from 'node:http';
 import { afterEach } from 'vitest';
-import { startApiServer, Metrics, hashApiKey, type ApiServer } from '../../src/api/index.js';
+import { hashApiKey } from '../../src/api/api-key.js';
+import { startApiServer, Metrics, type ApiServer } from '../../src/api/index.js';
 import { startDaemon, type Daemon } from '../../src/daemon/daemon.js';
 import { silentLogger } from '../../src/lib/logger.js';
 import { projectConfig } from './daemon-project.js';

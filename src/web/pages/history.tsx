@@ -46,7 +46,7 @@ function FileRow(props: { entry: JournalEntry; alone: boolean }) {
 }
 
 /** What a group of files filed together is, from its members' extensions. */
-export function groupKind(entries: readonly JournalEntry[]): string {
+function groupKind(entries: readonly JournalEntry[]): string {
   const exts = entries.map((entry) => extname(entry.source).toLowerCase());
   const videos = exts.filter((ext) => ext === '.mov' || ext === '.mp4').length;
   const sidecars = exts.filter((ext) => ['.xmp', '.aae', '.json'].includes(ext)).length;
@@ -117,7 +117,7 @@ export function HistoryPage(props: { drops: Drop[] }) {
 }
 
 /** Whether a refusal is one `force` overrides: the file changed since it was filed. */
-export function forceHelps(item: UndoItem): boolean {
+function forceHelps(item: UndoItem): boolean {
   return item.reason?.includes('changed since it was filed') === true;
 }
 

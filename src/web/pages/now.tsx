@@ -1,4 +1,5 @@
-import type { DaemonStatus, FileEvent } from '../../daemon/control.js';
+import type { DaemonStatus } from '../../daemon/control.js';
+import type { FileEvent } from '../../pipeline/file-event.js';
 import { ActionButton, Thumb } from '../layout.js';
 import type { Session } from '../session.js';
 
@@ -71,7 +72,7 @@ function placeText(place: FileEvent['place']): string {
 }
 
 /** One handled file of the live feed. */
-export function FeedItem(props: { event: FileEvent }) {
+function FeedItem(props: { event: FileEvent }) {
   const { event } = props;
   const shown = event.target ?? event.source;
   return (

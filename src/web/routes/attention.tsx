@@ -1,6 +1,6 @@
 import { stat } from 'node:fs/promises';
 import type { Context } from 'hono';
-import type { FileEvent } from '../../daemon/control.js';
+import type { FileEvent } from '../../pipeline/file-event.js';
 import { PhotosortdError } from '../../lib/errors.js';
 import { Notice } from '../layout.js';
 import { AttentionPage, DuplicatePage } from '../pages/attention.js';

@@ -10,7 +10,7 @@ import { must, page, type Router, type WebDeps, type WebEnv } from '../render.js
 import type { Session } from '../session.js';
 
 /** Stands in for a secret a read-scope login must not read. */
-export const HIDDEN_SECRET = '(hidden: only an admin login sees it)';
+const HIDDEN_SECRET = '(hidden: only an admin login sees it)';
 
 /** The Rules lab: the editor, preview, save, and save-and-re-sort. */
 export function rulesRoutes(web: Router, deps: WebDeps): void {
