@@ -20,6 +20,7 @@ const SLOW_SUITES = [
   'test/tagging-e2e.test.ts', // CLIP tagging through the CLI and the daemon
   'test/live-photo.test.ts', // Live Photo halves meeting in running daemons
   'test/**/*.browser.test.ts', // the dashboard in a real browser
+  'test/web-actions.test.ts', // the dashboard's actions on files a running daemon filed
 ];
 
 export default defineConfig({
