@@ -99,7 +99,18 @@ export function createApiApp(options: ApiAppOptions): ApiApp {
     }),
   );
 
-  app.openapi(healthRoute, (c) => c.json({ ok: true as const }, 200));
+  app.openapi(healthRoute, (c) => {
+    const { libraryState, inboxes } = control.status();
+    const watching = inboxes.filter((inbox) => inbox.watching).length;
+    return c.json(
+      {
+        ok: true as const,
+        library: libraryState.present ? ('present' as const) : ('unavailable' as const),
+        inboxes: { watching, missing: inboxes.length - watching },
+      },
+      200,
+    );
+  });
   app.openapi(statusRoute, (c) => c.json(control.status(), 200));
   app.openapi(pauseRoute, (c) => {
     control.pause();

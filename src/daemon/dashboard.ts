@@ -87,6 +87,8 @@ export interface DashboardContext {
   waiting(path: string): boolean;
   /** Counts and publishes a result, as for the files the daemon takes itself. */
   report(result: FileResult): void;
+  /** The mover's check, right before a move, that the library is still there. */
+  checkLibrary(): Promise<void>;
 }
 
 /** The dashboard's operations on a running daemon; see {@link DashboardControl}. */
@@ -250,7 +252,12 @@ async function fileOne(
   const { extra, content } = options;
   const job = await jobFor(config, path);
   const batch = services.journal.newBatchId();
-  const built = buildStages(config, services, { batch: () => batch, dryRun: false, content });
+  const built = buildStages(config, services, {
+    batch: () => batch,
+    dryRun: false,
+    content,
+    checkLibrary: context.checkLibrary,
+  });
   const stages = insertBefore(
     extra ? insertBefore(built, 'plan', extra) : built,
     'move',
@@ -292,7 +299,7 @@ async function trashDuplicate(context: DashboardContext, path: string): Promise<
 }
 
 /** A content lookup that knows no file: the planner then files a duplicate like any file. */
-const NO_CONTENT: ContentLookup = { find: () => undefined };
+const NO_CONTENT: ContentLookup = { lookup: () => ({}) };
 
 async function fileAnyway(context: DashboardContext, path: string): Promise<FileEvent> {
   return fileOne(context, context.config(), path, { content: NO_CONTENT });
@@ -326,7 +333,11 @@ async function runOver(
     throw new PhotosortdError('NOT_A_FOLDER', `${folder} is not a folder this daemon can read`);
   }
   const batch = services.journal.newBatchId();
-  const built = buildStages(config, services, { batch: () => batch, dryRun: options.dryRun });
+  const built = buildStages(config, services, {
+    batch: () => batch,
+    dryRun: options.dryRun,
+    checkLibrary: context.checkLibrary,
+  });
   const stages = insertBefore(
     insertBefore(built, 'plan', rememberedStage(services.journal)),
     'move',
