@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { copyFile, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { walkFiles } from '../src/cli/scan.js';
+import { walkFiles } from '../src/daemon/walk-files.js';
 import type { Config } from '../src/config/load.js';
 import type { ControlEvent } from '../src/daemon/control.js';
 import { startDaemon, type Daemon } from '../src/daemon/daemon.js';

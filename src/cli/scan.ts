@@ -1,21 +1,12 @@
 import { SingleBar, Presets } from 'cli-progress';
-import { lstat, opendir } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import type { Config } from '../config/load.js';
-import {
-  inProgressMatcher,
-  isInProgressName,
-  type InProgressMatcher,
-} from '../daemon/in-progress.js';
 import { checkLibrary, refuseLibraryScan } from '../daemon/preflight.js';
-import { errorCode } from '../lib/errors.js';
+import { feedFolder } from '../daemon/walk-files.js';
 import { assertLibraryDevice } from '../lib/real-path.js';
 import { exists } from '../lib/exists.js';
 import type { Logger } from '../lib/logger.js';
 import { buildStages, openServices, PIPELINE_LOCKS } from '../pipeline/assemble.js';
-import { groupedByFolder } from '../pipeline/groups/grouping.js';
-import { contentIdReader, pairLivePhotos } from '../pipeline/live-photo.js';
-import type { FileJob } from '../pipeline/job.js';
 import type { Action } from '../lib/media.js';
 import { createPipeline, type FileResult } from '../pipeline/pipeline.js';
 
@@ -49,42 +40,6 @@ function scanLine(result: FileResult): Record<string, unknown> {
 }
 
 /**
- * Walks a folder depth-first without following links, yielding every file as a job: a
- * folder's own files first, then its subfolders', so companions can be grouped per folder.
- * Hidden files and names of files still being written (`inProgress`) are passed over, as
- * the daemon does.
- */
-export async function* walkFiles(
-  dirPath: string,
-  root = dirPath,
-  inProgress: InProgressMatcher = isInProgressName,
-): AsyncGenerator<FileJob> {
-  const dir = await opendir(dirPath).catch((error: unknown) => {
-    // A subfolder removed while the walk reached it (the daemon filed its files) is empty now.
-    if (dirPath !== root && errorCode(error) === 'ENOENT') return undefined;
-    throw error;
-  });
-  if (!dir) return;
-  const subfolders: string[] = [];
-  for await (const entry of dir) {
-    if (entry.name.startsWith('.') || inProgress(entry.name)) continue;
-    const path = join(dirPath, entry.name);
-    if (entry.isDirectory()) {
-      subfolders.push(path);
-      continue;
-    }
-    // A file gone between the listing and its lstat (filed by a running daemon, deleted) is
-    // still yielded: identify reports it as `NOT_FOUND`, one "gone" line, and the walk goes on.
-    const info = await lstat(path).catch((error: unknown) => {
-      if (errorCode(error) === 'ENOENT') return undefined;
-      throw error;
-    });
-    yield { source: path, root, size: info?.size ?? 0, mtimeMs: info?.mtimeMs ?? 0 };
-  }
-  for (const path of subfolders) yield* walkFiles(path, root, inProgress);
-}
-
-/**
  * `photosortd scan`: handles every file under the folders once, as if dropped into an
  * inbox. Returns the exit status: 0 all done, 1 when some file failed.
  */
@@ -108,9 +63,6 @@ export async function scan(options: ScanOptions): Promise<number> {
       )
     : null;
   let found = 0;
-  const readIds = contentIdReader(services.exiftool);
-  const pairing = (groups: FileJob[]) => pairLivePhotos(groups, readIds);
-
   const pipeline = createPipeline({
     stages: buildStages(config, services, {
       batch: () => batch,
@@ -132,14 +84,15 @@ export async function scan(options: ScanOptions): Promise<number> {
   try {
     bar?.start(0, 0, { moved: 0 });
     for (const dir of options.dirs) {
-      const files = walkFiles(resolve(dir), resolve(dir), inProgressMatcher(config.inProgress));
-      for await (const job of groupedByFolder(files, pairing)) {
-        found += 1 + (job.companions?.length ?? 0);
-        bar?.setTotal(found);
-        // Backpressure: a folder of 100,000 files is walked no faster than it is handled.
-        await pipeline.onWaitingBelow(config.concurrency * 8);
-        void pipeline.add(job);
-      }
+      await feedFolder(resolve(dir), pipeline, {
+        exiftool: services.exiftool,
+        backlog: config.concurrency * 8,
+        inProgress: config.inProgress,
+        onFound: (job) => {
+          found += 1 + (job.companions?.length ?? 0);
+          bar?.setTotal(found);
+        },
+      });
     }
     await pipeline.onIdle();
   } finally {

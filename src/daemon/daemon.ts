@@ -14,9 +14,10 @@ import { createPipeline, type FileResult, type Pipeline } from '../pipeline/pipe
 import {
   HOLDING_LISTED,
   type ControlEvent,
-  type DaemonControl,
+  type DashboardControl,
   type DaemonStatus,
 } from './control.js';
+import { createDashboardOps, InboxOutcomes } from './dashboard.js';
 import { watchInboxSet, type InboxSet } from './inbox-presence.js';
 import { createGatherer, GROUP_WINDOW_MS, ORPHAN_WAIT_MS } from './gatherer.js';
 import { inProgressMatcher } from './in-progress.js';
@@ -28,7 +29,7 @@ import { mergeReload } from './reload.js';
 const BATCH_IDLE_MS = 60_000;
 
 /** A running daemon: the control surface plus `stop`. */
-export interface Daemon extends DaemonControl {
+export interface Daemon extends DashboardControl {
   /** Resolves once every inbox's existing files have been queued. */
   readonly ready: Promise<void>;
   /** Resolves when nothing is queued or in flight. */
@@ -85,6 +86,7 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
   // The watchers skip the built-in temp names; the configured ones are dropped here.
   let inProgress = inProgressMatcher(config.inProgress);
   let lastFiled = Date.now();
+  const outcomes = new InboxOutcomes();
 
   const publish = (event: ControlEvent) => {
     for (const listener of listeners) listener(event);
@@ -108,7 +110,8 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
     onResult: (result) => report(result),
   });
 
-  function report({ job, event }: FileResult) {
+  function report(result: FileResult) {
+    const { job, event } = result;
     holding.delete(job.source);
     if (retry.has(job.source)) return;
     if (job.error?.code === 'LIBRARY_UNAVAILABLE') {
@@ -125,6 +128,7 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
     if (event.action === 'skip') {
       holding.set(job.source, job.plan?.reason ?? job.error?.message ?? 'left in the inbox');
     }
+    outcomes.record(result);
     processed += 1;
     if (event.action === 'error') failed += 1;
     const line = { source: event.source, target: event.target, rule: event.rule };
@@ -261,7 +265,7 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
     },
   });
 
-  return {
+  const daemon: Daemon = {
     ready: inboxes.ready,
     status,
     pause() {
@@ -283,6 +287,8 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
         library: config.library,
         inboxes: config.inboxes.map((inbox) => inbox.path),
       });
+      // A dry run (the dashboard's confirmation, `undo --dry-run`) changed nothing to tell.
+      if (undoOptions.dryRun) return result;
       logger.info(
         { batch: result.batch, undone: result.undone.length, refused: result.refused.length },
         'undo',
@@ -352,5 +358,15 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
       await services.close();
       logger.info('stopped');
     },
+    ...createDashboardOps({
+      services,
+      config: () => config,
+      reload: (next) => daemon.reload(next),
+      outcomes,
+      waiting: (path) => inFlight.has(path) || held.has(path),
+      report,
+      checkLibrary: () => library.verify(),
+    }),
   };
+  return daemon;
 }
