@@ -1,6 +1,7 @@
-import { existsSync } from 'node:fs';
+import { existsSync, mkdtempSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
+import { tmpdir } from 'node:os';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
@@ -24,7 +25,15 @@ if (!HAS_CHROMIUM) {
 /** A host name the browser resolves to 127.0.0.1 (as a rebinding attacker's DNS would). */
 const REBOUND = 'rebind.example';
 
-const DOCS = join(ROOT, 'docs');
+/**
+ * Where the pages' screenshots go: docs/ (shown in the README) when
+ * PHOTOSORTD_SCREENSHOTS=docs asks to refresh them, else a temporary folder, so that a test
+ * run leaves the working tree as it found it.
+ */
+const SHOTS =
+  process.env.PHOTOSORTD_SCREENSHOTS === 'docs'
+    ? join(ROOT, 'docs')
+    : mkdtempSync(join(tmpdir(), 'photosortd-screenshots-'));
 
 describe.skipIf(!HAS_CHROMIUM)('dashboard in chromium', () => {
   let world: DashboardWorld;
@@ -83,7 +92,7 @@ describe.skipIf(!HAS_CHROMIUM)('dashboard in chromium', () => {
   }
 
   async function shoot(name: string): Promise<void> {
-    await page.screenshot({ path: join(DOCS, `dashboard-${name}.png`), fullPage: true });
+    await page.screenshot({ path: join(SHOTS, `dashboard-${name}.png`), fullPage: true });
   }
 
   it('logs in and shows a dropped photo in the live feed with its thumbnail', async () => {
