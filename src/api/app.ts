@@ -8,6 +8,7 @@ import { PhotosortdError, errorMessage } from '../lib/errors.js';
 import type { Logger } from '../lib/logger.js';
 import { Authenticator, type AcceptedKey } from './auth.js';
 import { streamEvents } from './events.js';
+import { instanceProof, type ApiInstance } from './instance.js';
 import type { Metrics } from './metrics.js';
 import { authenticate, type ApiEnv } from './middleware.js';
 import { RateLimiter } from './rate-limit.js';
@@ -36,6 +37,8 @@ export interface ApiAppOptions {
   keys?: AcceptedKey[];
   /** Aborted when the server shuts down: ends open event streams. */
   closing?: AbortSignal;
+  /** Who this daemon is: `/health?challenge=` answers with a proof of it. */
+  instance?: ApiInstance;
   /** The rate limiter's clock, for tests. */
   now?: () => number;
 }
@@ -81,7 +84,15 @@ export function createApiApp(options: ApiAppOptions): ApiApp {
     }),
   );
 
-  app.openapi(healthRoute, (c) => c.json({ ok: true as const }, 200));
+  app.openapi(healthRoute, (c) => {
+    const { challenge } = c.req.valid('query');
+    const { instance } = options;
+    if (!challenge || !instance) return c.json({ ok: true as const }, 200);
+    return c.json(
+      { ok: true as const, pid: instance.pid, proof: instanceProof(instance.secret, challenge) },
+      200,
+    );
+  });
   app.openapi(statusRoute, (c) => c.json(control.status(), 200));
   app.openapi(pauseRoute, (c) => {
     control.pause();

@@ -3,6 +3,7 @@ import type { Scope } from './jwt.js';
 import { requireScope } from './middleware.js';
 import {
   ErrorSchema,
+  HealthQuerySchema,
   HealthSchema,
   JournalQuerySchema,
   JournalSchema,
@@ -34,11 +35,12 @@ function guarded(scope: Scope) {
   };
 }
 
-/** `GET /health`: liveness, no token needed. */
+/** `GET /health`: liveness, and with `?challenge=` proof of which daemon this is; no token. */
 export const healthRoute = createRoute({
   method: 'get',
   path: '/health',
-  summary: 'Is the daemon up',
+  summary: 'Is the daemon up (and is it the one of my state folder)',
+  request: { query: HealthQuerySchema },
   responses: { 200: json(HealthSchema, 'The daemon is up') },
 });
 

@@ -1,52 +1,111 @@
 import type { ExifTool } from 'exiftool-vendored';
-import { dirname, join } from 'node:path';
+import { dirname } from 'node:path';
 import type { Config } from '../config/load.js';
-import { createGeocoder, DEFAULT_GEOCODE_PROVIDER, type Geocoder } from '../geocode/index.js';
+import { readDaemonInfo } from '../daemon/daemon-file.js';
+import type { Services } from '../daemon/services.js';
+import { createGeocoder, DEFAULT_GEOCODE_PROVIDER } from '../geocode/index.js';
 import { LibraryIndex } from '../journal/library-index.js';
 import { Journal } from '../journal/journal.js';
 import { recover } from '../journal/recover.js';
 import { PhotosortdError, errorCode, errorMessage } from '../lib/errors.js';
 import { createExifTool } from '../lib/exiftool.js';
 import type { Logger } from '../lib/logger.js';
+import { acquireStateLock, StateLockedError, type StateLock } from '../lib/state-lock.js';
+import { statePaths } from '../lib/state-paths.js';
 import { createTagger, loadLabels, type Tagger } from '../tagging/index.js';
-import { createCompanionsStage, followFiledFile } from './companions.js';
-import { createExifStage } from './exif.js';
-import { createGeocodeStage } from './geocode.js';
-import { identify } from './identify.js';
-import { createMoveStage } from './move.js';
-import { adoptFiledVideo, livePhotoLock } from './live-photo.js';
-import type { ExclusiveLock, NamedStage } from './pipeline.js';
-import { createPlanStage, type DuplicatePolicy } from './plan.js';
-import { compileRules, type CompiledRule } from './rules.js';
-import { createTagStage } from './tag.js';
-import { createTakeoutStage } from './takeout.js';
-import { createWriteTagsStage } from './write-tags.js';
-import { parseTemplate, type CompiledTemplate } from './template.js';
+import { createCompanionsStage, followFiledFile } from '../pipeline/companions.js';
+import { createExifStage } from '../pipeline/exif.js';
+import { createGeocodeStage } from '../pipeline/geocode.js';
+import { identify } from '../pipeline/identify.js';
+import { createMoveStage } from '../pipeline/move.js';
+import { adoptFiledVideo, livePhotoLock } from '../pipeline/live-photo.js';
+import type { ExclusiveLock, NamedStage } from '../pipeline/pipeline.js';
+import { createPlanStage, type DuplicatePolicy } from '../pipeline/plan.js';
+import { compileRules, type CompiledRule } from '../pipeline/rules.js';
+import { createTagStage } from '../pipeline/tag.js';
+import { createTakeoutStage } from '../pipeline/takeout.js';
+import { createWriteTagsStage } from '../pipeline/write-tags.js';
+import { parseTemplate, type CompiledTemplate } from '../pipeline/template.js';
 
-/** The long-lived things the stages use: one of each per process. */
-export interface Services {
-  exiftool: ExifTool;
-  journal: Journal;
-  index: LibraryIndex;
-  geocoder: Geocoder | null;
-  tagger: Tagger | null;
-  /** Why geocoding or tagging is off, for status and logs. */
-  notes: { geocode?: string; tagging?: string };
-  close(): Promise<void>;
+export type { Services };
+/**
+ * Takes the state folder for a command that changes it (`run`, `scan`, `undo`): its lock, the
+ * journal, and recovery of what a crash left half-done, in that order, so that recovery never
+ * runs beside another process's moves. Throws `STATE_LOCKED` naming the holder (with the
+ * daemon's API URL when it is the daemon). Close the journal, then release the lock.
+ */
+export async function takeState(
+  config: Config,
+  command: string,
+  logger: Logger,
+): Promise<{ journal: Journal; lock: StateLock }> {
+  const lock = await acquireStateLock(config.state, command).catch(async (error: unknown) => {
+    throw error instanceof StateLockedError ? await namingTheDaemon(error, command) : error;
+  });
+  try {
+    const journal = Journal.open(config.state);
+    try {
+      await recoverJournal(journal, logger);
+      return { journal, lock };
+    } catch (error) {
+      journal.close();
+      throw error;
+    }
+  } catch (error) {
+    await lock.release();
+    throw error;
+  }
+}
+
+/** What to do instead, when the daemon holds the state folder, per command refused. */
+const WHILE_THE_DAEMON_RUNS: Readonly<Record<string, string>> = Object.freeze({
+  scan: 'move the files into one of its inboxes instead, or stop it and scan again',
+  undo: 'undo through its API (`photosortd undo` does when it can reach it), or stop it first',
+});
+
+/** A refusal that also says where the daemon holding the folder listens. */
+async function namingTheDaemon(error: StateLockedError, command: string): Promise<Error> {
+  const daemon = await readDaemonInfo(error.stateDir);
+  if (!daemon || daemon.pid !== error.holder?.pid) return error;
+  const instead =
+    WHILE_THE_DAEMON_RUNS[command] ?? 'stop it first, or give this one its own `state` folder';
+  return new PhotosortdError(
+    'STATE_LOCKED',
+    `photosortd run (pid ${daemon.pid}, ${daemon.url ? `API at ${daemon.url}` : 'API off'}, ` +
+      `since ${daemon.startedAt}) is using the state folder ${error.stateDir}; ${instead}`,
+  );
 }
 
 /**
- * Opens the journal (reconciling what a crash left half-done), indexes the library's
- * content, and starts exiftool, the geocoder and the tagger as the config asks.
+ * Reconciles the moves a crash left half-done. Only the holder of the state lock may: a
+ * `planned` row of a live process is a move in progress, not a crash.
  */
-export async function openServices(config: Config, logger: Logger): Promise<Services> {
-  const journal = Journal.open(config.state);
+export async function recoverJournal(journal: Journal, logger: Logger): Promise<void> {
+  const recovery = await recover(journal);
+  if (recovery.total > 0) logger.info({ recovery }, 'reconciled moves a crash left half-done');
+}
+
+/**
+ * Indexes the library's content and starts exiftool, the geocoder and the tagger as the
+ * config asks, over `journal` (opened by {@link takeState}, or a `Journal.snapshot` for a dry
+ * run). `close` closes them all, the journal, and last releases `lock` when given.
+ */
+export async function openServices(
+  config: Config,
+  logger: Logger,
+  journal: Journal,
+  lock?: StateLock,
+): Promise<Services> {
   const exiftool = createExifTool();
+  const closeBase = async () => {
+    await exiftool.end();
+    journal.close();
+    await lock?.release();
+  };
   try {
-    const recovery = await recover(journal);
-    if (recovery.total > 0) logger.info({ recovery }, 'reconciled moves a crash left half-done');
+    const paths = statePaths(config.state);
     const index = await LibraryIndex.build(journal, config.library, {
-      ignore: (path) => path.startsWith(trashDir(config) + '/'),
+      ignore: (path) => path.startsWith(paths.trash + '/'),
     });
     const notes: Services['notes'] = {};
     const geocoder = config.geocode.enabled
@@ -74,15 +133,34 @@ export async function openServices(config: Config, logger: Logger): Promise<Serv
       notes,
       close: async () => {
         await Promise.allSettled([geocoder?.close(), tagger?.close()]);
-        await exiftool.end();
-        journal.close();
+        await closeBase();
       },
     };
   } catch (error) {
-    await exiftool.end();
-    journal.close();
+    await closeBase();
     throw error;
   }
+}
+
+/**
+ * Services for a dry run, over a private copy of the journal: no lock, no recovery, and
+ * nothing it records reaches the journal on disk, so it is safe beside a running daemon.
+ */
+export function openDryRun(config: Config, logger: Logger): Promise<Services> {
+  return openServices(config, logger, Journal.snapshot(config.state));
+}
+
+/**
+ * {@link takeState} then {@link openServices}: everything a command that files or undoes
+ * needs, under the state lock, which `close` releases.
+ */
+export async function openWriter(
+  config: Config,
+  command: string,
+  logger: Logger,
+): Promise<Services> {
+  const { journal, lock } = await takeState(config, command, logger);
+  return openServices(config, logger, journal, lock);
 }
 
 async function openTagger(config: Config, exiftool: ExifTool, logger: Logger): Promise<Tagger> {
@@ -97,11 +175,6 @@ async function openTagger(config: Config, exiftool: ExifTool, logger: Logger): P
     exiftool,
     logger,
   });
-}
-
-/** Where files removed by the `delete` duplicate policy wait, so undo can bring them back. */
-export function trashDir(config: Config): string {
-  return join(config.state, 'trash');
 }
 
 /** The configuration's templates, compiled. */
@@ -212,7 +285,7 @@ export function buildStages(
       batch: options.batch,
       onCollision: config.onCollision,
       duplicates: duplicates === 'skip' || duplicates === 'delete' ? duplicates : { folder: true },
-      trashDir: trashDir(config),
+      trashDir: statePaths(config.state).trash,
       dryRun,
     }),
   });
@@ -224,7 +297,7 @@ export function buildStages(
         exiftool: services.exiftool,
         journal,
         batch: options.batch,
-        originalsDir: join(config.state, 'originals'),
+        originalsDir: statePaths(config.state).originals,
       }),
     });
   }

@@ -9,7 +9,7 @@ import { isPartialOrHidden } from '../daemon/watcher.js';
 import { ConfigError, errorMessage } from '../lib/errors.js';
 import { createExifTool } from '../lib/exiftool.js';
 import { VERSION } from '../lib/version.js';
-import { compileTemplates } from '../pipeline/assemble.js';
+import { compileTemplates } from '../app/assemble.js';
 import { inspectModelDir } from '../tagging/model-files.js';
 
 /** One line of the report: what was checked, and whether it works. */

@@ -15,8 +15,18 @@ import { tokenCreate } from './token.js';
 /** Exit statuses of DESIGN.md. */
 export const EXIT = { ok: 0, failed: 1, usage: 2 } as const;
 
-/** Error codes that mean the configuration is wrong: exit 2, like a schema error. */
-const CONFIG_CODES = new Set(['TEMPLATE_INVALID', 'RULE_INVALID']);
+/**
+ * Error codes that restarting cannot fix: exit 2, like a schema error, so that systemd's
+ * `RestartPreventExitStatus=2` does not loop. A bad template or rule; the state folder taken
+ * by another process; the API's port taken or not allowed.
+ */
+const CONFIG_CODES = new Set([
+  'TEMPLATE_INVALID',
+  'RULE_INVALID',
+  'STATE_LOCKED',
+  'API_LISTEN_FAILED',
+  'API_LISTEN_INVALID',
+]);
 
 function positiveInt(value: string): number {
   const n = Number(value);

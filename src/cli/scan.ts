@@ -4,7 +4,7 @@ import { join, resolve } from 'node:path';
 import type { Config } from '../config/load.js';
 import { isPartialOrHidden } from '../daemon/watcher.js';
 import type { Logger } from '../lib/logger.js';
-import { buildStages, openServices, PIPELINE_LOCKS } from '../pipeline/assemble.js';
+import { buildStages, openDryRun, openWriter, PIPELINE_LOCKS } from '../app/assemble.js';
 import { groupedByFolder } from '../pipeline/companions.js';
 import { contentIdReader, pairLivePhotos } from '../pipeline/live-photo.js';
 import type { Action, FileJob } from '../pipeline/job.js';
@@ -68,7 +68,11 @@ export async function scan(options: ScanOptions): Promise<number> {
   const { config, logger } = options;
   const out = options.out ?? process.stdout;
   const err = options.err ?? process.stderr;
-  const services = await openServices(config, logger);
+  // A dry run reads a copy of the journal and takes nothing; a real scan takes the state
+  // folder (refused, naming the daemon, while one runs) and recovers what a crash left.
+  const services = options.dryRun
+    ? await openDryRun(config, logger)
+    : await openWriter(config, 'scan', logger);
   const batch = services.journal.newBatchId();
   const counts: Record<Action, number> = { move: 0, unsorted: 0, duplicate: 0, skip: 0, error: 0 };
   const showBar = !options.json && 'isTTY' in err && err.isTTY === true;

@@ -4,7 +4,6 @@ import { undo } from '../journal/undo.js';
 import type { UndoSelector } from '../journal/types.js';
 import type { Logger } from '../lib/logger.js';
 import { VERSION } from '../lib/version.js';
-import { buildStages, openServices, PIPELINE_LOCKS, type Services } from '../pipeline/assemble.js';
 import {
   createGatherer,
   fileOfSidecar,
@@ -13,11 +12,18 @@ import {
   ORPHAN_WAIT_MS,
 } from '../pipeline/companions.js';
 import type { FileJob } from '../pipeline/job.js';
-import { createPipeline, type FileResult, type Pipeline } from '../pipeline/pipeline.js';
+import {
+  createPipeline,
+  type ExclusiveLock,
+  type FileResult,
+  type NamedStage,
+  type Pipeline,
+} from '../pipeline/pipeline.js';
 import type { ControlEvent, DaemonControl, DaemonStatus } from './control.js';
 import { watchInboxSet, type InboxSet } from './inbox-presence.js';
 import { checkExiftool, checkLayout } from './preflight.js';
 import { mergeReload } from './reload.js';
+import type { Services } from './services.js';
 
 /** A new journal batch starts when no file has been filed for this long. */
 const BATCH_IDLE_MS = 60_000;
@@ -45,17 +51,23 @@ export interface Daemon extends DaemonControl {
 export interface DaemonOptions {
   config: Config;
   logger: Logger;
+  /** Opened by the caller (under the state lock); the daemon closes them when it stops. */
+  services: Services;
+  /** The pipeline's stages for a configuration, filing into the batch `batch()` names. */
+  stages: (config: Config, batch: () => string) => NamedStage[];
+  /** What runs one at a time in the pipeline. */
+  exclusive: ExclusiveLock[];
 }
 
 /**
- * Wires watcher → pipeline → journal. Every settled file in an inbox is handled once;
+ * Wires watcher → pipeline → journal over `services` (see `app/launch.ts`, which checks the
+ * layout and takes the state folder first). Every settled file in an inbox is handled once;
  * while paused, arrivals are remembered and handled on resume.
  */
 export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
   const { logger } = options;
   let config = options.config;
-  await checkLayout(config);
-  const services: Services = await openServices(config, logger);
+  const { services } = options;
   try {
     await checkExiftool(services.exiftool);
   } catch (error) {
@@ -84,13 +96,9 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
   };
 
   const pipeline: Pipeline = createPipeline({
-    stages: buildStages(config, services, {
-      batch: currentBatch,
-      dryRun: false,
-      skipRestored: true,
-    }),
+    stages: options.stages(config, currentBatch),
     concurrency: config.concurrency,
-    exclusive: PIPELINE_LOCKS,
+    exclusive: options.exclusive,
     onResult: (result) => report(result),
   });
 
@@ -232,11 +240,7 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
     async reload(next) {
       const { config: merged, restartNeeded } = mergeReload(config, next);
       await checkLayout(merged);
-      const stages = buildStages(merged, services, {
-        batch: currentBatch,
-        dryRun: false,
-        skipRestored: true,
-      });
+      const stages = options.stages(merged, currentBatch);
       if (stopping) return;
       pipeline.reconfigure(stages, merged.concurrency);
       config = merged;
