@@ -5,12 +5,13 @@ import { createLogger } from '../lib/logger.js';
 import { VERSION } from '../lib/version.js';
 import { configCheck } from './config-check.js';
 import { doctor } from './doctor.js';
-import { printJournal, runUndo } from './journal-commands.js';
+import { printJournal } from './journal-commands.js';
 import { modelsPull } from './models.js';
 import { remotePause, remoteResume, remoteStatus } from './remote.js';
 import { runDaemon } from './run.js';
 import { scan } from './scan.js';
 import { tokenCreate } from './token.js';
+import { runUndo } from './undo.js';
 
 /** Exit statuses of DESIGN.md. */
 export const EXIT = { ok: 0, failed: 1, usage: 2 } as const;
