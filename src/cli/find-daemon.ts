@@ -2,7 +2,7 @@ import { ApiClient, DaemonNotRunningError, apiUrl } from '../api/client.js';
 import { newChallenge, provesInstance } from '../api/instance.js';
 import type { Config } from '../config/load.js';
 import { readDaemonInfo, type DaemonInfo } from '../daemon/daemon-file.js';
-import { PhotosortdError, errorMessage } from '../lib/errors.js';
+import { PhotosortdError, errorCode } from '../lib/errors.js';
 import { describeHolder, stateLockHolder, type LockHolder } from '../lib/state-lock.js';
 
 /** What the CLI found holding its state folder. */
@@ -77,12 +77,15 @@ async function whoElseAnswers(config: Config): Promise<string> {
   try {
     await new ApiClient(url, null).identify(newChallenge());
   } catch (error) {
-    if (error instanceof DaemonNotRunningError) return '';
-    return ` (something answers at ${url} but not as photosortd: ${errorMessage(error)})`;
+    // Connection refused, or no answer: nothing there to mention.
+    const code = errorCode(error);
+    if (code === 'DAEMON_NOT_RUNNING' || code === 'API_TIMEOUT' || code === 'API_UNREACHABLE') {
+      return '';
+    }
   }
   return (
-    ` (a photosortd answers at ${url}, but it is not the one of this state folder: ` +
-    'another configuration? It was sent nothing)'
+    `; something answers at ${url} (another photosortd, with another state folder, or ` +
+    'another program), and it was sent nothing'
   );
 }
 

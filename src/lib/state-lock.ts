@@ -1,5 +1,5 @@
 import Database from 'better-sqlite3';
-import { readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { access, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { PhotosortdError, errorCode, errorMessage } from './errors.js';
 import { STATE_FILE_MODE, createPrivateFile, prepareStateDir, statePaths } from './state-paths.js';
 
@@ -109,11 +109,17 @@ export async function stateLockHolder(
   stateDir: string,
 ): Promise<{ holder: LockHolder | null } | null> {
   const paths = statePaths(stateDir);
+  try {
+    await access(paths.lock);
+  } catch (error) {
+    // No lock file: nothing ever took this folder, or it does not exist yet.
+    if (errorCode(error) === 'ENOENT') return null;
+    throw unreadable(stateDir, error);
+  }
   let db: Database.Database;
   try {
     db = new Database(paths.lock, { readonly: true, fileMustExist: true, timeout: 0 });
   } catch (error) {
-    if (errorCode(error) === 'SQLITE_CANTOPEN') return null;
     throw unreadable(stateDir, error);
   }
   try {
