@@ -85,11 +85,6 @@ export async function runDaemon(config: Config): Promise<number> {
     const unsubscribe = daemon.subscribe((event) => {
       if (event.type === 'file') metrics.recordFile(event);
     });
-    const queueGauge = setInterval(() => {
-      const { waiting, active } = daemon.status().queue;
-      metrics.setQueue(waiting, active);
-    }, 1000);
-    queueGauge.unref();
 
     const secret = newInstanceSecret();
     let api: Awaited<ReturnType<typeof startApiServer>> | null = null;
@@ -105,7 +100,6 @@ export async function runDaemon(config: Config): Promise<number> {
       } catch (error) {
         // A daemon without its API cannot be steered or asked, and whoever holds the port
         // would answer in its place: refuse to start (exit 2), saying why in one line.
-        clearInterval(queueGauge);
         unsubscribe();
         await daemon.stop(STOP_TIMEOUT_MS);
         throw error;
@@ -127,7 +121,6 @@ export async function runDaemon(config: Config): Promise<number> {
     logger.info({ signal }, 'stopping');
     notifySystemd(logger, ['STOPPING=1']);
     await reloading;
-    clearInterval(queueGauge);
     unsubscribe();
     await api?.close();
     // The record goes before the state lock (released by stop) so it never names a successor.
