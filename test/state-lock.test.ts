@@ -2,6 +2,7 @@ import { link, mkdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Journal } from '../src/journal/journal.js';
+import { readDaemonInfo } from '../src/daemon/daemon-file.js';
 import { acquireStateLock, stateLockHolder } from '../src/lib/state-lock.js';
 import { exited, logOf, runCli, startCli } from './support/cli.js';
 import { listFiles, sha256, waitFor } from './support/fs.js';
@@ -31,6 +32,14 @@ function run(p: Project) {
   const child = startCli(['run', '--config', p.config]);
   started.push(child);
   return { child, log: logOf(child) };
+}
+
+/** Resolves once the daemon watches its inboxes and has written its daemon.json (API up). */
+async function ready(p: Project, daemon: ReturnType<typeof run>): Promise<void> {
+  await daemon.log.waitFor('"msg":"watching"', 60_000);
+  await waitFor(async () => (await readDaemonInfo(p.state))?.pid === daemon.child.pid, {
+    what: 'its daemon.json',
+  });
 }
 
 async function fake(port = 0): Promise<FakeListener> {
@@ -73,14 +82,10 @@ describe('one owner of a state folder, held by the kernel (issue 12, points 1 an
       JSON.stringify({ pid: process.pid, command: 'run', startedAt: 'x' }),
     );
     const daemon = run(p);
-    await daemon.log.waitFor('"msg":"watching"', 60_000);
+    await ready(p, daemon);
     const status = await runCli(['status', '--config', p.config]);
     expect(status.code).toBe(0);
     expect(status.stdout).toContain('is running');
-    const info = JSON.parse(await readFile(join(p.state, 'daemon.json'), 'utf8')) as {
-      pid: number;
-    };
-    expect(info.pid).toBe(daemon.child.pid);
   }, 90_000);
 
   it('scan --dry-run beside a move in progress recovers nothing and writes nothing', async () => {
@@ -128,7 +133,7 @@ describe('one owner of a state folder, held by the kernel (issue 12, points 1 an
   it('scan refuses while the daemon runs, naming its pid and API URL', async () => {
     const p = await apiProject();
     const daemon = run(p);
-    await daemon.log.waitFor('"msg":"watching"', 60_000);
+    await ready(p, daemon);
     const other = join(p.dir, 'other');
     await writeJpeg(join(other, 'IMG_0002.jpg'), { seed: 2 });
     const scan = await runCli(['scan', other, '--config', p.config]);
@@ -144,7 +149,7 @@ describe('one owner of a state folder, held by the kernel (issue 12, points 1 an
   it('keeps the state folder to its owner: folder 0700, files 0600', async () => {
     const p = await apiProject();
     const daemon = run(p);
-    await daemon.log.waitFor('"msg":"watching"', 60_000);
+    await ready(p, daemon);
     const mode = async (name: string) => (await stat(join(p.state, name))).mode & 0o777;
     expect(await mode('.')).toBe(0o700);
     for (const name of ['journal.sqlite', 'lock.sqlite', 'lock.json', 'daemon.json', 'api-key']) {
@@ -220,7 +225,7 @@ describe('the CLI trusts only the daemon of its state folder (issue 12.6, issue 
   it('undo through the real CLI puts a file back through the running daemon', async () => {
     const p = await apiProject();
     const daemon = run(p);
-    await daemon.log.waitFor('"msg":"watching"', 60_000);
+    await ready(p, daemon);
     const source = join(p.inbox, 'IMG_0003.jpg');
     await writeJpeg(source, { seed: 3 });
     const hash = await sha256(source);
@@ -246,7 +251,7 @@ describe('child processes die with the daemon (issue 12, point 8)', () => {
   it('a SIGKILLed daemon leaves no exiftool behind', async () => {
     const p = await apiProject();
     const daemon = run(p);
-    await daemon.log.waitFor('"msg":"watching"', 60_000);
+    await ready(p, daemon);
     const children = await childrenOf(daemon.child.pid as number);
     expect(children.length).toBeGreaterThan(0);
     for (const pid of children) {
