@@ -1,5 +1,5 @@
-import { readFile, rename, rm, writeFile } from 'node:fs/promises';
-import { STATE_FILE_MODE, statePaths } from '../lib/state-paths.js';
+import { rm } from 'node:fs/promises';
+import { readStateRecord, statePaths, writeStateRecord } from '../lib/state-paths.js';
 
 /**
  * What a running daemon tells other processes that share its state folder, in
@@ -19,25 +19,16 @@ export interface DaemonInfo {
 }
 
 /** The record in `stateDir`, or null when there is none or it cannot be read. */
-export async function readDaemonInfo(stateDir: string): Promise<DaemonInfo | null> {
-  try {
-    const info = JSON.parse(
-      await readFile(statePaths(stateDir).daemon, 'utf8'),
-    ) as Partial<DaemonInfo>;
-    return Number.isInteger(info.pid) && typeof info.secret === 'string'
-      ? (info as DaemonInfo)
-      : null;
-  } catch {
-    return null;
-  }
+export function readDaemonInfo(stateDir: string): Promise<DaemonInfo | null> {
+  return readStateRecord<DaemonInfo>(
+    statePaths(stateDir).daemon,
+    (info) => Number.isInteger(info.pid) && typeof info.secret === 'string',
+  );
 }
 
-/** Records this process as the daemon of `stateDir` (written whole, then renamed into place). */
-export async function writeDaemonInfo(stateDir: string, info: DaemonInfo): Promise<void> {
-  const file = statePaths(stateDir).daemon;
-  const temporary = `${file}.${process.pid}.tmp`;
-  await writeFile(temporary, JSON.stringify(info) + '\n', { mode: STATE_FILE_MODE });
-  await rename(temporary, file);
+/** Records this process as the daemon of `stateDir`. */
+export function writeDaemonInfo(stateDir: string, info: DaemonInfo): Promise<void> {
+  return writeStateRecord(statePaths(stateDir).daemon, info);
 }
 
 /** Removes the record at shutdown. */

@@ -167,23 +167,17 @@ export class Journal {
         { cause: error },
       );
     }
-    let db: Database.Database | undefined;
-    try {
-      db = new Database(file, { timeout: options.busyTimeoutMs ?? 5000 });
-      // Reading the schema first makes a corrupt file fail before any pragma could write to it.
-      db.prepare('SELECT count(*) FROM sqlite_master').get();
-      db.pragma('journal_mode = WAL');
-      db.pragma('synchronous = FULL');
-      db.pragma('foreign_keys = ON');
-      migrate(db, file);
-      return new Journal(db, file);
-    } catch (error) {
-      db?.close();
-      if (error instanceof PhotosortdError) throw error;
-      throw new PhotosortdError('JOURNAL_UNAVAILABLE', unavailableMessage(file, error), {
-        cause: error,
-      });
-    }
+    return Journal.connect(
+      file,
+      () => new Database(file, { timeout: options.busyTimeoutMs ?? 5000 }),
+      (db) => {
+        // Reading the schema first makes a corrupt file fail before a pragma could write to it.
+        db.prepare('SELECT count(*) FROM sqlite_master').get();
+        db.pragma('journal_mode = WAL');
+        db.pragma('synchronous = FULL');
+        db.pragma('foreign_keys = ON');
+      },
+    );
   }
 
   /**
@@ -194,22 +188,36 @@ export class Journal {
    */
   static snapshot(stateDir: string): Journal {
     const file = join(stateDir, JOURNAL_FILE);
+    return Journal.connect(file, () => {
+      if (!existsSync(file)) return new Database(':memory:');
+      const disk = new Database(file, { readonly: true, fileMustExist: true, timeout: 5000 });
+      let image: Buffer;
+      try {
+        image = disk.serialize();
+      } finally {
+        disk.close();
+      }
+      // The header's file-format bytes say WAL, which a database in memory cannot use;
+      // 1 is the rollback-journal format, the same pages.
+      image[18] = 1;
+      image[19] = 1;
+      return new Database(image);
+    });
+  }
+
+  /**
+   * Connects with `connect`, prepares with `setup`, brings the schema up to date, and reports
+   * any failure as `JOURNAL_UNAVAILABLE` naming `file`, closing what was opened.
+   */
+  private static connect(
+    file: string,
+    connect: () => Database.Database,
+    setup: (db: Database.Database) => void = () => {},
+  ): Journal {
     let db: Database.Database | undefined;
     try {
-      let image: Buffer | undefined;
-      if (existsSync(file)) {
-        const disk = new Database(file, { readonly: true, fileMustExist: true, timeout: 5000 });
-        try {
-          image = disk.serialize();
-        } finally {
-          disk.close();
-        }
-        // The header's file-format bytes say WAL, which a database in memory cannot use;
-        // 1 is the rollback-journal format, the same pages.
-        image[18] = 1;
-        image[19] = 1;
-      }
-      db = image ? new Database(image) : new Database(':memory:');
+      db = connect();
+      setup(db);
       migrate(db, file);
       return new Journal(db, file);
     } catch (error) {

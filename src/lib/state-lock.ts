@@ -1,7 +1,13 @@
 import Database from 'better-sqlite3';
-import { access, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { access, rm } from 'node:fs/promises';
 import { PhotosortdError, errorCode, errorMessage } from './errors.js';
-import { STATE_FILE_MODE, createPrivateFile, prepareStateDir, statePaths } from './state-paths.js';
+import {
+  createPrivateFile,
+  prepareStateDir,
+  readStateRecord,
+  statePaths,
+  writeStateRecord,
+} from './state-paths.js';
 
 /** Who holds a state folder's lock, as the holder recorded it. */
 export interface LockHolder {
@@ -84,9 +90,7 @@ export async function acquireStateLock(
     );
   }
   const holder: LockHolder = { pid: process.pid, command, startedAt: new Date().toISOString() };
-  const temporary = `${paths.lockHolder}.${process.pid}.tmp`;
-  await writeFile(temporary, JSON.stringify(holder) + '\n', { mode: STATE_FILE_MODE });
-  await rename(temporary, paths.lockHolder);
+  await writeStateRecord(paths.lockHolder, holder);
   let released = false;
   return {
     stateDir,
@@ -142,15 +146,9 @@ function unreadable(stateDir: string, error: unknown): PhotosortdError {
   );
 }
 
-async function readHolder(stateDir: string): Promise<LockHolder | null> {
-  try {
-    const parsed = JSON.parse(
-      await readFile(statePaths(stateDir).lockHolder, 'utf8'),
-    ) as Partial<LockHolder>;
-    return Number.isInteger(parsed.pid) && typeof parsed.command === 'string'
-      ? (parsed as LockHolder)
-      : null;
-  } catch {
-    return null;
-  }
+function readHolder(stateDir: string): Promise<LockHolder | null> {
+  return readStateRecord<LockHolder>(
+    statePaths(stateDir).lockHolder,
+    (value) => Number.isInteger(value.pid) && typeof value.command === 'string',
+  );
 }

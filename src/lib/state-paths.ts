@@ -1,5 +1,5 @@
 import { closeSync, openSync } from 'node:fs';
-import { chmod, mkdir } from 'node:fs/promises';
+import { chmod, mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 
 /**
@@ -64,4 +64,27 @@ export async function prepareStateDir(stateDir: string): Promise<void> {
 /** Creates `file` empty with mode 0600 unless it exists, so SQLite opens a private file. */
 export function createPrivateFile(file: string): void {
   closeSync(openSync(file, 'a', STATE_FILE_MODE));
+}
+
+/**
+ * Writes a small JSON record (`lock.json`, `daemon.json`) whole, 0600, then renames it into
+ * place, so that a reader never sees half of it.
+ */
+export async function writeStateRecord(file: string, value: object): Promise<void> {
+  const temporary = `${file}.${process.pid}.tmp`;
+  await writeFile(temporary, JSON.stringify(value) + '\n', { mode: STATE_FILE_MODE });
+  await rename(temporary, file);
+}
+
+/** The JSON record in `file` when it passes `valid`, else null (absent, unreadable, damaged). */
+export async function readStateRecord<T>(
+  file: string,
+  valid: (value: Partial<T>) => boolean,
+): Promise<T | null> {
+  try {
+    const value = JSON.parse(await readFile(file, 'utf8')) as Partial<T>;
+    return valid(value) ? (value as T) : null;
+  } catch {
+    return null;
+  }
 }
