@@ -27,7 +27,6 @@ import { createTakeoutStage } from '../pipeline/takeout.js';
 import { createWriteTagsStage } from '../pipeline/write-tags.js';
 import { parseTemplate, type CompiledTemplate } from '../pipeline/template.js';
 
-export type { Services };
 /**
  * Takes the state folder for a command that changes it (`run`, `scan`, `undo`): its lock, the
  * journal, and recovery of what a crash left half-done, in that order, so that recovery never
@@ -80,7 +79,7 @@ async function namingTheDaemon(error: StateLockedError, command: string): Promis
  * Reconciles the moves a crash left half-done. Only the holder of the state lock may: a
  * `planned` row of a live process is a move in progress, not a crash.
  */
-export async function recoverJournal(journal: Journal, logger: Logger): Promise<void> {
+async function recoverJournal(journal: Journal, logger: Logger): Promise<void> {
   const recovery = await recover(journal);
   if (recovery.total > 0) logger.info({ recovery }, 'reconciled moves a crash left half-done');
 }
@@ -90,7 +89,7 @@ export async function recoverJournal(journal: Journal, logger: Logger): Promise<
  * config asks, over `journal` (opened by {@link takeState}, or a `Journal.snapshot` for a dry
  * run). `close` closes them all, the journal, and last releases `lock` when given.
  */
-export async function openServices(
+async function openServices(
   config: Config,
   logger: Logger,
   journal: Journal,
