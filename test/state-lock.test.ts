@@ -130,6 +130,17 @@ describe('one owner of a state folder, held by the kernel (issue 12, points 1 an
     expect(await sha256(target)).toBe(hash);
   }, 90_000);
 
+  it('a daemon started during a scan waits for it, then runs', async () => {
+    const p = await apiProject();
+    const scan = await acquireStateLock(p.state, 'scan');
+    releases.push(() => scan.release());
+    const daemon = run(p);
+    await daemon.log.waitFor(`waiting for photosortd scan (pid ${process.pid}`, 60_000);
+    expect(daemon.log.text()).not.toContain('"msg":"watching"');
+    await scan.release();
+    await ready(p, daemon);
+  }, 90_000);
+
   it('scan refuses while the daemon runs, naming its pid and API URL', async () => {
     const p = await apiProject();
     const daemon = run(p);

@@ -10,7 +10,12 @@ import { recover } from '../journal/recover.js';
 import { PhotosortdError, errorCode, errorMessage } from '../lib/errors.js';
 import { createExifTool } from '../lib/exiftool.js';
 import type { Logger } from '../lib/logger.js';
-import { acquireStateLock, StateLockedError, type StateLock } from '../lib/state-lock.js';
+import {
+  acquireStateLock,
+  describeHolder,
+  StateLockedError,
+  type StateLock,
+} from '../lib/state-lock.js';
 import { statePaths } from '../lib/state-paths.js';
 import { createTagger, loadLabels, type Tagger } from '../tagging/index.js';
 import { createCompanionsStage, followFiledFile } from '../pipeline/companions.js';
@@ -38,9 +43,11 @@ export async function takeState(
   command: string,
   logger: Logger,
 ): Promise<{ journal: Journal; lock: StateLock }> {
-  const lock = await acquireStateLock(config.state, command).catch(async (error: unknown) => {
-    throw error instanceof StateLockedError ? await namingTheDaemon(error, command) : error;
-  });
+  const lock = await acquireWaitingForCommands(config.state, command, logger).catch(
+    async (error: unknown) => {
+      throw error instanceof StateLockedError ? await namingTheDaemon(error, command) : error;
+    },
+  );
   try {
     const journal = Journal.open(config.state);
     try {
@@ -53,6 +60,36 @@ export async function takeState(
   } catch (error) {
     await lock.release();
     throw error;
+  }
+}
+
+/** Commands that hold the state folder for a while and then let go: a daemon waits for them. */
+const FINITE_COMMANDS = new Set(['scan', 'undo']);
+
+/** How often a daemon waiting for a `scan` or `undo` tries the lock again. */
+const RETRY_MS = 1_000;
+
+/**
+ * The state lock for `command`. The daemon waits while a `scan` or `undo` holds the folder
+ * (they end, and a service manager starting it meanwhile should not give up); anything else
+ * holding it, another daemon above all, is refused at once.
+ */
+async function acquireWaitingForCommands(
+  stateDir: string,
+  command: string,
+  logger: Logger,
+): Promise<StateLock> {
+  let told = false;
+  for (;;) {
+    try {
+      return await acquireStateLock(stateDir, command);
+    } catch (error) {
+      const holder = error instanceof StateLockedError ? error.holder : null;
+      if (command !== 'run' || !holder || !FINITE_COMMANDS.has(holder.command)) throw error;
+      if (!told) logger.info({ holder }, `waiting for ${describeHolder(holder)} to finish`);
+      told = true;
+      await new Promise((resolve) => setTimeout(resolve, RETRY_MS));
+    }
   }
 }
 
