@@ -11,9 +11,9 @@ import { tokenCreate } from '../src/cli/token.js';
 import { runUndo } from '../src/cli/undo.js';
 import { parseConfig, type Config } from '../src/config/load.js';
 import { silentLogger } from '../src/lib/logger.js';
-import { capturedStream } from './helpers/captured-stream.js';
-import { RecordingDaemonControl } from './helpers/recording-daemon-control.js';
+import { capturedStream } from './support/captured.js';
 import { daemonStandIn, type DaemonStandIn } from './support/daemon-stand-in.js';
+import { RecordingDaemonControl } from './support/recording-daemon-control.js';
 
 const SECRET = 'another-jwt-secret-of-at-least-32-bytes!';
 

@@ -30,7 +30,7 @@ async function crashCountingOrphans(daemon) {
 }
 
 /** Every file below `root` as sorted relative paths, dotfiles included. */
-export async function filesBelow(root) {
+async function filesBelow(root) {
   const entries = await readdir(root, { recursive: true, withFileTypes: true }).catch(() => []);
   return entries
     .filter((entry) => entry.isFile())
@@ -39,7 +39,7 @@ export async function filesBelow(root) {
 }
 
 /** Map of relative path → SHA-256 for every file below `root`. */
-export async function hashesBelow(root) {
+async function hashesBelow(root) {
   const result = new Map();
   for (const path of await filesBelow(root)) {
     result.set(

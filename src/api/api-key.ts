@@ -19,7 +19,7 @@ export function hashApiKey(key: string): string {
  * A new random key: 32 bytes from the CSPRNG, base64url, with a prefix that makes it easy to
  * recognise (and to grep for in a leaked log or repository).
  */
-export function generateApiKey(): string {
+function generateApiKey(): string {
   return `psd_${randomBytes(32).toString('base64url')}`;
 }
 

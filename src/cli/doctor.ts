@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { loadConfig, type Config } from '../config/load.js';
 import { checkExiftool, checkLayout } from '../daemon/preflight.js';
-import { isPartialOrHidden } from '../daemon/watcher.js';
+import { isPartialOrHidden } from '../daemon/watched-inbox.js';
 import { ConfigError, errorCode, errorMessage } from '../lib/errors.js';
 import { createExifTool } from '../lib/exiftool.js';
 import { VERSION } from '../lib/version.js';

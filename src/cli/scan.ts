@@ -2,12 +2,13 @@ import { SingleBar, Presets } from 'cli-progress';
 import { lstat, opendir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type { Config } from '../config/load.js';
-import { isPartialOrHidden } from '../daemon/watcher.js';
+import { isPartialOrHidden } from '../daemon/watched-inbox.js';
 import type { Logger } from '../lib/logger.js';
 import { buildStages, openDryRun, openWriter, PIPELINE_LOCKS } from '../app/assemble.js';
 import { groupedByFolder } from '../pipeline/companions.js';
 import { contentIdReader, pairLivePhotos } from '../pipeline/live-photo.js';
-import type { Action, FileJob } from '../pipeline/job.js';
+import type { FileJob } from '../pipeline/job.js';
+import type { Action } from '../lib/media.js';
 import { createPipeline, type FileResult } from '../pipeline/pipeline.js';
 
 /** Options of {@link scan}. */
@@ -22,7 +23,7 @@ export interface ScanOptions {
 }
 
 /** One line of `scan --json`: the contract of DESIGN.md, plus why and what it duplicates. */
-export function scanLine(result: FileResult): Record<string, unknown> {
+function scanLine(result: FileResult): Record<string, unknown> {
   const { job, event } = result;
   return {
     source: event.source,
@@ -44,7 +45,7 @@ export function scanLine(result: FileResult): Record<string, unknown> {
  * folder's own files first, then its subfolders', so companions can be grouped per folder.
  * Partial downloads and hidden files are passed over, as the watcher does.
  */
-export async function* walkFiles(dirPath: string, root = dirPath): AsyncGenerator<FileJob> {
+async function* walkFiles(dirPath: string, root = dirPath): AsyncGenerator<FileJob> {
   const dir = await opendir(dirPath);
   const subfolders: string[] = [];
   for await (const entry of dir) {
@@ -125,11 +126,7 @@ export async function scan(options: ScanOptions): Promise<number> {
 }
 
 /** The table printed after a scan. */
-export function summaryTable(
-  counts: Record<Action, number>,
-  dryRun: boolean,
-  batch: string,
-): string {
+function summaryTable(counts: Record<Action, number>, dryRun: boolean, batch: string): string {
   const rows: [string, number][] = [
     [dryRun ? 'would move' : 'moved', counts.move],
     ['unsorted', counts.unsorted],

@@ -76,7 +76,7 @@ async function undoHere(options: UndoCommandOptions): Promise<UndoResult> {
 }
 
 /** What undo did (or would do), one file a line, then the counts. */
-export function describeUndo(result: UndoResult, dryRun: boolean, force: boolean): string {
+function describeUndo(result: UndoResult, dryRun: boolean, force: boolean): string {
   const verb = dryRun ? 'would put back' : 'put back';
   const lines = [
     ...result.undone.map((item) => `${verb}  ${item.from}\n     →  ${item.to}`),

@@ -18,7 +18,7 @@ export interface Config extends ParsedConfig {
 const MODULE = 'photosortd';
 
 /** Where cosmiconfig looks, in this order, from the current directory upwards. */
-export const SEARCH_PLACES = [
+const SEARCH_PLACES = [
   'photosortd.config.yaml',
   'photosortd.config.yml',
   `.${MODULE}rc`,

@@ -23,7 +23,7 @@ export interface LockOptions {
 }
 
 /** Defaults of {@link LockOptions}. */
-export const LOCK_DEFAULTS: Readonly<LockOptions> = Object.freeze({
+const LOCK_DEFAULTS: Readonly<LockOptions> = Object.freeze({
   // Long enough to outwait another process probing the lock (a `status` holds it shared for
   // a moment), short enough that a second `run` tells its user at once who holds it.
   waitMs: 2_000,

@@ -24,7 +24,7 @@ export async function isLive(pid: number): Promise<boolean> {
 }
 
 /** A request as the {@link fakeListener} saw it. */
-export interface SeenRequest {
+interface SeenRequest {
   method: string;
   url: string;
   authorization: string | null;
