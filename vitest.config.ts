@@ -19,6 +19,7 @@ const SLOW_SUITES = [
   'test/corpus-scan.test.ts', // `photosortd scan` over the whole shared corpus
   'test/tagging-e2e.test.ts', // CLIP tagging through the CLI and the daemon
   'test/live-photo.test.ts', // Live Photo halves meeting in running daemons
+  'test/identity.test.ts', // real mounts and symlinks under daemons and the CLI
   'test/state-lock.test.ts', // daemons racing for a state folder, SIGKILLed, impostors on ports
   'test/**/*.browser.test.ts', // the dashboard in a real browser
 ];

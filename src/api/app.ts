@@ -92,10 +92,21 @@ export function createApiApp(options: ApiAppOptions): ApiApp {
 
   app.openapi(healthRoute, (c) => {
     const { challenge } = c.req.valid('query');
+    const { libraryState, inboxes } = control.status();
+    const watching = inboxes.filter((inbox) => inbox.watching).length;
+    // Asked with a challenge, the daemon also proves it is the one of its state folder.
     const { instance } = options;
-    if (!challenge || !instance) return c.json({ ok: true as const }, 200);
+    const proof =
+      challenge && instance
+        ? { pid: instance.pid, proof: instanceProof(instance.secret, challenge) }
+        : {};
     return c.json(
-      { ok: true as const, pid: instance.pid, proof: instanceProof(instance.secret, challenge) },
+      {
+        ok: true as const,
+        library: libraryState.present ? ('present' as const) : ('unavailable' as const),
+        inboxes: { watching, missing: inboxes.length - watching },
+        ...proof,
+      },
       200,
     );
   });

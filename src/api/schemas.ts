@@ -13,9 +13,12 @@ export const ErrorSchema = z
   })
   .openapi('Error');
 
+/** Liveness, and what holds filing back; no paths, as it needs no token. */
 export const HealthSchema = z
   .object({
     ok: z.literal(true),
+    library: z.enum(['present', 'unavailable']),
+    inboxes: z.object({ watching: z.number().int(), missing: z.number().int() }),
     pid: z.number().int().optional().openapi({ description: 'The daemon process, when asked' }),
     proof: z.string().optional().openapi({
       description: "HMAC-SHA256 of the challenge under the secret in the daemon's daemon.json",
@@ -41,6 +44,7 @@ export const StatusSchema = z
       z.object({ path: z.string(), watching: z.boolean(), problem: z.string().optional() }),
     ),
     library: z.string(),
+    libraryState: z.object({ present: z.boolean(), problem: z.string().optional() }),
     tagging: z.object({ enabled: z.boolean(), reason: z.string().optional() }),
     geocode: z.object({
       enabled: z.boolean(),

@@ -264,6 +264,12 @@ export interface StageOptions {
    * wants this, since undo restores into the inbox it watches; an explicit `scan` does not.
    */
   skipRestored?: boolean;
+  /**
+   * Throws `LIBRARY_UNAVAILABLE` unless the library root is still the folder (on the device)
+   * it was at start; the mover calls it right before filing into the library. The daemon and
+   * `scan` pass one; without it the mover only checks that the root is a folder.
+   */
+  checkLibrary?: () => Promise<void>;
 }
 
 /**
@@ -322,6 +328,7 @@ export function buildStages(
       onCollision: config.onCollision,
       duplicates: duplicates === 'skip' || duplicates === 'delete' ? duplicates : { folder: true },
       trashDir: statePaths(config.state).trash,
+      checkLibrary: options.checkLibrary,
       dryRun,
     }),
   });

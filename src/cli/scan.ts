@@ -2,7 +2,10 @@ import { SingleBar, Presets } from 'cli-progress';
 import { lstat, opendir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type { Config } from '../config/load.js';
+import { checkLibrary, refuseLibraryScan } from '../daemon/preflight.js';
 import { isPartialOrHidden } from '../daemon/watched-inbox.js';
+import { assertLibraryDevice } from '../lib/real-path.js';
+import { exists } from '../lib/exists.js';
 import type { Logger } from '../lib/logger.js';
 import { buildStages, openDryRun, openWriter, PIPELINE_LOCKS } from '../app/assemble.js';
 import { groupedByFolder } from '../pipeline/companions.js';
@@ -69,6 +72,8 @@ export async function scan(options: ScanOptions): Promise<number> {
   const { config, logger } = options;
   const out = options.out ?? process.stdout;
   const err = options.err ?? process.stderr;
+  for (const dir of options.dirs) await refuseLibraryScan(resolve(dir), config.library);
+  const checkFiling = await libraryCheck(config, options.dryRun);
   // A dry run reads a copy of the journal and takes nothing; a real scan takes the state
   // folder (refused, naming the daemon, while one runs) and recovers what a crash left.
   const services = options.dryRun
@@ -91,7 +96,11 @@ export async function scan(options: ScanOptions): Promise<number> {
   const pairing = (groups: FileJob[]) => pairLivePhotos(groups, readIds);
 
   const pipeline = createPipeline({
-    stages: buildStages(config, services, { batch: () => batch, dryRun: options.dryRun }),
+    stages: buildStages(config, services, {
+      batch: () => batch,
+      dryRun: options.dryRun,
+      checkLibrary: checkFiling,
+    }),
     concurrency: config.concurrency,
     exclusive: PIPELINE_LOCKS,
     onResult: (result) => {
@@ -123,6 +132,20 @@ export async function scan(options: ScanOptions): Promise<number> {
 
   if (!options.json) err.write(summaryTable(counts, options.dryRun, batch));
   return counts.error > 0 ? 1 : 0;
+}
+
+/**
+ * Checks the library as `run` does (it must exist, or be made with `createLibrary`) and returns
+ * the mover's check that it is still on its device. A dry run makes nothing: with consent to
+ * make a missing library, it plans into it as an empty one.
+ */
+async function libraryCheck(config: Config, dryRun: boolean): Promise<() => Promise<void>> {
+  if (dryRun && config.createLibrary && !(await exists(config.library))) return async () => {};
+  const { libraryDevice } = await checkLibrary({
+    ...config,
+    createLibrary: config.createLibrary && !dryRun,
+  });
+  return () => assertLibraryDevice(config.library, libraryDevice);
 }
 
 /** The table printed after a scan. */

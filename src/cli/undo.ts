@@ -56,7 +56,12 @@ export async function runUndo(options: UndoCommandOptions): Promise<number> {
 /** Undo without a daemon: under the state lock, or on a copy of the journal for a dry run. */
 async function undoHere(options: UndoCommandOptions): Promise<UndoResult> {
   const { config } = options;
-  const undoOptions = { force: options.force, dryRun: options.dryRun, library: config.library };
+  const undoOptions = {
+    force: options.force,
+    dryRun: options.dryRun,
+    library: config.library,
+    inboxes: config.inboxes.map((inbox) => inbox.path),
+  };
   if (options.dryRun) {
     const journal = Journal.snapshot(config.state);
     try {

@@ -21,7 +21,8 @@ import {
 } from '../pipeline/pipeline.js';
 import type { ControlEvent, DaemonControl, DaemonStatus } from './control.js';
 import { watchInboxSet, type InboxSet } from './inbox-presence.js';
-import { checkExiftool, checkLayout } from './preflight.js';
+import { watchLibrary, type LibraryPresence } from './library-presence.js';
+import { checkExiftool, checkLayout, type Layout } from './preflight.js';
 import { mergeReload } from './reload.js';
 import type { Services } from './services.js';
 
@@ -53,8 +54,13 @@ export interface DaemonOptions {
   logger: Logger;
   /** Opened by the caller (under the state lock); the daemon closes them when it stops. */
   services: Services;
-  /** The pipeline's stages for a configuration, filing into the batch `batch()` names. */
-  stages: (config: Config, batch: () => string) => NamedStage[];
+  /** What `checkLibrary` found at start: the library's device, watched from then on. */
+  layout: Layout;
+  /**
+   * The pipeline's stages for a configuration, filing into the batch `batch()` names; the
+   * mover calls `checkLibrary` before each move (it throws while the library is away).
+   */
+  stages: (config: Config, batch: () => string, checkLibrary: () => Promise<void>) => NamedStage[];
   /** What runs one at a time in the pipeline. */
   exclusive: ExclusiveLock[];
 }
@@ -67,7 +73,7 @@ export interface DaemonOptions {
 export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
   const { logger } = options;
   let config = options.config;
-  const { services } = options;
+  const { services, layout } = options;
   try {
     await checkExiftool(services.exiftool);
   } catch (error) {
@@ -78,7 +84,10 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
   const listeners = new Set<(event: ControlEvent) => void>();
   const inFlight = new Set<string>();
   const held = new Map<string, string>();
-  let paused = false;
+  /** Files the library's absence sent back, with their inbox: taken again when their job ends. */
+  const retry = new Map<string, string>();
+  /** Who holds filing back: the user (`pause`), and the library while it is unavailable. */
+  const pausedBy = new Set<'user' | 'library'>();
   let stopping = false;
   let processed = 0;
   let failed = 0;
@@ -96,13 +105,24 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
   };
 
   const pipeline: Pipeline = createPipeline({
-    stages: options.stages(config, currentBatch),
+    stages: options.stages(config, currentBatch, () => library.verify()),
     concurrency: config.concurrency,
     exclusive: options.exclusive,
     onResult: (result) => report(result),
   });
 
   function report({ job, event }: FileResult) {
+    if (retry.has(job.source)) return;
+    if (job.error?.code === 'LIBRARY_UNAVAILABLE') {
+      // Not a failure of the file: it waits in the inbox, with its companions, and is taken
+      // again once its group is out of the pipeline (held while the library is away).
+      for (const member of [job, ...(job.companions ?? [])]) {
+        // A Live Photo video adopted from the library stays where it is filed.
+        if (member.root === job.root) retry.set(member.source, job.root);
+      }
+      logger.warn({ source: job.source, error: event.error }, 'library unavailable; file waits');
+      return;
+    }
     processed += 1;
     if (event.action === 'error') failed += 1;
     const line = { source: event.source, target: event.target, rule: event.rule };
@@ -114,7 +134,7 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
 
   function take(path: string, inbox: string) {
     if (stopping || inFlight.has(path)) return;
-    if (paused) {
+    if (pausedBy.size > 0) {
       held.set(path, inbox);
       return;
     }
@@ -143,6 +163,12 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
       await Promise.all(groupJobs(jobs).map((job) => pipeline.add(job)));
     } finally {
       for (const path of paths) inFlight.delete(path);
+      for (const path of paths) {
+        const inbox = retry.get(path);
+        if (inbox === undefined) continue;
+        retry.delete(path);
+        take(path, inbox);
+      }
     }
   }
 
@@ -151,6 +177,34 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
     orphanWaitMs: ORPHAN_WAIT_MS,
     fileFiled: (path) => fileOfSidecar(services.journal, path) !== undefined,
     submit,
+  });
+
+  /** Holds filing back for `reason`; files already in flight finish. */
+  function hold(reason: 'user' | 'library') {
+    pausedBy.add(reason);
+    // Files queued but not started wait too; only those already in flight finish.
+    pipeline.pause();
+  }
+
+  /** Lets go of `reason`; filing restarts, with the files held meanwhile, once nothing holds it. */
+  function release(reason: 'user' | 'library') {
+    pausedBy.delete(reason);
+    if (pausedBy.size > 0) return;
+    pipeline.resume();
+    const waiting = [...held];
+    held.clear();
+    for (const [path, inbox] of waiting) take(path, inbox);
+  }
+
+  const library: LibraryPresence = watchLibrary({
+    path: config.library,
+    device: layout.libraryDevice,
+    logger,
+    onChange: (present) => {
+      if (present) release('library');
+      else hold('library');
+      publish({ type: pausedBy.size > 0 ? 'paused' : 'resumed', at: new Date().toISOString() });
+    },
   });
 
   const inboxes: InboxSet = watchInboxSet({
@@ -166,7 +220,7 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
   );
 
   const status = (): DaemonStatus => ({
-    state: paused ? 'paused' : 'running',
+    state: pausedBy.size > 0 ? 'paused' : 'running',
     queue: {
       waiting: pipeline.size.waiting + held.size + gatherer.size,
       active: pipeline.size.active,
@@ -177,6 +231,7 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
     version: VERSION,
     inboxes: inboxes.status(),
     library: config.library,
+    libraryState: library.status(),
     tagging: {
       enabled: services.tagger?.status.enabled ?? false,
       ...(services.notes.tagging ? { reason: services.notes.tagging } : {}),
@@ -194,28 +249,23 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
     ready: inboxes.ready,
     status,
     pause() {
-      if (paused) return;
-      paused = true;
-      // Files queued but not started wait too; only those already in flight finish.
-      pipeline.pause();
+      if (pausedBy.has('user')) return;
+      hold('user');
       logger.info('paused: new files wait in the inbox');
       publish({ type: 'paused', at: new Date().toISOString() });
     },
     resume() {
-      if (!paused) return;
-      paused = false;
-      pipeline.resume();
+      if (!pausedBy.has('user')) return;
       logger.info({ waiting: held.size }, 'resumed');
       publish({ type: 'resumed', at: new Date().toISOString() });
-      const waiting = [...held];
-      held.clear();
-      for (const [path, inbox] of waiting) take(path, inbox);
+      release('user');
     },
     async undo(selector: UndoSelector, undoOptions = {}) {
       const result = await undo(services.journal, selector, {
         ...undoOptions,
         index: services.index,
         library: config.library,
+        inboxes: config.inboxes.map((inbox) => inbox.path),
       });
       logger.info(
         { batch: result.batch, undone: result.undone.length, refused: result.refused.length },
@@ -241,8 +291,8 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
     },
     async reload(next) {
       const { config: merged, restartNeeded } = mergeReload(config, next);
-      await checkLayout(merged);
-      const stages = options.stages(merged, currentBatch);
+      await checkLayout(merged, { library: false });
+      const stages = options.stages(merged, currentBatch, () => library.verify());
       if (stopping) return;
       pipeline.reconfigure(stages, merged.concurrency);
       config = merged;
@@ -263,6 +313,7 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
     async stop(timeoutMs = 30_000) {
       if (stopping) return;
       stopping = true;
+      library.close();
       await inboxes.close();
       gatherer.close();
       pipeline.clear();
