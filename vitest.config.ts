@@ -20,6 +20,9 @@ const SLOW_SUITES = [
   'test/tagging-e2e.test.ts', // CLIP tagging through the CLI and the daemon
   'test/live-photo.test.ts', // Live Photo halves meeting in running daemons
   'test/identity.test.ts', // real mounts and symlinks under daemons and the CLI
+  'test/search-cli.test.ts', // search, similar and index through the CLI (one kills index)
+  'test/search-api.test.ts', // the search routes against the CLI's answers
+  'test/search-daemon.test.ts', // search on a running daemon, then undo over its API
   'test/state-lock.test.ts', // daemons racing for a state folder, SIGKILLed, impostors on ports
   'test/**/*.browser.test.ts', // the dashboard in a real browser
 ];

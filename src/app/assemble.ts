@@ -3,7 +3,7 @@ import { dirname } from 'node:path';
 import type { Config } from '../config/load.js';
 import { readDaemonInfo } from '../daemon/daemon-file.js';
 import type { Services } from '../daemon/services.js';
-import { createGeocoder, DEFAULT_GEOCODE_PROVIDER } from '../geocode/index.js';
+import { createGeocoder, DEFAULT_GEOCODE_PROVIDER, type Geocoder } from '../geocode/index.js';
 import { LibraryIndex } from '../journal/library-index.js';
 import { Journal } from '../journal/journal.js';
 import { recover } from '../journal/recover.js';
@@ -17,6 +17,7 @@ import {
   type StateLock,
 } from '../lib/state-lock.js';
 import { statePaths } from '../lib/state-paths.js';
+import { SearchIndex } from '../search/index.js';
 import { createTagger, loadLabels, type Tagger } from '../tagging/index.js';
 import { createCompanionsStage, followFiledFile } from '../pipeline/companions.js';
 import { createExifStage } from '../pipeline/exif.js';
@@ -144,14 +145,7 @@ async function openServices(
       ignore: (path) => path.startsWith(paths.trash + '/'),
     });
     const notes: Services['notes'] = {};
-    const geocoder = config.geocode.enabled
-      ? createGeocoder({
-          provider: config.geocode.provider ?? DEFAULT_GEOCODE_PROVIDER,
-          stateDir: config.state,
-          logger,
-          exiftool,
-        })
-      : null;
+    const geocoder = openGeocoder(config, exiftool, logger);
     if (!geocoder) notes.geocode = 'geocode.enabled is false in the configuration';
     geocoder?.ready().catch((error: unknown) => {
       notes.geocode = errorMessage(error);
@@ -160,15 +154,20 @@ async function openServices(
     const tagger = config.tagging.enabled ? await openTagger(config, exiftool, logger) : null;
     if (!tagger) notes.tagging = 'tagging.enabled is false in the configuration';
     else if (!tagger.status.enabled) notes.tagging = tagger.status.reason;
+    const search = tagger?.model
+      ? SearchIndex.open(config.state, { model: tagger.model, library: config.library })
+      : null;
     return {
       exiftool,
       journal,
       index,
       geocoder,
       tagger,
+      search,
       notes,
       close: async () => {
         await Promise.allSettled([geocoder?.close(), tagger?.close()]);
+        search?.close();
         await closeBase();
       },
     };
@@ -199,7 +198,24 @@ export async function openWriter(
   return openServices(config, logger, journal, lock);
 }
 
-async function openTagger(config: Config, exiftool: ExifTool, logger: Logger): Promise<Tagger> {
+/** The geocoder the configuration asks for, or `null` when places are off. */
+export function openGeocoder(config: Config, exiftool: ExifTool, logger: Logger): Geocoder | null {
+  return config.geocode.enabled
+    ? createGeocoder({
+        provider: config.geocode.provider ?? DEFAULT_GEOCODE_PROVIDER,
+        stateDir: config.state,
+        logger,
+        exiftool,
+      })
+    : null;
+}
+
+/** The tagger the configuration asks for (its model, labels and prompt). */
+export async function openTagger(
+  config: Config,
+  exiftool: ExifTool,
+  logger: Logger,
+): Promise<Tagger> {
   const configDir = config.file ? dirname(config.file) : process.cwd();
   return createTagger({
     modelDir: config.tagging.model,
@@ -305,7 +321,10 @@ export function buildStages(
     stages.push({ name: 'geocode', run: createGeocodeStage(services.geocoder) });
   }
   if (services.tagger?.status.enabled) {
-    stages.push({ name: 'tag', run: createTagStage(services.tagger) });
+    stages.push({
+      name: 'tag',
+      run: createTagStage(services.tagger, { index: dryRun ? null : services.search }),
+    });
   }
   stages.push({
     name: 'plan',

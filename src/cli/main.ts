@@ -10,6 +10,7 @@ import { modelsPull } from './models.js';
 import { remotePause, remoteResume, remoteStatus } from './remote.js';
 import { runDaemon } from './run.js';
 import { scan } from './scan.js';
+import { registerSearchCommands } from './search-commands.js';
 import { tokenCreate } from './token.js';
 import { runUndo } from './undo.js';
 
@@ -213,6 +214,8 @@ export function buildProgram(setExit: (code: number) => void): Command {
         }),
       );
     });
+
+  registerSearchCommands(program, withConfig, setExit);
 
   program
     .command('models')

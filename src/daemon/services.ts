@@ -2,6 +2,7 @@ import type { ExifTool } from 'exiftool-vendored';
 import type { Geocoder } from '../geocode/index.js';
 import type { Journal } from '../journal/journal.js';
 import type { LibraryIndex } from '../journal/library-index.js';
+import type { SearchIndex } from '../search/index.js';
 import type { Tagger } from '../tagging/index.js';
 
 /**
@@ -14,6 +15,8 @@ export interface Services {
   index: LibraryIndex;
   geocoder: Geocoder | null;
   tagger: Tagger | null;
+  /** Where the tag stage keeps image embeddings for search (when tagging runs). */
+  search: SearchIndex | null;
   /** Why geocoding or tagging is off, for status and logs. */
   notes: { geocode?: string; tagging?: string };
   /** Closes everything, and gives up the state folder when it was taken for writing. */

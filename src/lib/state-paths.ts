@@ -29,6 +29,8 @@ export const STATE_NAMES = Object.freeze({
   geocodeProbe: 'geocode-probe.txt',
   /** Image embeddings already computed, by content hash. */
   taggingCache: 'tagging-cache.sqlite',
+  /** The semantic search index: image embeddings by content hash. */
+  search: 'search.sqlite',
   /** Thumbnails the dashboard shows. */
   thumbnails: 'thumbnails',
 });
