@@ -2,7 +2,7 @@ import { createAdaptorServer } from '@hono/node-server';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Config } from '../config/load.js';
-import type { DaemonControl } from '../daemon/control.js';
+import type { DaemonControl, DashboardControl } from '../daemon/control.js';
 import { PhotosortdError, errorCode, errorMessage } from '../lib/errors.js';
 import type { Logger } from '../lib/logger.js';
 import { apiKeyPath, ensureApiKey, hashApiKey } from './api-key.js';
@@ -37,6 +37,8 @@ export async function startApiServer(options: {
   metrics: Metrics;
   /** Who this daemon is, proven on `/health?challenge=` (see `instance.ts`). */
   instance?: ApiInstance;
+  /** Serve the dashboard at `/` over this control (the daemon itself). */
+  dashboard?: DashboardControl;
 }): Promise<ApiServer> {
   const { config, control, metrics, instance } = options;
   const logger = options.logger.child({ component: 'api' });
@@ -71,6 +73,7 @@ export async function startApiServer(options: {
     keys,
     instance,
     closing: closing.signal,
+    dashboard: options.dashboard,
   });
   const server = createAdaptorServer({ fetch: app.fetch, hostname: address.host }) as Server;
   await listen(server, address);

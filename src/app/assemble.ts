@@ -7,7 +7,7 @@ import { createGeocoder, DEFAULT_GEOCODE_PROVIDER, type Geocoder } from '../geoc
 import { LibraryIndex } from '../journal/library-index.js';
 import { Journal } from '../journal/journal.js';
 import { recover } from '../journal/recover.js';
-import { PhotosortdError, errorCode, errorMessage } from '../lib/errors.js';
+import { PhotosortdError, errorMessage } from '../lib/errors.js';
 import { createExifTool } from '../lib/exiftool.js';
 import type { Logger } from '../lib/logger.js';
 import {
@@ -24,14 +24,13 @@ import { createExifStage } from '../pipeline/exif.js';
 import { createGeocodeStage } from '../pipeline/geocode.js';
 import { identify } from '../pipeline/identify.js';
 import { createMoveStage } from '../pipeline/move.js';
-import { adoptFiledVideo, livePhotoLock } from '../pipeline/live-photo.js';
-import type { ExclusiveLock, NamedStage } from '../pipeline/pipeline.js';
-import { createPlanStage, type DuplicatePolicy } from '../pipeline/plan.js';
-import { compileRules, type CompiledRule } from '../pipeline/rules.js';
+import { adoptFiledVideo } from '../pipeline/live-photo.js';
+import type { NamedStage } from '../pipeline/pipeline.js';
+import { compileTemplates, type StageOptions } from '../pipeline/configured.js';
+import { createPlanStage } from '../pipeline/plan.js';
 import { createTagStage } from '../pipeline/tag.js';
 import { createTakeoutStage } from '../pipeline/takeout.js';
 import { createWriteTagsStage } from '../pipeline/write-tags.js';
-import { parseTemplate, type CompiledTemplate } from '../pipeline/template.js';
 
 /**
  * Takes the state folder for a command that changes it (`run`, `scan`, `undo`): its lock, the
@@ -229,64 +228,8 @@ export async function openTagger(
   });
 }
 
-/** The configuration's templates, compiled. */
-export interface CompiledTemplates {
-  rules: CompiledRule[];
-  unsorted: CompiledTemplate;
-  duplicates: DuplicatePolicy;
-}
-
-/**
- * Compiles every template of the configuration, so that a bad one is refused before any
- * file is touched, with the key it came from in the message.
- */
-export function compileTemplates(config: Config): CompiledTemplates {
-  const at = (key: string, source: string): CompiledTemplate => {
-    try {
-      return parseTemplate(source);
-    } catch (error) {
-      throw new PhotosortdError(errorCode(error), `${key}: ${errorMessage(error)}`);
-    }
-  };
-  return {
-    rules: compileRules(config.rules),
-    unsorted: at('unsorted', config.unsorted),
-    duplicates:
-      config.duplicates === 'skip' || config.duplicates === 'delete'
-        ? config.duplicates
-        : at('duplicates', config.duplicates),
-  };
-}
-
-/**
- * What runs one at a time: files with the same content (the second is then a duplicate, not
- * a ` (1)` copy), and the two halves of a Live Photo paired by ContentIdentifier.
- */
-export const PIPELINE_LOCKS: ExclusiveLock[] = [
-  { after: 'identify', key: (job) => job.hash },
-  livePhotoLock,
-];
-
 const RESTORED =
   'put back here by undo; it is filed again once it changes, or with `photosortd scan`';
-
-/** Options of {@link buildStages}. */
-export interface StageOptions {
-  /** The journal batch new moves belong to. */
-  batch: () => string;
-  dryRun: boolean;
-  /**
-   * Leave files that an undo put back (same path, same content) where they are. The daemon
-   * wants this, since undo restores into the inbox it watches; an explicit `scan` does not.
-   */
-  skipRestored?: boolean;
-  /**
-   * Throws `LIBRARY_UNAVAILABLE` unless the library root is still the folder (on the device)
-   * it was at start; the mover calls it right before filing into the library. The daemon and
-   * `scan` pass one; without it the mover only checks that the root is a folder.
-   */
-  checkLibrary?: () => Promise<void>;
-}
 
 /**
  * The pipeline's stages for this configuration, in order. Templates and rules are compiled
@@ -333,7 +276,7 @@ export function buildStages(
       rules,
       unsorted,
       duplicates,
-      index: services.index,
+      index: options.content ?? services.index,
       filedFile: followFiledFile(journal),
       adopt: adoptFiledVideo(journal),
     }),

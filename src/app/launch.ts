@@ -2,7 +2,7 @@ import type { Config } from '../config/load.js';
 import { startDaemon, type Daemon } from '../daemon/daemon.js';
 import { checkLayout, checkLibrary } from '../daemon/preflight.js';
 import type { Logger } from '../lib/logger.js';
-import { buildStages, openWriter, PIPELINE_LOCKS } from './assemble.js';
+import { buildStages, openWriter } from './assemble.js';
 
 /**
  * Starts the daemon for `config`: checks the folders' layout and the library, takes the state folder (lock,
@@ -19,9 +19,6 @@ export async function launchDaemon(config: Config, logger: Logger): Promise<Daem
     logger,
     services,
     layout,
-    // Undo restores into the inbox the daemon watches: files it put back stay there.
-    stages: (current, batch, checkLibrary) =>
-      buildStages(current, services, { batch, dryRun: false, skipRestored: true, checkLibrary }),
-    exclusive: PIPELINE_LOCKS,
+    buildStages: (current, options) => buildStages(current, services, options),
   });
 }

@@ -8,7 +8,7 @@ import { isPartialOrHidden } from '../daemon/watched-inbox.js';
 import { ConfigError, errorCode, errorMessage } from '../lib/errors.js';
 import { createExifTool } from '../lib/exiftool.js';
 import { VERSION } from '../lib/version.js';
-import { compileTemplates } from '../app/assemble.js';
+import { compileTemplates } from '../pipeline/configured.js';
 import { inspectModelDir } from '../tagging/model-files.js';
 import { findDaemon, noDaemonMessage } from './find-daemon.js';
 

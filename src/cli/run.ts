@@ -93,6 +93,7 @@ export async function runDaemon(config: Config): Promise<number> {
         api = await startApiServer({
           config,
           control: daemon,
+          dashboard: daemon,
           logger,
           metrics,
           instance: { pid: process.pid, secret },

@@ -12,14 +12,15 @@ import {
   ORPHAN_WAIT_MS,
 } from '../pipeline/companions.js';
 import type { FileJob } from '../pipeline/job.js';
+import { PIPELINE_LOCKS, type StageOptions } from '../pipeline/configured.js';
 import {
   createPipeline,
-  type ExclusiveLock,
   type FileResult,
   type NamedStage,
   type Pipeline,
 } from '../pipeline/pipeline.js';
-import type { ControlEvent, DaemonControl, DaemonStatus } from './control.js';
+import type { ControlEvent, DashboardControl, DaemonStatus } from './control.js';
+import { createDashboardOps, InboxOutcomes } from './dashboard.js';
 import { watchInboxSet, type InboxSet } from './inbox-presence.js';
 import { watchLibrary, type LibraryPresence } from './library-presence.js';
 import { checkExiftool, checkLayout, type Layout } from './preflight.js';
@@ -30,7 +31,7 @@ import type { Services } from './services.js';
 const BATCH_IDLE_MS = 60_000;
 
 /** A running daemon: the control surface plus `stop`. */
-export interface Daemon extends DaemonControl {
+export interface Daemon extends DashboardControl {
   /** Resolves once every inbox's existing files have been queued. */
   readonly ready: Promise<void>;
   /** Resolves when nothing is queued or in flight. */
@@ -56,13 +57,8 @@ export interface DaemonOptions {
   services: Services;
   /** What `checkLibrary` found at start: the library's device, watched from then on. */
   layout: Layout;
-  /**
-   * The pipeline's stages for a configuration, filing into the batch `batch()` names; the
-   * mover calls `checkLibrary` before each move (it throws while the library is away).
-   */
-  stages: (config: Config, batch: () => string, checkLibrary: () => Promise<void>) => NamedStage[];
-  /** What runs one at a time in the pipeline. */
-  exclusive: ExclusiveLock[];
+  /** The pipeline's stages for a configuration over `services` (the daemon's, the dashboard's). */
+  buildStages: (config: Config, options: StageOptions) => NamedStage[];
 }
 
 /**
@@ -93,6 +89,7 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
   let failed = 0;
   let batch = services.journal.newBatchId();
   let lastFiled = Date.now();
+  const outcomes = new InboxOutcomes();
 
   const publish = (event: ControlEvent) => {
     for (const listener of listeners) listener(event);
@@ -105,13 +102,14 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
   };
 
   const pipeline: Pipeline = createPipeline({
-    stages: options.stages(config, currentBatch, () => library.verify()),
+    stages: daemonStages(options, config, currentBatch, () => library.verify()),
     concurrency: config.concurrency,
-    exclusive: options.exclusive,
+    exclusive: PIPELINE_LOCKS,
     onResult: (result) => report(result),
   });
 
-  function report({ job, event }: FileResult) {
+  function report(result: FileResult) {
+    const { job, event } = result;
     if (retry.has(job.source)) return;
     if (job.error?.code === 'LIBRARY_UNAVAILABLE') {
       // Not a failure of the file: it waits in the inbox, with its companions, and is taken
@@ -123,6 +121,7 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
       logger.warn({ source: job.source, error: event.error }, 'library unavailable; file waits');
       return;
     }
+    outcomes.record(result);
     processed += 1;
     if (event.action === 'error') failed += 1;
     const line = { source: event.source, target: event.target, rule: event.rule };
@@ -245,7 +244,7 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
     lastFiledAt: services.journal.lastFiledAt(),
   });
 
-  return {
+  const daemon: Daemon = {
     ready: inboxes.ready,
     status,
     pause() {
@@ -267,6 +266,8 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
         library: config.library,
         inboxes: config.inboxes.map((inbox) => inbox.path),
       });
+      // A dry run (the dashboard's confirmation, `undo --dry-run`) changed nothing to tell.
+      if (undoOptions.dryRun) return result;
       logger.info(
         { batch: result.batch, undone: result.undone.length, refused: result.refused.length },
         'undo',
@@ -292,7 +293,7 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
     async reload(next) {
       const { config: merged, restartNeeded } = mergeReload(config, next);
       await checkLayout(merged, { library: false });
-      const stages = options.stages(merged, currentBatch, () => library.verify());
+      const stages = daemonStages(options, merged, currentBatch, () => library.verify());
       if (stopping) return;
       pipeline.reconfigure(stages, merged.concurrency);
       config = merged;
@@ -330,5 +331,29 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
       await services.close();
       logger.info('stopped');
     },
+    ...createDashboardOps({
+      services,
+      config: () => config,
+      reload: (next) => daemon.reload(next),
+      outcomes,
+      waiting: (path) => inFlight.has(path) || held.has(path),
+      report,
+      checkLibrary: () => library.verify(),
+      buildStages: options.buildStages,
+    }),
   };
+  return daemon;
+}
+
+/**
+ * The daemon's own stages: files an undo put back into an inbox it watches stay there, and
+ * the mover checks the library is still there before each move.
+ */
+function daemonStages(
+  options: DaemonOptions,
+  config: Config,
+  batch: () => string,
+  checkLibrary: () => Promise<void>,
+): NamedStage[] {
+  return options.buildStages(config, { batch, dryRun: false, skipRestored: true, checkLibrary });
 }
