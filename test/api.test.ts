@@ -177,6 +177,30 @@ describe('control API with good tokens', () => {
     expect((await call(ctx.server, 'POST', '/resume', { token: admin })).status).toBe(200);
   });
 
+  it('reads the body of `curl -d` (a form content type) as JSON, as the README sends it', async () => {
+    const before = ctx.control.calls.filter((c) => c.method === 'undo').length;
+    for (const headers of [
+      { 'content-type': 'application/x-www-form-urlencoded' },
+      { 'content-type': 'text/plain;charset=UTF-8' },
+    ]) {
+      const response = await call(ctx.server, 'POST', '/undo', {
+        token: ADMIN_KEY,
+        body: '{"last":5}',
+        headers,
+      });
+      expect(response.status).toBe(200);
+    }
+    const undos = ctx.control.calls.filter((c) => c.method === 'undo').slice(before);
+    expect(undos.map((c) => c.selector)).toEqual([{ last: 5 }, { last: 5 }]);
+    // Still validated: a form-encoded body that is not the JSON object is a 400, not a 415.
+    const bad = await call(ctx.server, 'POST', '/undo', {
+      token: ADMIN_KEY,
+      body: 'last=5',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    });
+    expect(bad.status).toBe(400);
+  });
+
   it('streams file, pause, resume and undo events over /events', async () => {
     const client = new ApiClient(ctx.server.url, READ_KEY);
     const abort = new AbortController();

@@ -9,7 +9,7 @@ import type { Logger } from '../lib/logger.js';
 import { Authenticator, type AcceptedKey } from './auth.js';
 import { streamEvents } from './events.js';
 import type { Metrics } from './metrics.js';
-import { authenticate, type ApiEnv } from './middleware.js';
+import { authenticate, bodyAsJson, type ApiEnv } from './middleware.js';
 import { RateLimiter } from './rate-limit.js';
 import {
   SECURITY_SCHEME,
@@ -80,6 +80,8 @@ export function createApiApp(options: ApiAppOptions): ApiApp {
         ),
     }),
   );
+
+  app.use('*', bodyAsJson());
 
   app.openapi(healthRoute, (c) => c.json({ ok: true as const }, 200));
   app.openapi(statusRoute, (c) => c.json(control.status(), 200));
