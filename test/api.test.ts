@@ -273,6 +273,56 @@ describe('control API with good tokens', () => {
   });
 });
 
+describe('control API with api.jwt.issuer, audience and maxLifetime set', () => {
+  let ctx: Awaited<ReturnType<typeof start>>;
+  beforeAll(async () => {
+    ctx = await start({
+      jwt: { secret: SECRET, maxLifetime: '2h', issuer: 'sso.example', audience: 'photosortd-nas' },
+    });
+  });
+  afterAll(async () => {
+    await ctx.server.close();
+  });
+
+  const signed = (claims: { iss?: string; aud?: string; ttl?: string }) => {
+    const jwt = new SignJWT({ scope: 'read' })
+      .setProtectedHeader({ alg: 'HS256' })
+      .setIssuedAt()
+      .setExpirationTime(claims.ttl ?? '1h');
+    if (claims.iss) jwt.setIssuer(claims.iss);
+    if (claims.aud) jwt.setAudience(claims.aud);
+    return jwt.sign(Buffer.from(SECRET));
+  };
+
+  it('accepts a token with the configured iss and aud within the lifetime', async () => {
+    const token = await signed({ iss: 'sso.example', aud: 'photosortd-nas' });
+    expect((await call(ctx.server, 'GET', '/status', { token })).status).toBe(200);
+    const minted = await mintToken(SECRET, {
+      scope: 'read',
+      ttlSeconds: 3600,
+      issuer: 'sso.example',
+      audience: 'photosortd-nas',
+    });
+    expect((await call(ctx.server, 'GET', '/status', { token: minted })).status).toBe(200);
+  });
+
+  it.each([
+    ['another issuer', { iss: 'evil.example', aud: 'photosortd-nas' }, '"iss"'],
+    ['no issuer', { aud: 'photosortd-nas' }, '"iss"'],
+    ['another audience', { iss: 'sso.example', aud: 'other' }, '"aud"'],
+    ['no audience', { iss: 'sso.example' }, '"aud"'],
+    [
+      'a lifetime over 2h',
+      { iss: 'sso.example', aud: 'photosortd-nas', ttl: '3h' },
+      'longer than api.jwt.maxLifetime (7200 s)',
+    ],
+  ])('refuses a token with %s', async (_what, claims, reason) => {
+    const response = await call(ctx.server, 'GET', '/status', { token: await signed(claims) });
+    expect(response.status).toBe(401);
+    expect((await response.json()).error).toContain(reason);
+  });
+});
+
 describe('control API refusals', () => {
   let ctx: Awaited<ReturnType<typeof start>>;
   beforeAll(async () => {
@@ -352,6 +402,32 @@ describe('control API refusals', () => {
       expect(response.headers.get('www-authenticate')).toContain('Bearer');
       expect((await response.json()).error).toContain(reason);
     }
+  });
+
+  it.each([
+    [
+      'a JWT living longer than api.jwt.maxLifetime (30d by default)',
+      () =>
+        new SignJWT({ scope: 'admin' })
+          .setProtectedHeader({ alg: 'HS256' })
+          .setIssuedAt()
+          .setExpirationTime('10y')
+          .sign(Buffer.from(SECRET)),
+      'longer than api.jwt.maxLifetime',
+    ],
+    [
+      'a JWT without iat whose exp is years away',
+      () =>
+        new SignJWT({ scope: 'admin' })
+          .setProtectedHeader({ alg: 'HS256' })
+          .setExpirationTime('400d')
+          .sign(Buffer.from(SECRET)),
+      'longer than api.jwt.maxLifetime',
+    ],
+  ])('refuses %s', async (_what, token, reason) => {
+    const response = await call(ctx.server, 'GET', '/status', { token: await token() });
+    expect(response.status).toBe(401);
+    expect((await response.json()).error).toContain(reason);
   });
 
   it('refuses the alg-none JWT even where JWTs are accepted, for admin routes too', async () => {

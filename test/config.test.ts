@@ -88,13 +88,31 @@ describe('loadConfig', () => {
     expect(problems.some((p) => p.startsWith('onCollision:'))).toBe(true);
   });
 
-  it('reads a JWT secret from the environment with env:NAME, and says when it is unset', () => {
+  it('reads a JWT secret from the environment with env:NAME; unset, only the daemon minds', () => {
     const input = { library: 'l', inboxes: ['i'], api: { jwt: { secret: 'env:PSD_TEST_SECRET' } } };
-    expect(parseConfig(input, null, { PSD_TEST_SECRET: 's3cret' }).api.jwt).toEqual({
-      secret: 's3cret',
+    const set = parseConfig(input, null, { PSD_TEST_SECRET: 's3cret' });
+    expect(set.api.jwt).toEqual({ secret: 's3cret', maxLifetimeSeconds: 30 * 86_400 });
+    expect(set.missingFromEnvironment).toEqual([]);
+    const unset = parseConfig(input, null, {});
+    expect(unset.api.jwt).toBeUndefined();
+    expect(unset.missingFromEnvironment[0]).toContain('PSD_TEST_SECRET');
+  });
+
+  it('takes api.jwt.maxLifetime, issuer and audience, and refuses a lifetime that is no duration', () => {
+    const jwt = { secret: 'x'.repeat(40), maxLifetime: '12h', issuer: 'sso', audience: 'nas' };
+    expect(parseConfig({ library: 'l', inboxes: ['i'], api: { jwt } }, null).api.jwt).toEqual({
+      secret: 'x'.repeat(40),
+      maxLifetimeSeconds: 12 * 3600,
+      issuer: 'sso',
+      audience: 'nas',
     });
-    const problems = problemsOf(() => parseConfig(input, null, {}));
-    expect(problems[0]).toContain('PSD_TEST_SECRET');
+    const problems = problemsOf(() =>
+      parseConfig(
+        { library: 'l', inboxes: ['i'], api: { jwt: { ...jwt, maxLifetime: 'forever' } } },
+        null,
+      ),
+    );
+    expect(problems[0]).toContain('api.jwt.maxLifetime: must be a duration');
   });
 
   it('says when no configuration can be found, pointing at the example when it is there', async () => {

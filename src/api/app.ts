@@ -61,7 +61,7 @@ export function createApiApp(options: ApiAppOptions): ApiApp {
   app.use(
     '*',
     authenticate({
-      authenticator: new Authenticator(options.keys ?? config.api.keys, config.api.jwt?.secret),
+      authenticator: new Authenticator(options.keys ?? config.api.keys, config.api.jwt),
       limiter: new RateLimiter(config.api.rateLimit.perMinute, options.now),
       logger,
     }),

@@ -2,17 +2,34 @@ import { cosmiconfig } from 'cosmiconfig';
 import { homedir, platform } from 'node:os';
 import { existsSync } from 'node:fs';
 import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
+import { parseDuration } from '../lib/duration.js';
 import { ConfigError, errorMessage } from '../lib/errors.js';
 import { configSchema, type ParsedConfig } from './schema.js';
 import type { z } from 'zod';
 
+/** `api.jwt` resolved: the secret itself and the lifetime in seconds. */
+export interface JwtConfig {
+  secret: string;
+  maxLifetimeSeconds: number;
+  issuer?: string;
+  audience?: string;
+}
+
 /** The configuration with every path absolute and every `env:NAME` secret resolved. */
-export interface Config extends ParsedConfig {
+export interface Config extends Omit<ParsedConfig, 'api'> {
   /** The file it was read from, or `null` when built in code. */
   file: string | null;
   library: string;
   state: string;
   inboxes: { path: string; poll: boolean }[];
+  /** Without `jwt` when none is configured or its `env:NAME` is not set here. */
+  api: Omit<ParsedConfig['api'], 'jwt'> & { jwt?: JwtConfig };
+  /**
+   * What only the daemon cannot do without, found missing in this process's environment: an
+   * `api.jwt.secret: env:NAME` whose NAME is unset. `run` refuses to start on it; the other
+   * commands, run from another shell than the service's, do not need it.
+   */
+  missingFromEnvironment: string[];
 }
 
 const MODULE = 'photosortd';
@@ -75,16 +92,15 @@ export function parseConfig(
   const config = parsed.data;
   const base = file ? dirname(file) : process.cwd();
   const at = (p: string) => resolve(base, expandHome(p));
-  const problems: string[] = [];
-
-  const secret = config.api.jwt ? resolveSecret(config.api.jwt.secret, env) : undefined;
-  if (secret === null) {
-    problems.push(
-      `api.jwt.secret: ${config.api.jwt?.secret} names an environment variable that is not set; ` +
-        'set it or remove api.jwt',
-    );
-  }
-  if (problems.length > 0) throw new ConfigError(file, problems);
+  const { jwt, ...api } = config.api;
+  const secret = jwt ? resolveSecret(jwt.secret, env) : null;
+  const missingFromEnvironment =
+    jwt && secret === null
+      ? [
+          `api.jwt.secret: ${jwt.secret} names an environment variable that is not set; ` +
+            "set it in the daemon's environment (e.g. systemd's EnvironmentFile=) or remove api.jwt",
+        ]
+      : [];
 
   return {
     ...config,
@@ -93,7 +109,19 @@ export function parseConfig(
     state: config.state ? at(config.state) : defaultStateDir(env),
     inboxes: config.inboxes.map((inbox) => ({ ...inbox, path: at(inbox.path) })),
     tagging: { ...config.tagging, model: at(config.tagging.model) },
-    api: { ...config.api, jwt: secret ? { secret } : undefined },
+    api: {
+      ...api,
+      jwt:
+        jwt && secret !== null
+          ? {
+              secret,
+              maxLifetimeSeconds: parseDuration(jwt.maxLifetime) ?? 0,
+              issuer: jwt.issuer,
+              audience: jwt.audience,
+            }
+          : undefined,
+    },
+    missingFromEnvironment,
   };
 }
 
