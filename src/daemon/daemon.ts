@@ -16,7 +16,7 @@ import type { FileJob } from '../pipeline/job.js';
 import { createPipeline, type FileResult, type Pipeline } from '../pipeline/pipeline.js';
 import type { ControlEvent, DaemonControl, DaemonStatus } from './control.js';
 import { watchInboxSet, type InboxSet } from './inbox-presence.js';
-import { checkExiftool, checkLayout } from './preflight.js';
+import { checkExiftool, checkLayout, checkStartup } from './preflight.js';
 import { mergeReload } from './reload.js';
 
 /** A new journal batch starts when no file has been filed for this long. */
@@ -54,7 +54,7 @@ export interface DaemonOptions {
 export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
   const { logger } = options;
   let config = options.config;
-  await checkLayout(config);
+  await checkStartup(config);
   const services: Services = await openServices(config, logger);
   try {
     await checkExiftool(services.exiftool);
