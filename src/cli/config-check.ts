@@ -30,7 +30,9 @@ export async function configCheck(
 
 /** The configuration as keys of the file: no `file`, and the secret not shown. */
 function asWritten(config: Config): Record<string, unknown> {
-  const { file: _file, missingFromEnvironment, ...keys } = config;
+  const keys: Record<string, unknown> = { ...config };
+  delete keys.file;
+  delete keys.missingFromEnvironment;
   const { jwt, ...api } = config.api;
   const shownJwt = jwt
     ? {
@@ -39,7 +41,7 @@ function asWritten(config: Config): Record<string, unknown> {
         issuer: jwt.issuer,
         audience: jwt.audience,
       }
-    : missingFromEnvironment.length > 0
+    : config.missingFromEnvironment.length > 0
       ? { secret: '(an environment variable not set in this shell)' }
       : undefined;
   return { ...keys, api: { ...api, jwt: shownJwt } };
