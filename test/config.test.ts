@@ -1,6 +1,6 @@
 import { mkdtemp, mkdir, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { defaultStateDir, loadConfig, parseConfig } from '../src/config/load.js';
 import { checkLayout } from '../src/daemon/preflight.js';
@@ -115,15 +115,36 @@ describe('loadConfig', () => {
     expect(problems[0]).toContain('api.jwt.maxLifetime: must be a duration');
   });
 
-  it('says when no configuration can be found, pointing at the example when it is there', async () => {
+  it('without --config: PHOTOSORTD_CONFIG, the folder and above, the example, ~/.config, /etc', async () => {
+    const home = await tempDir();
     const dir = await tempDir();
-    const error = await loadConfig(undefined, { cwd: dir }).catch((e: unknown) => e);
-    expect((error as ConfigError).message).toContain('no configuration found');
-    expect((error as ConfigError).message).not.toContain('--config photosortd.config.example');
-    await writeFile(join(dir, 'photosortd.config.example.yaml'), 'library: l\ninboxes: [i]\n');
-    const hinted = await loadConfig(undefined, { cwd: dir }).catch((e: unknown) => e);
-    expect((hinted as ConfigError).message).toContain(
-      'pass --config photosortd.config.example.yaml',
+    const system = join(home, 'etc-photosortd.yaml');
+    const env = { HOME: home, XDG_CONFIG_HOME: '' };
+    const load = (extra: NodeJS.ProcessEnv = {}) =>
+      loadConfig(undefined, { cwd: dir, env: { ...env, ...extra }, systemFile: system });
+    const write = async (file: string, library: string) => {
+      await mkdir(dirname(file), { recursive: true });
+      await writeFile(file, `library: ${library}\ninboxes: [i]\n`);
+      return file;
+    };
+
+    const nothing = await load().catch((e: unknown) => e);
+    expect((nothing as ConfigError).message).toContain('no configuration found');
+    expect((nothing as ConfigError).message).toContain('PHOTOSORTD_CONFIG');
+
+    await write(system, '/system');
+    expect((await load()).file).toBe(system);
+    const user = await write(join(home, '.config', 'photosortd', 'photosortd.config.yaml'), '/u');
+    expect((await load()).file).toBe(user);
+    // A clone after `npm start`: the example the daemon runs on.
+    const example = await write(join(dir, 'photosortd.config.example.yaml'), './library');
+    expect((await load()).file).toBe(example);
+    const own = await write(join(dir, 'photosortd.config.yaml'), './library');
+    expect((await load()).file).toBe(own);
+    const named = await write(join(home, 'elsewhere.yaml'), '/e');
+    expect((await load({ PHOTOSORTD_CONFIG: named })).file).toBe(named);
+    expect((await loadConfig(user, { cwd: dir, env: { PHOTOSORTD_CONFIG: named } })).file).toBe(
+      user,
     );
   });
 });
