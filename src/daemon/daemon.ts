@@ -245,8 +245,8 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
       if (restartNeeded.length > 0) {
         logger.warn(
           { keys: restartNeeded },
-          `configuration reloaded, but ${restartNeeded.join(', ')} only change on restart; ` +
-            'the values in use are kept',
+          `configuration reloaded; a change to ${restartNeeded.join(', ')} takes effect only ` +
+            'after a restart, so the values in use are kept until then',
         );
       }
       logger.info(

@@ -140,7 +140,7 @@ export function createMoveStage(options: MoveStageOptions): Stage {
   async function duplicate(job: FileJob, plan: Plan): Promise<FileJob> {
     const original = plan.duplicateOf;
     if (duplicates === 'skip' || !original) {
-      const reason = `same content as ${original ?? 'a library file'}; left in the inbox (duplicates: skip)`;
+      const reason = `same content as ${original ?? 'a library file'}; left where it is (duplicates: skip)`;
       return { ...job, plan: { ...plan, target: null, reason }, ...staying(job, reason) };
     }
     if (duplicates === 'delete') {
@@ -223,7 +223,7 @@ export function createMoveStage(options: MoveStageOptions): Stage {
 }
 
 function collided(job: FileJob, plan: Plan, target: string): FileJob {
-  const reason = `a different file is already at ${target}; left in the inbox (onCollision: skip)`;
+  const reason = `a different file is already at ${target}; left where it is (onCollision: skip)`;
   return {
     ...job,
     plan: { ...plan, action: 'skip', target: null, reason },
