@@ -4,6 +4,7 @@ import { join, resolve } from 'node:path';
 import type { Config } from '../config/load.js';
 import { isPartialOrHidden } from '../daemon/watcher.js';
 import type { Logger } from '../lib/logger.js';
+import { REPLACEMENT, renameUndecodable } from '../lib/undecodable-names.js';
 import { buildStages, openServices, PIPELINE_LOCKS } from '../pipeline/assemble.js';
 import { groupedByFolder } from '../pipeline/companions.js';
 import { contentIdReader, pairLivePhotos } from '../pipeline/live-photo.js';
@@ -45,20 +46,54 @@ export function scanLine(result: FileResult): ScanRow & Record<string, unknown> 
  * folder's own files first, then its subfolders', so companions can be grouped per folder.
  * Partial downloads and hidden files are passed over, as the watcher does.
  */
-export async function* walkFiles(dirPath: string, root = dirPath): AsyncGenerator<FileJob> {
+export async function* walkFiles(
+  dirPath: string,
+  root = dirPath,
+  options: { renameUndecodable: boolean } = { renameUndecodable: true },
+): AsyncGenerator<FileJob> {
   const dir = await opendir(dirPath);
   const subfolders: string[] = [];
+  let undecodable = false;
   for await (const entry of dir) {
     if (isPartialOrHidden(entry.name)) continue;
     const path = join(dirPath, entry.name);
-    if (entry.isDirectory()) {
+    if (entry.name.includes(REPLACEMENT)) {
+      // A name that is not UTF-8 names no file as a string: it is renamed below, or in a dry
+      // run (which changes nothing) reported as it is.
+      undecodable = true;
+      if (!options.renameUndecodable) yield undecodableJob(path, root);
+    } else if (entry.isDirectory()) {
       subfolders.push(path);
     } else {
       const info = await lstat(path);
       yield { source: path, root, size: info.size, mtimeMs: info.mtimeMs };
     }
   }
-  for (const path of subfolders) yield* walkFiles(path, root);
+  if (undecodable && options.renameUndecodable) {
+    for (const { path } of await renameUndecodable(dirPath)) {
+      const info = await lstat(path);
+      if (info.isDirectory()) subfolders.push(path);
+      else yield { source: path, root, size: info.size, mtimeMs: info.mtimeMs };
+    }
+  }
+  for (const path of subfolders) yield* walkFiles(path, root, options);
+}
+
+/** A file whose name is not UTF-8, in a dry run: reported, not renamed. */
+function undecodableJob(path: string, root: string): FileJob {
+  return {
+    source: path,
+    root,
+    size: 0,
+    mtimeMs: 0,
+    error: {
+      code: 'NAME_NOT_UTF8',
+      stage: 'identify',
+      message:
+        `${path}: its name is not valid UTF-8 (shown with \uFFFD); a scan without --dry-run ` +
+        'and the daemon rename it in place, each bad byte as %XX, then file it',
+    },
+  };
 }
 
 /**
@@ -101,7 +136,8 @@ export async function scan(options: ScanOptions): Promise<number> {
 
   try {
     for (const dir of options.dirs) {
-      for await (const job of groupedByFolder(walkFiles(resolve(dir)), pairing)) {
+      const walk = walkFiles(resolve(dir), resolve(dir), { renameUndecodable: !options.dryRun });
+      for await (const job of groupedByFolder(walk, pairing)) {
         // The bar starts with the first file found: started at 0/0 it would show full.
         if (found === 0) bar?.start(1, 0, { moved: 0 });
         found += 1 + (job.companions?.length ?? 0);
