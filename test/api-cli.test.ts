@@ -128,7 +128,8 @@ describe('remote CLI commands against a running daemon', () => {
           id: 4,
           from: '/srv/library/b.jpg',
           to: '/srv/inbox/b.jpg',
-          reason: 'changed since filed',
+          reason:
+            '/srv/library/b.jpg changed since it was filed; use --force to move it back anyway',
         },
       ],
     };
@@ -138,8 +139,10 @@ describe('remote CLI commands against a running daemon', () => {
       dryRun: true,
     });
     expect(refused.code).toBe(1);
-    expect(refused.out).toContain('refused  /srv/library/b.jpg: changed since filed');
+    expect(refused.out).toContain('refused  /srv/library/b.jpg: /srv/library/b.jpg changed since');
     expect(refused.out).toContain('use --force');
+    expect(refused.out).toContain('dry run: would put back 0 files; 1 file refused');
+    expect(refused.out).not.toContain('batch');
     expect(control.calls.filter((c) => c.method === 'undo').at(-1)).toEqual({
       method: 'undo',
       selector: { batch: 'b-1' },

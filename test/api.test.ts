@@ -140,7 +140,11 @@ describe('control API with good tokens', () => {
       body: JSON.stringify({ last: 2, force: true }),
     });
     expect(response.status).toBe(200);
-    expect(await response.json()).toEqual({ batch: 'undo-1', ...ctx.control.undoResult });
+    expect(await response.json()).toEqual({
+      batch: 'undo-1',
+      dryRun: false,
+      ...ctx.control.undoResult,
+    });
     await call(ctx.server, 'POST', '/undo', {
       token: ADMIN_KEY,
       body: JSON.stringify({ batch: 'b-42', dryRun: true }),

@@ -74,7 +74,12 @@ const UndoItemSchema = z.object({
 });
 
 export const UndoResultSchema = z
-  .object({ batch: z.string(), undone: z.array(UndoItemSchema), refused: z.array(UndoItemSchema) })
+  .object({
+    batch: z.string().nullable().openapi({ description: 'null for a dry run: nothing journaled' }),
+    dryRun: z.boolean(),
+    undone: z.array(UndoItemSchema).openapi({ description: 'put back, or would be in a dry run' }),
+    refused: z.array(UndoItemSchema),
+  })
   .openapi('UndoResult');
 
 export const JournalQuerySchema = z.object({

@@ -2,6 +2,7 @@ import type { Config } from '../config/load.js';
 import { Journal } from '../journal/journal.js';
 import type { JournalEntry, UndoResult, UndoSelector } from '../journal/types.js';
 import { undo } from '../journal/undo.js';
+import { describeEntry, describeUndo } from './journal-text.js';
 import { daemonClient } from './remote.js';
 
 /** Options of {@link runUndo}. */
@@ -36,17 +37,7 @@ export async function runUndo(options: UndoCommandOptions): Promise<number> {
       journal.close();
     }
   }
-  const verb = options.dryRun ? 'would put back' : 'put back';
-  for (const item of result.undone) out.write(`${verb}  ${item.from}\n     →  ${item.to}\n`);
-  for (const item of result.refused)
-    out.write(`refused  ${item.from}: ${item.reason ?? 'refused'}\n`);
-  out.write(
-    `${result.undone.length} file(s) ${verb}, ${result.refused.length} refused` +
-      (result.refused.length > 0 && !options.force
-        ? ' (use --force to put back changed files)'
-        : '') +
-      '\n',
-  );
+  out.write(describeUndo(result));
   return result.refused.length > 0 ? 1 : 0;
 }
 
@@ -66,11 +57,7 @@ export async function printJournal(options: {
     journal.close();
   }
   for (const entry of entries) {
-    out.write(
-      options.json
-        ? JSON.stringify(entry) + '\n'
-        : `${entry.createdAt}  ${entry.batch}  ${entry.op.padEnd(6)} ${entry.status.padEnd(7)} ${entry.source} → ${entry.target ?? '-'}\n`,
-    );
+    out.write(options.json ? JSON.stringify(entry) + '\n' : describeEntry(entry));
   }
   return 0;
 }

@@ -3,8 +3,9 @@ import { ApiClient, ApiResponseError, DaemonNotRunningError, apiUrl } from '../a
 import type { Config } from '../config/load.js';
 import type { DaemonStatus } from '../daemon/control.js';
 import { readDaemonInfo } from '../daemon/daemon-file.js';
-import type { JournalEntry, UndoResult, UndoSelector } from '../journal/types.js';
+import type { UndoSelector } from '../journal/types.js';
 import { PhotosortdError, errorMessage } from '../lib/errors.js';
+import { describeEntry, describeUndo } from './journal-text.js';
 
 /** The variable holding an API key, for setups where `<state>/api-key` is not readable. */
 export const API_KEY_ENV = 'PHOTOSORTD_API_KEY';
@@ -171,7 +172,7 @@ export function remoteUndo(
       dryRun: options.dryRun,
     });
     if (options.json) printJson(out, result);
-    else out.write(describeUndo(result, options.dryRun === true, options.force === true));
+    else out.write(describeUndo(result));
     return result.refused.length > 0 ? 1 : 0;
   });
 }
@@ -207,23 +208,4 @@ function describeStatus(status: DaemonStatus, url: string): string {
 function feature(enabled: boolean, detail?: string, reason?: string): string {
   const state = enabled ? `on${detail ? ` (${detail})` : ''}` : 'off';
   return reason ? `${state}: ${reason}` : state;
-}
-
-function describeUndo(result: UndoResult, dryRun: boolean, force: boolean): string {
-  const verb = dryRun ? 'would put back' : 'put back';
-  const lines = [
-    ...result.undone.map((item) => `${verb}  ${item.from}\n     →  ${item.to}`),
-    ...result.refused.map((item) => `refused  ${item.from}: ${item.reason ?? 'refused'}`),
-    `${result.undone.length} file(s) ${verb}, ${result.refused.length} refused` +
-      (result.refused.length > 0 && !force ? ' (use --force to put back changed files)' : '') +
-      (dryRun ? '' : ` (batch ${result.batch})`),
-  ];
-  return `${lines.join('\n')}\n`;
-}
-
-function describeEntry(entry: JournalEntry): string {
-  return (
-    `${entry.createdAt}  ${entry.batch}  ${entry.op.padEnd(6)} ${entry.status.padEnd(7)} ` +
-    `${entry.source} → ${entry.target ?? '-'}\n`
-  );
 }

@@ -207,6 +207,8 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
         index: services.index,
         library: config.library,
       });
+      // A dry run changed nothing: no log line or event says it did.
+      if (result.batch === null) return result;
       logger.info(
         { batch: result.batch, undone: result.undone.length, refused: result.refused.length },
         'undo',

@@ -26,7 +26,7 @@ export class RecordingDaemonControl implements DaemonControl {
   failed = 0;
   entries: JournalEntry[] = [];
   /** What the next `undo` returns (its batch is filled in). */
-  undoResult: Omit<UndoResult, 'batch'> = { undone: [], refused: [] };
+  undoResult: Omit<UndoResult, 'batch' | 'dryRun'> = { undone: [], refused: [] };
   /** When set, `undo` throws this instead. */
   undoError: Error | null = null;
   private readonly listeners = new Set<(event: ControlEvent) => void>();
@@ -72,7 +72,9 @@ export class RecordingDaemonControl implements DaemonControl {
     this.calls.push({ method: 'undo', selector, options });
     if (this.undoError) throw this.undoError;
     this.batches += 1;
-    const result = { batch: `undo-${this.batches}`, ...this.undoResult };
+    // As the daemon does: a dry run journals nothing and is no event.
+    if (options.dryRun === true) return { batch: null, dryRun: true, ...this.undoResult };
+    const result = { batch: `undo-${this.batches}`, dryRun: false, ...this.undoResult };
     this.emit({
       type: 'undo',
       at: new Date().toISOString(),
