@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import Keyv from 'keyv';
-import KeyvSqlite from '@keyv/sqlite';
+import { SqliteKeyvStore } from '../lib/sqlite-keyv-store.js';
 import type { GpsPosition, Place } from '../pipeline/job.js';
 
 /**
@@ -32,7 +32,7 @@ function key(gps: GpsPosition): string {
 }
 
 /**
- * Opens `<stateDir>/geocode-cache.sqlite` (keyv + @keyv/sqlite). `namespace` separates
+ * Opens `<stateDir>/geocode-cache.sqlite` (keyv on better-sqlite3). `namespace` separates
  * providers and data versions, whose answers differ; store failures go to `onError`.
  */
 export function openPlaceCache(
@@ -41,7 +41,7 @@ export function openPlaceCache(
   onError: (error: unknown) => void,
 ): PlaceCache {
   mkdirSync(stateDir, { recursive: true });
-  const store = new KeyvSqlite({ uri: `sqlite://${join(stateDir, 'geocode-cache.sqlite')}` });
+  const store = new SqliteKeyvStore(join(stateDir, 'geocode-cache.sqlite'));
   const keyv = new Keyv<{ place: Place | null }>({ store, namespace });
   keyv.on('error', onError);
   return {

@@ -1,7 +1,7 @@
-import KeyvSqlite from '@keyv/sqlite';
 import Keyv from 'keyv';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
+import { SqliteKeyvStore } from '../lib/sqlite-keyv-store.js';
 
 /**
  * Embeddings kept across runs in `<state>/tagging-cache.sqlite`: label text embeddings keyed
@@ -17,10 +17,7 @@ export interface EmbeddingCache {
 /** Opens (creating when needed) the embedding cache under `stateDir`. */
 export async function openEmbeddingCache(stateDir: string): Promise<EmbeddingCache> {
   await mkdir(stateDir, { recursive: true });
-  const store = new KeyvSqlite({
-    uri: `sqlite://${join(stateDir, 'tagging-cache.sqlite')}`,
-    busyTimeout: 10_000,
-  });
+  const store = new SqliteKeyvStore(join(stateDir, 'tagging-cache.sqlite'));
   const keyv = new Keyv<string>({ store, namespace: 'embeddings' });
   const keyOf = (kind: string, model: string, key: string) => `${kind}\u0000${model}\u0000${key}`;
   return {
