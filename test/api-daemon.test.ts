@@ -1,3 +1,7 @@
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
@@ -11,10 +15,14 @@ import type { ControlEvent } from '../src/daemon/control.js';
 import { startDaemon, type Daemon } from '../src/daemon/daemon.js';
 import { silentLogger } from '../src/lib/logger.js';
 import { listFiles, snapshot, waitFor } from './support/fs.js';
+import { ROOT } from './support/cli.js';
 import { writeJpeg } from './support/media.js';
 import { projectConfig } from './support/daemon-project.js';
 
 const cleanups: (() => Promise<void>)[] = [];
+
+/** Prometheus's own checker, from Debian's `prometheus` package, when installed. */
+const PROMTOOL = ['/usr/bin/promtool', '/usr/local/bin/promtool'].find((path) => existsSync(path));
 
 afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
@@ -148,5 +156,57 @@ describe('the API steering a real daemon', () => {
     expect(result.refused).toEqual([]);
     expect(await snapshot(inbox)).toEqual(original);
     expect(await listFiles(library)).toEqual([]);
+  });
+
+  it('a scrape after filing passes promtool and carries what an operator alerts on', async () => {
+    const { inbox, library, daemon, server, key } = await start();
+    for (let i = 0; i < 3; i++) {
+      await writeJpeg(join(inbox, `IMG_${i}.jpg`), {
+        date: '2016:03:0${i + 1} 09:00:00',
+        seed: 900 + i,
+      });
+    }
+    await waitFor(async () => (await listFiles(library)).length === 3, { what: 'three filed' });
+    await daemon.idle();
+
+    const response = await fetch(`${server.url}/metrics`, {
+      headers: { authorization: `Bearer ${key}` },
+    });
+    expect(response.status).toBe(200);
+    const text = await response.text();
+    expect(text).toMatch(/^photosortd_files_total\{action="move"\} 3$/m);
+    expect(text).toMatch(/^photosortd_journal_operations 3$/m);
+    expect(text).toMatch(/^photosortd_journal_bytes [1-9]\d*$/m);
+    expect(text).toMatch(new RegExp(`^photosortd_inbox_up\\{inbox="${inbox}"\\} 1$`, 'm'));
+    const lastFiled = Number(/^photosortd_last_filed_timestamp_seconds (\S+)$/m.exec(text)?.[1]);
+    expect(Math.abs(lastFiled - Date.now() / 1000)).toBeLessThan(120);
+    for (const name of [
+      'process_resident_memory_bytes',
+      'process_open_fds',
+      'nodejs_eventloop_lag_seconds',
+    ]) {
+      expect(text).toMatch(new RegExp(`^${name} `, 'm'));
+    }
+
+    if (!PROMTOOL) {
+      console.warn('promtool (Debian package prometheus) is not installed: skipped its check');
+      return;
+    }
+    const check = spawnSync(PROMTOOL, ['check', 'metrics'], { input: text, encoding: 'utf8' });
+    expect(`${check.stdout}${check.stderr}`.trim()).toBe('');
+    expect(check.status).toBe(0);
+
+    // The README's example alerts are valid rules over metrics this scrape really has.
+    const readme = await readFile(join(ROOT, 'README.md'), 'utf8');
+    const rules = /```yaml\n(groups:\n[\s\S]*?)```/.exec(readme)?.[1];
+    expect(rules, 'the README shows alert rules').toBeDefined();
+    const file = join(tmpdir(), `photosortd-rules-${process.pid}.yaml`);
+    await writeFile(file, rules ?? '');
+    const rulesCheck = spawnSync(PROMTOOL, ['check', 'rules', file], { encoding: 'utf8' });
+    await rm(file, { force: true });
+    expect(rulesCheck.status, rulesCheck.stdout + rulesCheck.stderr).toBe(0);
+    for (const [name] of (rules ?? '').matchAll(/\bphotosortd_[a-z_]+/g)) {
+      expect(text).toMatch(new RegExp(`^${name}[ {]`, 'm'));
+    }
   });
 });

@@ -7,18 +7,20 @@ import { clientUrl, isLoopback, parseListen } from '../src/api/listen.js';
 import { Metrics } from '../src/api/metrics.js';
 import { RateLimiter } from '../src/api/rate-limit.js';
 import { capturedLogger } from './helpers/captured-logger.js';
-import { fileEvent } from './helpers/recording-daemon-control.js';
+import { RecordingDaemonControl, fileEvent } from './helpers/recording-daemon-control.js';
 
 describe('Metrics', () => {
-  it('renders counters, gauges, a cumulative histogram and uptime in Prometheus text', () => {
+  it('renders counters, gauges, a cumulative histogram and uptime in Prometheus text', async () => {
     let now = 1_000_000;
     const metrics = new Metrics({ now: () => now });
     metrics.recordFile(fileEvent({ action: 'move', durations: { exif: 3, move: 40 } }));
     metrics.recordFile(fileEvent({ action: 'move', durations: { exif: 30 } }));
     metrics.recordFile(fileEvent({ action: 'error', durations: { exif: 45_000 } }));
-    metrics.setQueue(7, 2);
+    const control = new RecordingDaemonControl();
+    control.queue = { waiting: 7, active: 2 };
     now += 90_500;
-    const lines = metrics.render().split('\n');
+    const text = await metrics.render(control.status());
+    const lines = text.split('\n');
     expect(lines).toContain('photosortd_files_total{action="move"} 2');
     expect(lines).toContain('photosortd_files_total{action="error"} 1');
     expect(lines).toContain('photosortd_failures_total 1');
@@ -26,7 +28,7 @@ describe('Metrics', () => {
     expect(lines).toContain('photosortd_queue_active 2');
     const exif = (le: string) =>
       lines.find((l) =>
-        l.startsWith(`photosortd_stage_duration_seconds_bucket{stage="exif",le="${le}"}`),
+        l.startsWith(`photosortd_stage_duration_seconds_bucket{le="${le}",stage="exif"}`),
       );
     expect(exif('0.001')).toMatch(/ 0$/);
     expect(exif('0.005')).toMatch(/ 1$/);
@@ -39,13 +41,21 @@ describe('Metrics', () => {
     expect(lines).toContain('photosortd_stage_duration_seconds_count{stage="move"} 1');
     expect(lines).toContain('photosortd_uptime_seconds 90.5');
     expect(lines).toContain('# TYPE photosortd_stage_duration_seconds histogram');
-    expect(metrics.render().endsWith('\n')).toBe(true);
+    expect(lines).toContain('photosortd_inbox_up{inbox="/srv/inbox"} 1');
+    expect(lines).toContain('photosortd_journal_operations 12');
+    expect(lines).toContain('photosortd_journal_bytes 65536');
+    expect(lines).toContain('photosortd_last_filed_timestamp_seconds 1718217060');
+    expect(lines).toContain('photosortd_paused 0');
+    // prom-client's process and Node figures ride along.
+    expect(text).toMatch(/^process_resident_memory_bytes \d+/m);
+    expect(text).toMatch(/^nodejs_eventloop_lag_seconds /m);
+    expect(text.endsWith('\n')).toBe(true);
   });
 
-  it('escapes label values and ignores durations that are not numbers of milliseconds', () => {
+  it('escapes label values and ignores durations that are not numbers of milliseconds', async () => {
     const metrics = new Metrics();
     metrics.recordFile(fileEvent({ durations: { 'odd"stage\\': 1, bad: Number.NaN, neg: -1 } }));
-    const text = metrics.render();
+    const text = await metrics.render(new RecordingDaemonControl().status());
     expect(text).toContain('stage="odd\\"stage\\\\"');
     expect(text).not.toContain('stage="bad"');
     expect(text).not.toContain('stage="neg"');

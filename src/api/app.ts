@@ -8,6 +8,8 @@ import { PhotosortdError, errorMessage } from '../lib/errors.js';
 import type { Logger } from '../lib/logger.js';
 import { Authenticator, type AcceptedKey } from './auth.js';
 import { streamEvents } from './events.js';
+import { hostGuard } from './host-guard.js';
+import { clientUrl, parseListen } from './listen.js';
 import type { Metrics } from './metrics.js';
 import { authenticate, bodyAsJson, type ApiEnv } from './middleware.js';
 import { RateLimiter } from './rate-limit.js';
@@ -58,6 +60,10 @@ export function createApiApp(options: ApiAppOptions): ApiApp {
     },
   });
 
+  app.use(
+    '*',
+    hostGuard({ listen: parseListen(config.api.listen), allowedHosts: config.api.allowedHosts }),
+  );
   app.use(
     '*',
     authenticate({
@@ -118,13 +124,9 @@ export function createApiApp(options: ApiAppOptions): ApiApp {
   });
   app.openapi(journalRoute, (c) => c.json(control.journal(c.req.valid('query').limit), 200));
   app.openapi(eventsRoute, (c) => streamEvents(c, { control, logger, closing: options.closing }));
-  app.openapi(metricsRoute, (c) => {
-    const { queue } = control.status();
-    metrics.setQueue(queue.waiting, queue.active);
-    return c.text(metrics.render(), 200, {
-      'Content-Type': 'text/plain; version=0.0.4; charset=utf-8',
-    });
-  });
+  app.openapi(metricsRoute, async (c) =>
+    c.text(await metrics.render(control.status()), 200, { 'Content-Type': metrics.contentType }),
+  );
 
   app.openAPIRegistry.registerComponent('securitySchemes', SECURITY_SCHEME, {
     type: 'http',
@@ -133,13 +135,15 @@ export function createApiApp(options: ApiAppOptions): ApiApp {
       'An API key (the generated <state>/api-key or one whose SHA-256 is in api.keys) or an ' +
       'HS256 JWT with `exp` and a `scope` claim of `read` or `admin`.',
   });
-  app.doc31('/openapi.json', () => ({
+  app.doc31('/openapi.json', (c) => ({
     openapi: '3.1.0',
     info: {
       title: 'photosortd control API',
       version: control.status().version,
       description: 'Steer a running photosortd daemon: status, pause, resume, undo, journal.',
+      license: { name: 'MIT', identifier: 'MIT' },
     },
+    servers: [{ url: serverUrl(config.api.listen, c.req.url), description: 'api.listen' }],
   }));
 
   app.notFound((c) =>
@@ -173,6 +177,15 @@ export function createApiApp(options: ApiAppOptions): ApiApp {
   });
 
   return app;
+}
+
+/**
+ * The base URL clients use, from `api.listen`; a listen on port 0 (an OS-chosen port) is only
+ * known from the request that reached it.
+ */
+function serverUrl(listen: string, requestUrl: string): string {
+  const address = parseListen(listen);
+  return address.port === 0 ? new URL(requestUrl).origin : clientUrl(address);
 }
 
 /** One line naming each bad field: `last: must be at least 1; unknown field "foo"`. */

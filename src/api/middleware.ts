@@ -10,8 +10,11 @@ export interface ApiEnv {
   Variables: { principal: Principal };
 }
 
-/** Routes anyone may call: liveness probes carry no token. */
-const PUBLIC_PATHS = new Set(['/health']);
+/**
+ * Routes anyone may call: liveness probes carry no token, and the API's description holds no
+ * secret while it is what tells a tool how to authenticate.
+ */
+export const PUBLIC_PATHS: ReadonlySet<string> = new Set(['/health', '/openapi.json']);
 
 /** The peer's address, or `unknown` when the app runs without a socket (`app.request`). */
 export function remoteAddress(c: Context): string {

@@ -33,6 +33,11 @@ export const StatusSchema = z
       provider: z.string().optional(),
       reason: z.string().optional(),
     }),
+    journal: z.object({
+      operations: z.number().int().openapi({ example: 1520 }),
+      bytes: z.number().int().openapi({ example: 1_245_184 }),
+    }),
+    lastFiledAt: z.string().nullable().openapi({ example: '2024-06-12T18:31:02.114Z' }),
   })
   .openapi('Status');
 

@@ -90,11 +90,6 @@ export async function runDaemon(config: Config): Promise<number> {
     const unsubscribe = daemon.subscribe((event) => {
       if (event.type === 'file') metrics.recordFile(event);
     });
-    const queueGauge = setInterval(() => {
-      const { waiting, active } = daemon.status().queue;
-      metrics.setQueue(waiting, active);
-    }, 1000);
-    queueGauge.unref();
 
     let api: Awaited<ReturnType<typeof startApiServer>> | null = null;
     if (config.api.enabled) {
@@ -120,7 +115,6 @@ export async function runDaemon(config: Config): Promise<number> {
     logger.info({ signal }, 'stopping');
     notifySystemd(logger, ['STOPPING=1']);
     await reloading;
-    clearInterval(queueGauge);
     unsubscribe();
     await api?.close();
     await daemon.stop(STOP_TIMEOUT_MS);

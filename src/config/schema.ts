@@ -130,8 +130,19 @@ export const configSchema = z.strictObject({
       rateLimit: z
         .strictObject({ perMinute: z.number().int().min(1).default(120) })
         .default({ perMinute: 120 }),
+      /**
+       * Host names besides loopback and the listen address that the API answers to (a
+       * request naming any other host is refused, against DNS rebinding).
+       */
+      allowedHosts: z.array(z.string().min(1)).default([]),
     })
-    .default({ enabled: true, listen: '127.0.0.1:7717', keys: [], rateLimit: { perMinute: 120 } }),
+    .default({
+      enabled: true,
+      listen: '127.0.0.1:7717',
+      keys: [],
+      rateLimit: { perMinute: 120 },
+      allowedHosts: [],
+    }),
   log: z
     .strictObject({ level: z.enum(['trace', 'debug', 'info', 'warn', 'error']).default('info') })
     .default({ level: 'info' }),

@@ -15,6 +15,10 @@ export interface DaemonStatus {
   library: string;
   tagging: { enabled: boolean; reason?: string };
   geocode: { enabled: boolean; provider?: string; reason?: string };
+  /** How large the journal has grown: operations recorded and bytes on disk. */
+  journal: { operations: number; bytes: number };
+  /** When a file was last filed into the library (from the journal, so across restarts). */
+  lastFiledAt: string | null;
 }
 
 /** One file handled by the pipeline: published on `GET /events` and counted in metrics. */

