@@ -45,6 +45,7 @@ export const statusExample = {
 /** `POST /undo`. */
 export const undoExample = {
   batch: 'u-20240612-1902-77c1',
+  dryRun: false,
   undone: [{ id: FILED.id, from: FILED.target, to: FILED.source }],
   refused: [
     {
