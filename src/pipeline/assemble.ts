@@ -190,7 +190,17 @@ export function buildStages(
     stages.push({ name: 'geocode', run: createGeocodeStage(services.geocoder) });
   }
   if (services.tagger?.status.enabled) {
-    stages.push({ name: 'tag', run: createTagStage(services.tagger) });
+    const tag = createTagStage(services.tagger);
+    // A duplicate that stays in the inbox or goes to the trash needs no tags, and the model
+    // is the slowest stage; a duplicate filed by a template is tagged like any file.
+    const dropped = duplicates === 'skip' || duplicates === 'delete';
+    stages.push({
+      name: 'tag',
+      run: (job) =>
+        dropped && job.hash && services.index.find(job.hash) !== undefined
+          ? Promise.resolve(job)
+          : tag(job),
+    });
   }
   stages.push({
     name: 'plan',
