@@ -87,7 +87,10 @@ afterAll(async () => {
 describe('remote CLI commands against a running daemon', () => {
   it('status prints the state and counters, using the key from <state>/api-key', async () => {
     control.queue = { waiting: 4, active: 1 };
+    control.handled = { move: 3, unsorted: 1, duplicate: 2, skip: 0, error: 0 };
     const result = await run(remoteStatus, { config: cliConfig });
+    // By action, not one "handled" count that hides duplicates among filed files.
+    expect(result.out).toMatch(/handled\s+3 filed, 2 duplicates, 1 unsorted, 0 failed\n/);
     expect(result).toMatchObject({ code: 0, err: '' });
     expect(result.out).toContain('photosortd 0.1.0-test is running');
     expect(result.out).toMatch(/queue\s+4 waiting, 1 in flight/);

@@ -21,6 +21,15 @@ export const StatusSchema = z
     queue: z.object({ waiting: z.number().int(), active: z.number().int() }),
     processed: z.number().int(),
     failed: z.number().int(),
+    handled: z
+      .object({
+        move: z.number().int(),
+        unsorted: z.number().int(),
+        duplicate: z.number().int(),
+        skip: z.number().int(),
+        error: z.number().int(),
+      })
+      .openapi({ description: 'files handled since start, by the action taken' }),
     startedAt: z.string().openapi({ example: '2024-06-12T18:30:00.000Z' }),
     version: z.string(),
     inboxes: z.array(

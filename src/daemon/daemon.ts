@@ -12,7 +12,7 @@ import {
   GROUP_WINDOW_MS,
   ORPHAN_WAIT_MS,
 } from '../pipeline/companions.js';
-import type { FileJob } from '../pipeline/job.js';
+import type { Action, FileJob } from '../pipeline/job.js';
 import { createPipeline, type FileResult, type Pipeline } from '../pipeline/pipeline.js';
 import type { ControlEvent, DaemonControl, DaemonStatus } from './control.js';
 import { watchInboxSet, type InboxSet } from './inbox-presence.js';
@@ -70,6 +70,7 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
   let stopping = false;
   let processed = 0;
   let failed = 0;
+  const handled: Record<Action, number> = { move: 0, unsorted: 0, duplicate: 0, skip: 0, error: 0 };
   let batch = services.journal.newBatchId();
   let lastFiled = Date.now();
 
@@ -96,6 +97,7 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
 
   function report({ job, event }: FileResult) {
     processed += 1;
+    handled[event.action] += 1;
     if (event.action === 'error') failed += 1;
     const line = { source: event.source, target: event.target, rule: event.rule };
     if (event.action === 'error') logger.error({ ...line, error: event.error }, 'file failed');
@@ -165,6 +167,7 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
     },
     processed,
     failed,
+    handled: { ...handled },
     startedAt,
     version: VERSION,
     inboxes: inboxes.status(),

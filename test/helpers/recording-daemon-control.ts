@@ -24,6 +24,7 @@ export class RecordingDaemonControl implements DaemonControl {
   queue = { waiting: 0, active: 0 };
   processed = 0;
   failed = 0;
+  handled = { move: 0, unsorted: 0, duplicate: 0, skip: 0, error: 0 };
   entries: JournalEntry[] = [];
   /** What the next `undo` returns (its batch is filled in). */
   undoResult: Omit<UndoResult, 'batch' | 'dryRun'> = { undone: [], refused: [] };
@@ -44,6 +45,7 @@ export class RecordingDaemonControl implements DaemonControl {
       queue: { ...this.queue },
       processed: this.processed,
       failed: this.failed,
+      handled: { ...this.handled },
       startedAt: '2024-06-12T18:30:00.000Z',
       version: '0.1.0-test',
       inboxes: [{ path: '/srv/inbox', watching: true }],
@@ -103,6 +105,7 @@ export class RecordingDaemonControl implements DaemonControl {
   emit(event: ControlEvent): void {
     if (event.type === 'file') {
       this.processed += 1;
+      this.handled[event.action] += 1;
       if (event.action === 'error') this.failed += 1;
     }
     for (const listener of this.listeners) listener(event);
