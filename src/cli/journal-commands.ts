@@ -1,5 +1,6 @@
 import type { Config } from '../config/load.js';
-import { Journal } from '../journal/journal.js';
+import { existsSync } from 'node:fs';
+import { Journal, type LeftInInbox } from '../journal/journal.js';
 import type { JournalEntry, UndoResult, UndoSelector } from '../journal/types.js';
 import { undo } from '../journal/undo.js';
 import { describeEntry, describeUndo } from './journal-text.js';
@@ -41,7 +42,10 @@ export async function runUndo(options: UndoCommandOptions): Promise<number> {
   return result.refused.length > 0 ? 1 : 0;
 }
 
-/** `photosortd journal`: recent operations, newest first. */
+/**
+ * `photosortd journal`: recent operations, newest first; then (not with `--json`, whose lines
+ * are operations) the files the daemon left in an inbox and still there, each with why.
+ */
 export async function printJournal(options: {
   config: Config;
   limit: number;
@@ -51,13 +55,19 @@ export async function printJournal(options: {
   const out = options.out ?? process.stdout;
   const journal = Journal.open(options.config.state);
   let entries: JournalEntry[];
+  let left: LeftInInbox[];
   try {
     entries = journal.recent(options.limit);
+    left = journal.leftInInbox(options.limit);
   } finally {
     journal.close();
   }
   for (const entry of entries) {
     out.write(options.json ? JSON.stringify(entry) + '\n' : describeEntry(entry));
   }
+  if (options.json) return 0;
+  const present = left.filter((file) => existsSync(file.source));
+  if (present.length > 0) out.write('\nleft in the inbox:\n');
+  for (const file of present) out.write(`${file.at}  ${file.source}: ${file.reason}\n`);
   return 0;
 }

@@ -4,7 +4,13 @@ import { undo } from '../journal/undo.js';
 import type { UndoSelector } from '../journal/types.js';
 import type { Logger } from '../lib/logger.js';
 import { VERSION } from '../lib/version.js';
-import { buildStages, openServices, PIPELINE_LOCKS, type Services } from '../pipeline/assemble.js';
+import {
+  buildStages,
+  leavingPolicy,
+  openServices,
+  PIPELINE_LOCKS,
+  type Services,
+} from '../pipeline/assemble.js';
 import {
   createGatherer,
   fileOfSidecar,
@@ -89,6 +95,7 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
       batch: currentBatch,
       dryRun: false,
       skipRestored: true,
+      skipLeftBefore: true,
     }),
     concurrency: config.concurrency,
     exclusive: PIPELINE_LOCKS,
@@ -102,8 +109,39 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
     const line = { source: event.source, target: event.target, rule: event.rule };
     if (event.action === 'error') logger.error({ ...line, error: event.error }, 'file failed');
     else if (event.action === 'move') logger.info(line, 'filed');
-    else logger.warn({ ...line, reason: job.plan?.reason }, event.action);
+    else if (job.error?.code === 'LEFT_BEFORE') {
+      // Said once, when it was left; a restart does not say it again.
+      logger.debug({ ...line, reason: job.plan?.reason }, event.action);
+    } else logger.warn({ ...line, reason: job.plan?.reason }, event.action);
+    rememberIfLeft({ job, event });
     publish(event);
+  }
+
+  /**
+   * A file left in the inbox by the policy (a duplicate under `duplicates: skip`, an
+   * occupied name under `onCollision: skip`) is remembered in the journal with why, so the
+   * next start neither hashes nor warns about it again, and `journal` shows the reason.
+   */
+  function rememberIfLeft({ job, event }: FileResult) {
+    const byPolicy =
+      !job.error &&
+      ((event.action === 'duplicate' && event.target === null) || event.action === 'skip');
+    if (!byPolicy) return;
+    try {
+      services.journal.rememberLeft({
+        source: job.source,
+        size: job.size,
+        mtimeMs: job.mtimeMs,
+        policy: leavingPolicy(config),
+        action: event.action,
+        reason: job.plan?.reason ?? event.action,
+      });
+    } catch (error) {
+      logger.warn(
+        { source: job.source, err: error },
+        'could not remember a file left in the inbox',
+      );
+    }
   }
 
   function take(path: string, inbox: string) {
@@ -243,6 +281,7 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
         batch: currentBatch,
         dryRun: false,
         skipRestored: true,
+        skipLeftBefore: true,
       });
       if (stopping) return;
       pipeline.reconfigure(stages, merged.concurrency);

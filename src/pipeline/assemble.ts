@@ -1,4 +1,5 @@
 import type { ExifTool } from 'exiftool-vendored';
+import { lstat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { Config } from '../config/load.js';
 import { createGeocoder, DEFAULT_GEOCODE_PROVIDER, type Geocoder } from '../geocode/index.js';
@@ -15,6 +16,7 @@ import { createGeocodeStage } from './geocode.js';
 import { identify } from './identify.js';
 import { createMoveStage } from './move.js';
 import { adoptFiledVideo, livePhotoLock } from './live-photo.js';
+import type { Stage } from './job.js';
 import type { ExclusiveLock, NamedStage } from './pipeline.js';
 import { createPlanStage, type DuplicatePolicy } from './plan.js';
 import { compileRules, type CompiledRule } from './rules.js';
@@ -145,6 +147,36 @@ export const PIPELINE_LOCKS: ExclusiveLock[] = [
 const RESTORED =
   'put back here by undo; it is filed again once it changes, or with `photosortd scan`';
 
+/**
+ * The settings that decide whether a file stays in the inbox: a file left under them is
+ * remembered with them, and looked at again when they change.
+ */
+export function leavingPolicy(config: Config): string {
+  return `duplicates: ${config.duplicates}; onCollision: ${config.onCollision}`;
+}
+
+/**
+ * A stage before `identify`: a file the daemon left in the inbox before (the journal's
+ * `left_in_inbox`), unchanged since and under the same policy, is left again without being
+ * hashed or read — a restart does not redo, or warn about, what it decided already.
+ */
+function skipLeftBefore(journal: Journal, policy: string): Stage {
+  return async (job) => {
+    if (job.error) return job;
+    const info = await lstat(job.source).catch(() => undefined);
+    if (!info?.isFile()) return job;
+    const left = journal.leftBefore(job.source, info.size, info.mtimeMs, policy);
+    if (!left) return job;
+    const message = `left in the inbox before, unchanged since: ${left.reason}`;
+    return {
+      ...job,
+      size: info.size,
+      mtimeMs: info.mtimeMs,
+      error: { code: 'LEFT_BEFORE', stage: 'left', message },
+    };
+  };
+}
+
 /** Options of {@link buildStages}. */
 export interface StageOptions {
   /** The journal batch new moves belong to. */
@@ -155,6 +187,8 @@ export interface StageOptions {
    * wants this, since undo restores into the inbox it watches; an explicit `scan` does not.
    */
   skipRestored?: boolean;
+  /** Leave files left in the inbox before as they are ({@link skipLeftBefore}); the daemon's. */
+  skipLeftBefore?: boolean;
 }
 
 /**
@@ -169,7 +203,11 @@ export function buildStages(
   const dryRun = options.dryRun || config.dryRun;
   const { rules, unsorted, duplicates } = compileTemplates(config);
   const { journal } = services;
-  const stages: NamedStage[] = [{ name: 'identify', run: identify }];
+  const stages: NamedStage[] = [];
+  if (options.skipLeftBefore) {
+    stages.push({ name: 'left', run: skipLeftBefore(journal, leavingPolicy(config)) });
+  }
+  stages.push({ name: 'identify', run: identify });
   if (options.skipRestored) {
     stages.push({
       name: 'restored',
