@@ -11,12 +11,12 @@ import { Metrics } from '../src/api/metrics.js';
 import { startApiServer, type ApiServer } from '../src/api/server.js';
 import { parseConfig, type Config } from '../src/config/load.js';
 import type { ControlEvent } from '../src/daemon/control.js';
-import { capturedLogger } from './helpers/captured-logger.js';
+import { capturedLogger } from './support/captured.js';
 import {
   RecordingDaemonControl,
   fileEvent,
   journalEntry,
-} from './helpers/recording-daemon-control.js';
+} from './support/recording-daemon-control.js';
 
 const ADMIN_KEY = 'admin-key-for-tests-0123456789abcdef';
 const READ_KEY = 'read-key-for-tests-0123456789abcdef';

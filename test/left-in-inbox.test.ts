@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { parseConfig, type Config } from '../src/config/load.js';
 import { startDaemon, type Daemon } from '../src/daemon/daemon.js';
-import { capturedLogger } from './helpers/captured-logger.js';
+import { capturedLogger } from './support/captured.js';
 import { runCli } from './support/cli.js';
 import { listFiles, waitFor } from './support/fs.js';
 import { writeJpeg } from './support/media.js';

@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { scan } from '../src/cli/scan.js';
 import { filesTable } from '../src/cli/scan-table.js';
 import { silentLogger } from '../src/lib/logger.js';
-import { capturedStream } from './helpers/captured-stream.js';
+import { capturedStream } from './support/captured.js';
 import { runCli } from './support/cli.js';
 import { listFiles, snapshot } from './support/fs.js';
 import { writeJpeg } from './support/media.js';

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startDaemon, type Daemon } from '../src/daemon/daemon.js';
 import { escapeUndecodable } from '../src/lib/undecodable-names.js';
-import { capturedLogger } from './helpers/captured-logger.js';
+import { capturedLogger } from './support/captured.js';
 import { runCli } from './support/cli.js';
 import { listFiles, sha256, waitFor } from './support/fs.js';
 import { makeJpeg } from './support/media.js';

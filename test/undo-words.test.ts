@@ -2,7 +2,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { describeEntry } from '../src/cli/journal-text.js';
-import { journalEntry } from './helpers/recording-daemon-control.js';
+import { journalEntry } from './support/recording-daemon-control.js';
 import { runCli } from './support/cli.js';
 import { listFiles } from './support/fs.js';
 import { writeJpeg } from './support/media.js';

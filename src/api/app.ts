@@ -26,7 +26,7 @@ import {
 } from './routes.js';
 
 /** Largest request body accepted; the only bodies are small JSON objects. */
-export const MAX_BODY_BYTES = 16 * 1024;
+const MAX_BODY_BYTES = 16 * 1024;
 
 /** What the API app is built from. */
 export interface ApiAppOptions {

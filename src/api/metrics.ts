@@ -1,12 +1,13 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
-import type { DaemonStatus, FileEvent } from '../daemon/control.js';
+import type { DaemonStatus } from '../daemon/control.js';
+import type { FileEvent } from '../pipeline/file-event.js';
 
 /**
  * Upper bounds (seconds) of the stage-duration histogram. Stages range from sub-millisecond
  * (plan) through tens of milliseconds (exif, move) to seconds (tagging on a slow CPU, a move
  * across filesystems), so the buckets span that range roughly logarithmically.
  */
-export const STAGE_BUCKETS = [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
+const STAGE_BUCKETS = [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
 
 /** prom-client default metrics whose names break Prometheus's naming rules. */
 const MISNAMED_DEFAULTS = [

@@ -108,7 +108,7 @@ export const JournalQuerySchema = z.object({
 
 const actionSchema = z.enum(['move', 'unsorted', 'duplicate', 'skip', 'error']);
 
-export const JournalEntrySchema = z
+const JournalEntrySchema = z
   .object({
     id: z.number().int(),
     batch: z.string(),

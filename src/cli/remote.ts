@@ -8,7 +8,7 @@ import { PhotosortdError, errorMessage } from '../lib/errors.js';
 import { describeEntry, describeUndo } from './journal-text.js';
 
 /** The variable holding an API key, for setups where `<state>/api-key` is not readable. */
-export const API_KEY_ENV = 'PHOTOSORTD_API_KEY';
+const API_KEY_ENV = 'PHOTOSORTD_API_KEY';
 
 /** What every remote command takes. */
 export interface RemoteOptions {

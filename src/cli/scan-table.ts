@@ -1,5 +1,5 @@
 import { isAbsolute, relative } from 'node:path';
-import type { Place } from '../pipeline/job.js';
+import type { Place } from '../lib/media.js';
 
 /** What the table shows of one file: the fields of a `scan --json` line it needs. */
 export interface ScanRow {

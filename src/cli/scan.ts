@@ -2,13 +2,14 @@ import { SingleBar, Presets } from 'cli-progress';
 import { lstat, opendir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type { Config } from '../config/load.js';
-import { isPartialOrHidden } from '../daemon/watcher.js';
+import { isPartialOrHidden } from '../daemon/watched-inbox.js';
 import type { Logger } from '../lib/logger.js';
 import { REPLACEMENT, renameUndecodable } from '../lib/undecodable-names.js';
 import { buildStages, openServices, PIPELINE_LOCKS } from '../pipeline/assemble.js';
 import { groupedByFolder } from '../pipeline/companions.js';
 import { contentIdReader, pairLivePhotos } from '../pipeline/live-photo.js';
-import type { Action, FileJob } from '../pipeline/job.js';
+import type { FileJob } from '../pipeline/job.js';
+import type { Action } from '../lib/media.js';
 import { createPipeline, type FileResult } from '../pipeline/pipeline.js';
 import { filesTable, type ScanRow } from './scan-table.js';
 
@@ -24,7 +25,7 @@ export interface ScanOptions {
 }
 
 /** One line of `scan --json`: the contract of DESIGN.md, plus why and what it duplicates. */
-export function scanLine(result: FileResult): ScanRow & Record<string, unknown> {
+function scanLine(result: FileResult): ScanRow & Record<string, unknown> {
   const { job, event } = result;
   return {
     source: event.source,
@@ -46,10 +47,10 @@ export function scanLine(result: FileResult): ScanRow & Record<string, unknown> 
  * folder's own files first, then its subfolders', so companions can be grouped per folder.
  * Partial downloads and hidden files are passed over, as the watcher does.
  */
-export async function* walkFiles(
+async function* walkFiles(
   dirPath: string,
-  root = dirPath,
-  options: { renameUndecodable: boolean } = { renameUndecodable: true },
+  root: string,
+  options: { renameUndecodable: boolean },
 ): AsyncGenerator<FileJob> {
   const dir = await opendir(dirPath);
   const subfolders: string[] = [];
@@ -168,11 +169,7 @@ export async function scan(options: ScanOptions): Promise<number> {
 }
 
 /** The table printed after a scan. */
-export function summaryTable(
-  counts: Record<Action, number>,
-  dryRun: boolean,
-  batch: string,
-): string {
+function summaryTable(counts: Record<Action, number>, dryRun: boolean, batch: string): string {
   const rows: [string, number][] = [
     [dryRun ? 'would move' : 'moved', counts.move],
     ['unsorted', counts.unsorted],

@@ -35,7 +35,7 @@ export interface Config extends Omit<ParsedConfig, 'api'> {
 const MODULE = 'photosortd';
 
 /** Where cosmiconfig looks, in this order, from the current directory upwards. */
-export const SEARCH_PLACES = [
+const SEARCH_PLACES = [
   'photosortd.config.yaml',
   'photosortd.config.yml',
   `.${MODULE}rc`,

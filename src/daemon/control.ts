@@ -1,5 +1,6 @@
 import type { JournalEntry, UndoResult, UndoSelector } from '../journal/types.js';
-import type { Action, Place, Tag } from '../pipeline/job.js';
+import type { Action } from '../lib/media.js';
+import type { FileEvent } from '../pipeline/file-event.js';
 
 /** The daemon's state as `GET /status` and `photosortd status` show it. */
 export interface DaemonStatus {
@@ -25,23 +26,6 @@ export interface DaemonStatus {
   journal: { operations: number; bytes: number };
   /** When a file was last filed into the library (from the journal, so across restarts). */
   lastFiledAt: string | null;
-}
-
-/** One file handled by the pipeline: published on `GET /events` and counted in metrics. */
-export interface FileEvent {
-  type: 'file';
-  at: string;
-  source: string;
-  target: string | null;
-  action: Action;
-  rule: string | null;
-  takenAt: string | null;
-  dateSource: string | null;
-  place: Place | null;
-  tags: Tag[] | null;
-  error: string | null;
-  /** Milliseconds spent in each stage (identify, exif, geocode, tag, plan, move). */
-  durations: Record<string, number>;
 }
 
 /** State changes worth telling a dashboard about. */

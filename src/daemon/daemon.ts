@@ -18,7 +18,8 @@ import {
   GROUP_WINDOW_MS,
   ORPHAN_WAIT_MS,
 } from '../pipeline/companions.js';
-import type { Action, FileJob } from '../pipeline/job.js';
+import type { Action } from '../lib/media.js';
+import type { FileJob } from '../pipeline/job.js';
 import { createPipeline, type FileResult, type Pipeline } from '../pipeline/pipeline.js';
 import type { ControlEvent, DaemonControl, DaemonStatus } from './control.js';
 import { watchInboxSet, type InboxSet } from './inbox-presence.js';

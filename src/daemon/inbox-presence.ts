@@ -1,13 +1,14 @@
 import { stat } from 'node:fs/promises';
 import { errorCode } from '../lib/errors.js';
 import type { Logger } from '../lib/logger.js';
-import { watchInbox, type InboxWatcher, type WatchedInbox } from './watcher.js';
+import type { InboxWatcher, WatchedInbox } from './watched-inbox.js';
+import { watchInbox } from './watcher.js';
 
 /** How often each inbox is checked for having vanished or come back. */
-export const PRESENCE_INTERVAL_MS = 2000;
+const PRESENCE_INTERVAL_MS = 2000;
 
 /** One inbox as `status` shows it. */
-export interface InboxState {
+interface InboxState {
   path: string;
   watching: boolean;
   /** Why it is not watched: `missing`, `not a folder`, or the error code of `stat`. */

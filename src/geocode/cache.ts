@@ -1,14 +1,14 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import Keyv from 'keyv';
+import type { GpsPosition, Place } from '../lib/media.js';
 import { SqliteKeyvStore } from '../lib/sqlite-keyv-store.js';
-import type { GpsPosition, Place } from '../pipeline/job.js';
 
 /**
  * Decimals kept of each coordinate: 3 is a cell of ~110 m, far finer than a town and coarse
  * enough that a burst of photos from one walk shares one entry.
  */
-export const CACHE_DECIMALS = 3;
+const CACHE_DECIMALS = 3;
 
 /** A position rounded to the cache's cell; lookups use it so an entry is exact for its key. */
 export function roundGps(gps: GpsPosition): GpsPosition {

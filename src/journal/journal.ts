@@ -2,7 +2,7 @@ import Database from 'better-sqlite3';
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Action } from '../pipeline/job.js';
+import type { Action } from '../lib/media.js';
 import { errorMessage, PhotosortdError } from '../lib/errors.js';
 import type { JournalEntry, OperationKind, OperationStatus, UndoSelector } from './types.js';
 import { WalSync } from './wal-sync.js';

@@ -1,4 +1,4 @@
-import type { Action } from '../pipeline/job.js';
+import type { Action } from '../lib/media.js';
 
 /**
  * What a journal row records. Besides moves: `create` is a file photosortd made in the

@@ -102,7 +102,7 @@ async function openTagger(config: Config, exiftool: ExifTool, logger: Logger): P
 }
 
 /** Where files removed by the `delete` duplicate policy wait, so undo can bring them back. */
-export function trashDir(config: Config): string {
+function trashDir(config: Config): string {
   return join(config.state, 'trash');
 }
 

@@ -18,7 +18,7 @@ import { exists } from '../lib/exists.js';
  * moved to the trash (after a byte-for-byte comparison; undo brings it back), or moved to
  * the duplicates folder the planner rendered into `plan.target`.
  */
-export type DuplicateHandling = 'skip' | 'delete' | { folder: true };
+type DuplicateHandling = 'skip' | 'delete' | { folder: true };
 
 /** Options of {@link createMoveStage}. */
 export interface MoveStageOptions {
@@ -36,7 +36,7 @@ export interface MoveStageOptions {
 }
 
 /**
- * Stage 6: carries out the planner's decision with a journaled, verified, no-clobber move.
+ * Carries out the planner's decision with a journaled, verified, no-clobber move.
  * On failure the file is still in the inbox, its journal row is `failed`, and the job comes
  * back with `plan.action = 'error'` and an error for the `move` stage.
  */

@@ -9,7 +9,7 @@ import { resolveTarget, type CompiledTemplate } from './template.js';
 export type DuplicatePolicy = 'skip' | 'delete' | CompiledTemplate;
 
 /** What the planner needs to know about the library's content. */
-export interface ContentLookup {
+interface ContentLookup {
   /** A library path holding this content, if any. */
   find(hash: string): string | undefined;
 }
@@ -40,7 +40,7 @@ const LEAVE_IN_PLACE = new Set([
 ]);
 
 /**
- * Stage 5: decides where a file goes. Rules see the record the earlier stages built; the
+ * Decides where a file goes. Rules see the record the earlier stages built; the
  * planner only chooses, the mover acts (so `scan --dry-run` can print the plan).
  */
 export function createPlanStage(options: PlanOptions): Stage {

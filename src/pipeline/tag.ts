@@ -2,7 +2,7 @@ import type { Tagger } from '../tagging/tagger.js';
 import type { Stage } from './job.js';
 
 /**
- * Stage 4: CLIP zero-shot tags. Photos get their tags (an empty list when no label scores
+ * CLIP zero-shot tags. Photos get their tags (an empty list when no label scores
  * high enough); videos, and photos whose pixels cannot be read, get `null` — videos are not
  * tagged for now. A job that already failed passes through untouched. Never throws.
  */

@@ -1,14 +1,15 @@
 import { readFile } from 'node:fs/promises';
 import { basename, extname } from 'node:path';
-import { isKnownZone, wallClockInZone } from '../lib/capture-date.js';
+import { wallClockInZone } from '../lib/capture-date.js';
 import { errorMessage } from '../lib/errors.js';
 import type { ExifTool } from '../lib/exiftool.js';
 import { toGpsPosition } from '../lib/gps.js';
-import { implausible } from './exif.js';
-import type { CaptureDate, FileJob, GpsPosition, Stage } from './job.js';
+import { implausible, zoneAt } from './date-resolution.js';
+import type { FileJob, Stage } from './job.js';
+import type { CaptureDate, GpsPosition } from '../lib/media.js';
 
 /** The date source Takeout's JSON gives, as `scan --json` and the journal show it. */
-export const TAKEOUT_DATE_SOURCE = 'takeout:photoTakenTime';
+const TAKEOUT_DATE_SOURCE = 'takeout:photoTakenTime';
 
 /** Takeout's JSON files are a few kilobytes; anything this big is not one. */
 const MAX_JSON_BYTES = 1024 * 1024;
@@ -67,7 +68,7 @@ export function createTakeoutStage(options: TakeoutStageOptions): Stage {
       return warn(job, `${basename(json.source)}: photoTakenTime ${String(raw)} is not a time`);
     }
     const gps = takeoutPosition(data);
-    const zone = (gps && zoneAt(gps)) ?? machineZone;
+    const zone = zoneAt(options.exiftool, gps) ?? machineZone;
     const wall = wallClockInZone(seconds * 1000, zone);
     const why = implausible(wall, seconds * 1000, (options.now?.() ?? new Date()).getTime());
     if (why) {
@@ -76,15 +77,6 @@ export function createTakeoutStage(options: TakeoutStageOptions): Stage {
     const takenAt: CaptureDate = { ...wall, zone, source: TAKEOUT_DATE_SOURCE };
     return { ...job, meta: { ...meta, takenAt, gps: meta.gps ?? gps } };
   };
-
-  function zoneAt(gps: GpsPosition): string | null {
-    try {
-      const zone = options.exiftool.options.geoTz(gps.lat, gps.lon);
-      return zone && isKnownZone(zone) ? zone : null;
-    } catch {
-      return null;
-    }
-  }
 }
 
 /** The job with a warning added: the photo goes on with the date it had (or none). */

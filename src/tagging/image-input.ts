@@ -1,7 +1,7 @@
 import type { ExifTool } from 'exiftool-vendored';
 import type { Sharp } from 'sharp';
 import sharp from 'sharp';
-import type { FileJob } from '../pipeline/job.js';
+import type { PhotoMeta } from '../lib/media.js';
 import { errorMessage } from '../lib/errors.js';
 import type { ImageSpec } from './model-files.js';
 
@@ -11,9 +11,15 @@ const DECODABLE = new Set(['JPEG', 'PNG', 'WEBP', 'GIF', 'TIFF', 'AVIF']);
 /** Embedded JPEGs exiftool can extract, largest useful first. */
 const PREVIEW_TAGS = ['PreviewImage', 'JpgFromRaw', 'OtherImage', 'ThumbnailImage'];
 
-/** Where the pixels for a file come from, or why there are none. */
-export type ImageSource =
-  { ok: true; input: string | Buffer; from: 'file' | string } | { ok: false; reason: string };
+/**
+ * What tagging reads of a file: where it is, its content hash (the embedding cache's key) and
+ * what exiftool found. The pipeline's `FileJob` is one; tagging does not know the pipeline.
+ */
+export interface TaggableFile {
+  source: string;
+  hash?: string;
+  meta?: Pick<PhotoMeta, 'fileType' | 'orientation'>;
+}
 
 /**
  * Applies an EXIF orientation (1–8) to an image whose own bytes carry none, as RAW and HEIC
@@ -81,7 +87,7 @@ export async function preparePixels(
  * preview exiftool extracts that decodes (HEIC and RAW). Never throws; says why on failure.
  */
 export async function pixelsForJob(
-  job: FileJob,
+  job: TaggableFile,
   spec: ImageSpec,
   exiftool: ExifTool,
 ): Promise<{ ok: true; pixels: Float32Array; from: string } | { ok: false; reason: string }> {

@@ -1,16 +1,16 @@
 import type { ExifTool } from 'exiftool-vendored';
 import { dirname, basename } from 'node:path';
-import type { FileJob, Tag } from '../pipeline/job.js';
+import type { Tag } from '../lib/media.js';
 import { errorMessage } from '../lib/errors.js';
 import type { Logger } from '../lib/logger.js';
 import { openEmbeddingCache, type EmbeddingCache } from './embedding-cache.js';
-import { pixelsForJob } from './image-input.js';
+import { pixelsForJob, type TaggableFile } from './image-input.js';
 import { promptFor } from './labels.js';
 import { inspectModelDir, type ModelFiles } from './model-files.js';
 import { labelScores, normalise, pickTags } from './scores.js';
 
 /** Whether tagging runs, and if not, why (shown by `status` and logged at start). */
-export interface TaggerStatus {
+interface TaggerStatus {
   enabled: boolean;
   reason?: string;
   /** The model's id (directory name, dtype and a digest of its files). */
@@ -18,7 +18,7 @@ export interface TaggerStatus {
 }
 
 /** Counters for metrics and benchmarks. */
-export interface TaggerStats {
+interface TaggerStats {
   /** Images run through the vision tower. */
   embedded: number;
   /** Images whose embedding came from the cache (same content, same model). */
@@ -35,7 +35,7 @@ export interface Tagger {
    * The tags for a photo, best first, or `null` when tagging is off or the image cannot be
    * read. Never throws. Concurrent calls are batched into one vision tower run.
    */
-  tag(job: FileJob): Promise<Tag[] | null>;
+  tag(job: TaggableFile): Promise<Tag[] | null>;
   readonly status: TaggerStatus;
   readonly stats: TaggerStats;
   /** Releases the model and the cache; later `tag` calls return `null`. */
@@ -60,7 +60,7 @@ export interface TaggerOptions {
 }
 
 /** A tagger that tags nothing, for when tagging is turned off or cannot run. */
-export function createDisabledTagger(reason: string): Tagger {
+function createDisabledTagger(reason: string): Tagger {
   return {
     status: { enabled: false, reason },
     stats: { embedded: 0, cached: 0, batches: 0, failed: 0 },
@@ -220,7 +220,7 @@ function startTagger(
     });
   }
 
-  async function imageEmbedding(job: FileJob): Promise<Float32Array | null> {
+  async function imageEmbedding(job: TaggableFile): Promise<Float32Array | null> {
     const cached = job.hash ? await cache.get('image', files.id, job.hash) : undefined;
     if (cached) {
       stats.cached += 1;

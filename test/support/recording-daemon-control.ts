@@ -1,9 +1,5 @@
-import type {
-  ControlEvent,
-  DaemonControl,
-  DaemonStatus,
-  FileEvent,
-} from '../../src/daemon/control.js';
+import type { ControlEvent, DaemonControl, DaemonStatus } from '../../src/daemon/control.js';
+import type { FileEvent } from '../../src/pipeline/file-event.js';
 import type { JournalEntry, UndoResult, UndoSelector } from '../../src/journal/types.js';
 
 /** One call the API made on the control, with its arguments. */
