@@ -8,7 +8,7 @@ import { configSchema, type ParsedConfig } from './schema.js';
 import type { z } from 'zod';
 
 /** `api.jwt` resolved: the secret itself and the lifetime in seconds. */
-export interface JwtConfig {
+interface JwtConfig {
   secret: string;
   maxLifetimeSeconds: number;
   issuer?: string;
@@ -45,10 +45,10 @@ const SEARCH_PLACES = [
 ];
 
 /** The example configuration in a clone, which `npm start` runs on. */
-export const EXAMPLE_FILE = 'photosortd.config.example.yaml';
+const EXAMPLE_FILE = 'photosortd.config.example.yaml';
 
 /** The system-wide configuration, as the README's service steps install it. */
-export const SYSTEM_FILE = '/etc/photosortd/photosortd.config.yaml';
+const SYSTEM_FILE = '/etc/photosortd/photosortd.config.yaml';
 
 /** Options of {@link loadConfig}. */
 export interface LoadOptions {

@@ -19,7 +19,7 @@ const utf8 = new TextDecoder('utf-8', { fatal: true });
 export const REPLACEMENT = '\uFFFD';
 
 /** Whether `name` decodes as UTF-8 without loss. */
-export function isUtf8(name: Buffer): boolean {
+function isUtf8(name: Buffer): boolean {
   try {
     utf8.decode(name);
     return true;
