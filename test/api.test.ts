@@ -104,7 +104,11 @@ describe('control API with good tokens', () => {
   it('answers /health without a token', async () => {
     const response = await call(ctx.server, 'GET', '/health');
     expect(response.status).toBe(200);
-    expect(await response.json()).toEqual({ ok: true });
+    expect(await response.json()).toEqual({
+      ok: true,
+      library: 'present',
+      inboxes: { watching: 1, missing: 0 },
+    });
   });
 
   it('serves /status to a read key', async () => {
@@ -258,7 +262,10 @@ describe('control API with good tokens', () => {
         '/metrics',
         '/pause',
         '/resume',
+        '/search',
+        '/similar',
         '/status',
+        '/thumb/{id}',
         '/undo',
       ].sort(),
     );

@@ -1,6 +1,6 @@
 import { execFile, execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { chown, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { chmod, chown, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { loadConfig } from '../src/config/load.js';
@@ -145,7 +145,7 @@ describe('the library refusing or failing writes', () => {
     const before = await snapshot(p.inbox);
     // Root ignores permissions, so the CLI runs as `nobody` with the inbox and state its own
     // and the library root's (mode 0755).
-    await mkdir(p.library, { mode: 0o755 });
+    await chmod(p.library, 0o755);
     await mkdir(p.state);
     for (const path of [p.inbox, p.state, ...[...before.keys()].map((n) => join(p.inbox, n))]) {
       await chown(path, 65534, 65534);

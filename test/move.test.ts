@@ -96,6 +96,7 @@ describe('move stage', () => {
           dateSource: 'ExifIFD:DateTimeOriginal',
           place: { city: 'Lisbon', region: 'Lisbon', country: 'Portugal', countryCode: 'PT' },
           tags: [{ label: 'beach', score: 0.31 }],
+          root: w.inbox,
         },
       }),
     ]);

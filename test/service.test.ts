@@ -1,22 +1,14 @@
-import { execFile, execFileSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { BIN, ROOT, exited, logOf, runCli, startCli, watching } from './support/cli.js';
 import { tempDir } from './support/fs.js';
+import { available } from './support/commands.js';
 import { project } from './support/project.js';
 
 const run = promisify(execFile);
-
-function available(command: string): boolean {
-  try {
-    execFileSync('sh', ['-c', `command -v ${command}`], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 const UNITS = ['systemd/photosortd.service', 'systemd/user/photosortd.service'];
 

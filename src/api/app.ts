@@ -13,6 +13,7 @@ import { clientUrl, parseListen } from './listen.js';
 import type { Metrics } from './metrics.js';
 import { authenticate, bodyAsJson, type ApiEnv } from './middleware.js';
 import { RateLimiter } from './rate-limit.js';
+import { mountSearchRoutes } from './search-routes.js';
 import {
   SECURITY_SCHEME,
   eventsRoute,
@@ -89,7 +90,18 @@ export function createApiApp(options: ApiAppOptions): ApiApp {
 
   app.use('*', bodyAsJson());
 
-  app.openapi(healthRoute, (c) => c.json({ ok: true as const }, 200));
+  app.openapi(healthRoute, (c) => {
+    const { libraryState, inboxes } = control.status();
+    const watching = inboxes.filter((inbox) => inbox.watching).length;
+    return c.json(
+      {
+        ok: true as const,
+        library: libraryState.present ? ('present' as const) : ('unavailable' as const),
+        inboxes: { watching, missing: inboxes.length - watching },
+      },
+      200,
+    );
+  });
   app.openapi(statusRoute, (c) => c.json(control.status(), 200));
   app.openapi(pauseRoute, (c) => {
     control.pause();
@@ -127,6 +139,8 @@ export function createApiApp(options: ApiAppOptions): ApiApp {
   app.openapi(metricsRoute, async (c) =>
     c.text(await metrics.render(control.status()), 200, { 'Content-Type': metrics.contentType }),
   );
+
+  mountSearchRoutes(app, { config, logger, closing: options.closing });
 
   app.openAPIRegistry.registerComponent('securitySchemes', SECURITY_SCHEME, {
     type: 'http',

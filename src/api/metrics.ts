@@ -122,6 +122,11 @@ function stateGauges(registry: Registry) {
       help: '1 while filing is paused (by pause, or while the library is missing), else 0.',
       registers,
     }),
+    libraryUp: new Gauge({
+      name: 'photosortd_library_up',
+      help: '1 while files are filed into the library; 0 while it is missing or unmounted.',
+      registers,
+    }),
     inboxUp: new Gauge({
       name: 'photosortd_inbox_up',
       help: '1 for an inbox being watched, 0 for one missing or unreadable.',
@@ -150,6 +155,7 @@ function setStateGauges(gauges: ReturnType<typeof stateGauges>, status: DaemonSt
   gauges.queueWaiting.set(status.queue.waiting);
   gauges.queueActive.set(status.queue.active);
   gauges.paused.set(status.state === 'paused' ? 1 : 0);
+  gauges.libraryUp.set(status.libraryState.present ? 1 : 0);
   // An inbox removed by a reload must not keep reporting its last value.
   gauges.inboxUp.reset();
   for (const inbox of status.inboxes)

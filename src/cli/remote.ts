@@ -192,7 +192,12 @@ function describeStatus(status: DaemonStatus, url: string): string {
   const rows: [string, string][] = [
     ['queue', `${status.queue.waiting} waiting, ${status.queue.active} in flight`],
     ['handled', describeHandled(status.handled)],
-    ['library', status.library],
+    [
+      'library',
+      status.libraryState.present
+        ? status.library
+        : `${status.library} (unavailable: ${status.libraryState.problem ?? 'missing'}; filing paused, files wait in the inbox)`,
+    ],
     ...status.inboxes.map((inbox): [string, string] => [
       'inbox',
       `${inbox.path} (${inbox.watching ? 'watching' : 'not watching'}${inbox.problem ? `: ${inbox.problem}` : ''})`,

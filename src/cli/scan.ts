@@ -2,7 +2,10 @@ import { SingleBar, Presets } from 'cli-progress';
 import { lstat, opendir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type { Config } from '../config/load.js';
+import { checkLibrary, refuseLibraryScan } from '../daemon/preflight.js';
 import { isPartialOrHidden } from '../daemon/watched-inbox.js';
+import { assertLibraryDevice } from '../lib/real-path.js';
+import { exists } from '../lib/exists.js';
 import type { Logger } from '../lib/logger.js';
 import { REPLACEMENT, renameUndecodable } from '../lib/undecodable-names.js';
 import { buildStages, openServices, PIPELINE_LOCKS } from '../pipeline/assemble.js';
@@ -47,10 +50,11 @@ function scanLine(result: FileResult): ScanRow & Record<string, unknown> {
  * folder's own files first, then its subfolders', so companions can be grouped per folder.
  * Partial downloads and hidden files are passed over, as the watcher does.
  */
-async function* walkFiles(
+export async function* walkFiles(
   dirPath: string,
-  root: string,
-  options: { renameUndecodable: boolean },
+  root = dirPath,
+  // Only a scan that files renames: the library's index, for one, reads without changing.
+  options: { renameUndecodable: boolean } = { renameUndecodable: false },
 ): AsyncGenerator<FileJob> {
   const dir = await opendir(dirPath);
   const subfolders: string[] = [];
@@ -105,6 +109,8 @@ export async function scan(options: ScanOptions): Promise<number> {
   const { config, logger } = options;
   const out = options.out ?? process.stdout;
   const err = options.err ?? process.stderr;
+  for (const dir of options.dirs) await refuseLibraryScan(resolve(dir), config.library);
+  const checkFiling = await libraryCheck(config, options.dryRun);
   const services = await openServices(config, logger);
   const batch = services.journal.newBatchId();
   const counts: Record<Action, number> = { move: 0, unsorted: 0, duplicate: 0, skip: 0, error: 0 };
@@ -124,7 +130,11 @@ export async function scan(options: ScanOptions): Promise<number> {
   const pairing = (groups: FileJob[]) => pairLivePhotos(groups, readIds);
 
   const pipeline = createPipeline({
-    stages: buildStages(config, services, { batch: () => batch, dryRun: options.dryRun }),
+    stages: buildStages(config, services, {
+      batch: () => batch,
+      dryRun: options.dryRun,
+      checkLibrary: checkFiling,
+    }),
     concurrency: config.concurrency,
     exclusive: PIPELINE_LOCKS,
     onResult: (result) => {
@@ -166,6 +176,20 @@ export async function scan(options: ScanOptions): Promise<number> {
   }
   if (!options.json) err.write(summaryTable(counts, options.dryRun, batch));
   return counts.error > 0 ? 1 : 0;
+}
+
+/**
+ * Checks the library as `run` does (it must exist, or be made with `createLibrary`) and returns
+ * the mover's check that it is still on its device. A dry run makes nothing: with consent to
+ * make a missing library, it plans into it as an empty one.
+ */
+async function libraryCheck(config: Config, dryRun: boolean): Promise<() => Promise<void>> {
+  if (dryRun && config.createLibrary && !(await exists(config.library))) return async () => {};
+  const { libraryDevice } = await checkLibrary({
+    ...config,
+    createLibrary: config.createLibrary && !dryRun,
+  });
+  return () => assertLibraryDevice(config.library, libraryDevice);
 }
 
 /** The table printed after a scan. */

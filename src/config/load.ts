@@ -4,6 +4,7 @@ import { existsSync } from 'node:fs';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { parseDuration } from '../lib/duration.js';
 import { ConfigError, errorMessage } from '../lib/errors.js';
+import { folderWithin } from '../lib/real-path.js';
 import { configSchema, type ParsedConfig } from './schema.js';
 import type { z } from 'zod';
 
@@ -159,6 +160,48 @@ export function parseConfig(
     },
     missingFromEnvironment,
   };
+}
+
+/**
+ * The inboxes that overlap the library or each other, one line each (empty when none).
+ * Compared on what the folders are, not on how their paths are spelled: real paths with
+ * symlinks resolved, and the device and inode of each folder against the other's ancestors,
+ * so an inbox reaching the library through a symlink, a bind mount or a case-insensitive
+ * alias is caught. A library inside an inbox would feed filed photos back into it forever;
+ * an inbox inside the library would take the library's files as new arrivals (and, with
+ * `duplicates: delete`, each as a duplicate of itself).
+ */
+export async function folderOverlaps(config: Config): Promise<string[]> {
+  const problems: string[] = [];
+  const overlap = async (a: string, b: string) => {
+    try {
+      return (await folderWithin(a, b)) || (await folderWithin(b, a));
+    } catch (error) {
+      // A folder on the way that may not be read: say so rather than guess.
+      problems.push(
+        `${a} and ${b} could not be compared (${errorMessage(error)}); fix the folders' permissions`,
+      );
+      return false;
+    }
+  };
+  for (const [i, inbox] of config.inboxes.entries()) {
+    const key = `inboxes[${i}].path`;
+    if (await overlap(inbox.path, config.library)) {
+      problems.push(
+        `${key}: ${inbox.path} and library ${config.library} overlap; filed photos would be ` +
+          'taken again from the inbox (compared after resolving symlinks and mounts). Keep ' +
+          'them in separate folders.',
+      );
+    }
+    for (const [j, other] of config.inboxes.entries()) {
+      if (j > i && (await overlap(inbox.path, other.path))) {
+        problems.push(
+          `${key}: ${inbox.path} overlaps inboxes[${j}].path ${other.path}; list each folder once`,
+        );
+      }
+    }
+  }
+  return problems;
 }
 
 /**

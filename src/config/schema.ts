@@ -58,6 +58,11 @@ export const configSchema = z.strictObject({
     )
     .min(1, 'needs at least one inbox'),
   state: z.string().min(1).optional(),
+  /**
+   * Make the library folder when it does not exist. Off by default: a missing library is
+   * usually an unmounted disk, and filing into its empty mount point would hide the photos.
+   */
+  createLibrary: z.boolean().default(false),
   concurrency: z.number().int().min(1).max(256).default(32),
   settle: z.number().int().min(0).max(600_000).default(1000),
   dates: z

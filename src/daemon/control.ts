@@ -20,6 +20,8 @@ export interface DaemonStatus {
   version: string;
   inboxes: { path: string; watching: boolean; problem?: string }[];
   library: string;
+  /** Whether files are filed into the library now, and why not (see library-presence.ts). */
+  libraryState: { present: boolean; problem?: string };
   tagging: { enabled: boolean; reason?: string };
   geocode: { enabled: boolean; provider?: string; reason?: string };
   /** How large the journal has grown: operations recorded and bytes on disk. */

@@ -3,6 +3,7 @@ import { basename, dirname, join } from 'node:path';
 import { errorCode, errorMessage } from '../lib/errors.js';
 import { hashFile } from '../lib/hash.js';
 import { removeEmptyFolders, safeMove } from '../lib/safe-move.js';
+import { assertNoLinkedFolder } from '../lib/real-path.js';
 import { isInside } from '../lib/sanitize.js';
 import type { Journal } from './journal.js';
 import type { LibraryIndex } from './library-index.js';
@@ -21,6 +22,12 @@ export interface UndoOptions {
    * Defaults to the index's library; without either, folders are left as they are.
    */
   library?: string;
+  /**
+   * The inbox folders: a row's original path below one of them (or below the folder its
+   * journal row names as its root) is checked for symlinked folders from there down;
+   * otherwise from `/` down.
+   */
+  inboxes?: string[];
 }
 
 /**
@@ -92,6 +99,8 @@ async function undoOne(
   if (await occupied(to)) {
     return `${to} is occupied by another file; move that away first (nothing was overwritten)`;
   }
+  const linked = await linkedFolderOnPath(entry, options.inboxes);
+  if (linked) return linked;
   if (options.dryRun) return undefined;
 
   const content = hash ?? entry.hash;
@@ -197,6 +206,26 @@ async function journaledMove(
     return { id };
   } catch (error) {
     journal.fail(id, errorMessage(error));
+    return errorMessage(error);
+  }
+}
+
+/**
+ * Why `entry.source` may not be written to — a folder on its way, from its inbox down, is a
+ * symbolic link (a folder swapped for one would send the file elsewhere) — or `undefined`.
+ */
+async function linkedFolderOnPath(
+  entry: JournalEntry,
+  inboxes: string[] = [],
+): Promise<string | undefined> {
+  const recorded = typeof entry.details?.root === 'string' ? [entry.details.root] : [];
+  const root = [...recorded, ...inboxes]
+    .filter((folder) => isInside(folder, entry.source))
+    .sort((a, b) => a.length - b.length)[0];
+  try {
+    await assertNoLinkedFolder(root ?? '/', entry.source);
+    return undefined;
+  } catch (error) {
     return errorMessage(error);
   }
 }

@@ -9,6 +9,7 @@ import { recover } from '../journal/recover.js';
 import { PhotosortdError, errorCode, errorMessage } from '../lib/errors.js';
 import { createExifTool } from '../lib/exiftool.js';
 import type { Logger } from '../lib/logger.js';
+import { SearchIndex } from '../search/index.js';
 import { createTagger, loadLabels, type Tagger } from '../tagging/index.js';
 import { createCompanionsStage, followFiledFile } from './companions.js';
 import { createExifStage } from './exif.js';
@@ -32,6 +33,8 @@ export interface Services {
   index: LibraryIndex;
   geocoder: Geocoder | null;
   tagger: Tagger | null;
+  /** Where the tag stage keeps image embeddings for search (when tagging runs). */
+  search: SearchIndex | null;
   /** Why geocoding or tagging is off, for status and logs. */
   notes: { geocode?: string; tagging?: string };
   close(): Promise<void>;
@@ -51,14 +54,7 @@ export async function openServices(config: Config, logger: Logger): Promise<Serv
       ignore: (path) => path.startsWith(trashDir(config) + '/'),
     });
     const notes: Services['notes'] = {};
-    const geocoder = config.geocode.enabled
-      ? createGeocoder({
-          provider: config.geocode.provider ?? DEFAULT_GEOCODE_PROVIDER,
-          stateDir: config.state,
-          logger,
-          exiftool,
-        })
-      : null;
+    const geocoder = openGeocoder(config, exiftool, logger);
     if (!geocoder) notes.geocode = 'geocode.enabled is false in the configuration';
     geocoder?.ready().catch((error: unknown) => {
       notes.geocode = errorMessage(error);
@@ -67,15 +63,20 @@ export async function openServices(config: Config, logger: Logger): Promise<Serv
     const tagger = config.tagging.enabled ? await openTagger(config, exiftool, logger) : null;
     if (!tagger) notes.tagging = 'tagging.enabled is false in the configuration';
     else if (!tagger.status.enabled) notes.tagging = tagger.status.reason;
+    const search = tagger?.model
+      ? SearchIndex.open(config.state, { model: tagger.model, library: config.library })
+      : null;
     return {
       exiftool,
       journal,
       index,
       geocoder,
       tagger,
+      search,
       notes,
       close: async () => {
         await Promise.allSettled([geocoder?.close(), tagger?.close()]);
+        search?.close();
         await exiftool.end();
         journal.close();
       },
@@ -87,7 +88,24 @@ export async function openServices(config: Config, logger: Logger): Promise<Serv
   }
 }
 
-async function openTagger(config: Config, exiftool: ExifTool, logger: Logger): Promise<Tagger> {
+/** The geocoder the configuration asks for, or `null` when places are off. */
+export function openGeocoder(config: Config, exiftool: ExifTool, logger: Logger): Geocoder | null {
+  return config.geocode.enabled
+    ? createGeocoder({
+        provider: config.geocode.provider ?? DEFAULT_GEOCODE_PROVIDER,
+        stateDir: config.state,
+        logger,
+        exiftool,
+      })
+    : null;
+}
+
+/** The tagger the configuration asks for (its model, labels and prompt). */
+export async function openTagger(
+  config: Config,
+  exiftool: ExifTool,
+  logger: Logger,
+): Promise<Tagger> {
   const configDir = config.file ? dirname(config.file) : process.cwd();
   return createTagger({
     modelDir: config.tagging.model,
@@ -189,6 +207,12 @@ export interface StageOptions {
   skipRestored?: boolean;
   /** Leave files left in the inbox before as they are ({@link skipLeftBefore}); the daemon's. */
   skipLeftBefore?: boolean;
+  /**
+   * Throws `LIBRARY_UNAVAILABLE` unless the library root is still the folder (on the device)
+   * it was at start; the mover calls it right before filing into the library. The daemon and
+   * `scan` pass one; without it the mover only checks that the root is a folder.
+   */
+  checkLibrary?: () => Promise<void>;
 }
 
 /**
@@ -228,7 +252,7 @@ export function buildStages(
     stages.push({ name: 'geocode', run: createGeocodeStage(services.geocoder) });
   }
   if (services.tagger?.status.enabled) {
-    const tag = createTagStage(services.tagger);
+    const tag = createTagStage(services.tagger, { index: dryRun ? null : services.search });
     // A duplicate that stays in the inbox or goes to the trash needs no tags, and the model
     // is the slowest stage; a duplicate filed by a template is tagged like any file.
     const dropped = duplicates === 'skip' || duplicates === 'delete';
@@ -261,6 +285,7 @@ export function buildStages(
       onCollision: config.onCollision,
       duplicates: duplicates === 'skip' || duplicates === 'delete' ? duplicates : { folder: true },
       trashDir: trashDir(config),
+      checkLibrary: options.checkLibrary,
       dryRun,
     }),
   });

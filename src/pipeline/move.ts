@@ -9,6 +9,13 @@ import { errorCode, errorMessage, PhotosortdError } from '../lib/errors.js';
 import { sameBytes } from '../lib/hash.js';
 import { nextFreeName, removeEmptyFolders, safeMove } from '../lib/safe-move.js';
 import { isInside } from '../lib/sanitize.js';
+import {
+  assertInsideRoot,
+  examineFolder,
+  identityOf,
+  libraryUnavailable,
+  sameIdentity,
+} from '../lib/real-path.js';
 import { freeGroupTarget, memberTarget, movingCompanions } from './companions.js';
 import type { FileJob, Plan, Stage } from './job.js';
 import { exists } from '../lib/exists.js';
@@ -31,6 +38,11 @@ export interface MoveStageOptions {
   duplicates: DuplicateHandling;
   /** Where the `delete` policy puts duplicates, one folder per batch. */
   trashDir: string;
+  /**
+   * Throws unless the library root is still the folder it was at start (see assemble.ts).
+   * Without it the root only has to be a folder.
+   */
+  checkLibrary?: () => Promise<void>;
   /** Change nothing on disk; the returned plan says where the file would go. */
   dryRun: boolean;
 }
@@ -145,6 +157,15 @@ export function createMoveStage(options: MoveStageOptions): Stage {
     }
     if (duplicates === 'delete') {
       const trashed = join(trashDir, options.batch(), basename(job.source));
+      if (sameIdentity(await identityOf(job.source), await identityOf(original))) {
+        // The library's own file seen through a link or mount: never trashed for being itself.
+        const reason = `${job.source} is ${original} itself (same device and inode), not a duplicate; left where it is`;
+        return {
+          ...job,
+          plan: { ...plan, action: 'skip', target: null, reason },
+          ...staying(job, reason),
+        };
+      }
       if (!(await sameBytes(job.source, original))) {
         const reason =
           `${original} no longer holds the same bytes (changed since it was indexed), so ` +
@@ -198,6 +219,7 @@ export function createMoveStage(options: MoveStageOptions): Stage {
     group: string | null = null,
   ): Promise<string | undefined> {
     const hash = requireHash(job);
+    await checkBeforeMove(job, target);
     const id = await journal.beginDurably({
       batch: options.batch(),
       op,
@@ -219,6 +241,18 @@ export function createMoveStage(options: MoveStageOptions): Stage {
       if (errorCode(error) === 'TARGET_EXISTS' && whenTaken === 'fail') return undefined;
       throw error;
     }
+  }
+
+  /**
+   * What must hold right before a file is moved: its source, links resolved, is still inside
+   * the folder it was found in, and a target in the library finds the library where it was.
+   */
+  async function checkBeforeMove(job: FileJob, target: string): Promise<void> {
+    await assertInsideRoot(job.source, job.root);
+    if (!isInside(index.library, target)) return;
+    if (options.checkLibrary) return options.checkLibrary();
+    const found = await examineFolder(index.library);
+    if ('problem' in found) throw libraryUnavailable(index.library, found.problem);
   }
 }
 
@@ -284,5 +318,7 @@ function details(job: FileJob, plan: Plan): Record<string, unknown> {
     tags: job.tags ?? null,
     ...(job.meta?.contentId ? { contentId: job.meta.contentId } : {}),
     ...(plan.duplicateOf ? { duplicateOf: plan.duplicateOf } : {}),
+    // Undo checks the folders below it for links before writing the file back.
+    root: job.root,
   };
 }

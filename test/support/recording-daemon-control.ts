@@ -46,6 +46,7 @@ export class RecordingDaemonControl implements DaemonControl {
       version: '0.1.0-test',
       inboxes: [{ path: '/srv/inbox', watching: true }],
       library: '/srv/library',
+      libraryState: { present: true },
       tagging: { enabled: false, reason: 'tagging.enabled is false' },
       geocode: { enabled: true, provider: 'geonames' },
       journal: { operations: 12, bytes: 65_536 },
