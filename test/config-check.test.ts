@@ -85,7 +85,9 @@ describe('the example configuration, copied elsewhere', () => {
       await readFile(join(ROOT, 'photosortd.config.example.yaml'), 'utf8'),
     ) as Record<string, Record<string, unknown>>;
     expect(example.tagging).not.toHaveProperty('labels');
+    // The library must exist (or be made with --create-library); this one is.
     await mkdir(join(dir, 'inbox'));
+    await mkdir(join(dir, 'library'));
     const file = join(dir, 'photosortd.config.yaml');
     await writeFile(
       file,
