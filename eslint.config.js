@@ -21,6 +21,7 @@ export default tseslint.config(
   },
   js.configs.recommended,
   ...tseslint.configs.recommended,
+  { files: ['src/web/assets/**/*.js'], languageOptions: { globals: globals.browser } },
   {
     languageOptions: { globals: globals.node },
     rules: {

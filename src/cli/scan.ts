@@ -1,17 +1,13 @@
 import { SingleBar, Presets } from 'cli-progress';
-import { lstat, opendir } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import type { Config } from '../config/load.js';
 import { checkLibrary, refuseLibraryScan } from '../daemon/preflight.js';
-import { isPartialOrHidden } from '../daemon/watched-inbox.js';
+import { feedFolder } from '../daemon/walk-files.js';
 import { assertLibraryDevice } from '../lib/real-path.js';
 import { exists } from '../lib/exists.js';
 import type { Logger } from '../lib/logger.js';
 import { REPLACEMENT, renameUndecodable } from '../lib/undecodable-names.js';
 import { buildStages, openServices, PIPELINE_LOCKS } from '../pipeline/assemble.js';
-import { groupedByFolder } from '../pipeline/companions.js';
-import { contentIdReader, pairLivePhotos } from '../pipeline/live-photo.js';
-import type { FileJob } from '../pipeline/job.js';
 import type { Action } from '../lib/media.js';
 import { createPipeline, type FileResult } from '../pipeline/pipeline.js';
 import { filesTable, type ScanRow } from './scan-table.js';
@@ -46,62 +42,6 @@ function scanLine(result: FileResult): ScanRow & Record<string, unknown> {
 }
 
 /**
- * Walks a folder depth-first without following links, yielding every file as a job: a
- * folder's own files first, then its subfolders', so companions can be grouped per folder.
- * Partial downloads and hidden files are passed over, as the watcher does.
- */
-export async function* walkFiles(
-  dirPath: string,
-  root = dirPath,
-  // Only a scan that files renames: the library's index, for one, reads without changing.
-  options: { renameUndecodable: boolean } = { renameUndecodable: false },
-): AsyncGenerator<FileJob> {
-  const dir = await opendir(dirPath);
-  const subfolders: string[] = [];
-  let undecodable = false;
-  for await (const entry of dir) {
-    if (isPartialOrHidden(entry.name)) continue;
-    const path = join(dirPath, entry.name);
-    if (entry.name.includes(REPLACEMENT)) {
-      // A name that is not UTF-8 names no file as a string: it is renamed below, or in a dry
-      // run (which changes nothing) reported as it is.
-      undecodable = true;
-      if (!options.renameUndecodable) yield undecodableJob(path, root);
-    } else if (entry.isDirectory()) {
-      subfolders.push(path);
-    } else {
-      const info = await lstat(path);
-      yield { source: path, root, size: info.size, mtimeMs: info.mtimeMs };
-    }
-  }
-  if (undecodable && options.renameUndecodable) {
-    for (const { path } of await renameUndecodable(dirPath)) {
-      const info = await lstat(path);
-      if (info.isDirectory()) subfolders.push(path);
-      else yield { source: path, root, size: info.size, mtimeMs: info.mtimeMs };
-    }
-  }
-  for (const path of subfolders) yield* walkFiles(path, root, options);
-}
-
-/** A file whose name is not UTF-8, in a dry run: reported, not renamed. */
-function undecodableJob(path: string, root: string): FileJob {
-  return {
-    source: path,
-    root,
-    size: 0,
-    mtimeMs: 0,
-    error: {
-      code: 'NAME_NOT_UTF8',
-      stage: 'identify',
-      message:
-        `${path}: its name is not valid UTF-8 (shown with \uFFFD); a scan without --dry-run ` +
-        'and the daemon rename it in place, each bad byte as %XX, then file it',
-    },
-  };
-}
-
-/**
  * `photosortd scan`: handles every file under the folders once, as if dropped into an
  * inbox. Returns the exit status: 0 all done, 1 when some file failed.
  */
@@ -126,9 +66,6 @@ export async function scan(options: ScanOptions): Promise<number> {
     : null;
   let found = 0;
   const rows: ScanRow[] = [];
-  const readIds = contentIdReader(services.exiftool);
-  const pairing = (groups: FileJob[]) => pairLivePhotos(groups, readIds);
-
   const pipeline = createPipeline({
     stages: buildStages(config, services, {
       batch: () => batch,
@@ -147,16 +84,17 @@ export async function scan(options: ScanOptions): Promise<number> {
 
   try {
     for (const dir of options.dirs) {
-      const walk = walkFiles(resolve(dir), resolve(dir), { renameUndecodable: !options.dryRun });
-      for await (const job of groupedByFolder(walk, pairing)) {
-        // The bar starts with the first file found: started at 0/0 it would show full.
-        if (found === 0) bar?.start(1, 0, { moved: 0 });
-        found += 1 + (job.companions?.length ?? 0);
-        bar?.setTotal(found);
-        // Backpressure: a folder of 100,000 files is walked no faster than it is handled.
-        await pipeline.onWaitingBelow(config.concurrency * 8);
-        void pipeline.add(job);
-      }
+      await feedFolder(resolve(dir), pipeline, {
+        exiftool: services.exiftool,
+        backlog: config.concurrency * 8,
+        renameUndecodable: !options.dryRun,
+        onFound: (job) => {
+          // The bar starts with the first file found: started at 0/0 it would show full.
+          if (found === 0) bar?.start(1, 0, { moved: 0 });
+          found += 1 + (job.companions?.length ?? 0);
+          bar?.setTotal(found);
+        },
+      });
     }
     await pipeline.onIdle();
   } finally {
