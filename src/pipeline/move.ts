@@ -169,7 +169,7 @@ async function duplicate(mover: Mover, job: FileJob, plan: Plan): Promise<FileJo
   const { duplicates, trashDir, dryRun } = mover;
   const original = plan.duplicateOf;
   if (duplicates === 'skip' || !original) {
-    const reason = `same content as ${original ?? 'a library file'}; left in the inbox (duplicates: skip)`;
+    const reason = `same content as ${original ?? 'a library file'}; left where it is (duplicates: skip)`;
     return { ...job, plan: { ...plan, target: null, reason }, ...staying(job, reason) };
   }
   if (duplicates !== 'delete') return file(mover, job, plan);
