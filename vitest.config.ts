@@ -26,6 +26,7 @@ const SLOW_SUITES = [
   'test/search-daemon.test.ts', // search on a running daemon, then undo over its API
   'test/**/*.browser.test.ts', // the dashboard in a real browser
   'test/web-actions.test.ts', // the dashboard's actions on files a running daemon filed
+  'test/web-search.test.ts', // the Search page over what a running daemon tagged
 ];
 
 export default defineConfig({
