@@ -2,7 +2,14 @@ import { basename, join } from 'node:path';
 import { ExifTool } from 'exiftool-vendored';
 import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SHOTS, hasChromium, imageLoaded, launchChromium, logIn } from './support/browser.js';
+import {
+  SHOTS,
+  hasChromium,
+  imageLoaded,
+  launchChromium,
+  logIn,
+  unlabelledControls,
+} from './support/browser.js';
 import { READ_KEY, dashboardWorld, type DashboardWorld } from './support/dashboard.js';
 import { tempDir } from './support/fs.js';
 import { COLOUR_PHOTOS, colourModel, dropColourPhotos } from './support/search-world.js';
@@ -54,7 +61,10 @@ describe.skipIf(!HAS_CHROMIUM)('dashboard search in chromium', () => {
 
   it('finds the red photos first for "red", with their thumbnails, for a read-scope login', async () => {
     await logIn(page, world.url, READ_KEY);
-    await page.getByRole('link', { name: 'Search', exact: true }).click();
+    // g then s opens Search, as the navigation link does.
+    await page.keyboard.press('g');
+    await page.keyboard.press('s');
+    await page.waitForURL(`${world.url}/ui/search`);
     await page.getByRole('heading', { name: 'Search' }).waitFor();
     // From the keyboard: type the query and press Enter.
     await page.getByLabel('Search for').fill('red');
@@ -71,10 +81,12 @@ describe.skipIf(!HAS_CHROMIUM)('dashboard search in chromium', () => {
     await expect(first.textContent()).resolves.toContain('2021-05-01 10:00');
     await page.screenshot({ path: join(SHOTS, 'dashboard-search.png'), fullPage: true });
 
-    // Readable on a phone, dark or light: nothing wider than the screen.
+    // Readable on a phone, dark or light: nothing wider than the screen; every control labelled.
     await page.setViewportSize({ width: 360, height: 780 });
     await page.emulateMedia({ colorScheme: 'dark' });
+    await page.getByText('Filters').click();
     expect(await page.evaluate('document.documentElement.scrollWidth')).toBeLessThanOrEqual(360);
+    expect(await unlabelledControls(page)).toEqual([]);
     await page.emulateMedia({ colorScheme: 'light' });
     await page.setViewportSize({ width: 1100, height: 900 });
   });

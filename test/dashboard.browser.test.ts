@@ -11,6 +11,7 @@ import {
   imageLoaded,
   launchChromium,
   logIn as logInAs,
+  unlabelledControls,
 } from './support/browser.js';
 import { ADMIN_KEY, READ_KEY, dashboardWorld, type DashboardWorld } from './support/dashboard.js';
 import { listFiles, sha256, waitFor } from './support/fs.js';
@@ -208,16 +209,11 @@ describe.skipIf(!HAS_CHROMIUM)('dashboard in chromium', () => {
   });
 
   it('labels every control, reads at 360 px and is driven from the keyboard', async () => {
-    const pages = ['/', '/ui/history', '/ui/attention', '/ui/rules'];
+    const pages = ['/', '/ui/history', '/ui/attention', '/ui/rules', '/ui/search'];
     await page.setViewportSize({ width: 360, height: 780 });
     for (const path of pages) {
       await page.goto(world.url + path);
-      // (Strings: this suite's types are Node's, the code runs in the page.)
-      const unlabelled = await page.evaluate(`[...document.querySelectorAll(
-          'input:not([type=hidden]), textarea, select, button')]
-        .filter((el) => !(el.labels && el.labels.length) && !el.getAttribute('aria-label')
-          && !el.textContent.trim())
-        .map((el) => el.outerHTML)`);
+      const unlabelled = await unlabelledControls(page);
       expect(unlabelled, path).toEqual([]);
       const width = await page.evaluate('document.documentElement.scrollWidth');
       expect(width, `${path} scrolls sideways at 360 px`).toBeLessThanOrEqual(360);

@@ -68,3 +68,13 @@ export async function imageLoaded(image: Locator, what: string): Promise<void> {
     { what },
   );
 }
+
+/** The form controls on the page that have no label, no aria-label and no text, as HTML. */
+export async function unlabelledControls(page: Page): Promise<string[]> {
+  // A string: this suite's types are Node's, the code runs in the page.
+  return (await page.evaluate(`[...document.querySelectorAll(
+      'input:not([type=hidden]), textarea, select, button')]
+    .filter((el) => !(el.labels && el.labels.length) && !el.getAttribute('aria-label')
+      && !el.textContent.trim())
+    .map((el) => el.outerHTML)`)) as string[];
+}
