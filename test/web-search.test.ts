@@ -131,6 +131,13 @@ describe('the dashboard Search page', () => {
     expect(html).toContain('minScore: must be at most 1');
     expect(listed(html)).toEqual([]);
     expect(html).toContain('value="red"');
+
+    const stranger = await browser.send('/ui/search?like=%2Fetc%2Fpasswd');
+    expect(stranger.status).toBe(404);
+    expect(await stranger.text()).toContain('that photo is not in the search index');
+    const noThumb = await browser.send('/ui/search/thumb/9999');
+    expect(noThumb.status).toBe(404);
+    expect(await noThumb.text()).toContain('no file with id 9999 in the search index');
   });
 
   it('sends a visitor without a session to the login form, page and thumbnails alike', async () => {
