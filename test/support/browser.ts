@@ -6,7 +6,7 @@ import { ROOT } from './cli.js';
 import { tempDir, waitFor } from './fs.js';
 
 /** Debian's chromium (or PHOTOSORTD_CHROMIUM), which the browser suites drive. */
-export const CHROMIUM = process.env.PHOTOSORTD_CHROMIUM ?? '/usr/bin/chromium';
+const CHROMIUM = process.env.PHOTOSORTD_CHROMIUM ?? '/usr/bin/chromium';
 
 /** Whether chromium is there; a suite without it says so once and is skipped. */
 export function hasChromium(suite: string): boolean {

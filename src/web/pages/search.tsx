@@ -19,7 +19,7 @@ export const SEARCH_FIELDS = [
 ] as const;
 
 /** `/ui/search?…` for `fields`, leaving out the empty ones. */
-export function searchUrl(fields: Partial<SearchFields>): string {
+function searchUrl(fields: Partial<SearchFields>): string {
   const query = new URLSearchParams();
   for (const name of SEARCH_FIELDS) {
     const value = fields[name];
