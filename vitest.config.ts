@@ -29,6 +29,7 @@ const SLOW_SUITES = [
   'test/state-lock.test.ts', // daemons racing for a state folder, SIGKILLed, impostors on ports
   'test/**/*.browser.test.ts', // the dashboard in a real browser
   'test/web-actions.test.ts', // the dashboard's actions on files a running daemon filed
+  'test/web-search.test.ts', // the Search page over what a running daemon tagged
 ];
 
 export default defineConfig({
