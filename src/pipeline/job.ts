@@ -34,6 +34,11 @@ export interface FileJob {
   root: string;
   size: number;
   mtimeMs: number;
+  /**
+   * The file's ctime: when it arrived where it is (a copy, a move and a write all set it).
+   * An mtime this close to it is only the time of the copy, not a capture date.
+   */
+  arrivedMs?: number;
   /** SHA-256 of the content, hex. */
   hash?: string;
   kind?: MediaKind;
