@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { copyFile, mkdtemp, readFile, rm, utimes, writeFile } from 'node:fs/promises';
+import { copyFile, mkdtemp, rm, utimes, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import type { WriteTags } from 'exiftool-vendored';
@@ -8,6 +8,7 @@ import { formatCaptureDate } from '../src/lib/capture-date.js';
 import { createExifTool, type ExifTool } from '../src/lib/exiftool.js';
 import { createExifStage, type ExifStageOptions } from '../src/pipeline/exif.js';
 import type { FileJob } from '../src/pipeline/job.js';
+import { writeAvchdWithDst } from './support/media.js';
 import { fileJob } from './support/records.js';
 
 const FIXTURES = path.join(import.meta.dirname, 'fixtures');
@@ -264,26 +265,9 @@ describe('capture date choice', () => {
   });
 });
 
-/**
- * A copy of the AVCHD fixture whose recording date has the camera's daylight-saving flag set
- * (bit 0x40 of the time-zone byte of its H.264 MDPM date), as a Sony camera writes it
- * in summer; exiftool cannot write H.264 tags, so the one byte is set here.
- */
-async function avchdWithDst(name: string): Promise<string> {
-  const bytes = await readFile(path.join(FIXTURES, 'et_M2TS.mts'));
-  // Tag 0x18: zone byte, 2008-12; tag 0x19: day 31, 23:16:24 (BCD).
-  const date = Buffer.from([0x20, 0x08, 0x12, 0x19, 0x31, 0x23, 0x16, 0x24]);
-  const zone = bytes.indexOf(date) - 1;
-  expect(bytes[zone - 1]).toBe(0x18);
-  bytes[zone] = bytes[zone]! | 0x40;
-  const target = path.join(tmp, name);
-  await writeFile(target, bytes);
-  return target;
-}
-
 describe('date cases found on real camera files', () => {
   it('reads an AVCHD clip whose date exiftool prints with ` DST`', async () => {
-    const file = await avchdWithDst('00042.MTS');
+    const file = await writeAvchdWithDst(path.join(tmp, '00042.MTS'));
     const raw = (await exiftool.readRaw(file, {
       readArgs: ['-G1', '-H264:DateTimeOriginal'],
     })) as unknown as Record<string, unknown>;
