@@ -2,10 +2,14 @@ import { copyFile, utimes } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { WriteTags } from 'exiftool-vendored';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { ControlEvent } from '../src/daemon/control.js';
+import { startDaemon } from '../src/daemon/daemon.js';
 import { createExifTool, type ExifTool } from '../src/lib/exiftool.js';
 import type { DateRejection } from '../src/lib/media.js';
+import { capturedLogger } from './support/captured.js';
 import { CORPUS_DEV, HAS_CORPUS } from './support/corpus.js';
-import { listFiles, sha256 } from './support/fs.js';
+import { projectConfig } from './support/daemon-project.js';
+import { listFiles, sha256, waitFor } from './support/fs.js';
 import { writeAvchdWithDst, writeJpeg } from './support/media.js';
 import { project, scanProject, type Project, type ScanLine } from './support/project.js';
 
@@ -121,6 +125,34 @@ describe('dates of real files, through scan --json', () => {
     expect(line.dateRejected).toEqual([
       { source: 'ExifIFD:DateTimeOriginal', value: '2099:01:01 12:00:00', reason: 'in the future' },
     ]);
+  });
+});
+
+describe('the daemon', () => {
+  it('names the date source in its "filed" log line and in the file event', async () => {
+    const p = await projectConfig({ settle: 300 }, 'photosortd-dates-');
+    const log = capturedLogger('info');
+    const daemon = await startDaemon({ config: p.loaded, logger: log.logger });
+    try {
+      const events: ControlEvent[] = [];
+      daemon.subscribe((event) => events.push(event));
+      await writeAvchdWithDst(join(p.inbox, '00042.MTS'));
+      const target = join(p.library, '2008/2008-12-31/00042.MTS');
+      await waitFor(async () => (await listFiles(p.library)).length === 1, { what: 'the clip' });
+      await daemon.idle();
+      const filed = log
+        .lines()
+        .map((line) => JSON.parse(line) as Record<string, unknown>)
+        .filter((line) => line.msg === 'filed');
+      expect(filed).toEqual([
+        expect.objectContaining({ target, dateSource: 'H264:DateTimeOriginal' }),
+      ]);
+      expect(events).toContainEqual(
+        expect.objectContaining({ type: 'file', target, dateSource: 'H264:DateTimeOriginal' }),
+      );
+    } finally {
+      await daemon.stop(10_000);
+    }
   });
 });
 
