@@ -25,9 +25,11 @@ const BENCHMARKS = [
   ['burst', 'burst.js', ['10000'], ['200']],
   ['idle', 'idle.js', ['60', '1000'], ['5', '50']],
   ['tagging', 'tagging.js', ['16'], ['4']],
+  ['search', 'search.js', ['100000,1000000', '30'], ['20000', '10']],
   ['geocode', 'geocode.js', [], []],
   ['journal', 'journal.js', ['200000', '500'], ['20000', '50']],
   ['crash', 'crash.js', ['500', '20'], ['60', '3']],
+  ['library-fs', 'library-fs.js', ['40', '8'], ['5', '2']],
 ];
 
 function runOne(script, scriptArgs) {

@@ -12,7 +12,12 @@
  *   values. The 12 layers share one set of weights to keep the file small; each layer still
  *   does all of its work.
  *
- * Usage: node scripts/make-test-model.js DIR [colour|vit-b32]
+ * With `--quantized`, the directory also gets `onnx/vision_model_quantized.onnx`: the vision
+ * tower with every MatMul on a weight turned into int8 (as onnxruntime's dynamic quantization
+ * does: DynamicQuantizeLinear on the activations, MatMulInteger, and a rescale), which
+ * photosortd loads instead of the float32 file when it is there.
+ *
+ * Usage: node scripts/make-test-model.js DIR [colour|vit-b32] [--quantized]
  */
 import { Buffer } from 'node:buffer';
 import { mkdir, writeFile } from 'node:fs/promises';
@@ -56,6 +61,7 @@ message ModelProto {
 `;
 
 const FLOAT = 1;
+const INT8 = 3;
 const INT64 = 7;
 const ATTR = { FLOAT: 1, INT: 2, INTS: 7 };
 
@@ -86,6 +92,64 @@ function tensor(name, dims, values, dataType = FLOAT) {
       ? Buffer.from(BigInt64Array.from(values, (v) => BigInt(v)).buffer)
       : Buffer.from(Float32Array.from(values).buffer);
   return { name, dims, data_type: dataType, raw_data: raw };
+}
+
+/**
+ * The graph with each `MatMul(x, W)` on a float initializer `W` computed in int8: `W` is
+ * quantized once (symmetric, one scale), `x` at run time by DynamicQuantizeLinear, their
+ * product by MatMulInteger, and the int32 result scaled back to float.
+ */
+function quantizeMatMuls(graph) {
+  const weights = new Map(graph.initializer.map((t) => [t.name, t]));
+  const initializer = [...graph.initializer];
+  const quantized = new Set();
+  const nodes = [];
+  for (const n of graph.node) {
+    const weight = n.op_type === 'MatMul' ? weights.get(n.input[1]) : undefined;
+    if (!weight || weight.data_type !== FLOAT) {
+      nodes.push(n);
+      continue;
+    }
+    const [x, w] = n.input;
+    const out = n.output[0];
+    if (!quantized.has(w)) {
+      quantized.add(w);
+      initializer.push(...quantizedWeight(weight));
+    }
+    nodes.push(
+      node('DynamicQuantizeLinear', [x], [`${out}_xq`, `${out}_xscale`, `${out}_xzero`]),
+      node('MatMulInteger', [`${out}_xq`, `${w}_q`, `${out}_xzero`, `${w}_zero`], [`${out}_int`]),
+      node('Cast', [`${out}_int`], [`${out}_float`], { to: FLOAT }),
+      node('Mul', [`${out}_xscale`, `${w}_scale`], [`${out}_scale`]),
+      node('Mul', [`${out}_float`, `${out}_scale`], [out]),
+    );
+  }
+  // The float weights now unused would only make the file bigger.
+  const used = new Set(nodes.flatMap((n) => n.input));
+  return { ...graph, node: nodes, initializer: initializer.filter((t) => used.has(t.name)) };
+}
+
+/** A float weight as int8 codes, a zero point of 0 and one scale (symmetric). */
+function quantizedWeight(weight) {
+  const bytes = weight.raw_data;
+  const values = new Float32Array(
+    bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.length),
+  );
+  let max = 0;
+  for (const v of values) max = Math.max(max, Math.abs(v));
+  const scale = max > 0 ? max / 127 : 1;
+  const codes = Int8Array.from(values, (v) => Math.round(v / scale));
+  const w = weight.name;
+  return [
+    { name: `${w}_q`, dims: weight.dims, data_type: INT8, raw_data: Buffer.from(codes.buffer) },
+    {
+      name: `${w}_zero`,
+      dims: [],
+      data_type: INT8,
+      raw_data: Buffer.from(new Int8Array(1).buffer),
+    },
+    tensor(`${w}_scale`, [], [scale]),
+  ];
 }
 
 function valueInfo(name, elemType, dims) {
@@ -279,7 +343,7 @@ async function writeModelDir(dir, files) {
 }
 
 /** Writes the colour model into `dir` and returns the dir. */
-export async function makeColourModel(dir, { imageSize = 32 } = {}) {
+export async function makeColourModel(dir, { imageSize = 32, quantized = false } = {}) {
   const dim = 4;
   const words = [...Object.keys(COLOURS), ...FILLER];
   const { tokenizer, tokenizerConfig, vocab } = buildTokenizer(words);
@@ -309,7 +373,7 @@ export async function makeColourModel(dir, { imageSize = 32 } = {}) {
   });
 
   const projection = [1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1, 0];
-  const vision = encodeModel({
+  const visionGraph = {
     name: 'colour_vision',
     node: [
       node('GlobalAveragePool', ['pixel_values'], ['pooled']),
@@ -319,7 +383,7 @@ export async function makeColourModel(dir, { imageSize = 32 } = {}) {
     initializer: [tensor('visual_projection', [3, dim], projection)],
     input: [valueInfo('pixel_values', FLOAT, ['batch_size', 3, imageSize, imageSize])],
     output: [valueInfo('image_embeds', FLOAT, ['batch_size', dim])],
-  });
+  };
 
   await writeModelDir(dir, {
     'config.json': clipConfig({
@@ -335,7 +399,10 @@ export async function makeColourModel(dir, { imageSize = 32 } = {}) {
     'tokenizer_config.json': tokenizerConfig,
     'special_tokens_map.json': { bos_token: BOS, eos_token: EOS, pad_token: EOS, unk_token: EOS },
     'onnx/text_model.onnx': text,
-    'onnx/vision_model.onnx': vision,
+    'onnx/vision_model.onnx': encodeModel(visionGraph),
+    ...(quantized
+      ? { 'onnx/vision_model_quantized.onnx': encodeModel(quantizeMatMuls(visionGraph)) }
+      : {}),
   });
   return dir;
 }
@@ -364,7 +431,7 @@ function constTensor(name, dims, values) {
  * Writes a ViT-B/32-shaped CLIP vision tower (random weights) plus the colour model's text
  * tower and tokenizer, so the directory loads like any other.
  */
-export async function makeVitB32Model(dir) {
+export async function makeVitB32Model(dir, { quantized = false } = {}) {
   const size = 224;
   const patch = 32;
   const width = 768;
@@ -479,13 +546,13 @@ export async function makeVitB32Model(dir) {
     node('MatMul', ['pooled_norm', 'visual_projection'], ['image_embeds']),
   );
   init.push(constTensor('batch_axis_one', [1], [1]));
-  const vision = encodeModel({
+  const visionGraph = {
     name: 'vit_b32_vision',
     node: nodes,
     initializer: init,
     input: [valueInfo('pixel_values', FLOAT, ['batch_size', 3, size, size])],
     output: [valueInfo('image_embeds', FLOAT, ['batch_size', projectionDim])],
-  });
+  };
 
   await makeColourModel(dir, { imageSize: size });
   await writeModelDir(dir, {
@@ -502,17 +569,23 @@ export async function makeVitB32Model(dir) {
       image_mean: [0.48145466, 0.4578275, 0.40821073],
       image_std: [0.26862954, 0.26130258, 0.27577711],
     },
-    'onnx/vision_model.onnx': vision,
+    'onnx/vision_model.onnx': encodeModel(visionGraph),
+    ...(quantized
+      ? { 'onnx/vision_model_quantized.onnx': encodeModel(quantizeMatMuls(visionGraph)) }
+      : {}),
   });
   return dir;
 }
 
 if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
-  const [dir, kind = 'colour'] = process.argv.slice(2);
+  const args = process.argv.slice(2);
+  const quantized = args.includes('--quantized');
+  const [dir, kind = 'colour'] = args.filter((arg) => arg !== '--quantized');
   if (!dir || !['colour', 'vit-b32'].includes(kind)) {
-    console.error('usage: node scripts/make-test-model.js DIR [colour|vit-b32]');
+    console.error('usage: node scripts/make-test-model.js DIR [colour|vit-b32] [--quantized]');
     process.exit(2);
   }
-  const made = kind === 'colour' ? await makeColourModel(dir) : await makeVitB32Model(dir);
+  const make = kind === 'colour' ? makeColourModel : makeVitB32Model;
+  const made = await make(dir, { quantized });
   console.log(`wrote ${kind} model to ${made}`);
 }

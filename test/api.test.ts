@@ -234,7 +234,10 @@ describe('control API with good tokens', () => {
         '/metrics',
         '/pause',
         '/resume',
+        '/search',
+        '/similar',
         '/status',
+        '/thumb/{id}',
         '/undo',
       ].sort(),
     );

@@ -13,6 +13,7 @@ import { clientUrl, parseListen } from './listen.js';
 import type { Metrics } from './metrics.js';
 import { authenticate, type ApiEnv } from './middleware.js';
 import { RateLimiter } from './rate-limit.js';
+import { mountSearchRoutes } from './search-routes.js';
 import {
   SECURITY_SCHEME,
   eventsRoute,
@@ -136,6 +137,8 @@ export function createApiApp(options: ApiAppOptions): ApiApp {
   app.openapi(metricsRoute, async (c) =>
     c.text(await metrics.render(control.status()), 200, { 'Content-Type': metrics.contentType }),
   );
+
+  mountSearchRoutes(app, { config, logger, closing: options.closing });
 
   app.openAPIRegistry.registerComponent('securitySchemes', SECURITY_SCHEME, {
     type: 'http',

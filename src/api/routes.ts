@@ -23,13 +23,13 @@ import {
 export const SECURITY_SCHEME = 'bearer';
 
 /** A JSON response with the example the document shows for it. */
-const json = <T extends z.ZodType>(schema: T, description: string, example: unknown) => ({
+export const json = <T extends z.ZodType>(schema: T, description: string, example: unknown) => ({
   content: { 'application/json': { schema, example } },
   description,
 });
 
 /** An error response: its description, and an example of the sentence and code it carries. */
-const failure = (description: string, error: string, code: string) =>
+export const failure = (description: string, error: string, code: string) =>
   json(ErrorSchema, description, { error, code });
 
 /** A text response (event stream, metrics) with an example of its text. */
@@ -48,7 +48,7 @@ const misdirected = {
   ),
 };
 
-const refusals = {
+export const refusals = {
   ...misdirected,
   401: failure(
     'Missing, unknown, expired or badly signed token',
@@ -69,7 +69,7 @@ const refusals = {
 };
 
 /** The scope each route needs, stated once and used for both checking and documenting. */
-function guarded(scope: Scope) {
+export function guarded(scope: Scope) {
   return {
     middleware: [requireScope(scope)],
     security: [{ [SECURITY_SCHEME]: [] }],

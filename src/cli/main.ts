@@ -10,6 +10,7 @@ import { modelsPull } from './models.js';
 import { remotePause, remoteResume, remoteStatus } from './remote.js';
 import { runDaemon } from './run.js';
 import { scan } from './scan.js';
+import { registerSearchCommands } from './search-commands.js';
 import { tokenCreate } from './token.js';
 
 /** Exit statuses of DESIGN.md. */
@@ -201,6 +202,8 @@ export function buildProgram(setExit: (code: number) => void): Command {
         }),
       );
     });
+
+  registerSearchCommands(program, withConfig, setExit);
 
   program
     .command('models')

@@ -49,7 +49,7 @@ function scanLine(result: FileResult): Record<string, unknown> {
  * folder's own files first, then its subfolders', so companions can be grouped per folder.
  * Partial downloads and hidden files are passed over, as the watcher does.
  */
-async function* walkFiles(dirPath: string, root = dirPath): AsyncGenerator<FileJob> {
+export async function* walkFiles(dirPath: string, root = dirPath): AsyncGenerator<FileJob> {
   const dir = await opendir(dirPath);
   const subfolders: string[] = [];
   for await (const entry of dir) {

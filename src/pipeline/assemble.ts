@@ -8,6 +8,7 @@ import { recover } from '../journal/recover.js';
 import { PhotosortdError, errorCode, errorMessage } from '../lib/errors.js';
 import { createExifTool } from '../lib/exiftool.js';
 import type { Logger } from '../lib/logger.js';
+import { SearchIndex } from '../search/index.js';
 import { createTagger, loadLabels, type Tagger } from '../tagging/index.js';
 import { createCompanionsStage, followFiledFile } from './companions.js';
 import { createExifStage } from './exif.js';
@@ -30,6 +31,8 @@ export interface Services {
   index: LibraryIndex;
   geocoder: Geocoder | null;
   tagger: Tagger | null;
+  /** Where the tag stage keeps image embeddings for search (when tagging runs). */
+  search: SearchIndex | null;
   /** Why geocoding or tagging is off, for status and logs. */
   notes: { geocode?: string; tagging?: string };
   close(): Promise<void>;
@@ -49,14 +52,7 @@ export async function openServices(config: Config, logger: Logger): Promise<Serv
       ignore: (path) => path.startsWith(trashDir(config) + '/'),
     });
     const notes: Services['notes'] = {};
-    const geocoder = config.geocode.enabled
-      ? createGeocoder({
-          provider: config.geocode.provider ?? DEFAULT_GEOCODE_PROVIDER,
-          stateDir: config.state,
-          logger,
-          exiftool,
-        })
-      : null;
+    const geocoder = openGeocoder(config, exiftool, logger);
     if (!geocoder) notes.geocode = 'geocode.enabled is false in the configuration';
     geocoder?.ready().catch((error: unknown) => {
       notes.geocode = errorMessage(error);
@@ -65,15 +61,20 @@ export async function openServices(config: Config, logger: Logger): Promise<Serv
     const tagger = config.tagging.enabled ? await openTagger(config, exiftool, logger) : null;
     if (!tagger) notes.tagging = 'tagging.enabled is false in the configuration';
     else if (!tagger.status.enabled) notes.tagging = tagger.status.reason;
+    const search = tagger?.model
+      ? SearchIndex.open(config.state, { model: tagger.model, library: config.library })
+      : null;
     return {
       exiftool,
       journal,
       index,
       geocoder,
       tagger,
+      search,
       notes,
       close: async () => {
         await Promise.allSettled([geocoder?.close(), tagger?.close()]);
+        search?.close();
         await exiftool.end();
         journal.close();
       },
@@ -85,7 +86,24 @@ export async function openServices(config: Config, logger: Logger): Promise<Serv
   }
 }
 
-async function openTagger(config: Config, exiftool: ExifTool, logger: Logger): Promise<Tagger> {
+/** The geocoder the configuration asks for, or `null` when places are off. */
+export function openGeocoder(config: Config, exiftool: ExifTool, logger: Logger): Geocoder | null {
+  return config.geocode.enabled
+    ? createGeocoder({
+        provider: config.geocode.provider ?? DEFAULT_GEOCODE_PROVIDER,
+        stateDir: config.state,
+        logger,
+        exiftool,
+      })
+    : null;
+}
+
+/** The tagger the configuration asks for (its model, labels and prompt). */
+export async function openTagger(
+  config: Config,
+  exiftool: ExifTool,
+  logger: Logger,
+): Promise<Tagger> {
   const configDir = config.file ? dirname(config.file) : process.cwd();
   return createTagger({
     modelDir: config.tagging.model,
@@ -196,7 +214,10 @@ export function buildStages(
     stages.push({ name: 'geocode', run: createGeocodeStage(services.geocoder) });
   }
   if (services.tagger?.status.enabled) {
-    stages.push({ name: 'tag', run: createTagStage(services.tagger) });
+    stages.push({
+      name: 'tag',
+      run: createTagStage(services.tagger, { index: dryRun ? null : services.search }),
+    });
   }
   stages.push({
     name: 'plan',

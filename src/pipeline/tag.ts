@@ -1,15 +1,51 @@
+import { formatCaptureDate } from '../lib/capture-date.js';
+import { errorMessage } from '../lib/errors.js';
+import type { Logger } from '../lib/logger.js';
+import type { MediaFacts, SearchIndex } from '../search/index.js';
 import type { Tagger } from '../tagging/tagger.js';
-import type { Stage } from './job.js';
+import type { Tag } from '../lib/media.js';
+import type { FileJob, Stage } from './job.js';
+
+/** What the search index keeps of a file's content: kind, date, camera, place and tags. */
+export function mediaFacts(job: FileJob, tags: Tag[]): MediaFacts {
+  const { make, model } = job.meta?.camera ?? { make: null, model: null };
+  const camera = [make, model].filter((part) => part).join(' ');
+  return {
+    kind: job.kind ?? 'other',
+    takenAt: job.meta?.takenAt ? formatCaptureDate(job.meta.takenAt) : null,
+    camera: camera || null,
+    place: job.place ?? null,
+    tags,
+  };
+}
 
 /**
  * CLIP zero-shot tags. Photos get their tags (an empty list when no label scores
  * high enough); videos, and photos whose pixels cannot be read, get `null` — videos are not
- * tagged for now. A job that already failed passes through untouched. Never throws.
+ * tagged for now. With a search index, the image embedding the tags came from is stored
+ * there by content hash (no second model run); the journal says later where the file went.
+ * A job that already failed passes through untouched. Never throws.
  */
-export function createTagStage(tagger: Tagger): Stage {
+export function createTagStage(
+  tagger: Tagger,
+  options: { index?: SearchIndex | null; logger?: Logger } = {},
+): Stage {
   return async (job) => {
     if (job.error) return job;
     if (job.kind !== 'photo') return { ...job, tags: null };
-    return { ...job, tags: await tagger.tag(job) };
+    const result = await tagger.analyse(job);
+    if (result && job.hash && options.index) {
+      try {
+        options.index.putEmbedding(job.hash, result.embedding);
+        options.index.putFacts(job.hash, mediaFacts(job, result.tags));
+      } catch (error) {
+        // Filing goes on; `photosortd index` embeds what the index missed.
+        options.logger?.warn(
+          { file: job.source },
+          `not indexed for search: ${errorMessage(error)}`,
+        );
+      }
+    }
+    return { ...job, tags: result?.tags ?? null };
   };
 }

@@ -25,7 +25,7 @@ export interface TaggableFile {
  * Applies an EXIF orientation (1–8) to an image whose own bytes carry none, as RAW and HEIC
  * previews do; the main image's orientation is what the camera meant.
  */
-function orient(image: Sharp, orientation: number): Sharp {
+export function orient(image: Sharp, orientation: number): Sharp {
   switch (orientation) {
     case 2:
       return image.flop();
@@ -82,24 +82,28 @@ export async function preparePixels(
   return out;
 }
 
+/** One place a photo's pixels may be decoded from: the file, or an embedded preview. */
+export interface ImageCandidate {
+  input: string | Buffer;
+  /** `file`, or the exiftool tag of the preview. */
+  from: string;
+  /** The orientation to apply when the input carries none (a preview of a rotated photo). */
+  orientation: number | null;
+}
+
 /**
- * Pixels for a photo: the file itself when sharp can decode it, else the first embedded
- * preview exiftool extracts that decodes (HEIC and RAW). Never throws; says why on failure.
+ * Where a photo's pixels may come from, best first: the file itself when sharp can decode
+ * its type (or the type is unknown), then each JPEG preview exiftool extracts (HEIC, RAW).
+ * Lazy: a preview is extracted only when the ones before it did not decode.
  */
-export async function pixelsForJob(
-  job: TaggableFile,
-  spec: ImageSpec,
+export async function* imageCandidates(
+  job: Pick<TaggableFile, 'source' | 'meta'>,
   exiftool: ExifTool,
-): Promise<{ ok: true; pixels: Float32Array; from: string } | { ok: false; reason: string }> {
+): AsyncGenerator<ImageCandidate> {
   const fileType = job.meta?.fileType ?? null;
   const orientation = job.meta?.orientation ?? null;
-  const problems: string[] = [];
   if (fileType === null || DECODABLE.has(fileType.toUpperCase())) {
-    try {
-      return { ok: true, pixels: await preparePixels(job.source, spec), from: 'file' };
-    } catch (error) {
-      problems.push(`${fileType ?? 'file'}: ${errorMessage(error)}`);
-    }
+    yield { input: job.source, from: 'file', orientation: null };
   }
   for (const tag of PREVIEW_TAGS) {
     let preview: Buffer;
@@ -108,10 +112,29 @@ export async function pixelsForJob(
     } catch {
       continue;
     }
+    yield { input: preview, from: tag, orientation };
+  }
+}
+
+/**
+ * Pixels for a photo: the first of {@link imageCandidates} that decodes. Never throws; says
+ * why on failure.
+ */
+export async function pixelsForJob(
+  job: TaggableFile,
+  spec: ImageSpec,
+  exiftool: ExifTool,
+): Promise<{ ok: true; pixels: Float32Array; from: string } | { ok: false; reason: string }> {
+  const fileType = job.meta?.fileType ?? null;
+  const problems: string[] = [];
+  for await (const candidate of imageCandidates(job, exiftool)) {
     try {
-      return { ok: true, pixels: await preparePixels(preview, spec, orientation), from: tag };
+      const pixels = await preparePixels(candidate.input, spec, candidate.orientation);
+      return { ok: true, pixels, from: candidate.from };
     } catch (error) {
-      problems.push(`${tag}: ${errorMessage(error)}`);
+      problems.push(
+        `${candidate.from === 'file' ? (fileType ?? 'file') : candidate.from}: ${errorMessage(error)}`,
+      );
     }
   }
   const why =

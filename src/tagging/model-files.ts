@@ -18,8 +18,14 @@ export interface ModelFiles {
   dir: string;
   /** Name plus a digest of the files, so caches never mix two models' embeddings. */
   id: string;
-  /** transformers.js dtype: `q8` loads the `_quantized` ONNX files, `fp32` the plain ones. */
+  /**
+   * The vision tower's transformers.js dtype: `q8` loads `onnx/vision_model_quantized.onnx`
+   * (faster on a CPU), `fp32` the plain one. It decides the image embeddings, so it is part of
+   * {@link id}.
+   */
   dtype: 'fp32' | 'q8';
+  /** The text tower's dtype, chosen the same way on its own files. */
+  textDtype: 'fp32' | 'q8';
   image: ImageSpec;
 }
 
@@ -51,14 +57,14 @@ export async function inspectModelDir(
   for (const file of REQUIRED_FILES) {
     if (!(await exists(join(dir, file)))) missing.push(file);
   }
-  const quantized = await Promise.all(TOWERS.map((t) => exists(join(dir, `${t}_quantized.onnx`))));
-  const plain = await Promise.all(TOWERS.map((t) => exists(join(dir, `${t}.onnx`))));
-  const dtype = quantized.every(Boolean) ? 'q8' : 'fp32';
-  if (dtype === 'fp32') {
-    TOWERS.forEach((tower, i) => {
-      if (!plain[i]) missing.push(`${tower}.onnx`);
-    });
+  // Each tower takes its quantized file when the folder has one (transformers.js layout).
+  const dtypes: ('fp32' | 'q8')[] = [];
+  for (const tower of TOWERS) {
+    const quantized = await exists(join(dir, `${tower}_quantized.onnx`));
+    if (!quantized && !(await exists(join(dir, `${tower}.onnx`)))) missing.push(`${tower}.onnx`);
+    dtypes.push(quantized ? 'q8' : 'fp32');
   }
+  const [textDtype, dtype] = dtypes as ['fp32' | 'q8', 'fp32' | 'q8'];
   if (missing.length === REQUIRED_FILES.length + TOWERS.length) {
     return {
       ok: false,
@@ -86,15 +92,15 @@ export async function inspectModelDir(
     };
   }
 
-  const suffix = dtype === 'q8' ? '_quantized.onnx' : '.onnx';
   const digest = createHash('sha256');
   for (const file of REQUIRED_FILES) digest.update(await readFile(join(dir, file)));
-  for (const tower of TOWERS) {
-    const s = await stat(join(dir, tower + suffix));
-    digest.update(`${tower}${suffix}:${s.size}:${s.mtimeMs}`);
+  for (const [i, tower] of TOWERS.entries()) {
+    const file = tower + (dtypes[i] === 'q8' ? '_quantized.onnx' : '.onnx');
+    const s = await stat(join(dir, file));
+    digest.update(`${file}:${s.size}:${s.mtimeMs}`);
   }
   const id = `${basename(dir)}@${dtype}:${digest.digest('hex').slice(0, 16)}`;
-  return { ok: true, files: { dir, id, dtype, image } };
+  return { ok: true, files: { dir, id, dtype, textDtype, image } };
 }
 
 function triple(value: unknown, key: string): [number, number, number] {

@@ -1,11 +1,12 @@
 import type { ExifTool } from 'exiftool-vendored';
-import { dirname, basename } from 'node:path';
+import { basename } from 'node:path';
 import type { Tag } from '../lib/media.js';
 import { errorMessage } from '../lib/errors.js';
 import type { Logger } from '../lib/logger.js';
 import { openEmbeddingCache, type EmbeddingCache } from './embedding-cache.js';
 import { pixelsForJob, type TaggableFile } from './image-input.js';
 import { promptFor } from './labels.js';
+import { configureOffline, loadTextTower, type Transformers } from './text-encoder.js';
 import { inspectModelDir, type ModelFiles } from './model-files.js';
 import { labelScores, normalise, pickTags } from './scores.js';
 
@@ -29,13 +30,32 @@ interface TaggerStats {
   failed: number;
 }
 
+/** A photo's tags and the image embedding they were scored from (unit length). */
+interface TagResult {
+  tags: Tag[];
+  embedding: Float32Array;
+}
+
+/**
+ * Turns a photo into an image embedding of one model. The tagger is one; a remote worker
+ * that runs the model elsewhere can be another.
+ */
+export interface ImageEmbedder {
+  /** The model's fingerprint (`ModelFiles.id`): embeddings of two models never mix. */
+  readonly model: string | undefined;
+  /** Unit-length embedding, or `null` when the pixels cannot be had. Never throws. */
+  embed(job: TaggableFile): Promise<Float32Array | null>;
+}
+
 /** Zero-shot CLIP tagging of photos with a fixed label set. */
-export interface Tagger {
+export interface Tagger extends ImageEmbedder {
   /**
    * The tags for a photo, best first, or `null` when tagging is off or the image cannot be
    * read. Never throws. Concurrent calls are batched into one vision tower run.
    */
   tag(job: TaggableFile): Promise<Tag[] | null>;
+  /** {@link tag} with the embedding the tags came from, for the search index. */
+  analyse(job: TaggableFile): Promise<TagResult | null>;
   readonly status: TaggerStatus;
   readonly stats: TaggerStats;
   /** Releases the model and the cache; later `tag` calls return `null`. */
@@ -64,12 +84,14 @@ function createDisabledTagger(reason: string): Tagger {
   return {
     status: { enabled: false, reason },
     stats: { embedded: 0, cached: 0, batches: 0, failed: 0 },
+    model: undefined,
     tag: () => Promise.resolve(null),
+    analyse: () => Promise.resolve(null),
+    embed: () => Promise.resolve(null),
     close: () => Promise.resolve(),
   };
 }
 
-type Transformers = typeof import('@huggingface/transformers');
 type VisionModel = Awaited<
   ReturnType<Transformers['CLIPVisionModelWithProjection']['from_pretrained']>
 >;
@@ -79,8 +101,6 @@ interface Pending {
   resolve: (embedding: Float32Array) => void;
   reject: (error: unknown) => void;
 }
-
-const TEXT_BATCH = 32;
 
 /**
  * Loads the model and the label embeddings (from the cache when this model has seen these
@@ -119,13 +139,6 @@ export async function createTagger(options: TaggerOptions): Promise<Tagger> {
   }
 }
 
-/** transformers.js must only ever read this directory, never reach for the network. */
-function configureOffline(transformers: Transformers, dir: string): void {
-  transformers.env.allowRemoteModels = false;
-  transformers.env.allowLocalModels = true;
-  transformers.env.localModelPath = `${dirname(dir)}/`;
-}
-
 async function embedLabels(
   transformers: Transformers,
   files: ModelFiles,
@@ -136,29 +149,15 @@ async function embedLabels(
   const found = await Promise.all(texts.map((text) => cache.get('text', files.id, text)));
   const missing = texts.filter((_, i) => found[i] === undefined);
   if (missing.length > 0) {
-    const name = basename(files.dir);
-    const tokenizer = await transformers.AutoTokenizer.from_pretrained(name, {
-      local_files_only: true,
-    });
-    const model = await transformers.CLIPTextModelWithProjection.from_pretrained(name, {
-      dtype: files.dtype,
-      local_files_only: true,
-    });
+    const encoder = await loadTextTower(transformers, files);
     try {
-      for (let start = 0; start < missing.length; start += TEXT_BATCH) {
-        const chunk = missing.slice(start, start + TEXT_BATCH);
-        const inputs = tokenizer(chunk, { padding: true, truncation: true });
-        const { text_embeds: embeds } = await model(inputs);
-        const width = embeds.dims[1] as number;
-        const data = embeds.data as Float32Array;
-        for (let i = 0; i < chunk.length; i++) {
-          const embedding = normalise(data.slice(i * width, (i + 1) * width));
-          found[texts.indexOf(chunk[i]!)] = embedding;
-          await cache.set('text', files.id, chunk[i]!, embedding);
-        }
+      const embedded = await encoder.embed(missing);
+      for (const [i, text] of missing.entries()) {
+        found[texts.indexOf(text)] = embedded[i];
+        await cache.set('text', files.id, text, embedded[i]!);
       }
     } finally {
-      await model.dispose();
+      await encoder.dispose();
     }
   }
   return found.map((embedding) => embedding!);
@@ -244,22 +243,30 @@ function startTagger(
     return embedding;
   }
 
+  async function analyse(job: TaggableFile): Promise<TagResult | null> {
+    if (closed) return null;
+    try {
+      const embedding = await imageEmbedding(job);
+      if (!embedding) return null;
+      const scores = labelScores(embedding, labelEmbeddings);
+      return {
+        tags: pickTags(options.labels, scores, options.minScore, options.maxTags),
+        embedding,
+      };
+    } catch (error) {
+      stats.failed += 1;
+      log?.warn({ file: job.source }, `not tagged: the model failed: ${errorMessage(error)}`);
+      return null;
+    }
+  }
+
   return {
     status: { enabled: true, model: files.id },
     stats,
-    async tag(job) {
-      if (closed) return null;
-      try {
-        const embedding = await imageEmbedding(job);
-        if (!embedding) return null;
-        const scores = labelScores(embedding, labelEmbeddings);
-        return pickTags(options.labels, scores, options.minScore, options.maxTags);
-      } catch (error) {
-        stats.failed += 1;
-        log?.warn({ file: job.source }, `not tagged: the model failed: ${errorMessage(error)}`);
-        return null;
-      }
-    },
+    model: files.id,
+    analyse,
+    tag: async (job) => (await analyse(job))?.tags ?? null,
+    embed: async (job) => (await analyse(job))?.embedding ?? null,
     async close() {
       if (closed) return;
       closed = true;

@@ -1,0 +1,274 @@
+import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
+import type { Config } from '../config/load.js';
+import { PhotosortdError, errorCode, errorMessage } from '../lib/errors.js';
+import { createExifTool, type ExifTool } from '../lib/exiftool.js';
+import type { Logger } from '../lib/logger.js';
+import {
+  SearchService,
+  THUMBNAIL_DEFAULTS,
+  type FindRequest,
+  type SearchResult,
+} from '../search/index.js';
+import type { ApiEnv } from './middleware.js';
+import { failure, guarded, json, refusals } from './routes.js';
+
+const PlaceSchema = z.object({
+  city: z.string().nullable(),
+  region: z.string().nullable(),
+  country: z.string().nullable(),
+  countryCode: z.string().nullable(),
+});
+
+const HitSchema = z
+  .object({
+    id: z.number().int(),
+    path: z.string().openapi({ example: '/photos/2024/2024-06-12 Lisbon/IMG_1234.jpg' }),
+    score: z.number().openapi({ example: 0.3121 }),
+    takenAt: z.string().nullable(),
+    place: PlaceSchema.nullable(),
+    tags: z.array(z.object({ label: z.string(), score: z.number() })).nullable(),
+    camera: z.string().nullable(),
+    kind: z.enum(['photo', 'video', 'other']),
+    thumb: z.string().openapi({ example: '/thumb/42' }),
+  })
+  .openapi('SearchHit');
+
+const ResultsSchema = z.object({ results: z.array(HitSchema) }).openapi('SearchResults');
+
+const param = (name: string, example: string | number) => ({
+  param: { name, in: 'query' as const },
+  example,
+});
+
+/** The filters both routes take. */
+const FilterQuery = z.object({
+  from: z.string().optional().openapi(param('from', '2023-06-01')),
+  to: z.string().optional().openapi(param('to', '2023-08-31')),
+  place: z.string().optional().openapi(param('place', 'Lisbon')),
+  camera: z.string().optional().openapi(param('camera', 'iPhone')),
+  kind: z.enum(['photo', 'video']).optional().openapi(param('kind', 'photo')),
+  tag: z
+    .union([z.string(), z.array(z.string())])
+    .optional()
+    .openapi(param('tag', 'beach')),
+  folder: z.string().optional().openapi(param('folder', '2023')),
+  minScore: z.coerce
+    .number({ error: 'must be a number' })
+    .min(-1, 'must be at least -1')
+    .max(1, 'must be at most 1')
+    .optional()
+    .openapi(param('minScore', 0.2)),
+  limit: z.coerce
+    .number({ error: 'must be a number' })
+    .int('must be a whole number')
+    .min(1, 'must be at least 1')
+    .max(1000, 'must be at most 1000')
+    .default(20)
+    .openapi(param('limit', 20)),
+  sort: z.enum(['score', 'date']).default('score').openapi(param('sort', 'score')),
+});
+
+const SearchQuerySchema = FilterQuery.extend({
+  q: z.string().min(1, 'say what to search for').openapi(param('q', 'dog on the beach')),
+});
+const SimilarQuerySchema = FilterQuery.extend({
+  path: z
+    .string()
+    .min(1, 'give the path of an indexed library file')
+    .openapi(param('path', '/photos/2024/IMG_1.jpg')),
+});
+
+const HIT_EXAMPLE = {
+  id: 42,
+  path: '/photos/2023/2023-07-14 Lisbon/IMG_0101.jpg',
+  score: 0.3121,
+  takenAt: '2023-07-14T18:02:11+01:00',
+  place: { city: 'Lisbon', region: 'Lisbon', country: 'Portugal', countryCode: 'PT' },
+  tags: [{ label: 'beach', score: 0.41 }],
+  camera: 'Apple iPhone 12',
+  kind: 'photo',
+  thumb: '/thumb/42',
+};
+
+/** What a search request may be refused with, besides the refusals of every route. */
+const searchRefusals = {
+  ...refusals,
+  400: failure(
+    'A parameter is missing or not valid',
+    '--from "yesterday" is not a date; write it as YYYY-MM-DD or YYYY-MM-DDTHH:MM',
+    'SEARCH_BAD_FILTER',
+  ),
+  404: failure(
+    'A file the request names is not in the index, or none of its images decodes',
+    'that photo is not in the search index; give the path of an indexed library file',
+    'NOT_INDEXED',
+  ),
+  503: failure(
+    'Search needs the tagging model, which is not usable',
+    'search needs the tagging model (tagging.model): no model at /var/lib/photosortd/models/clip-vit-base-patch32',
+    'SEARCH_NO_MODEL',
+  ),
+};
+
+/** `GET /search`. */
+const searchRoute = createRoute({
+  method: 'get',
+  path: '/search',
+  operationId: 'search',
+  summary: 'Find library photos by what they show',
+  ...guarded('read'),
+  request: { query: SearchQuerySchema },
+  responses: {
+    200: json(ResultsSchema, 'The best matches, best first', { results: [HIT_EXAMPLE] }),
+    ...searchRefusals,
+  },
+});
+
+/** `GET /similar`. */
+const similarRoute = createRoute({
+  method: 'get',
+  path: '/similar',
+  operationId: 'findSimilar',
+  summary: 'Find library photos that look like an indexed one',
+  ...guarded('read'),
+  request: { query: SimilarQuerySchema },
+  responses: {
+    200: json(ResultsSchema, 'The best matches, best first, without the photo itself', {
+      results: [HIT_EXAMPLE],
+    }),
+    ...searchRefusals,
+  },
+});
+
+/** `GET /thumb/{id}`. */
+const thumbRoute = createRoute({
+  method: 'get',
+  path: '/thumb/{id}',
+  operationId: 'getThumbnail',
+  summary: 'A small JPEG of an indexed file',
+  ...guarded('read'),
+  request: {
+    params: z.object({
+      id: z.coerce
+        .number({ error: 'must be a number' })
+        .int('must be a whole number')
+        .min(1, 'must be at least 1')
+        .openapi({ param: { name: 'id', in: 'path' }, example: 42 }),
+    }),
+  },
+  responses: {
+    200: {
+      content: {
+        'image/jpeg': {
+          schema: z.string().openapi({ format: 'binary' }),
+          example: '(JPEG bytes)',
+        },
+      },
+      description: `At most ${THUMBNAIL_DEFAULTS.size} px on its longest side; with an ETag`,
+    },
+    304: { description: 'Unchanged since the ETag given in If-None-Match' },
+    ...searchRefusals,
+  },
+});
+
+/** HTTP statuses of the search errors a request can cause. */
+const STATUS: Record<string, 400 | 404 | 503> = {
+  SEARCH_BAD_FILTER: 400,
+  SEARCH_EMPTY_QUERY: 400,
+  SEARCH_BAD_IMAGE: 404,
+  NOT_INDEXED: 404,
+  THUMBNAIL_UNAVAILABLE: 404,
+  SEARCH_NO_MODEL: 503,
+  SEARCH_MODEL_MISMATCH: 503,
+};
+
+/** What {@link mountSearchRoutes} needs. */
+export interface SearchRoutesOptions {
+  config: Config;
+  logger: Logger;
+  /** Aborted when the server shuts down: the index and exiftool are closed. */
+  closing?: AbortSignal;
+}
+
+/**
+ * Adds `GET /search`, `GET /similar` and `GET /thumb/:id` (scope `read`). The index and the
+ * model's text tower are opened on the first request, so a daemon with search unused pays
+ * nothing; the index is read, never embedded into, here.
+ */
+export function mountSearchRoutes(app: OpenAPIHono<ApiEnv>, options: SearchRoutesOptions): void {
+  const { config } = options;
+  let exiftool: ExifTool | undefined;
+  let service: Promise<SearchService> | undefined;
+  const open = () => {
+    service ??= SearchService.open({
+      state: config.state,
+      library: config.library,
+      modelDir: config.tagging.model,
+      prompt: config.tagging.prompt,
+      exiftool: () => (exiftool ??= createExifTool()),
+    });
+    // A failed open (no model yet) is tried again on the next request.
+    service.catch(() => (service = undefined));
+    return service;
+  };
+  options.closing?.addEventListener('abort', () => {
+    void service?.then((s) => s.close()).catch(() => undefined);
+    void exiftool?.end();
+  });
+  const tags = (tag: string | string[] | undefined) =>
+    tag === undefined ? undefined : Array.isArray(tag) ? tag : [tag];
+
+  /** Runs a search; a search error becomes its status and message. */
+  const find = async (
+    request: FindRequest & { tag?: string | string[] },
+  ): Promise<
+    | { ok: true; body: { results: (SearchResult & { thumb: string })[] } }
+    | ({ ok: false } & ReturnType<typeof searchFailure>)
+  > => {
+    const { tag, ...rest } = request;
+    try {
+      const results = await (await open()).find({ ...rest, tags: tags(tag) });
+      return {
+        ok: true,
+        body: { results: results.map((hit) => ({ ...hit, thumb: `/thumb/${hit.id}` })) },
+      };
+    } catch (error) {
+      return { ok: false, ...searchFailure(error) };
+    }
+  };
+
+  app.openapi(searchRoute, async (c) => {
+    const { q, ...filters } = c.req.valid('query');
+    const found = await find({ ...filters, text: q });
+    return found.ok ? c.json(found.body, 200) : c.json(found.body, found.status);
+  });
+  app.openapi(similarRoute, async (c) => {
+    const { path, ...filters } = c.req.valid('query');
+    const found = await find({ ...filters, images: [path] });
+    return found.ok ? c.json(found.body, 200) : c.json(found.body, found.status);
+  });
+  app.openapi(thumbRoute, async (c) => {
+    try {
+      const thumb = await (await open()).thumbnail(c.req.valid('param').id);
+      const headers = {
+        ETag: thumb.etag,
+        'Cache-Control': `private, max-age=${THUMBNAIL_DEFAULTS.maxAgeSeconds}`,
+      };
+      if (c.req.header('if-none-match') === thumb.etag) return c.body(null, 304, headers);
+      return c.body(new Uint8Array(thumb.bytes), 200, { ...headers, 'Content-Type': 'image/jpeg' });
+    } catch (error) {
+      const failed = searchFailure(error);
+      return c.json(failed.body, failed.status);
+    }
+  });
+}
+
+/** A search error as its status and JSON body; anything else is rethrown (a 500). */
+function searchFailure(error: unknown): {
+  status: 400 | 404 | 503;
+  body: { error: string; code: string };
+} {
+  const status = error instanceof PhotosortdError ? STATUS[error.code] : undefined;
+  if (!status) throw error;
+  return { status, body: { error: errorMessage(error), code: errorCode(error) } };
+}

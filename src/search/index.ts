@@ -1,0 +1,12 @@
+/**
+ * Semantic search over the library: the embedding index (`SearchIndex`: `open`, `putEmbedding`,
+ * `putFacts`, `setFile`, `removeFile`, `query`), its journal sync and the search service the
+ * CLI and the API share.
+ */
+export { SearchIndex } from './store.js';
+export { syncFromJournal } from './journal-sync.js';
+export { catchUpWithJournal } from './open.js';
+export { SEARCH_DEFAULTS, type MediaFacts } from './types.js';
+export { type SearchResult } from './results.js';
+export { THUMBNAIL_DEFAULTS } from './thumbnails.js';
+export { SearchService, type FindRequest } from './service.js';
