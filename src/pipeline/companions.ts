@@ -15,6 +15,7 @@ import {
 } from '../lib/sidecars.js';
 import type { FileJob, Plan, Stage } from './job.js';
 import type { CaptureDate } from '../lib/media.js';
+import { withGroupDate } from './groups/group-date.js';
 import { filedStill } from './live-photo.js';
 import type { NamedStage } from './pipeline.js';
 
@@ -116,27 +117,6 @@ export function createCompanionsStage(stages: NamedStage[]): Stage {
     );
     return withGroupDate({ ...job, companions });
   };
-}
-
-/** Dates that only stand in for one the file does not carry: its name, its mtime. */
-const STAND_INS = new Set(['filename', 'mtime']);
-
-/**
- * A group whose primary carries no date of its own (none, or only its name's or mtime)
- * takes the first date a member carries, in group order (RAW, video, sidecars): a HEIC
- * whose dates were stripped files on the day its MOV was recorded, not the whole group to
- * Unsorted. The date's source names the member it came from.
- */
-export function withGroupDate(job: FileJob): FileJob {
-  const own = job.meta?.takenAt;
-  if (!job.meta || (own && !STAND_INS.has(own.source))) return job;
-  const lender = job.companions?.find(
-    (member) => !member.error && member.meta?.takenAt && !STAND_INS.has(member.meta.takenAt.source),
-  );
-  const lent = lender?.meta?.takenAt;
-  if (!lender || !lent) return job;
-  const takenAt = { ...lent, source: `${lent.source} of ${basename(lender.source)}` };
-  return { ...job, meta: { ...job.meta, takenAt } };
 }
 
 /**

@@ -196,6 +196,14 @@ export function resolveCaptureDate(
   return null;
 }
 
+/**
+ * Whether a date only stands in for one the file does not record (its name's, its mtime):
+ * a date the file records (tags, Takeout JSON) is never replaced by another member's or file's.
+ */
+export function isStandInDate(date: CaptureDate): boolean {
+  return date.source === 'filename' || date.source === 'mtime';
+}
+
 /** The IANA zone at a GPS position (exiftool's geo-tz lookup), or `null` when it has none. */
 export function zoneAt(exiftool: ExifTool, gps: GpsPosition | null): string | null {
   if (!gps) return null;
