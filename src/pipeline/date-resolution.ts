@@ -163,7 +163,7 @@ export interface DateContext {
 export interface FileTimes {
   source: string;
   mtimeMs: number;
-  /** When the file arrived where it is (its ctime), when known. */
+  /** When the file arrived where it is (the later of its ctime and birthtime), when known. */
   arrivedMs?: number;
 }
 

@@ -40,7 +40,8 @@ export async function identify(job: FileJob): Promise<FileJob> {
     ...job,
     size: stats.size,
     mtimeMs: stats.mtimeMs,
-    arrivedMs: stats.ctimeMs,
+    // exFAT and rclone report the mtime as the ctime; their birthtime is still the copy's.
+    arrivedMs: Math.max(stats.ctimeMs, stats.birthtimeMs),
   };
   if (stats.size === 0) {
     return fail(

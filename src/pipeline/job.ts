@@ -35,7 +35,8 @@ export interface FileJob {
   size: number;
   mtimeMs: number;
   /**
-   * The file's ctime: when it arrived where it is (a copy, a move and a write all set it).
+   * When the file arrived where it is: the later of its ctime (a copy, a move and a write
+   * all set it) and its birthtime.
    * An mtime this close to it is only the time of the copy, not a capture date.
    */
   arrivedMs?: number;
