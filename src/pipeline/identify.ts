@@ -40,7 +40,7 @@ export async function identify(job: FileJob): Promise<FileJob> {
     ...job,
     size: stats.size,
     mtimeMs: stats.mtimeMs,
-    // exFAT and rclone report the mtime as the ctime; their birthtime is still the copy's.
+    // Some filesystems report the mtime as the ctime; a birthtime, where kept, is the copy's.
     arrivedMs: Math.max(stats.ctimeMs, stats.birthtimeMs),
   };
   if (stats.size === 0) {
