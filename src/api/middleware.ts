@@ -17,7 +17,7 @@ export interface ApiEnv {
 export const PUBLIC_PATHS: ReadonlySet<string> = new Set(['/health', '/openapi.json']);
 
 /** The peer's address, or `unknown` when the app runs without a socket (`app.request`). */
-function remoteAddress(c: Context): string {
+export function remoteAddress(c: Context): string {
   try {
     return getConnInfo(c).remote.address ?? 'unknown';
   } catch {

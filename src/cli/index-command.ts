@@ -14,7 +14,7 @@ import type { FileJob, Stage } from '../pipeline/job.js';
 import { mediaFacts } from '../pipeline/tag.js';
 import { catchUpWithJournal, SearchIndex } from '../search/index.js';
 import type { Tagger } from '../tagging/tagger.js';
-import { walkFiles } from './scan.js';
+import { walkFiles } from '../daemon/walk-files.js';
 
 /** Defaults of `photosortd index`, each with its reason. */
 const INDEX_DEFAULTS = Object.freeze({

@@ -1,16 +1,12 @@
 import { SingleBar, Presets } from 'cli-progress';
-import { lstat, opendir } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import type { Config } from '../config/load.js';
 import { checkLibrary, refuseLibraryScan } from '../daemon/preflight.js';
-import { isPartialOrHidden } from '../daemon/watched-inbox.js';
+import { feedFolder } from '../daemon/walk-files.js';
 import { assertLibraryDevice } from '../lib/real-path.js';
 import { exists } from '../lib/exists.js';
 import type { Logger } from '../lib/logger.js';
 import { buildStages, openServices, PIPELINE_LOCKS } from '../pipeline/assemble.js';
-import { groupedByFolder } from '../pipeline/companions.js';
-import { contentIdReader, pairLivePhotos } from '../pipeline/live-photo.js';
-import type { FileJob } from '../pipeline/job.js';
 import type { Action } from '../lib/media.js';
 import { createPipeline, type FileResult } from '../pipeline/pipeline.js';
 
@@ -45,27 +41,6 @@ function scanLine(result: FileResult): Record<string, unknown> {
 }
 
 /**
- * Walks a folder depth-first without following links, yielding every file as a job: a
- * folder's own files first, then its subfolders', so companions can be grouped per folder.
- * Partial downloads and hidden files are passed over, as the watcher does.
- */
-export async function* walkFiles(dirPath: string, root = dirPath): AsyncGenerator<FileJob> {
-  const dir = await opendir(dirPath);
-  const subfolders: string[] = [];
-  for await (const entry of dir) {
-    if (isPartialOrHidden(entry.name)) continue;
-    const path = join(dirPath, entry.name);
-    if (entry.isDirectory()) {
-      subfolders.push(path);
-    } else {
-      const info = await lstat(path);
-      yield { source: path, root, size: info.size, mtimeMs: info.mtimeMs };
-    }
-  }
-  for (const path of subfolders) yield* walkFiles(path, root);
-}
-
-/**
  * `photosortd scan`: handles every file under the folders once, as if dropped into an
  * inbox. Returns the exit status: 0 all done, 1 when some file failed.
  */
@@ -89,9 +64,6 @@ export async function scan(options: ScanOptions): Promise<number> {
       )
     : null;
   let found = 0;
-  const readIds = contentIdReader(services.exiftool);
-  const pairing = (groups: FileJob[]) => pairLivePhotos(groups, readIds);
-
   const pipeline = createPipeline({
     stages: buildStages(config, services, {
       batch: () => batch,
@@ -113,13 +85,14 @@ export async function scan(options: ScanOptions): Promise<number> {
   try {
     bar?.start(0, 0, { moved: 0 });
     for (const dir of options.dirs) {
-      for await (const job of groupedByFolder(walkFiles(resolve(dir)), pairing)) {
-        found += 1 + (job.companions?.length ?? 0);
-        bar?.setTotal(found);
-        // Backpressure: a folder of 100,000 files is walked no faster than it is handled.
-        await pipeline.onWaitingBelow(config.concurrency * 8);
-        void pipeline.add(job);
-      }
+      await feedFolder(resolve(dir), pipeline, {
+        exiftool: services.exiftool,
+        backlog: config.concurrency * 8,
+        onFound: (job) => {
+          found += 1 + (job.companions?.length ?? 0);
+          bar?.setTotal(found);
+        },
+      });
     }
     await pipeline.onIdle();
   } finally {

@@ -115,8 +115,8 @@ export const configSchema = z.strictObject({
         .strictObject({ perMinute: z.number().int().min(1).default(120) })
         .default({ perMinute: 120 }),
       /**
-       * Host names besides loopback and the listen address that the API answers to (a
-       * request naming any other host is refused, against DNS rebinding).
+       * Host names besides loopback and the listen address that the API and its dashboard
+       * answer to (a request naming any other host is refused, against DNS rebinding).
        */
       allowedHosts: z.array(z.string().min(1)).default([]),
     })

@@ -14,7 +14,8 @@ import {
 } from '../pipeline/companions.js';
 import type { FileJob } from '../pipeline/job.js';
 import { createPipeline, type FileResult, type Pipeline } from '../pipeline/pipeline.js';
-import type { ControlEvent, DaemonControl, DaemonStatus } from './control.js';
+import type { ControlEvent, DashboardControl, DaemonStatus } from './control.js';
+import { createDashboardOps, InboxOutcomes } from './dashboard.js';
 import { watchInboxSet, type InboxSet } from './inbox-presence.js';
 import { watchLibrary, type LibraryPresence } from './library-presence.js';
 import { checkExiftool, checkLayout, checkLibrary } from './preflight.js';
@@ -24,7 +25,7 @@ import { mergeReload } from './reload.js';
 const BATCH_IDLE_MS = 60_000;
 
 /** A running daemon: the control surface plus `stop`. */
-export interface Daemon extends DaemonControl {
+export interface Daemon extends DashboardControl {
   /** Resolves once every inbox's existing files have been queued. */
   readonly ready: Promise<void>;
   /** Resolves when nothing is queued or in flight. */
@@ -77,6 +78,7 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
   let failed = 0;
   let batch = services.journal.newBatchId();
   let lastFiled = Date.now();
+  const outcomes = new InboxOutcomes();
 
   const publish = (event: ControlEvent) => {
     for (const listener of listeners) listener(event);
@@ -100,7 +102,8 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
     onResult: (result) => report(result),
   });
 
-  function report({ job, event }: FileResult) {
+  function report(result: FileResult) {
+    const { job, event } = result;
     if (retry.has(job.source)) return;
     if (job.error?.code === 'LIBRARY_UNAVAILABLE') {
       // Not a failure of the file: it waits in the inbox, with its companions, and is taken
@@ -112,6 +115,7 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
       logger.warn({ source: job.source, error: event.error }, 'library unavailable; file waits');
       return;
     }
+    outcomes.record(result);
     processed += 1;
     if (event.action === 'error') failed += 1;
     const line = {
@@ -239,7 +243,7 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
     lastFiledAt: services.journal.lastFiledAt(),
   });
 
-  return {
+  const daemon: Daemon = {
     ready: inboxes.ready,
     status,
     pause() {
@@ -261,6 +265,8 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
         library: config.library,
         inboxes: config.inboxes.map((inbox) => inbox.path),
       });
+      // A dry run (the dashboard's confirmation, `undo --dry-run`) changed nothing to tell.
+      if (undoOptions.dryRun) return result;
       logger.info(
         { batch: result.batch, undone: result.undone.length, refused: result.refused.length },
         'undo',
@@ -329,5 +335,15 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
       await services.close();
       logger.info('stopped');
     },
+    ...createDashboardOps({
+      services,
+      config: () => config,
+      reload: (next) => daemon.reload(next),
+      outcomes,
+      waiting: (path) => inFlight.has(path) || held.has(path),
+      report,
+      checkLibrary: () => library.verify(),
+    }),
   };
+  return daemon;
 }

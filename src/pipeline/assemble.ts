@@ -17,7 +17,7 @@ import { identify } from './identify.js';
 import { createMoveStage } from './move.js';
 import { adoptFiledVideo, livePhotoLock } from './live-photo.js';
 import type { ExclusiveLock, NamedStage } from './pipeline.js';
-import { createPlanStage, type DuplicatePolicy } from './plan.js';
+import { createPlanStage, type ContentLookup, type DuplicatePolicy } from './plan.js';
 import { compileRules, type CompiledRule } from './rules.js';
 import { createTagStage } from './tag.js';
 import { createTakeoutStage } from './takeout.js';
@@ -169,6 +169,11 @@ export interface StageOptions {
   batch: () => string;
   dryRun: boolean;
   /**
+   * Where the planner looks for content the library already holds (default: the library
+   * index). A lookup that finds nothing files a duplicate like any file, when a person asks.
+   */
+  content?: ContentLookup;
+  /**
    * Leave files that an undo put back (same path, same content) where they are. The daemon
    * wants this, since undo restores into the inbox it watches; an explicit `scan` does not.
    */
@@ -226,7 +231,7 @@ export function buildStages(
       rules,
       unsorted,
       duplicates,
-      index: services.index,
+      index: options.content ?? services.index,
       filedFile: followFiledFile(journal),
       adopt: adoptFiledVideo(journal),
     }),

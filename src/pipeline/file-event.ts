@@ -15,6 +15,8 @@ export interface FileEvent {
   place: Place | null;
   tags: Tag[] | null;
   error: string | null;
+  /** Why the file was not simply filed (unsorted, duplicate, skipped), when it was not. */
+  reason?: string;
   /** Milliseconds spent in each stage (identify, exif, geocode, tag, plan, move). */
   durations: Record<string, number>;
 }
@@ -35,6 +37,7 @@ export function toEvent(job: FileJob, durations: Record<string, number> = {}): F
     place: job.place ?? null,
     tags: job.tags ?? null,
     error: plan.action === 'error' ? (job.error?.message ?? plan.reason ?? 'failed') : null,
+    ...(plan.reason && plan.action !== 'error' ? { reason: plan.reason } : {}),
     durations,
   };
 }

@@ -341,6 +341,7 @@ function details(job: FileJob, plan: Plan): Record<string, unknown> {
     tags: job.tags ?? null,
     ...(job.meta?.contentId ? { contentId: job.meta.contentId } : {}),
     ...(plan.duplicateOf ? { duplicateOf: plan.duplicateOf } : {}),
+    ...(plan.reason ? { reason: plan.reason } : {}),
     // Undo checks the folders below it for links before writing the file back.
     root: job.root,
   };

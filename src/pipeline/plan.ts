@@ -9,7 +9,7 @@ import { resolveTarget, type CompiledTemplate } from './template.js';
 export type DuplicatePolicy = 'skip' | 'delete' | CompiledTemplate;
 
 /** What the planner needs to know about the library's content. */
-interface ContentLookup {
+export interface ContentLookup {
   /**
    * Library paths holding this content: `original`, another file, and `itself`, the file at
    * `source` under another library name (same device and inode).
