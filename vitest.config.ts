@@ -20,6 +20,7 @@ const SLOW_SUITES = [
   'test/dates.test.ts', // issue 14's date cases through `photosortd scan`
   'test/tagging-e2e.test.ts', // CLIP tagging through the CLI and the daemon
   'test/live-photo.test.ts', // Live Photo halves meeting in running daemons
+  'test/drops.test.ts', // real drops: slow writers, stalls, second cards, against daemons
   'test/library-mounts.test.ts', // exFAT and rclone mounts; the CLI and a SIGKILLed daemon on them
   'test/identity.test.ts', // real mounts and symlinks under daemons and the CLI
   'test/search-cli.test.ts', // search, similar and index through the CLI (one kills index)

@@ -6,7 +6,7 @@ import { startDaemon, type Daemon } from '../src/daemon/daemon.js';
 import { Journal } from '../src/journal/journal.js';
 import { undo } from '../src/journal/undo.js';
 import { silentLogger } from '../src/lib/logger.js';
-import { memberTarget } from '../src/pipeline/companions.js';
+import { memberTarget } from '../src/pipeline/groups/targets.js';
 import { exiftoolCli, livePhotoHalves, scanJson, undoLast } from './support/companions.js';
 import { listFiles, snapshot, waitFor } from './support/fs.js';
 import { projectConfig } from './support/daemon-project.js';

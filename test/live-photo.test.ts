@@ -4,7 +4,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { Config } from '../src/config/load.js';
 import { startDaemon, type Daemon } from '../src/daemon/daemon.js';
 import type { FileJob } from '../src/pipeline/job.js';
-import { groupJobs } from '../src/pipeline/companions.js';
+import { groupJobs } from '../src/pipeline/groups/grouping.js';
 import { pairLivePhotos } from '../src/pipeline/live-photo.js';
 import { Journal } from '../src/journal/journal.js';
 import { undo } from '../src/journal/undo.js';

@@ -3,8 +3,8 @@
 // and `undo --all` are checked against the inbox as it was before the first start.
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { readdir, readFile } from 'node:fs/promises';
-import { join, relative } from 'node:path';
+import { mkdir, readdir, readFile, rename } from 'node:fs/promises';
+import { basename, dirname, extname, join, relative } from 'node:path';
 import { BIN, sleep, startDaemon } from './daemon.js';
 
 /** A cross-device copy in progress: `.NAME.photosortd-<random hex>.tmp` (see src/lib/safe-move.ts). */
@@ -66,11 +66,47 @@ function undoAll(configFile, env) {
 }
 
 /**
+ * Moves every file of `staging` to the same relative path in `inbox` (a rename: each arrives
+ * whole), as the second half of a card copy arriving seconds after the first.
+ */
+async function dropLate(staging, inbox) {
+  for (const path of await filesBelow(staging)) {
+    await mkdir(dirname(join(inbox, path)), { recursive: true });
+    await rename(join(staging, path), join(inbox, path));
+  }
+}
+
+/**
+ * Inputs of one shot (same inbox folder, same name but for the extension: a RAW and its JPEG)
+ * that did not end in one library folder under one name: `IMG_1.CR3` and `IMG_1 (1).JPG`,
+ * or two folders. Each is named by its inbox path.
+ */
+function splitShots(original, filed) {
+  const where = new Map([...filed].map(([path, hash]) => [hash, path]));
+  const shots = new Map();
+  for (const [path, hash] of original) {
+    const key = join(dirname(path), basename(path, extname(path)).toLowerCase());
+    shots.set(key, [...(shots.get(key) ?? []), where.get(hash)]);
+  }
+  const split = [];
+  for (const [key, places] of shots) {
+    if (places.length < 2) continue;
+    const named = places.map(
+      (place) => place && join(dirname(place), basename(place, extname(place))),
+    );
+    if (named.some((name) => !name || name !== named[0])) split.push(key);
+  }
+  return split;
+}
+
+/**
  * Runs the trial on a prepared folder: `inbox` full of distinct files, `configFile` a daemon
  * configuration watching it and filing into `library`, with the API off. Each of `kills`
  * rounds starts the daemon, waits until a random share of the files still in the inbox has
  * been filed (plus up to 30 ms more), and SIGKILLs it; a last start runs until the inbox is
- * empty and stops with SIGTERM; then `undo --all`. Returns what a user would check: which
+ * empty and stops with SIGTERM; then `undo --all`. With `late`, the files of `late.staging`
+ * are renamed into the inbox `late.afterMs` after the first start, kills or not: the halves
+ * of RAW+JPEG pairs arriving seconds apart, which must end as one shot (`splitShots`). Returns what a user would check: which
  * inputs were lost or filed twice, partial files, and whether the inbox came back exactly.
  */
 export async function runCrashTrial({
@@ -81,8 +117,13 @@ export async function runCrashTrial({
   env = {},
   random = Math.random,
   timeoutMs = 600_000,
+  late,
 }) {
   const original = await hashesBelow(inbox);
+  if (late) for (const [path, hash] of await hashesBelow(late.staging)) original.set(path, hash);
+  const arrived = late
+    ? sleep(late.afterMs).then(() => dropLate(late.staging, inbox))
+    : Promise.resolve();
   const total = original.size;
   const filedAtKill = [];
   const started = performance.now();
@@ -110,6 +151,7 @@ export async function runCrashTrial({
       await daemon.exited;
       filedAtKill.push((await filesBelow(library)).length);
     }
+    await arrived;
     const last = (current = startDaemon(configFile, env));
     await last.watching;
     await poll(async () => (await filesBelow(inbox)).length === 0, timeoutMs, 'an empty inbox');
@@ -152,6 +194,7 @@ export async function runCrashTrial({
     restored,
     sameInbox,
     libraryAfterUndo: await filesBelow(library),
+    splitShots: splitShots(original, filed),
     seconds,
   };
 }

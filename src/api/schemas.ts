@@ -46,6 +46,10 @@ export const StatusSchema = z
       bytes: z.number().int().openapi({ example: 1_245_184 }),
     }),
     lastFiledAt: z.string().nullable().openapi({ example: '2024-06-12T18:31:02.114Z' }),
+    holding: z.object({
+      count: z.number().int(),
+      files: z.array(z.object({ source: z.string(), reason: z.string() })),
+    }),
   })
   .openapi('Status');
 

@@ -203,6 +203,8 @@ function describeStatus(status: DaemonStatus, url: string): string {
     ]),
     ['tagging', feature(status.tagging.enabled, undefined, status.tagging.reason)],
     ['geocode', feature(status.geocode.enabled, status.geocode.provider, status.geocode.reason)],
+    ['holding', `${status.holding.count} file(s) left in the inbox on purpose`],
+    ...status.holding.files.map((file): [string, string] => ['', `${file.source}: ${file.reason}`]),
     ['api', url],
   ];
   const head = `photosortd ${status.version} is ${status.state} (since ${status.startedAt})\n`;

@@ -88,6 +88,7 @@ export async function scan(options: ScanOptions): Promise<number> {
       await feedFolder(resolve(dir), pipeline, {
         exiftool: services.exiftool,
         backlog: config.concurrency * 8,
+        inProgress: config.inProgress,
         onFound: (job) => {
           found += 1 + (job.companions?.length ?? 0);
           bar?.setTotal(found);

@@ -74,6 +74,13 @@ export const configSchema = z.strictObject({
     .min(1)
     .default([{ name: 'default', to: '{year}/{date}/{name}{ext}' }]),
   unsorted: templateString.default('Unsorted/{name}{ext}'),
+  /**
+   * Files that are neither photos, videos nor their sidecars (PDFs, zips, `Thumbs.db`, a
+   * camera's `.CTG`): left where they are, or sent to this template.
+   */
+  nonMedia: z.union([z.literal('leave'), templateString]).default('leave'),
+  /** Extra globs (picomatch, on the file name) of files still being written by some tool. */
+  inProgress: z.array(z.string().min(1)).default([]),
   onCollision: z.enum(['suffix', 'skip']).default('suffix'),
   duplicates: z.union([z.enum(['skip', 'delete']), templateString]).default('skip'),
   geocode: z

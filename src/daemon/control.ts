@@ -23,7 +23,15 @@ export interface DaemonStatus {
   journal: { operations: number; bytes: number };
   /** When a file was last filed into the library (from the journal, so across restarts). */
   lastFiledAt: string | null;
+  /**
+   * Files left in an inbox on purpose, and why: put back by undo, not a photo or video,
+   * still being written. `files` lists the newest {@link HOLDING_LISTED}.
+   */
+  holding: { count: number; files: { source: string; reason: string }[] };
 }
+
+/** How many held files `status` lists by name. */
+export const HOLDING_LISTED = 20;
 
 /** State changes worth telling a dashboard about. */
 export type ControlEvent =

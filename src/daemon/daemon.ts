@@ -1,22 +1,26 @@
 import { stat } from 'node:fs/promises';
+import { basename } from 'node:path';
 import type { Config } from '../config/load.js';
 import { undo } from '../journal/undo.js';
 import type { UndoSelector } from '../journal/types.js';
 import type { Logger } from '../lib/logger.js';
+import { STILL_BEING_WRITTEN } from '../lib/open-writers.js';
 import { VERSION } from '../lib/version.js';
 import { buildStages, openServices, PIPELINE_LOCKS, type Services } from '../pipeline/assemble.js';
-import {
-  createGatherer,
-  fileOfSidecar,
-  groupJobs,
-  GROUP_WINDOW_MS,
-  ORPHAN_WAIT_MS,
-} from '../pipeline/companions.js';
+import { fileOfSidecar } from '../pipeline/groups/followers.js';
+import { groupJobs } from '../pipeline/groups/grouping.js';
 import type { FileJob } from '../pipeline/job.js';
 import { createPipeline, type FileResult, type Pipeline } from '../pipeline/pipeline.js';
-import type { ControlEvent, DashboardControl, DaemonStatus } from './control.js';
+import {
+  HOLDING_LISTED,
+  type ControlEvent,
+  type DashboardControl,
+  type DaemonStatus,
+} from './control.js';
 import { createDashboardOps, InboxOutcomes } from './dashboard.js';
 import { watchInboxSet, type InboxSet } from './inbox-presence.js';
+import { createGatherer, GROUP_WINDOW_MS, ORPHAN_WAIT_MS } from './gatherer.js';
+import { inProgressMatcher } from './in-progress.js';
 import { watchLibrary, type LibraryPresence } from './library-presence.js';
 import { checkExiftool, checkLayout, checkLibrary } from './preflight.js';
 import { mergeReload } from './reload.js';
@@ -69,6 +73,8 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
   const listeners = new Set<(event: ControlEvent) => void>();
   const inFlight = new Set<string>();
   const held = new Map<string, string>();
+  /** Files left in the inbox on purpose, by path, with the reason (newest last). */
+  const holding = new Map<string, string>();
   /** Files the library's absence sent back, with their inbox: taken again when their job ends. */
   const retry = new Map<string, string>();
   /** Who holds filing back: the user (`pause`), and the library while it is unavailable. */
@@ -77,6 +83,8 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
   let processed = 0;
   let failed = 0;
   let batch = services.journal.newBatchId();
+  // The watchers skip the built-in temp names; the configured ones are dropped here.
+  let inProgress = inProgressMatcher(config.inProgress);
   let lastFiled = Date.now();
   const outcomes = new InboxOutcomes();
 
@@ -104,6 +112,7 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
 
   function report(result: FileResult) {
     const { job, event } = result;
+    holding.delete(job.source);
     if (retry.has(job.source)) return;
     if (job.error?.code === 'LIBRARY_UNAVAILABLE') {
       // Not a failure of the file: it waits in the inbox, with its companions, and is taken
@@ -114,6 +123,10 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
       }
       logger.warn({ source: job.source, error: event.error }, 'library unavailable; file waits');
       return;
+    }
+    if (job.error?.code === STILL_BEING_WRITTEN) return retryLater(job);
+    if (event.action === 'skip') {
+      holding.set(job.source, job.plan?.reason ?? job.error?.message ?? 'left in the inbox');
     }
     outcomes.record(result);
     processed += 1;
@@ -130,8 +143,18 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
     publish(event);
   }
 
+  /**
+   * A file found still open for writing (or changed) right before its move: no event may
+   * come when its writer only closes it, so it is taken again after another settle period.
+   */
+  function retryLater(job: FileJob) {
+    holding.set(job.source, job.error?.message ?? 'still being written');
+    logger.info({ source: job.source, reason: job.error?.message }, 'still being written');
+    setTimeout(() => take(job.source, job.root), Math.max(config.settle, 2000)).unref();
+  }
+
   function take(path: string, inbox: string) {
-    if (stopping || inFlight.has(path)) return;
+    if (stopping || inFlight.has(path) || inProgress(basename(path))) return;
     if (pausedBy.size > 0) {
       held.set(path, inbox);
       return;
@@ -241,6 +264,10 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
     },
     journal: services.journal.size(),
     lastFiledAt: services.journal.lastFiledAt(),
+    holding: {
+      count: holding.size,
+      files: [...holding].slice(-HOLDING_LISTED).map(([source, reason]) => ({ source, reason })),
+    },
   });
 
   const daemon: Daemon = {
@@ -301,6 +328,7 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
       if (stopping) return;
       pipeline.reconfigure(stages, merged.concurrency);
       config = merged;
+      inProgress = inProgressMatcher(merged.inProgress);
       logger.level = merged.log.level;
       const { added, removed } = await inboxes.update(merged.inboxes, merged.settle);
       if (restartNeeded.length > 0) {

@@ -448,19 +448,30 @@ export class Journal {
    * filed again at once.
    */
   restoredByUndo(path: string, hash: string): boolean {
+    return this.restoredAt(path, hash) !== undefined;
+  }
+
+  /**
+   * When an undo put this very content at `path` (its row's `finished_at`), if nothing has
+   * moved it since: a file whose inode changed after that time is a new copy, not the one
+   * undo put back.
+   */
+  restoredAt(path: string, hash: string): string | undefined {
     // Two indexed lookups, not one `target = ? OR source = ?`: with ORDER BY id SQLite
     // walks the whole table for the OR, which grows with every file ever filed.
     const row = this.statement(
-      `SELECT id, op, target, hash FROM (
-         SELECT id, op, target, hash FROM operations
+      `SELECT id, op, target, hash, finished_at FROM (
+         SELECT id, op, target, hash, finished_at FROM operations
            WHERE target = ? AND status IN ('done', 'undone') ORDER BY id DESC LIMIT 1)
        UNION ALL
-       SELECT id, op, target, hash FROM (
-         SELECT id, op, target, hash FROM operations
+       SELECT id, op, target, hash, finished_at FROM (
+         SELECT id, op, target, hash, finished_at FROM operations
            WHERE source = ? AND status IN ('done', 'undone') ORDER BY id DESC LIMIT 1)
        ORDER BY id DESC LIMIT 1`,
-    ).get(path, path) as { op: string; target: string | null; hash: string } | undefined;
-    return row?.op === 'undo' && row.target === path && row.hash === hash;
+    ).get(path, path) as
+      { op: string; target: string | null; hash: string; finished_at: string | null } | undefined;
+    const restored = row?.op === 'undo' && row.target === path && row.hash === hash;
+    return restored ? (row.finished_at ?? undefined) : undefined;
   }
 
   /** Marks an operation `undone` by the `undo` row `undoId`. */

@@ -10,14 +10,22 @@ import { createExifTool } from '../lib/exiftool.js';
 import type { Logger } from '../lib/logger.js';
 import { SearchIndex } from '../search/index.js';
 import { createTagger, loadLabels, type Tagger } from '../tagging/index.js';
-import { createCompanionsStage, followFiledFile } from './companions.js';
+import { followFiledFile, sameShotLock } from './groups/followers.js';
+import { createCompanionsStage } from './groups/members.js';
 import { createExifStage } from './exif.js';
 import { createGeocodeStage } from './geocode.js';
 import { identify } from './identify.js';
 import { createMoveStage } from './move.js';
 import { adoptFiledVideo, livePhotoLock } from './live-photo.js';
 import type { ExclusiveLock, NamedStage } from './pipeline.js';
-import { createPlanStage, type ContentLookup, type DuplicatePolicy } from './plan.js';
+import { createOpenWriterCheck } from '../lib/open-writers.js';
+import { createRestoredStage } from './restored.js';
+import {
+  createPlanStage,
+  type ContentLookup,
+  type DuplicatePolicy,
+  type NonMediaPolicy,
+} from './plan.js';
 import { compileRules, type CompiledRule } from './rules.js';
 import { createTagStage } from './tag.js';
 import { createTakeoutStage } from './takeout.js';
@@ -127,6 +135,7 @@ export interface CompiledTemplates {
   rules: CompiledRule[];
   unsorted: CompiledTemplate;
   duplicates: DuplicatePolicy;
+  nonMedia: NonMediaPolicy;
 }
 
 /**
@@ -148,20 +157,20 @@ export function compileTemplates(config: Config): CompiledTemplates {
       config.duplicates === 'skip' || config.duplicates === 'delete'
         ? config.duplicates
         : at('duplicates', config.duplicates),
+    nonMedia: config.nonMedia === 'leave' ? 'leave' : at('nonMedia', config.nonMedia),
   };
 }
 
 /**
  * What runs one at a time: files with the same content (the second is then a duplicate, not
- * a ` (1)` copy), and the two halves of a Live Photo paired by ContentIdentifier.
+ * a ` (1)` copy), the halves of a RAW+JPEG pair, and the two halves of a Live Photo paired
+ * by ContentIdentifier.
  */
 export const PIPELINE_LOCKS: ExclusiveLock[] = [
   { after: 'identify', key: (job) => job.hash },
+  sameShotLock,
   livePhotoLock,
 ];
-
-const RESTORED =
-  'put back here by undo; it is filed again once it changes, or with `photosortd scan`';
 
 /** Options of {@link buildStages}. */
 export interface StageOptions {
@@ -196,17 +205,11 @@ export function buildStages(
   options: StageOptions,
 ): NamedStage[] {
   const dryRun = options.dryRun || config.dryRun;
-  const { rules, unsorted, duplicates } = compileTemplates(config);
+  const { rules, unsorted, duplicates, nonMedia } = compileTemplates(config);
   const { journal } = services;
   const stages: NamedStage[] = [{ name: 'identify', run: identify }];
   if (options.skipRestored) {
-    stages.push({
-      name: 'restored',
-      run: async (job) =>
-        job.hash && !job.error && journal.restoredByUndo(job.source, job.hash)
-          ? { ...job, error: { code: 'RESTORED_BY_UNDO', stage: 'restored', message: RESTORED } }
-          : job,
-    });
+    stages.push({ name: 'restored', run: createRestoredStage(journal) });
   }
   stages.push({
     name: 'exif',
@@ -216,7 +219,11 @@ export function buildStages(
   stages.push({ name: 'companions', run: createCompanionsStage([...stages]) });
   stages.push({ name: 'takeout', run: createTakeoutStage({ exiftool: services.exiftool }) });
   if (services.geocoder) {
-    stages.push({ name: 'geocode', run: createGeocodeStage(services.geocoder) });
+    const geocode = { name: 'geocode', run: createGeocodeStage(services.geocoder) };
+    stages.push(geocode);
+    // A member split off as a file of its own (a same-named video of another moment) is
+    // filed by its own place, so members are placed too.
+    stages.push({ name: 'companion-places', run: createCompanionsStage([geocode]) });
   }
   if (services.tagger?.status.enabled) {
     stages.push({
@@ -231,9 +238,11 @@ export function buildStages(
       rules,
       unsorted,
       duplicates,
+      nonMedia,
       index: options.content ?? services.index,
       filedFile: followFiledFile(journal),
       adopt: adoptFiledVideo(journal),
+      dryRun,
     }),
   });
   stages.push({
@@ -247,6 +256,7 @@ export function buildStages(
       trashDir: trashDir(config),
       checkLibrary: options.checkLibrary,
       dryRun,
+      writers: createOpenWriterCheck(),
     }),
   });
   if (services.tagger?.status.enabled && config.tagging.write !== 'none' && !dryRun) {

@@ -30,7 +30,8 @@ interface TakeoutJson {
  * Runs after exif: a photo from Google Takeout whose bytes carry no date (Google strips
  * them from some exports) takes it from its `.json` companion's `photoTakenTime`, a UTC
  * time stamp shown in the local time of the JSON's `geoData` position (else of this
- * machine, as for videos). The position also fills in a missing GPS position.
+ * machine, as for videos). The JSON's position fills in a missing GPS position, also for a
+ * photo whose bytes carry a date (Google strips the position from some exports).
  */
 export function createTakeoutStage(options: TakeoutStageOptions): Stage {
   const machineZone = options.timeZone ?? Intl.DateTimeFormat().resolvedOptions().timeZone;
@@ -38,7 +39,8 @@ export function createTakeoutStage(options: TakeoutStageOptions): Stage {
   return async (job) => {
     const meta = job.meta;
     if (job.error || !meta) return job;
-    if (meta.takenAt && !isStandInDate(meta.takenAt)) return job;
+    const dated = meta.takenAt !== null && !isStandInDate(meta.takenAt);
+    if (dated && meta.gps) return job;
     const json = job.companions?.find(
       (member) => extname(member.source).toLowerCase() === '.json' && !member.error,
     );
@@ -50,9 +52,11 @@ export function createTakeoutStage(options: TakeoutStageOptions): Stage {
       const warning = `${basename(json.source)} is not readable JSON (${errorMessage(error)})`;
       return { ...job, meta: { ...meta, warnings: [...meta.warnings, warning] } };
     }
+    const gps = takeoutPosition(data);
+    // A photo dated by its own bytes keeps its date, and takes only the missing position.
+    if (dated) return gps ? { ...job, meta: { ...meta, gps } } : job;
     const seconds = Number(data.photoTakenTime?.timestamp);
     if (!Number.isFinite(seconds) || seconds <= 0) return job;
-    const gps = takeoutPosition(data);
     const zone = zoneAt(options.exiftool, gps) ?? machineZone;
     const takenAt: CaptureDate = {
       ...wallClockInZone(seconds * 1000, zone),

@@ -44,6 +44,7 @@ export class RecordingDaemonControl implements DaemonControl {
       version: '0.1.0-test',
       inboxes: [{ path: '/srv/inbox', watching: true }],
       library: '/srv/library',
+      holding: { count: 0, files: [] },
       libraryState: { present: true },
       tagging: { enabled: false, reason: 'tagging.enabled is false' },
       geocode: { enabled: true, provider: 'geonames' },
