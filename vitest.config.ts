@@ -26,6 +26,7 @@ const SLOW_SUITES = [
   'test/search-cli.test.ts', // search, similar and index through the CLI (one kills index)
   'test/search-api.test.ts', // the search routes against the CLI's answers
   'test/search-daemon.test.ts', // search on a running daemon, then undo over its API
+  'test/state-lock.test.ts', // daemons racing for a state folder, SIGKILLed, impostors on ports
   'test/**/*.browser.test.ts', // the dashboard in a real browser
   'test/web-actions.test.ts', // the dashboard's actions on files a running daemon filed
 ];

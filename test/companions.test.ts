@@ -2,7 +2,8 @@ import { copyFile, mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Config } from '../src/config/load.js';
-import { startDaemon, type Daemon } from '../src/daemon/daemon.js';
+import { launchDaemon } from '../src/app/launch.js';
+import type { Daemon } from '../src/daemon/daemon.js';
 import { Journal } from '../src/journal/journal.js';
 import { undo } from '../src/journal/undo.js';
 import { silentLogger } from '../src/lib/logger.js';
@@ -175,7 +176,7 @@ describe('groups in a scan', () => {
 describe('groups in the daemon', () => {
   it('files a HEIC and the MOV arriving a second later together, and a later sidecar beside them', async () => {
     const { dir, inbox, config } = await setup();
-    const daemon = await startDaemon({ config, logger: silentLogger() });
+    const daemon = await launchDaemon(config, silentLogger());
     running.push(daemon);
     await livePhoto(join(dir, 'phone'), 'IMG_0100');
     await copyFile(join(dir, 'phone', 'IMG_0100.HEIC'), join(inbox, 'IMG_0100.HEIC'));

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import sharp from 'sharp';
 import { ExifTool } from 'exiftool-vendored';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startDaemon } from '../src/daemon/daemon.js';
+import { launchDaemon } from '../src/app/launch.js';
 import { silentLogger } from '../src/lib/logger.js';
 import { ROOT, runCli } from './support/cli.js';
 import { listFiles, snapshot, tempDir, waitFor } from './support/fs.js';
@@ -144,7 +144,7 @@ describe('AI tags, end to end', () => {
       },
       'photosortd-tag-missing-',
     );
-    const daemon = await startDaemon({ config, logger: silentLogger() });
+    const daemon = await launchDaemon(config, silentLogger());
     try {
       const status = daemon.status();
       expect(status.tagging.enabled).toBe(false);

@@ -10,6 +10,7 @@ import { createDashboardApp } from '../web/app.js';
 import { Authenticator, type AcceptedKey } from './auth.js';
 import { streamEvents } from './events.js';
 import { hostGuard } from './host-guard.js';
+import { instanceProof, type ApiInstance } from './instance.js';
 import { clientUrl, parseListen } from './listen.js';
 import type { Metrics } from './metrics.js';
 import { authenticate, type ApiEnv } from './middleware.js';
@@ -40,6 +41,8 @@ export interface ApiAppOptions {
   keys?: AcceptedKey[];
   /** Aborted when the server shuts down: ends open event streams. */
   closing?: AbortSignal;
+  /** Who this daemon is: `/health?challenge=` answers with a proof of it. */
+  instance?: ApiInstance;
   /** The rate limiter's clock, for tests. */
   now?: () => number;
   /** When given, the dashboard is served at `/` (its pages, login and session routes). */
@@ -101,13 +104,21 @@ export function createApiApp(options: ApiAppOptions): ApiApp {
   );
 
   app.openapi(healthRoute, (c) => {
+    const { challenge } = c.req.valid('query');
     const { libraryState, inboxes } = control.status();
     const watching = inboxes.filter((inbox) => inbox.watching).length;
+    // Asked with a challenge, the daemon also proves it is the one of its state folder.
+    const { instance } = options;
+    const proof =
+      challenge && instance
+        ? { pid: instance.pid, proof: instanceProof(instance.secret, challenge) }
+        : {};
     return c.json(
       {
         ok: true as const,
         library: libraryState.present ? ('present' as const) : ('unavailable' as const),
         inboxes: { watching, missing: inboxes.length - watching },
+        ...proof,
       },
       200,
     );

@@ -19,8 +19,18 @@ export const HealthSchema = z
     ok: z.literal(true),
     library: z.enum(['present', 'unavailable']),
     inboxes: z.object({ watching: z.number().int(), missing: z.number().int() }),
+    pid: z.number().int().optional().openapi({ description: 'The daemon process, when asked' }),
+    proof: z.string().optional().openapi({
+      description: "HMAC-SHA256 of the challenge under the secret in the daemon's daemon.json",
+    }),
   })
   .openapi('Health');
+
+export const HealthQuerySchema = z.object({
+  challenge: z.string().min(8).max(128).optional().openapi({
+    description: 'Random text; the daemon answers with a proof that it owns its state folder',
+  }),
+});
 
 export const StatusSchema = z
   .object({

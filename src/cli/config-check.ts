@@ -1,6 +1,6 @@
 import { stringify } from 'yaml';
 import { loadConfig } from '../config/load.js';
-import { compileTemplates } from '../pipeline/assemble.js';
+import { compileTemplates } from '../pipeline/configured.js';
 
 /**
  * `photosortd config check`: loads and validates the configuration, compiles every template,

@@ -3,14 +3,14 @@ import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { loadConfig, type Config } from '../config/load.js';
-import { readDaemonInfo } from '../daemon/daemon-file.js';
 import { checkExiftool, checkLayout } from '../daemon/preflight.js';
 import { isPartialOrHidden } from '../daemon/watched-inbox.js';
-import { ConfigError, errorMessage } from '../lib/errors.js';
+import { ConfigError, errorCode, errorMessage } from '../lib/errors.js';
 import { createExifTool } from '../lib/exiftool.js';
 import { VERSION } from '../lib/version.js';
-import { compileTemplates } from '../pipeline/assemble.js';
+import { compileTemplates } from '../pipeline/configured.js';
 import { inspectModelDir } from '../tagging/model-files.js';
+import { findDaemon, noDaemonMessage } from './find-daemon.js';
 
 /** One line of the report: what was checked, and whether it works. */
 interface Finding {
@@ -134,15 +134,29 @@ async function configFindings(config: Config): Promise<Finding[]> {
   } catch (error) {
     findings.push({ label: 'rules', ok: false, detail: errorMessage(error) });
   }
-  const daemon = await readDaemonInfo(config.state);
-  findings.push({
-    label: 'daemon',
-    ok: daemon ? true : null,
-    detail: daemon
-      ? `running, pid ${daemon.pid}, API ${daemon.url ?? 'off'}, since ${daemon.startedAt}`
-      : 'not running',
-  });
+  findings.push(await daemonFinding(config));
   return findings;
+}
+
+/** Whether the daemon of the state folder runs, as the CLI would find and check it. */
+async function daemonFinding(config: Config): Promise<Finding> {
+  try {
+    const found = await findDaemon(config);
+    if (found.kind === 'none')
+      return { label: 'daemon', ok: null, detail: `not running${found.note}` };
+    if (found.kind === 'busy') {
+      return { label: 'daemon', ok: null, detail: noDaemonMessage(found, config) };
+    }
+    const { pid, url, startedAt } = found.info;
+    return {
+      label: 'daemon',
+      ok: true,
+      detail: `running, pid ${pid}, API ${url}, since ${startedAt}`,
+    };
+  } catch (error) {
+    // A daemon run with api.enabled: false is running fine; it just cannot be asked.
+    return { label: 'daemon', ok: errorCode(error) === 'API_OFF', detail: errorMessage(error) };
+  }
 }
 
 function section(title: string, rows: [string, string][]): string {

@@ -6,7 +6,8 @@ import { feedFolder } from '../daemon/walk-files.js';
 import { assertLibraryDevice } from '../lib/real-path.js';
 import { exists } from '../lib/exists.js';
 import type { Logger } from '../lib/logger.js';
-import { buildStages, openServices, PIPELINE_LOCKS } from '../pipeline/assemble.js';
+import { buildStages, openDryRun, openWriter } from '../app/assemble.js';
+import { PIPELINE_LOCKS } from '../pipeline/configured.js';
 import type { Action } from '../lib/media.js';
 import { createPipeline, type FileResult } from '../pipeline/pipeline.js';
 
@@ -50,7 +51,11 @@ export async function scan(options: ScanOptions): Promise<number> {
   const err = options.err ?? process.stderr;
   for (const dir of options.dirs) await refuseLibraryScan(resolve(dir), config.library);
   const checkFiling = await libraryCheck(config, options.dryRun);
-  const services = await openServices(config, logger);
+  // A dry run reads a copy of the journal and takes nothing; a real scan takes the state
+  // folder (refused, naming the daemon, while one runs) and recovers what a crash left.
+  const services = options.dryRun
+    ? await openDryRun(config, logger)
+    : await openWriter(config, 'scan', logger);
   const batch = services.journal.newBatchId();
   const counts: Record<Action, number> = { move: 0, unsorted: 0, duplicate: 0, skip: 0, error: 0 };
   const showBar = !options.json && 'isTTY' in err && err.isTTY === true;

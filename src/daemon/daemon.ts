@@ -6,11 +6,16 @@ import type { UndoSelector } from '../journal/types.js';
 import type { Logger } from '../lib/logger.js';
 import { STILL_BEING_WRITTEN } from '../lib/open-writers.js';
 import { VERSION } from '../lib/version.js';
-import { buildStages, openServices, PIPELINE_LOCKS, type Services } from '../pipeline/assemble.js';
 import { fileOfSidecar } from '../pipeline/groups/followers.js';
 import { groupJobs } from '../pipeline/groups/grouping.js';
 import type { FileJob } from '../pipeline/job.js';
-import { createPipeline, type FileResult, type Pipeline } from '../pipeline/pipeline.js';
+import { PIPELINE_LOCKS, type StageOptions } from '../pipeline/configured.js';
+import {
+  createPipeline,
+  type FileResult,
+  type NamedStage,
+  type Pipeline,
+} from '../pipeline/pipeline.js';
 import {
   HOLDING_LISTED,
   type ControlEvent,
@@ -22,8 +27,9 @@ import { watchInboxSet, type InboxSet } from './inbox-presence.js';
 import { createGatherer, GROUP_WINDOW_MS, ORPHAN_WAIT_MS } from './gatherer.js';
 import { inProgressMatcher } from './in-progress.js';
 import { watchLibrary, type LibraryPresence } from './library-presence.js';
-import { checkExiftool, checkLayout, checkLibrary } from './preflight.js';
+import { checkExiftool, checkLayout, type Layout } from './preflight.js';
 import { mergeReload } from './reload.js';
+import type { Services } from './services.js';
 
 /** A new journal batch starts when no file has been filed for this long. */
 const BATCH_IDLE_MS = 60_000;
@@ -51,18 +57,23 @@ export interface Daemon extends DashboardControl {
 export interface DaemonOptions {
   config: Config;
   logger: Logger;
+  /** Opened by the caller (under the state lock); the daemon closes them when it stops. */
+  services: Services;
+  /** What `checkLibrary` found at start: the library's device, watched from then on. */
+  layout: Layout;
+  /** The pipeline's stages for a configuration over `services` (the daemon's, the dashboard's). */
+  buildStages: (config: Config, options: StageOptions) => NamedStage[];
 }
 
 /**
- * Wires watcher → pipeline → journal. Every settled file in an inbox is handled once;
+ * Wires watcher → pipeline → journal over `services` (see `app/launch.ts`, which checks the
+ * layout and takes the state folder first). Every settled file in an inbox is handled once;
  * while paused, arrivals are remembered and handled on resume.
  */
 export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
   const { logger } = options;
   let config = options.config;
-  await checkLayout(config);
-  const layout = await checkLibrary(config);
-  const services: Services = await openServices(config, logger);
+  const { services, layout } = options;
   try {
     await checkExiftool(services.exiftool);
   } catch (error) {
@@ -99,12 +110,7 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
   };
 
   const pipeline: Pipeline = createPipeline({
-    stages: buildStages(config, services, {
-      batch: currentBatch,
-      dryRun: false,
-      skipRestored: true,
-      checkLibrary: () => library.verify(),
-    }),
+    stages: daemonStages(options, config, currentBatch, () => library.verify()),
     concurrency: config.concurrency,
     exclusive: PIPELINE_LOCKS,
     onResult: (result) => report(result),
@@ -319,12 +325,7 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
     async reload(next) {
       const { config: merged, restartNeeded } = mergeReload(config, next);
       await checkLayout(merged, { library: false });
-      const stages = buildStages(merged, services, {
-        batch: currentBatch,
-        dryRun: false,
-        skipRestored: true,
-        checkLibrary: () => library.verify(),
-      });
+      const stages = daemonStages(options, merged, currentBatch, () => library.verify());
       if (stopping) return;
       pipeline.reconfigure(stages, merged.concurrency);
       config = merged;
@@ -371,7 +372,21 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
       waiting: (path) => inFlight.has(path) || held.has(path),
       report,
       checkLibrary: () => library.verify(),
+      buildStages: options.buildStages,
     }),
   };
   return daemon;
+}
+
+/**
+ * The daemon's own stages: files an undo put back into an inbox it watches stay there, and
+ * the mover checks the library is still there before each move.
+ */
+function daemonStages(
+  options: DaemonOptions,
+  config: Config,
+  batch: () => string,
+  checkLibrary: () => Promise<void>,
+): NamedStage[] {
+  return options.buildStages(config, { batch, dryRun: false, skipRestored: true, checkLibrary });
 }

@@ -1,6 +1,7 @@
+import { spawn, type ChildProcess } from 'node:child_process';
 import os from 'node:os';
 import { resolve } from 'node:path';
-import { ExifTool, ExifToolTask } from 'exiftool-vendored';
+import { DefaultExiftoolArgs, ExifTool, ExifToolTask, exiftoolPath } from 'exiftool-vendored';
 
 export type { ExifTool };
 
@@ -36,6 +37,55 @@ export function createExifTool(
     ignoreZeroZeroLatLon: true,
     geolocation: false,
     readArgs: ['-fast', '-api', 'largefilesupport=1'],
+    processFactory: spawnTiedExiftool,
+  });
+}
+
+/**
+ * prctl(2)'s system call number on Linux, by Node's `process.arch`: perl has no prctl of its
+ * own, but `syscall` reaches it.
+ */
+const PRCTL_SYSCALL: Readonly<Partial<Record<string, number>>> = Object.freeze({
+  x64: 157,
+  arm64: 167,
+  riscv64: 167,
+  arm: 172,
+  ia32: 172,
+});
+
+/**
+ * Starts exiftool so that it ends with this process, even when this process is SIGKILLed.
+ * exiftool's `-stay_open` loop does not stop when its stdin closes (it polls the argfile every
+ * 10 ms, forever), so without this every killed daemon left its perl processes behind. On
+ * Linux a perl shim asks the kernel for SIGKILL when its parent dies (PR_SET_PDEATHSIG, kept
+ * across exec), checks the parent did not die meanwhile, and execs exiftool in its place;
+ * elsewhere the shim forks a watcher that kills exiftool once the parent is gone.
+ */
+const TIE_TO_PARENT = `
+my ($parent, $prctl, @command) = @ARGV;
+if ($prctl) {
+  syscall($prctl, 1, 9) == 0 or die "prctl(PR_SET_PDEATHSIG): $!\n";
+} else {
+  my $tool = $$;
+  my $watcher = fork;
+  if (defined $watcher && $watcher == 0) {
+    while (getppid() == $tool) { sleep 1; kill('KILL', $tool), exit 0 unless kill 0, $parent; }
+    exit 0;
+  }
+}
+exit 1 if getppid() != $parent;
+exec { $^X } $^X, @command or die "cannot start exiftool: $!\n";
+`;
+
+async function spawnTiedExiftool(): Promise<ChildProcess> {
+  const prctl = process.platform === 'linux' ? (PRCTL_SYSCALL[process.arch] ?? 0) : 0;
+  const env: NodeJS.ProcessEnv = { PATH: process.env.PATH, LANG: 'C' };
+  if (process.env.EXIFTOOL_HOME) env.EXIFTOOL_HOME = process.env.EXIFTOOL_HOME;
+  const args = [String(process.pid), String(prctl), await exiftoolPath()];
+  return spawn('perl', ['-e', TIE_TO_PARENT, ...args, ...DefaultExiftoolArgs], {
+    stdio: 'pipe',
+    shell: false,
+    env,
   });
 }
 

@@ -1,7 +1,7 @@
 import KeyvSqlite from '@keyv/sqlite';
 import Keyv from 'keyv';
 import { mkdir } from 'node:fs/promises';
-import { join } from 'node:path';
+import { createPrivateFile, STATE_DIR_MODE, statePaths } from '../lib/state-paths.js';
 
 /**
  * Embeddings kept across runs in `<state>/tagging-cache.sqlite`: label text embeddings keyed
@@ -16,9 +16,11 @@ export interface EmbeddingCache {
 
 /** Opens (creating when needed) the embedding cache under `stateDir`. */
 export async function openEmbeddingCache(stateDir: string): Promise<EmbeddingCache> {
-  await mkdir(stateDir, { recursive: true });
+  await mkdir(stateDir, { recursive: true, mode: STATE_DIR_MODE });
+  const file = statePaths(stateDir).taggingCache;
+  createPrivateFile(file);
   const store = new KeyvSqlite({
-    uri: `sqlite://${join(stateDir, 'tagging-cache.sqlite')}`,
+    uri: `sqlite://${file}`,
     busyTimeout: 10_000,
   });
   const keyv = new Keyv<string>({ store, namespace: 'embeddings' });
