@@ -2,8 +2,8 @@ import { copyFile, utimes } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { WriteTags } from 'exiftool-vendored';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { launchDaemon } from '../src/app/launch.js';
 import type { ControlEvent } from '../src/daemon/control.js';
-import { startDaemon } from '../src/daemon/daemon.js';
 import { createExifTool, type ExifTool } from '../src/lib/exiftool.js';
 import type { DateRejection } from '../src/lib/media.js';
 import { capturedLogger } from './support/captured.js';
@@ -132,7 +132,7 @@ describe('the daemon', () => {
   it('names the date source in its "filed" log line and in the file event', async () => {
     const p = await projectConfig({ settle: 300 }, 'photosortd-dates-');
     const log = capturedLogger('info');
-    const daemon = await startDaemon({ config: p.loaded, logger: log.logger });
+    const daemon = await launchDaemon(p.loaded, log.logger);
     try {
       const events: ControlEvent[] = [];
       daemon.subscribe((event) => events.push(event));
