@@ -10,6 +10,7 @@ const SLOW_SUITES = [
   'test/daemon.test.ts', // the daemon in-process with its watcher, settle and windows
   'test/signals.test.ts', // SIGTERM/SIGHUP/SIGINT to daemon processes
   'test/crash.test.ts', // SIGKILLs a filing daemon again and again
+  'test/torture.test.ts', // a daemon filing while scan, undo, run and journal run beside it
   'test/faults.test.ts', // full disks, vanished mounts, killed exiftool
   'test/service.test.ts', // systemd units, a daemon under systemd-run
   'test/api-daemon.test.ts', // the API of a running daemon

@@ -83,7 +83,10 @@ afterAll(async () => {
 describe('remote CLI commands against a running daemon', () => {
   it('status prints the state and counters, using the key from <state>/api-key', async () => {
     control.queue = { waiting: 4, active: 1 };
+    control.handled = { move: 3, unsorted: 1, duplicate: 2, skip: 0, error: 0 };
     const result = await run(remoteStatus, { config: cliConfig });
+    // By action, not one "handled" count that hides duplicates among filed files.
+    expect(result.out).toMatch(/handled\s+3 filed, 2 duplicates, 1 unsorted, 0 failed\n/);
     expect(result).toMatchObject({ code: 0, err: '' });
     expect(result.out).toContain('photosortd 0.1.0-test is running');
     expect(result.out).toMatch(/queue\s+4 waiting, 1 in flight/);
@@ -125,7 +128,8 @@ describe('remote CLI commands against a running daemon', () => {
           id: 4,
           from: '/srv/library/b.jpg',
           to: '/srv/inbox/b.jpg',
-          reason: 'changed since filed',
+          reason:
+            '/srv/library/b.jpg changed since it was filed; use --force to move it back anyway',
         },
       ],
     };
@@ -136,8 +140,10 @@ describe('remote CLI commands against a running daemon', () => {
       dryRun: true,
     });
     expect(refused.code).toBe(1);
-    expect(refused.out).toContain('refused  /srv/library/b.jpg: changed since filed');
+    expect(refused.out).toContain('refused  /srv/library/b.jpg: /srv/library/b.jpg changed since');
     expect(refused.out).toContain('use --force');
+    expect(refused.out).toContain('dry run: would put back 0 files; 1 file refused');
+    expect(refused.out).not.toContain('batch');
     expect(control.calls.filter((c) => c.method === 'undo').at(-1)).toEqual({
       method: 'undo',
       selector: { batch: 'b-1' },

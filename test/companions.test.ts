@@ -173,6 +173,32 @@ describe('groups in a scan', () => {
   });
 });
 
+describe('a Takeout JSON that is no help', () => {
+  it.each([
+    ['null', 'null'],
+    ['a list', '[1,2]'],
+    ['an absurd time stamp', '{"photoTakenTime":{"timestamp":"99999999999999999"}}'],
+    ['a time stamp beyond any date', '{"photoTakenTime":{"timestamp":1e300}}'],
+    ['a time stamp in the future', `{"photoTakenTime":{"timestamp":"${4102444800}"}}`],
+    ['a null photoTakenTime and geoData', '{"photoTakenTime":null,"geoData":null}'],
+  ])('holding %s does not block its photo: it is filed with its JSON', async (_what, text) => {
+    const { inbox, config } = await setup();
+    await writeJpeg(join(inbox, 'PXL_x.jpg'), { seed: 9 });
+    await writeFile(join(inbox, 'PXL_x.jpg.json'), text);
+    const { code, lines } = await scanJson(config, [inbox]);
+    expect(code).toBe(0);
+    expect(lines.find((line) => line.source.endsWith('.jpg'))).toMatchObject({
+      action: 'unsorted',
+      error: null,
+    });
+    expect(await listFiles(config.library)).toEqual([
+      'Unsorted/PXL_x.jpg',
+      'Unsorted/PXL_x.jpg.json',
+    ]);
+    expect(await listFiles(inbox)).toEqual([]);
+  });
+});
+
 describe('groups in the daemon', () => {
   it('files a HEIC and the MOV arriving a second later together, and a later sidecar beside them', async () => {
     const { dir, inbox, config } = await setup();

@@ -13,7 +13,7 @@ import { hostGuard } from './host-guard.js';
 import { instanceProof, type ApiInstance } from './instance.js';
 import { clientUrl, parseListen } from './listen.js';
 import type { Metrics } from './metrics.js';
-import { authenticate, type ApiEnv } from './middleware.js';
+import { authenticate, bodyAsJson, type ApiEnv } from './middleware.js';
 import { RateLimiter } from './rate-limit.js';
 import { mountSearchRoutes } from './search-routes.js';
 import {
@@ -71,7 +71,7 @@ export function createApiApp(options: ApiAppOptions): ApiApp {
     '*',
     hostGuard({ listen: parseListen(config.api.listen), allowedHosts: config.api.allowedHosts }),
   );
-  const authenticator = new Authenticator(options.keys ?? config.api.keys, config.api.jwt?.secret);
+  const authenticator = new Authenticator(options.keys ?? config.api.keys, config.api.jwt);
   const limiter = new RateLimiter(config.api.rateLimit.perMinute, options.now);
   // Before the bearer check: the dashboard's paths take a session cookie instead.
   if (options.dashboard) {
@@ -102,6 +102,8 @@ export function createApiApp(options: ApiAppOptions): ApiApp {
         ),
     }),
   );
+
+  app.use('*', bodyAsJson());
 
   app.openapi(healthRoute, (c) => {
     const { challenge } = c.req.valid('query');

@@ -23,6 +23,7 @@ import { followFiledFile } from '../pipeline/groups/followers.js';
 import { createCompanionsStage } from '../pipeline/groups/members.js';
 import { createOpenWriterCheck } from '../lib/open-writers.js';
 import { createRestoredStage } from '../pipeline/restored.js';
+import { createLeftBeforeStage, leavingPolicy } from '../pipeline/left-before.js';
 import { createExifStage } from '../pipeline/exif.js';
 import { createGeocodeStage } from '../pipeline/geocode.js';
 import { identify } from '../pipeline/identify.js';
@@ -243,7 +244,11 @@ export function buildStages(
   const dryRun = options.dryRun || config.dryRun;
   const { rules, unsorted, duplicates, nonMedia } = compileTemplates(config);
   const { journal } = services;
-  const stages: NamedStage[] = [{ name: 'identify', run: identify }];
+  const stages: NamedStage[] = [];
+  if (options.skipLeftBefore) {
+    stages.push({ name: 'left', run: createLeftBeforeStage(journal, leavingPolicy(config)) });
+  }
+  stages.push({ name: 'identify', run: identify });
   if (options.skipRestored) {
     stages.push({ name: 'restored', run: createRestoredStage(journal) });
   }
@@ -262,9 +267,15 @@ export function buildStages(
     stages.push({ name: 'companion-places', run: createCompanionsStage([geocode]) });
   }
   if (services.tagger?.status.enabled) {
+    const tag = createTagStage(services.tagger, { index: dryRun ? null : services.search });
+    // A duplicate that stays in the inbox or goes to the trash needs no tags, and the model
+    // is the slowest stage; a duplicate filed by a template is tagged like any file.
+    const dropped = duplicates === 'skip' || duplicates === 'delete';
+    const { index } = services;
     stages.push({
       name: 'tag',
-      run: createTagStage(services.tagger, { index: dryRun ? null : services.search }),
+      run: (job) =>
+        dropped && job.hash && index.find(job.hash) !== undefined ? Promise.resolve(job) : tag(job),
     });
   }
   stages.push({

@@ -221,11 +221,17 @@ export function buildProgram(setExit: (code: number) => void): Command {
     .command('models')
     .description('CLIP models for tagging')
     .command('pull')
-    .description('download a model into ./models (needs internet)')
+    .description("download a model into tagging.model's folder (needs internet)")
     .argument('[name]', 'model name', undefined)
-    .option('--dir <dir>', 'where models live', 'models')
-    .action(async (name: string | undefined, options: { dir: string }) => {
-      setExit(await modelsPull(name, { dir: options.dir }));
+    .option('--dir <dir>', "where models live (default: tagging.model's folder, else ./models)")
+    .addOption(configOption())
+    .action(async (name: string | undefined, options: { dir?: string; config?: string }) => {
+      // Without a configuration the model still downloads, into ./models.
+      const configured = await loadConfig(options.config).then(
+        (config) => config.tagging.model,
+        () => undefined,
+      );
+      setExit(await modelsPull(name, { dir: options.dir, configuredModel: configured }));
     });
 
   return program;

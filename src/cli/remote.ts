@@ -159,7 +159,7 @@ export function remoteResume(options: RemoteOptions): Promise<number> {
 function describeStatus(status: DaemonStatus, url: string): string {
   const rows: [string, string][] = [
     ['queue', `${status.queue.waiting} waiting, ${status.queue.active} in flight`],
-    ['handled', `${status.processed} file(s), ${status.failed} failed`],
+    ['handled', describeHandled(status.handled)],
     [
       'library',
       status.libraryState.present
@@ -178,6 +178,18 @@ function describeStatus(status: DaemonStatus, url: string): string {
   ];
   const head = `photosortd ${status.version} is ${status.state} (since ${status.startedAt})\n`;
   return head + rows.map(([label, value]) => `  ${label.padEnd(8)} ${value}\n`).join('');
+}
+
+/** `3 filed, 2 duplicates, 1 unsorted, 0 failed` (and `skipped` when there were any). */
+function describeHandled(handled: DaemonStatus['handled']): string {
+  const parts = [
+    `${handled.move} filed`,
+    `${handled.duplicate} duplicate${handled.duplicate === 1 ? '' : 's'}`,
+    `${handled.unsorted} unsorted`,
+    ...(handled.skip > 0 ? [`${handled.skip} skipped`] : []),
+    `${handled.error} failed`,
+  ];
+  return parts.join(', ');
 }
 
 function feature(enabled: boolean, detail?: string, reason?: string): string {

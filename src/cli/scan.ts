@@ -10,6 +10,7 @@ import { buildStages, openDryRun, openWriter } from '../app/assemble.js';
 import { PIPELINE_LOCKS } from '../pipeline/configured.js';
 import type { Action } from '../lib/media.js';
 import { createPipeline, type FileResult } from '../pipeline/pipeline.js';
+import { filesTable, type ScanRow } from './scan-table.js';
 
 /** Options of {@link scan}. */
 export interface ScanOptions {
@@ -18,12 +19,12 @@ export interface ScanOptions {
   dryRun: boolean;
   json: boolean;
   logger: Logger;
-  out?: NodeJS.WritableStream;
+  out?: NodeJS.WriteStream | NodeJS.WritableStream;
   err?: NodeJS.WriteStream | NodeJS.WritableStream;
 }
 
 /** One line of `scan --json`: the contract of DESIGN.md, plus why and what it duplicates. */
-function scanLine(result: FileResult): Record<string, unknown> {
+function scanLine(result: FileResult): ScanRow & Record<string, unknown> {
   const { job, event } = result;
   return {
     source: event.source,
@@ -69,6 +70,7 @@ export async function scan(options: ScanOptions): Promise<number> {
       )
     : null;
   let found = 0;
+  const rows: ScanRow[] = [];
   const pipeline = createPipeline({
     stages: buildStages(config, services, {
       batch: () => batch,
@@ -80,21 +82,21 @@ export async function scan(options: ScanOptions): Promise<number> {
     onResult: (result) => {
       counts[result.event.action] += 1;
       if (options.json) out.write(JSON.stringify(scanLine(result)) + '\n');
-      else if (result.event.action === 'error') {
-        logger.error({ source: result.event.source, error: result.event.error }, 'file failed');
-      }
+      else rows.push(scanLine(result));
       bar?.increment(1, { moved: counts.move });
     },
   });
 
   try {
-    bar?.start(0, 0, { moved: 0 });
     for (const dir of options.dirs) {
       await feedFolder(resolve(dir), pipeline, {
         exiftool: services.exiftool,
         backlog: config.concurrency * 8,
         inProgress: config.inProgress,
+        renameUndecodable: !options.dryRun,
         onFound: (job) => {
+          // The bar starts with the first file found: started at 0/0 it would show full.
+          if (found === 0) bar?.start(1, 0, { moved: 0 });
           found += 1 + (job.companions?.length ?? 0);
           bar?.setTotal(found);
         },
@@ -106,6 +108,16 @@ export async function scan(options: ScanOptions): Promise<number> {
     await services.close();
   }
 
+  if (!options.json && rows.length > 0) {
+    out.write(
+      filesTable(rows, {
+        library: config.library,
+        roots: options.dirs.map((dir) => resolve(dir)),
+        aligned: 'isTTY' in out && out.isTTY === true,
+        dryRun: options.dryRun,
+      }),
+    );
+  }
   if (!options.json) err.write(summaryTable(counts, options.dryRun, batch));
   return counts.error > 0 ? 1 : 0;
 }

@@ -6,6 +6,7 @@ import type { UndoResult, UndoSelector } from '../journal/types.js';
 import { undo } from '../journal/undo.js';
 import { createLogger } from '../lib/logger.js';
 import { findDaemon, noDaemonMessage } from './find-daemon.js';
+import { describeUndo } from './journal-text.js';
 import { explain, findKey } from './remote.js';
 
 /** Options of {@link runUndo}. */
@@ -49,7 +50,7 @@ export async function runUndo(options: UndoCommandOptions): Promise<number> {
     err.write(`${explain(error, config, source)}\n`);
     return 1;
   }
-  out.write(describeUndo(result, options.dryRun, options.force));
+  out.write(describeUndo(result));
   return result.refused.length > 0 ? 1 : 0;
 }
 
@@ -78,17 +79,4 @@ async function undoHere(options: UndoCommandOptions): Promise<UndoResult> {
     journal.close();
     await lock.release();
   }
-}
-
-/** What undo did (or would do), one file a line, then the counts. */
-function describeUndo(result: UndoResult, dryRun: boolean, force: boolean): string {
-  const verb = dryRun ? 'would put back' : 'put back';
-  const lines = [
-    ...result.undone.map((item) => `${verb}  ${item.from}\n     →  ${item.to}`),
-    ...result.refused.map((item) => `refused  ${item.from}: ${item.reason ?? 'refused'}`),
-    `${result.undone.length} file(s) ${verb}, ${result.refused.length} refused` +
-      (result.refused.length > 0 && !force ? ' (use --force to put back changed files)' : '') +
-      (dryRun ? '' : ` (batch ${result.batch})`),
-  ];
-  return `${lines.join('\n')}\n`;
 }

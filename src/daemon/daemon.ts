@@ -8,6 +8,8 @@ import { STILL_BEING_WRITTEN } from '../lib/open-writers.js';
 import { VERSION } from '../lib/version.js';
 import { fileOfSidecar } from '../pipeline/groups/followers.js';
 import { groupJobs } from '../pipeline/groups/grouping.js';
+import { leavingPolicy } from '../pipeline/left-before.js';
+import type { Action } from '../lib/media.js';
 import type { FileJob } from '../pipeline/job.js';
 import { PIPELINE_LOCKS, type StageOptions } from '../pipeline/configured.js';
 import {
@@ -93,6 +95,7 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
   let stopping = false;
   let processed = 0;
   let failed = 0;
+  const handled: Record<Action, number> = { move: 0, unsorted: 0, duplicate: 0, skip: 0, error: 0 };
   let batch = services.journal.newBatchId();
   // The watchers skip the built-in temp names; the configured ones are dropped here.
   let inProgress = inProgressMatcher(config.inProgress);
@@ -136,6 +139,7 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
     }
     outcomes.record(result);
     processed += 1;
+    handled[event.action] += 1;
     if (event.action === 'error') failed += 1;
     const line = {
       source: event.source,
@@ -145,7 +149,11 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
     };
     if (event.action === 'error') logger.error({ ...line, error: event.error }, 'file failed');
     else if (event.action === 'move') logger.info(line, 'filed');
-    else logger.warn({ ...line, reason: job.plan?.reason }, event.action);
+    else if (job.error?.code === 'LEFT_BEFORE') {
+      // Said once, when it was left; a restart does not say it again.
+      logger.debug({ ...line, reason: job.plan?.reason }, event.action);
+    } else logger.warn({ ...line, reason: job.plan?.reason }, event.action);
+    rememberIfLeft({ job, event });
     publish(event);
   }
 
@@ -157,6 +165,33 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
     holding.set(job.source, job.error?.message ?? 'still being written');
     logger.info({ source: job.source, reason: job.error?.message }, 'still being written');
     setTimeout(() => take(job.source, job.root), Math.max(config.settle, 2000)).unref();
+  }
+
+  /**
+   * A file left in the inbox by the policy (a duplicate under `duplicates: skip`, an
+   * occupied name under `onCollision: skip`) is remembered in the journal with why, so the
+   * next start neither hashes nor warns about it again, and `journal` shows the reason.
+   */
+  function rememberIfLeft({ job, event }: FileResult) {
+    const byPolicy =
+      !job.error &&
+      ((event.action === 'duplicate' && event.target === null) || event.action === 'skip');
+    if (!byPolicy) return;
+    try {
+      services.journal.rememberLeft({
+        source: job.source,
+        size: job.size,
+        mtimeMs: job.mtimeMs,
+        policy: leavingPolicy(config),
+        action: event.action,
+        reason: job.plan?.reason ?? event.action,
+      });
+    } catch (error) {
+      logger.warn(
+        { source: job.source, err: error },
+        'could not remember a file left in the inbox',
+      );
+    }
   }
 
   function take(path: string, inbox: string) {
@@ -254,6 +289,7 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
     },
     processed,
     failed,
+    handled: { ...handled },
     startedAt,
     version: VERSION,
     inboxes: inboxes.status(),
@@ -299,7 +335,7 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
         inboxes: config.inboxes.map((inbox) => inbox.path),
       });
       // A dry run (the dashboard's confirmation, `undo --dry-run`) changed nothing to tell.
-      if (undoOptions.dryRun) return result;
+      if (result.batch === null) return result;
       logger.info(
         { batch: result.batch, undone: result.undone.length, refused: result.refused.length },
         'undo',
@@ -335,8 +371,8 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
       if (restartNeeded.length > 0) {
         logger.warn(
           { keys: restartNeeded },
-          `configuration reloaded, but ${restartNeeded.join(', ')} only change on restart; ` +
-            'the values in use are kept',
+          `configuration reloaded; a change to ${restartNeeded.join(', ')} takes effect only ` +
+            'after a restart, so the values in use are kept until then',
         );
       }
       logger.info(
@@ -388,5 +424,11 @@ function daemonStages(
   batch: () => string,
   checkLibrary: () => Promise<void>,
 ): NamedStage[] {
-  return options.buildStages(config, { batch, dryRun: false, skipRestored: true, checkLibrary });
+  return options.buildStages(config, {
+    batch,
+    dryRun: false,
+    skipRestored: true,
+    skipLeftBefore: true,
+    checkLibrary,
+  });
 }

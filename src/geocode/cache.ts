@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import Keyv from 'keyv';
-import KeyvSqlite from '@keyv/sqlite';
 import type { GpsPosition, Place } from '../lib/media.js';
+import { SqliteKeyvStore } from '../lib/sqlite-keyv-store.js';
 import { createPrivateFile, STATE_DIR_MODE, statePaths } from '../lib/state-paths.js';
 
 /**
@@ -32,7 +32,7 @@ function key(gps: GpsPosition): string {
 }
 
 /**
- * Opens `<stateDir>/geocode-cache.sqlite` (keyv + @keyv/sqlite). `namespace` separates
+ * Opens `<stateDir>/geocode-cache.sqlite` (keyv on better-sqlite3). `namespace` separates
  * providers and data versions, whose answers differ; store failures go to `onError`.
  */
 export function openPlaceCache(
@@ -43,7 +43,7 @@ export function openPlaceCache(
   mkdirSync(stateDir, { recursive: true, mode: STATE_DIR_MODE });
   const file = statePaths(stateDir).geocodeCache;
   createPrivateFile(file);
-  const store = new KeyvSqlite({ uri: `sqlite://${file}` });
+  const store = new SqliteKeyvStore(file);
   const keyv = new Keyv<{ place: Place | null }>({ store, namespace });
   keyv.on('error', onError);
   return {

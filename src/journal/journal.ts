@@ -77,7 +77,32 @@ const MIGRATIONS: readonly string[] = [
   // A late sidecar or video finds its file by source path, ignoring ASCII case, as LIKE did
   // by reading every row (57 ms a lookup in a journal of 200,000 moves).
   `CREATE INDEX operations_source_lower ON operations (lower(source));`,
+  // Files the daemon left in an inbox (a duplicate under `duplicates: skip`, an occupied name
+  // under `onCollision: skip`): remembered with why, so a restart neither hashes nor warns
+  // about them again, and `journal` can say why they stayed.
+  `CREATE TABLE left_in_inbox (
+     source TEXT PRIMARY KEY,
+     size INTEGER NOT NULL,
+     mtime_ms REAL NOT NULL,
+     policy TEXT NOT NULL,
+     action TEXT NOT NULL,
+     reason TEXT NOT NULL,
+     at TEXT NOT NULL
+   );`,
 ];
+
+/** A file the daemon left in its inbox, and why. */
+export interface LeftInInbox {
+  source: string;
+  size: number;
+  mtimeMs: number;
+  /** The configuration that decided it (e.g. `duplicates: skip`): another one decides anew. */
+  policy: string;
+  action: string;
+  reason: string;
+  /** ISO 8601. */
+  at: string;
+}
 
 interface OperationRow {
   id: number;
@@ -344,6 +369,52 @@ export class Journal {
        WHERE op = 'move' AND status IN ('done', 'undone') ORDER BY id DESC LIMIT 1`,
     ).get() as { at: string | null } | undefined;
     return row?.at ?? null;
+  }
+
+  /** Remembers that `left.source` stays in its inbox, replacing what was known of it. */
+  rememberLeft(left: Omit<LeftInInbox, 'at'>): void {
+    this.statement(
+      `INSERT OR REPLACE INTO left_in_inbox (source, size, mtime_ms, policy, action, reason, at)
+       VALUES (?, ?, ?, ?, ?, ?, ?)`,
+    ).run(
+      left.source,
+      left.size,
+      left.mtimeMs,
+      left.policy,
+      left.action,
+      left.reason,
+      new Date().toISOString(),
+    );
+  }
+
+  /**
+   * What was left at `source` under `policy`, if the file there is still the same one (same
+   * size and modification time); a changed file, or another policy, is looked at anew.
+   */
+  leftBefore(
+    source: string,
+    size: number,
+    mtimeMs: number,
+    policy: string,
+  ): LeftInInbox | undefined {
+    const row = this.statement(
+      `SELECT source, size, mtime_ms AS mtimeMs, policy, action, reason, at FROM left_in_inbox
+       WHERE source = ? AND size = ? AND mtime_ms = ? AND policy = ?`,
+    ).get(source, size, mtimeMs, policy) as LeftInInbox | undefined;
+    return row;
+  }
+
+  /** Forgets `source`: it was filed, or is gone. */
+  forgetLeft(source: string): void {
+    this.statement('DELETE FROM left_in_inbox WHERE source = ?').run(source);
+  }
+
+  /** Files left in inboxes, newest first. */
+  leftInInbox(limit: number): LeftInInbox[] {
+    return this.statement(
+      `SELECT source, size, mtime_ms AS mtimeMs, policy, action, reason, at FROM left_in_inbox
+       ORDER BY at DESC LIMIT ?`,
+    ).all(Math.max(0, Math.floor(limit))) as LeftInInbox[];
   }
 
   /** The latest `limit` operations, newest first. */

@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtemp, rm, symlink } from 'node:fs/promises';
 import os from 'node:os';
-import { resolve } from 'node:path';
+import { basename, dirname, extname, join, resolve } from 'node:path';
 import { DefaultExiftoolArgs, ExifTool, ExifToolTask, exiftoolPath } from 'exiftool-vendored';
 
 export type { ExifTool };
@@ -120,6 +121,41 @@ interface Request {
 }
 
 /**
+ * exiftool runs with `-stay_open` and takes its arguments one per line (an `-@` argfile is
+ * read the same way, and `-charset filename=` changes only how bytes are decoded), so a name
+ * with a line break cannot be passed to it at all.
+ */
+const UNPASSABLE_NAME = /[\r\n]/;
+
+/**
+ * Reads a file whose name exiftool cannot take through a symlink with a plain name (its own
+ * extension kept, which exiftool uses to tell some formats apart) in a private temporary
+ * folder (mode 0700, removed afterwards). exiftool follows the link for the content and for
+ * `stat`, so every tag but the name and folder is the file's own; those two are put back.
+ * A symlink rather than a hard link: it works whatever filesystem the file is on. It costs a
+ * mkdtemp, a symlink and an rm — nothing next to the read.
+ */
+async function readThroughAlias(
+  file: string,
+  read: (path: string) => Promise<RawTags>,
+): Promise<RawTags> {
+  const dir = await mkdtemp(join(os.tmpdir(), 'photosortd-name-'));
+  try {
+    const alias = join(dir, `file${extname(file).replace(/[\r\n]/g, '')}`);
+    await symlink(file, alias);
+    const tags = await read(alias);
+    return {
+      ...tags,
+      SourceFile: file,
+      ...('System:FileName' in tags ? { 'System:FileName': basename(file) } : {}),
+      ...('System:Directory' in tags ? { 'System:Directory': dirname(file) } : {}),
+    };
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+/**
  * A reader that sends the files asked for while every exiftool process is busy as one command
  * (`exiftool ARGS -json FILE1 FILE2 …`) once a process is free. Each command costs a round
  * trip through batch-cluster (two timer ticks) and exiftool parses its arguments again, so one
@@ -135,18 +171,22 @@ export function createBatchReader(exiftool: ExifTool, readArgs: string[]): Batch
   let running = 0;
   let scheduled = false;
 
-  const single = (file: string): Promise<RawTags> =>
+  const readRaw = (file: string): Promise<RawTags> =>
     exiftool.readRaw(file, { readArgs, useMWG: false }) as unknown as Promise<RawTags>;
+  const single = (file: string): Promise<RawTags> =>
+    UNPASSABLE_NAME.test(file) ? readThroughAlias(file, readRaw) : readRaw(file);
 
   async function run(batch: Request[]): Promise<void> {
     running += 1;
     try {
-      const files = [...new Set(batch.map((r) => r.file))];
+      // A name exiftool cannot take goes on its own, through an alias.
+      const files = [...new Set(batch.map((r) => r.file))].filter(
+        (file) => !UNPASSABLE_NAME.test(file),
+      );
       let entries: RawTags[] = [];
       if (files.length > 1) {
-        // Not retried as a whole: the files it could not answer for are retried one by one.
-        // That includes a batch refused as it is made (a line break in a file name: exiftool
-        // takes its arguments one per line), which would otherwise reject nowhere.
+        // Not retried as a whole: the files it could not answer for are retried one by one,
+        // as is a batch refused as it is made, which would otherwise reject nowhere.
         entries = await Promise.resolve()
           .then(() => {
             const task = new ReadManyTask(

@@ -64,6 +64,8 @@ export interface StageOptions {
    * wants this, since undo restores into the inbox it watches; an explicit `scan` does not.
    */
   skipRestored?: boolean;
+  /** Leave files left in the inbox before as they are (`left-before.ts`); the daemon's. */
+  skipLeftBefore?: boolean;
   /**
    * Throws `LIBRARY_UNAVAILABLE` unless the library root is still the folder (on the device)
    * it was at start; the mover calls it right before filing into the library. The daemon and

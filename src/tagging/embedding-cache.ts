@@ -1,6 +1,6 @@
-import KeyvSqlite from '@keyv/sqlite';
 import Keyv from 'keyv';
 import { mkdir } from 'node:fs/promises';
+import { SqliteKeyvStore } from '../lib/sqlite-keyv-store.js';
 import { createPrivateFile, STATE_DIR_MODE, statePaths } from '../lib/state-paths.js';
 
 /**
@@ -19,10 +19,7 @@ export async function openEmbeddingCache(stateDir: string): Promise<EmbeddingCac
   await mkdir(stateDir, { recursive: true, mode: STATE_DIR_MODE });
   const file = statePaths(stateDir).taggingCache;
   createPrivateFile(file);
-  const store = new KeyvSqlite({
-    uri: `sqlite://${file}`,
-    busyTimeout: 10_000,
-  });
+  const store = new SqliteKeyvStore(file);
   const keyv = new Keyv<string>({ store, namespace: 'embeddings' });
   const keyOf = (kind: string, model: string, key: string) => `${kind}\u0000${model}\u0000${key}`;
   return {
