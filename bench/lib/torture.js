@@ -50,7 +50,6 @@ async function hashesBelow(root) {
   return result;
 }
 
-
 /** The journal as `photosortd journal --json` prints it (a read-only copy: safe beside a daemon). */
 async function journalRows(configFile) {
   const result = await cli(['journal', '--json', '--limit', '100000', '--config', configFile]);
