@@ -299,6 +299,14 @@ export interface components {
           reason: string;
         }[];
       };
+      waiting: {
+        queued: number;
+        paused: number;
+        'library-missing': number;
+        'being-written': number;
+        'put-back-by-undo': number;
+        'left-by-rules': number;
+      };
     };
     UndoResult: {
       /** @description null for a dry run: nothing journaled */
@@ -500,6 +508,14 @@ export interface operations {
            *             "reason": "still being written by another program; taken again once it is complete"
            *           }
            *         ]
+           *       },
+           *       "waiting": {
+           *         "queued": 4,
+           *         "paused": 0,
+           *         "library-missing": 0,
+           *         "being-written": 1,
+           *         "put-back-by-undo": 0,
+           *         "left-by-rules": 0
            *       }
            *     }
            */
@@ -632,6 +648,14 @@ export interface operations {
            *             "reason": "still being written by another program; taken again once it is complete"
            *           }
            *         ]
+           *       },
+           *       "waiting": {
+           *         "queued": 4,
+           *         "paused": 0,
+           *         "library-missing": 0,
+           *         "being-written": 1,
+           *         "put-back-by-undo": 0,
+           *         "left-by-rules": 0
            *       }
            *     }
            */
@@ -764,6 +788,14 @@ export interface operations {
            *             "reason": "still being written by another program; taken again once it is complete"
            *           }
            *         ]
+           *       },
+           *       "waiting": {
+           *         "queued": 4,
+           *         "paused": 0,
+           *         "library-missing": 0,
+           *         "being-written": 1,
+           *         "put-back-by-undo": 0,
+           *         "left-by-rules": 0
            *       }
            *     }
            */

@@ -69,6 +69,14 @@ export const StatusSchema = z
       count: z.number().int(),
       files: z.array(z.object({ source: z.string(), reason: z.string() })),
     }),
+    waiting: z.object({
+      queued: z.number().int(),
+      paused: z.number().int(),
+      'library-missing': z.number().int(),
+      'being-written': z.number().int(),
+      'put-back-by-undo': z.number().int(),
+      'left-by-rules': z.number().int(),
+    }),
   })
   .openapi('Status');
 

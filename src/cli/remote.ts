@@ -1,7 +1,6 @@
 import { apiKeyPath, readApiKey } from '../api/api-key.js';
-import { ApiClient, ApiResponseError } from '../api/client.js';
+import { ApiClient, ApiResponseError, type StatusAnswer } from '../api/client.js';
 import type { Config } from '../config/load.js';
-import type { DaemonStatus } from '../daemon/control.js';
 import { PhotosortdError, errorMessage } from '../lib/errors.js';
 import { findDaemon, noDaemonMessage } from './find-daemon.js';
 
@@ -156,7 +155,7 @@ export function remoteResume(options: RemoteOptions): Promise<number> {
   });
 }
 
-function describeStatus(status: DaemonStatus, url: string): string {
+function describeStatus(status: StatusAnswer, url: string): string {
   const rows: [string, string][] = [
     ['queue', `${status.queue.waiting} waiting, ${status.queue.active} in flight`],
     ['handled', describeHandled(status.handled)],
@@ -181,7 +180,7 @@ function describeStatus(status: DaemonStatus, url: string): string {
 }
 
 /** `3 filed, 2 duplicates, 1 unsorted, 0 failed` (and `skipped` when there were any). */
-function describeHandled(handled: DaemonStatus['handled']): string {
+function describeHandled(handled: StatusAnswer['handled']): string {
   const parts = [
     `${handled.move} filed`,
     `${handled.duplicate} duplicate${handled.duplicate === 1 ? '' : 's'}`,
