@@ -44,12 +44,7 @@ export interface DaemonStatus {
  * undo, or left there by the rules (a duplicate kept in place, not a photo or video).
  */
 export type WaitingReason =
-  | 'queued'
-  | 'paused'
-  | 'library-missing'
-  | 'being-written'
-  | 'put-back-by-undo'
-  | 'left-by-rules';
+  'queued' | 'paused' | 'library-missing' | 'being-written' | 'put-back-by-undo' | 'left-by-rules';
 
 /** How many held files `status` lists by name. */
 export const HOLDING_LISTED = 20;
