@@ -1,5 +1,5 @@
 import { stringify } from 'yaml';
-import { loadConfig } from '../config/load.js';
+import { loadConfig, redactedRedisUrl } from '../config/load.js';
 import { compileTemplates } from '../pipeline/assemble.js';
 
 /**
@@ -12,6 +12,7 @@ export async function configCheck(file: string | undefined): Promise<number> {
   const shown = {
     ...config,
     api: { ...config.api, jwt: config.api.jwt ? { secret: '(set)' } : undefined },
+    cluster: config.cluster && { ...config.cluster, redis: redactedRedisUrl(config.cluster.redis) },
   };
   process.stdout.write(`# ${config.file} is valid\n${stringify(shown)}`);
   return 0;

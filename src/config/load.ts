@@ -84,6 +84,16 @@ export function parseConfig(
         'set it or remove api.jwt',
     );
   }
+  let cluster = config.cluster;
+  if (cluster) {
+    const url = resolveSecret(cluster.redis, env);
+    const problem =
+      url === null
+        ? `cluster.redis: ${cluster.redis} names an environment variable that is not set; set it or remove cluster`
+        : redisUrlProblem(url);
+    if (problem) problems.push(problem);
+    else cluster = { ...cluster, redis: url! };
+  }
   if (problems.length > 0) throw new ConfigError(file, problems);
 
   return {
@@ -94,7 +104,31 @@ export function parseConfig(
     inboxes: config.inboxes.map((inbox) => ({ ...inbox, path: at(inbox.path) })),
     tagging: { ...config.tagging, model: at(config.tagging.model) },
     api: { ...config.api, jwt: secret ? { secret } : undefined },
+    cluster,
   };
+}
+
+/**
+ * Why `url` cannot name a Redis server, or `null` when it can. The message never repeats
+ * the URL, which may hold a password.
+ */
+export function redisUrlProblem(url: string): string | null {
+  const shape = 'give redis://[user:password@]host:port/db (rediss:// for TLS)';
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    return `cluster.redis: is not a URL; ${shape}`;
+  }
+  if (parsed.protocol !== 'redis:' && parsed.protocol !== 'rediss:') {
+    return `cluster.redis: ${parsed.protocol}// is not a Redis scheme; ${shape}`;
+  }
+  if (!parsed.hostname) return `cluster.redis: names no host; ${shape}`;
+  const db = parsed.pathname.replace(/^\//, '');
+  if (db !== '' && !/^\d+$/.test(db)) {
+    return `cluster.redis: the database (after the last /) must be a number, e.g. /0; ${shape}`;
+  }
+  return null;
 }
 
 /**
@@ -129,4 +163,16 @@ function describeIssue(issue: z.core.$ZodIssue): string {
     return `${key}: is required`;
   }
   return `${key}: ${issue.message}`;
+}
+
+/** A Redis URL fit to print: its password (and user) replaced by `***`. */
+export function redactedRedisUrl(url: string): string {
+  try {
+    const parsed = new URL(url);
+    if (parsed.password) parsed.password = '***';
+    if (parsed.username) parsed.username = '***';
+    return parsed.toString();
+  } catch {
+    return '(not a URL)';
+  }
 }

@@ -122,6 +122,22 @@ export const configSchema = z.strictObject({
       rateLimit: { perMinute: 120 },
       allowedHosts: [],
     }),
+  /**
+   * Model work and caches shared through Redis (src/cluster). Absent: everything runs in
+   * this process and no Redis code is loaded.
+   */
+  cluster: z
+    .strictObject({
+      /** `redis://[user:pass@]host:port/db`, `rediss://` for TLS, or `env:NAME`. */
+      redis: z.string().min(1),
+      /**
+       * How long an image's model work may wait for a worker before this process does it
+       * itself (ms). Long enough for a busy worker, short enough that filing does not stall
+       * for long when every worker is gone.
+       */
+      timeoutMs: z.number().int().min(100).max(3_600_000).default(20_000),
+    })
+    .optional(),
   log: z
     .strictObject({ level: z.enum(['trace', 'debug', 'info', 'warn', 'error']).default('info') })
     .default({ level: 'info' }),

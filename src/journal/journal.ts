@@ -275,7 +275,9 @@ export class Journal {
    * newest id counts them without a table scan) and bytes on disk, database and WAL together.
    */
   size(): { operations: number; bytes: number } {
-    const { newest } = this.statement('SELECT coalesce(max(id), 0) AS newest FROM operations').get() as {
+    const { newest } = this.statement(
+      'SELECT coalesce(max(id), 0) AS newest FROM operations',
+    ).get() as {
       newest: number;
     };
     const bytes = [this.file, `${this.file}-wal`].reduce((sum, path) => sum + fileSize(path), 0);

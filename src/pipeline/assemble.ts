@@ -1,4 +1,5 @@
 import type { ExifTool } from 'exiftool-vendored';
+import type { Cluster } from '../cluster/index.js';
 import { dirname, join } from 'node:path';
 import type { Config } from '../config/load.js';
 import { createGeocoder, DEFAULT_GEOCODE_PROVIDER, type Geocoder } from '../geocode/index.js';
@@ -33,6 +34,8 @@ export interface Services {
   tagger: Tagger | null;
   /** Where the tag stage keeps image embeddings for search (when tagging runs). */
   search: SearchIndex | null;
+  /** Redis, its queue of model work and shared caches, when the config has `cluster`. */
+  cluster: Cluster | null;
   /** Why geocoding or tagging is off, for status and logs. */
   notes: { geocode?: string; tagging?: string };
   close(): Promise<void>;
@@ -43,6 +46,7 @@ export interface Services {
  * content, and starts exiftool, the geocoder and the tagger as the config asks.
  */
 export async function openServices(config: Config, logger: Logger): Promise<Services> {
+  const cluster = await openCluster(config, logger);
   const journal = Journal.open(config.state);
   const exiftool = createExifTool();
   try {
@@ -52,13 +56,15 @@ export async function openServices(config: Config, logger: Logger): Promise<Serv
       ignore: (path) => path.startsWith(trashDir(config) + '/'),
     });
     const notes: Services['notes'] = {};
-    const geocoder = openGeocoder(config, exiftool, logger);
+    const geocoder = openGeocoder(config, exiftool, logger, cluster);
     if (!geocoder) notes.geocode = 'geocode.enabled is false in the configuration';
     geocoder?.ready().catch((error: unknown) => {
       notes.geocode = errorMessage(error);
       logger.error({ err: error }, 'places are off: the geocoding data could not be loaded');
     });
-    const tagger = config.tagging.enabled ? await openTagger(config, exiftool, logger) : null;
+    const tagger = config.tagging.enabled
+      ? await openTagger(config, exiftool, logger, cluster)
+      : null;
     if (!tagger) notes.tagging = 'tagging.enabled is false in the configuration';
     else if (!tagger.status.enabled) notes.tagging = tagger.status.reason;
     const search = tagger?.model
@@ -71,38 +77,67 @@ export async function openServices(config: Config, logger: Logger): Promise<Serv
       geocoder,
       tagger,
       search,
+      cluster,
       notes,
       close: async () => {
         await Promise.allSettled([geocoder?.close(), tagger?.close()]);
+        await cluster?.close();
         search?.close();
         await exiftool.end();
         journal.close();
       },
     };
   } catch (error) {
+    await cluster?.close();
     await exiftool.end();
     journal.close();
     throw error;
   }
 }
 
+/**
+ * The cluster when the configuration has `cluster`, else `null` — and then no Redis code is
+ * loaded at all (the import is dynamic). Throws a `ConfigError` naming `cluster.redis` when
+ * Redis does not answer or refuses the password.
+ */
+export async function openCluster(config: Config, logger: Logger): Promise<Cluster | null> {
+  if (!config.cluster) return null;
+  const { openCluster: open } = await import('../cluster/index.js');
+  return open({
+    url: config.cluster.redis,
+    timeoutMs: config.cluster.timeoutMs,
+    configFile: config.file,
+    logger,
+  });
+}
+
 /** The geocoder the configuration asks for, or `null` when places are off. */
-export function openGeocoder(config: Config, exiftool: ExifTool, logger: Logger): Geocoder | null {
+export function openGeocoder(
+  config: Config,
+  exiftool: ExifTool,
+  logger: Logger,
+  cluster: Cluster | null = null,
+): Geocoder | null {
   return config.geocode.enabled
     ? createGeocoder({
         provider: config.geocode.provider ?? DEFAULT_GEOCODE_PROVIDER,
         stateDir: config.state,
         logger,
         exiftool,
+        shared: cluster ? (namespace) => cluster.places(namespace) : undefined,
       })
     : null;
 }
 
-/** The tagger the configuration asks for (its model, labels and prompt). */
+/**
+ * The tagger the configuration asks for (its model, labels and prompt); with a cluster, its
+ * model work goes to the workers and its embeddings are shared.
+ */
 export async function openTagger(
   config: Config,
   exiftool: ExifTool,
   logger: Logger,
+  cluster: Cluster | null = null,
 ): Promise<Tagger> {
   const configDir = config.file ? dirname(config.file) : process.cwd();
   return createTagger({
@@ -114,6 +149,7 @@ export async function openTagger(
     stateDir: config.state,
     exiftool,
     logger,
+    backend: cluster?.backend,
   });
 }
 
