@@ -65,9 +65,14 @@ async function colourPhoto(dir: string, i: number, seed = 0): Promise<string> {
 }
 
 /** A project that files each photo into a folder named by its best tag. */
-async function taggingProject(cluster: Record<string, unknown> | null, model = modelDir) {
+async function taggingProject(
+  cluster: Record<string, unknown> | null,
+  model = modelDir,
+  extra: Record<string, unknown> = {},
+) {
   return project(
     {
+      ...extra,
       settle: 200,
       tagging: {
         enabled: true,
@@ -359,6 +364,43 @@ export async function resolve(specifier, context, next) {
       what: 'a worker to answer a job after the restart',
     });
     for (const worker of workers) expect(worker.child.exitCode).toBeNull();
+  });
+
+  it('status and doctor show the cluster: Redis reachable, workers seen, jobs, who did them', async () => {
+    const p = await taggingProject({ timeoutMs: 60_000 }, modelDir, {
+      api: { listen: '127.0.0.1:0' },
+    });
+    const worker = await startWorker(p.config);
+    await startDaemon(p);
+    for (let i = 0; i < 3; i++) await colourPhoto(p.inbox, i, 6);
+    await filedCount(p.library, 3);
+    const status = await runCli(['status', '--json', '--config', p.config], { env: redisEnv() });
+    expect(status.code).toBe(0);
+    const cluster = (JSON.parse(status.stdout) as { cluster: Record<string, unknown> }).cluster;
+    expect(cluster).toMatchObject({
+      redis: `redis://:***@127.0.0.1:${redis.port}/${db}`,
+      reachable: true,
+      workers: [worker.name],
+      done: { [worker.name]: 3 },
+    });
+    const text = await runCli(['status', '--config', p.config], { env: redisEnv() });
+    expect(text.stdout).toMatch(
+      new RegExp(
+        `cluster +redis://:\\*\\*\\*@127.0.0.1:${redis.port}/${db}; workers: ${worker.name}`,
+      ),
+    );
+
+    const doctor = await runCli(['doctor', '--config', p.config], { env: redisEnv() });
+    expect(doctor.stdout).toContain(
+      `cluster  ✓ redis://:***@127.0.0.1:${redis.port}/${db} reachable; 1 worker(s): ${worker.name}; jobs 0 waiting, 0 active`,
+    );
+    const gone = await runCli(['doctor', '--config', p.config], {
+      env: { [ENV_NAME]: 'redis://127.0.0.1:1/0' },
+    });
+    expect(gone.code).toBe(1);
+    expect(gone.stdout).toMatch(
+      /cluster +✗ redis:\/\/127\.0\.0\.1:1\/0 does not answer: .*ECONNREFUSED/,
+    );
   });
 
   it('a worker with another model refuses the job, says why and stops; the photo is tagged here', async () => {

@@ -38,6 +38,20 @@ export const StatusSchema = z
       bytes: z.number().int().openapi({ example: 1_245_184 }),
     }),
     lastFiledAt: z.string().nullable().openapi({ example: '2024-06-12T18:31:02.114Z' }),
+    cluster: z
+      .object({
+        redis: z.string().openapi({ example: 'redis://***:***@nas.local:6379/0' }),
+        reachable: z.boolean(),
+        error: z.string().optional(),
+        workers: z.array(z.string()).openapi({ example: ['desktop:4242'] }),
+        waiting: z.number().int(),
+        active: z.number().int(),
+        done: z.record(z.string(), z.number().int()).openapi({
+          example: { 'desktop:4242': 1200, 'this machine': 3 },
+        }),
+      })
+      .optional()
+      .openapi({ description: 'Only with `cluster` in the configuration.' }),
   })
   .openapi('Status');
 

@@ -198,10 +198,25 @@ function describeStatus(status: DaemonStatus, url: string): string {
     ]),
     ['tagging', feature(status.tagging.enabled, undefined, status.tagging.reason)],
     ['geocode', feature(status.geocode.enabled, status.geocode.provider, status.geocode.reason)],
+    ...(status.cluster ? [['cluster', describeCluster(status.cluster)] as [string, string]] : []),
     ['api', url],
   ];
   const head = `photosortd ${status.version} is ${status.state} (since ${status.startedAt})\n`;
   return head + rows.map(([label, value]) => `  ${label.padEnd(8)} ${value}\n`).join('');
+}
+
+function describeCluster(cluster: NonNullable<DaemonStatus['cluster']>): string {
+  if (!cluster.reachable) {
+    return `${cluster.redis} not answering (${cluster.error ?? 'unknown'}): model work runs here`;
+  }
+  const workers = cluster.workers.length > 0 ? cluster.workers.join(', ') : 'none';
+  const done = Object.entries(cluster.done)
+    .map(([who, n]) => `${who} ${n}`)
+    .join(', ');
+  return (
+    `${cluster.redis}; workers: ${workers}; jobs ${cluster.waiting} waiting, ` +
+    `${cluster.active} active${done ? `; embedded by ${done}` : ''}`
+  );
 }
 
 function feature(enabled: boolean, detail?: string, reason?: string): string {

@@ -7,10 +7,10 @@ import { errorMessage } from '../lib/errors.js';
 import type { Logger } from '../lib/logger.js';
 import { modelFingerprint } from '../tagging/model-files.js';
 import type { EmbeddingBackendFactory } from '../tagging/tagger.js';
-import { unreachableError } from './connection.js';
+import { CLUSTER_DEFAULTS, unreachableError } from './connection.js';
 import { connectRemoteEmbedder, THIS_MACHINE, type WorkTally } from './remote-embedder.js';
 import { openSharedEmbeddings, openSharedPlaces } from './shared-cache.js';
-import { clusterStatus } from './status.js';
+import { clusterStatus, readQueueStatus, statusQueue, type ClusterStatus } from './status.js';
 
 export { clusterStatus, type ClusterStatus } from './status.js';
 export { startClusterWorker, type ClusterWorker, type WorkerEnd } from './worker.js';
@@ -26,6 +26,8 @@ export interface Cluster {
   readonly done: WorkTally;
   /** {@link done} as one line: `host:1 40 · host:2 38 · this machine 2`. */
   describeWork(): string;
+  /** How the queue stood at the last look (refreshed every few seconds), with {@link done}. */
+  status(): ClusterStatus & { done: Record<string, number> };
   close(): Promise<void>;
 }
 
@@ -53,6 +55,16 @@ export async function openCluster(options: OpenClusterOptions): Promise<Cluster>
     'cluster: model work goes to workers through Redis',
   );
   const closers: (() => Promise<void>)[] = [];
+  // `status` answers at once (the API's /status is synchronous) from a look kept fresh here.
+  let last = status;
+  const looking = statusQueue(options.url);
+  const refresh = setInterval(() => {
+    void readQueueStatus(looking, options.url).then((now) => (last = now));
+  }, CLUSTER_DEFAULTS.statusRefreshMs).unref();
+  closers.push(async () => {
+    clearInterval(refresh);
+    await looking.close();
+  });
   const done: WorkTally = new Map();
   let cacheErrorShown = false;
   const onCacheError = (error: unknown) => {
@@ -63,6 +75,7 @@ export async function openCluster(options: OpenClusterOptions): Promise<Cluster>
   return {
     done,
     describeWork: () => describeWork(done),
+    status: () => ({ ...last, done: Object.fromEntries(done) }),
     async backend(local, files) {
       const fingerprint = await modelFingerprint(files);
       const embedder = await connectRemoteEmbedder({

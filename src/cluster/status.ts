@@ -22,15 +22,44 @@ export interface ClusterStatus {
  * throws: an unreachable Redis (or a refused password) is a status with the reason.
  */
 export async function clusterStatus(url: string): Promise<ClusterStatus> {
-  const redis = redactedRedisUrl(url);
+  const queue = statusQueue(url);
+  try {
+    return await readQueueStatus(queue, url);
+  } finally {
+    await queue.close().catch(() => undefined);
+  }
+}
+
+/** A queue handle for status reads, which fail at once while Redis is away. */
+export function statusQueue(url: string): Queue {
   const queue = new Queue(CLUSTER_DEFAULTS.queue, {
     prefix: CLUSTER_DEFAULTS.prefix,
-    connection: { ...connectionOptions(url, { failFast: true }), retryStrategy: () => null },
+    connection: connectionOptions(url, { failFast: true }),
   });
-  let firstError: unknown;
   queue.on('error', (error) => {
-    firstError ??= error;
+    lastErrors.set(queue, error);
   });
+  return queue;
+}
+
+/** The last connection error of each status queue: it says more than a timeout. */
+const lastErrors = new WeakMap<Queue, unknown>();
+
+/**
+ * The names workers gave themselves, once each: BullMQ lists each worker connection with its
+ * client name `<queue client>:w:<name>` in `rawname` (a worker holds more than one).
+ */
+function workerNames(clients: Record<string, string>[]): string[] {
+  const names = clients.flatMap((client) => {
+    const at = client.rawname?.indexOf(':w:') ?? -1;
+    return at >= 0 ? [client.rawname!.slice(at + 3)] : [];
+  });
+  return [...new Set(names)].sort();
+}
+
+/** {@link clusterStatus} through an open queue handle (see {@link statusQueue}). */
+export async function readQueueStatus(queue: Queue, url: string): Promise<ClusterStatus> {
+  const redis = redactedRedisUrl(url);
   let timer: NodeJS.Timeout | undefined;
   try {
     const answer = Promise.all([
@@ -44,10 +73,11 @@ export async function clusterStatus(url: string): Promise<ClusterStatus> {
       );
     });
     const [counts, workers] = await Promise.race([answer, timeout]);
+    lastErrors.delete(queue);
     return {
       redis,
       reachable: true,
-      workers: workers.flatMap((worker) => (worker.name ? [worker.name] : [])).sort(),
+      workers: workerNames(workers),
       waiting: (counts.wait ?? 0) + (counts.prioritized ?? 0) + (counts.delayed ?? 0),
       active: counts.active ?? 0,
     };
@@ -55,13 +85,12 @@ export async function clusterStatus(url: string): Promise<ClusterStatus> {
     return {
       redis,
       reachable: false,
-      error: errorMessage(firstError ?? error),
+      error: errorMessage(lastErrors.get(queue) ?? error),
       workers: [],
       waiting: 0,
       active: 0,
     };
   } finally {
     clearTimeout(timer);
-    await queue.close().catch(() => undefined);
   }
 }

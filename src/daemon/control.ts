@@ -1,3 +1,4 @@
+import type { ClusterStatus } from '../cluster/status.js';
 import type { JournalEntry, UndoResult, UndoSelector } from '../journal/types.js';
 import type { Action, Place, Tag } from '../pipeline/job.js';
 
@@ -19,6 +20,11 @@ export interface DaemonStatus {
   journal: { operations: number; bytes: number };
   /** When a file was last filed into the library (from the journal, so across restarts). */
   lastFiledAt: string | null;
+  /**
+   * With `cluster` in the config: Redis reachable, workers connected, jobs waiting, and how
+   * many images each worker (and this machine) embedded since start.
+   */
+  cluster?: ClusterStatus & { done: Record<string, number> };
 }
 
 /** One file handled by the pipeline: published on `GET /events` and counted in metrics. */

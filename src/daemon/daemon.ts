@@ -180,6 +180,7 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
     },
     journal: services.journal.size(),
     lastFiledAt: services.journal.lastFiledAt(),
+    ...(services.cluster ? { cluster: services.cluster.status() } : {}),
   });
 
   return {
