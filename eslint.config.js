@@ -7,6 +7,7 @@ export default tseslint.config(
   { ignores: ['dist/', 'coverage/', 'node_modules/', 'models/', 'test/fixtures/'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
+  { files: ['src/web/assets/**/*.js'], languageOptions: { globals: globals.browser } },
   {
     languageOptions: { globals: globals.node },
     rules: {

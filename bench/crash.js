@@ -3,12 +3,15 @@
 // the library or inbox, no partial copy may be left, and `undo --all` must give back the
 // original inbox byte for byte. Prints a markdown section; exits 1 when anything is wrong.
 // Usage: node bench/crash.js [FILES=500] [KILLS=20] [SEED]
+// PHOTOSORTD_TEST_LIBRARY=exfat or rclone puts the library on a real mount of that kind (an
+// exFAT image on a loop device, an rclone FUSE mount): filesystems without hard links.
 import { execFileSync } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { runCrashTrial, seeded } from './lib/crash.js';
+import { mountLibraryFs, whyNoMount } from './lib/mounts.js';
 import { benchConfig, generate } from './lib/photos.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -20,14 +23,33 @@ execFileSync(process.execPath, ['node_modules/typescript/bin/tsc', '-p', 'tsconf
   cwd: ROOT,
   stdio: 'inherit',
 });
+const kind = process.env.PHOTOSORTD_TEST_LIBRARY;
+if (kind && whyNoMount(kind)) {
+  process.stderr.write(`PHOTOSORTD_TEST_LIBRARY=${kind}, but ${whyNoMount(kind)}\n`);
+  process.exit(2);
+}
 const work = await mkdtemp(join(tmpdir(), 'photosortd-bench-crash-'));
+const mount = kind ? await mountLibraryFs(kind, { sizeMb: 1024 }) : undefined;
+const library = mount ? join(mount.dir, 'library') : join(work, 'library');
+const on = mount
+  ? {
+      exfat: 'an exFAT image (loop device, exfat-fuse)',
+      rclone: 'an rclone mount of a local folder (`--vfs-cache-mode writes`)',
+    }[kind]
+  : 'the same disk as the inbox';
 let failed = false;
 try {
   await generate(join(work, 'inbox'), files);
-  await writeFile(join(work, 'photosortd.config.yaml'), benchConfig({ concurrency: 4 }));
+  await writeFile(
+    join(work, 'photosortd.config.yaml'),
+    benchConfig({ concurrency: 4 }).replace(
+      'library: ./library',
+      `library: ${JSON.stringify(library)}`,
+    ),
+  );
   const trial = await runCrashTrial({
     inbox: join(work, 'inbox'),
-    library: join(work, 'library'),
+    library,
     configFile: join(work, 'photosortd.config.yaml'),
     kills,
     random: seeded(seed),
@@ -49,9 +71,9 @@ try {
   ];
   failed = checks.some(([, got, want]) => got !== want);
   const lines = [
-    '## Crash suite',
+    `## Crash suite${mount ? ` (library on ${kind})` : ''}`,
     '',
-    `${files} generated JPEGs dropped at once; the daemon (concurrency 4, settle 200 ms) SIGKILLed ${kills} times at random moments (seed ${seed}: \`node bench/crash.js ${files} ${kills} ${seed}\` replays it), restarted after each kill, then run to the end and stopped with SIGTERM. ${midBurst} of the ${kills} kills landed mid-burst; the rest during start-up or recovery, or once the inbox was empty. Total ${trial.seconds.toFixed(0)} s.`,
+    `${files} generated JPEGs dropped at once into an inbox on the temp disk, filed into a library on ${on}; the daemon (concurrency 4, settle 200 ms) SIGKILLed ${kills} times at random moments (seed ${seed}: \`${kind ? `PHOTOSORTD_TEST_LIBRARY=${kind} ` : ''}node bench/crash.js ${files} ${kills} ${seed}\` replays it), restarted after each kill, then run to the end and stopped with SIGTERM. ${midBurst} of the ${kills} kills landed mid-burst; the rest during start-up or recovery, or once the inbox was empty. Total ${trial.seconds.toFixed(0)} s.`,
     '',
     '| check | result | expected |',
     '|---|---:|---:|',
@@ -64,6 +86,7 @@ try {
     lines.push('`undo --all` said:', '', '```', trial.undo.stderr.trim(), '```', '');
   process.stdout.write(lines.join('\n'));
 } finally {
+  await mount?.unmount();
   await rm(work, { recursive: true, force: true });
 }
 process.exitCode = failed ? 1 : 0;

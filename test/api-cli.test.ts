@@ -17,8 +17,8 @@ import {
 import { tokenCreate } from '../src/cli/token.js';
 import { parseConfig, type Config } from '../src/config/load.js';
 import { silentLogger } from '../src/lib/logger.js';
-import { capturedStream } from './helpers/captured-stream.js';
-import { RecordingDaemonControl, journalEntry } from './helpers/recording-daemon-control.js';
+import { capturedStream } from './support/captured.js';
+import { RecordingDaemonControl, journalEntry } from './support/recording-daemon-control.js';
 
 const SECRET = 'another-jwt-secret-of-at-least-32-bytes!';
 

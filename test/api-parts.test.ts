@@ -6,8 +6,8 @@ import { ensureApiKey, readApiKey } from '../src/api/api-key.js';
 import { clientUrl, isLoopback, parseListen } from '../src/api/listen.js';
 import { Metrics } from '../src/api/metrics.js';
 import { RateLimiter } from '../src/api/rate-limit.js';
-import { capturedLogger } from './helpers/captured-logger.js';
-import { RecordingDaemonControl, fileEvent } from './helpers/recording-daemon-control.js';
+import { capturedLogger } from './support/captured.js';
+import { RecordingDaemonControl, fileEvent } from './support/recording-daemon-control.js';
 
 describe('Metrics', () => {
   it('renders counters, gauges, a cumulative histogram and uptime in Prometheus text', async () => {

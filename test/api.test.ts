@@ -11,12 +11,12 @@ import { Metrics } from '../src/api/metrics.js';
 import { startApiServer, type ApiServer } from '../src/api/server.js';
 import { parseConfig, type Config } from '../src/config/load.js';
 import type { ControlEvent } from '../src/daemon/control.js';
-import { capturedLogger } from './helpers/captured-logger.js';
+import { capturedLogger } from './support/captured.js';
 import {
   RecordingDaemonControl,
   fileEvent,
   journalEntry,
-} from './helpers/recording-daemon-control.js';
+} from './support/recording-daemon-control.js';
 
 const ADMIN_KEY = 'admin-key-for-tests-0123456789abcdef';
 const READ_KEY = 'read-key-for-tests-0123456789abcdef';
@@ -104,7 +104,11 @@ describe('control API with good tokens', () => {
   it('answers /health without a token', async () => {
     const response = await call(ctx.server, 'GET', '/health');
     expect(response.status).toBe(200);
-    expect(await response.json()).toEqual({ ok: true });
+    expect(await response.json()).toEqual({
+      ok: true,
+      library: 'present',
+      inboxes: { watching: 1, missing: 0 },
+    });
   });
 
   it('serves /status to a read key', async () => {

@@ -8,20 +8,9 @@ import {
   parseOffset,
   wallClockInZone,
 } from '../src/lib/capture-date.js';
-import type { CaptureDate } from '../src/pipeline/job.js';
+import { captureDate } from './support/records.js';
 
-const base: CaptureDate = {
-  year: 2024,
-  month: 6,
-  day: 12,
-  hour: 18,
-  minute: 30,
-  second: 0,
-  millisecond: 0,
-  offsetMinutes: 60,
-  zone: null,
-  source: 'ExifIFD:DateTimeOriginal',
-};
+const base = captureDate({ offsetMinutes: 60 });
 
 describe('formatCaptureDate', () => {
   it('writes the offset only when the zone is known, and never Z', () => {

@@ -172,44 +172,50 @@ async function completedJobs(database: number): Promise<number> {
   }
 }
 
-describe.skipIf(!REDIS_SERVER)('cluster: model work through a real Redis', () => {
-  beforeAll(async () => {
-    ensureBuilt();
-    work = await tempDir('photosortd-cluster-models-');
-    modelDir = join(work, 'colour');
-    execFileSync(process.execPath, [join(ROOT, 'scripts/make-test-model.js'), modelDir]);
-    // The same tower with another config: another model as far as the fingerprint goes.
-    otherModelDir = join(work, 'other');
-    await cp(modelDir, otherModelDir, { recursive: true });
-    const config = JSON.parse(await readFile(join(otherModelDir, 'config.json'), 'utf8')) as object;
-    await writeFile(
-      join(otherModelDir, 'config.json'),
-      JSON.stringify({ ...config, photosortd_test: 'another model' }),
-    );
-    redis = await startRedis();
-  }, 120_000);
+// Each test starts workers and daemons (each loads onnxruntime) on a shared, loaded machine.
+describe.skipIf(!REDIS_SERVER)(
+  'cluster: model work through a real Redis',
+  { timeout: 300_000 },
+  () => {
+    beforeAll(async () => {
+      ensureBuilt();
+      work = await tempDir('photosortd-cluster-models-');
+      modelDir = join(work, 'colour');
+      execFileSync(process.execPath, [join(ROOT, 'scripts/make-test-model.js'), modelDir]);
+      // The same tower with another config: another model as far as the fingerprint goes.
+      otherModelDir = join(work, 'other');
+      await cp(modelDir, otherModelDir, { recursive: true });
+      const config = JSON.parse(
+        await readFile(join(otherModelDir, 'config.json'), 'utf8'),
+      ) as object;
+      await writeFile(
+        join(otherModelDir, 'config.json'),
+        JSON.stringify({ ...config, photosortd_test: 'another model' }),
+      );
+      redis = await startRedis();
+    }, 120_000);
 
-  afterEach(async () => {
-    for (const child of children.splice(0)) {
-      if (child.exitCode === null && child.signalCode === null) {
-        child.kill('SIGKILL');
-        await exited(child);
+    afterEach(async () => {
+      for (const child of children.splice(0)) {
+        if (child.exitCode === null && child.signalCode === null) {
+          child.kill('SIGKILL');
+          await exited(child);
+        }
       }
-    }
-    db += 1;
-  });
+      db += 1;
+    });
 
-  afterAll(async () => {
-    await redis?.stop();
-  });
+    afterAll(async () => {
+      await redis?.stop();
+    });
 
-  it('loads no Redis code without cluster in the config, and does with it', async () => {
-    // A module hook records every bullmq, ioredis or @keyv/redis file the CLI resolves.
-    const hooks = join(work, 'hooks.mjs');
-    const register = join(work, 'register.mjs');
-    await writeFile(
-      hooks,
-      `import { appendFileSync } from 'node:fs';
+    it('loads no Redis code without cluster in the config, and does with it', async () => {
+      // A module hook records every bullmq, ioredis or @keyv/redis file the CLI resolves.
+      const hooks = join(work, 'hooks.mjs');
+      const register = join(work, 'register.mjs');
+      await writeFile(
+        hooks,
+        `import { appendFileSync } from 'node:fs';
 export async function resolve(specifier, context, next) {
   const result = await next(specifier, context);
   if (/node_modules\\/(bullmq|ioredis|@keyv\\/redis|@redis)\\//.test(result.url)) {
@@ -217,205 +223,208 @@ export async function resolve(specifier, context, next) {
   }
   return result;
 }\n`,
-    );
-    await writeFile(
-      register,
-      `import { register } from 'node:module';\nregister(${JSON.stringify(pathToFileURL(hooks).href)});\n`,
-    );
-    const scanWithHook = async (p: Project, log: string) => {
-      await colourPhoto(p.inbox, 0, 90);
-      const child = spawn(
-        process.execPath,
-        ['--import', register, BIN, 'scan', p.inbox, '--config', p.config],
-        {
-          env: { ...process.env, ...redisEnv(), LOADED_LOG: log },
-          stdio: 'ignore',
-        },
       );
-      expect(await exited(child)).toBe(0);
-      return readFile(log, 'utf8').catch(() => '');
-    };
-    const alone = await scanWithHook(await taggingProject(null), join(work, 'alone.log'));
-    expect(alone).toBe('');
-    const clustered = await scanWithHook(await taggingProject({}), join(work, 'cluster.log'));
-    expect(clustered).toMatch(/node_modules\/bullmq\//);
-  });
-
-  it('refuses a bad URL or a wrong password at start, naming cluster.redis (exit 2)', async () => {
-    const p = await taggingProject({});
-    await colourPhoto(p.inbox, 0, 91);
-    const wrong = await runCli(['scan', p.inbox, '--config', p.config], {
-      env: { [ENV_NAME]: `redis://:not-the-password@127.0.0.1:${redis.port}/0` },
+      await writeFile(
+        register,
+        `import { register } from 'node:module';\nregister(${JSON.stringify(pathToFileURL(hooks).href)});\n`,
+      );
+      const scanWithHook = async (p: Project, log: string) => {
+        await colourPhoto(p.inbox, 0, 90);
+        const child = spawn(
+          process.execPath,
+          ['--import', register, BIN, 'scan', p.inbox, '--config', p.config],
+          {
+            env: { ...process.env, ...redisEnv(), LOADED_LOG: log },
+            stdio: 'ignore',
+          },
+        );
+        expect(await exited(child)).toBe(0);
+        return readFile(log, 'utf8').catch(() => '');
+      };
+      const alone = await scanWithHook(await taggingProject(null), join(work, 'alone.log'));
+      expect(alone).toBe('');
+      const clustered = await scanWithHook(await taggingProject({}), join(work, 'cluster.log'));
+      expect(clustered).toMatch(/node_modules\/bullmq\//);
     });
-    expect(wrong.code).toBe(2);
-    expect(wrong.stderr).toContain('cluster.redis');
-    expect(wrong.stderr).toMatch(/password/);
-    expect(wrong.stderr).not.toContain('not-the-password');
-    expect(await listFiles(p.inbox)).toEqual(['IMG_91_0.jpg']);
 
-    const notRedis = await runCli(['worker', '--config', p.config], {
-      env: { [ENV_NAME]: 'http://127.0.0.1:1/0' },
+    it('refuses a bad URL or a wrong password at start, naming cluster.redis (exit 2)', async () => {
+      const p = await taggingProject({});
+      await colourPhoto(p.inbox, 0, 91);
+      const wrong = await runCli(['scan', p.inbox, '--config', p.config], {
+        env: { [ENV_NAME]: `redis://:not-the-password@127.0.0.1:${redis.port}/0` },
+      });
+      expect(wrong.code).toBe(2);
+      expect(wrong.stderr).toContain('cluster.redis');
+      expect(wrong.stderr).toMatch(/password/);
+      expect(wrong.stderr).not.toContain('not-the-password');
+      expect(await listFiles(p.inbox)).toEqual(['IMG_91_0.jpg']);
+
+      const notRedis = await runCli(['worker', '--config', p.config], {
+        env: { [ENV_NAME]: 'http://127.0.0.1:1/0' },
+      });
+      expect(notRedis.code).toBe(2);
+      expect(notRedis.stderr).toMatch(/cluster\.redis: http:\/\/ is not a Redis scheme/);
+
+      const unset = await runCli(['worker', '--config', p.config], { env: { [ENV_NAME]: '' } });
+      expect(unset.code).toBe(2);
+      expect(unset.stderr).toContain(
+        `cluster.redis: env:${ENV_NAME} names an environment variable`,
+      );
     });
-    expect(notRedis.code).toBe(2);
-    expect(notRedis.stderr).toMatch(/cluster\.redis: http:\/\/ is not a Redis scheme/);
 
-    const unset = await runCli(['worker', '--config', p.config], { env: { [ENV_NAME]: '' } });
-    expect(unset.code).toBe(2);
-    expect(unset.stderr).toContain(`cluster.redis: env:${ENV_NAME} names an environment variable`);
-  });
+    it('a daemon with two workers tags and indexes a burst as it does alone', async () => {
+      const count = 24;
+      const clustered = await taggingProject({ timeoutMs: 60_000 });
+      const workers = [await startWorker(clustered.config), await startWorker(clustered.config)];
+      const daemon = await startDaemon(clustered);
+      for (let i = 0; i < count; i++) await colourPhoto(clustered.inbox, i, 1);
+      const where = await filedCount(clustered.library, count);
+      daemon.kill('SIGTERM');
+      expect(await exited(daemon)).toBe(0);
+      const done = [await stopWorker(workers[0]!), await stopWorker(workers[1]!)];
+      expectTagged(where, 1, count);
+      // Both workers took jobs, and (with a timeout far above the job time) did them all.
+      expect(done.every((n) => n > 0)).toBe(true);
+      expect(done[0]! + done[1]!).toBe(count);
 
-  it('a daemon with two workers tags and indexes a burst as it does alone', async () => {
-    const count = 24;
-    const clustered = await taggingProject({ timeoutMs: 60_000 });
-    const workers = [await startWorker(clustered.config), await startWorker(clustered.config)];
-    const daemon = await startDaemon(clustered);
-    for (let i = 0; i < count; i++) await colourPhoto(clustered.inbox, i, 1);
-    const where = await filedCount(clustered.library, count);
-    daemon.kill('SIGTERM');
-    expect(await exited(daemon)).toBe(0);
-    const done = [await stopWorker(workers[0]!), await stopWorker(workers[1]!)];
-    expectTagged(where, 1, count);
-    // Both workers took jobs, and (with a timeout far above the job time) did them all.
-    expect(done.every((n) => n > 0)).toBe(true);
-    expect(done[0]! + done[1]!).toBe(count);
-
-    const alone = await taggingProject(null);
-    for (let i = 0; i < count; i++) await colourPhoto(alone.inbox, i, 1);
-    expect((await runCli(['scan', alone.inbox, '--config', alone.config])).code).toBe(0);
-    expect(await filed(alone.library)).toEqual(where);
-    for (const query of COLOURS) {
-      const scores = async (p: Project, env?: NodeJS.ProcessEnv) =>
-        new Map((await searchHits(p, query, env)).map((hit) => [basename(hit.path), hit.score]));
-      const theirs = await scores(clustered, redisEnv());
-      const mine = await scores(alone);
-      expect([...theirs.keys()]).toEqual([...mine.keys()]);
-      for (const [name, score] of mine) expect(theirs.get(name)).toBeCloseTo(score, 3);
-    }
-  });
-
-  it('photosortd index sends its model work to the workers and says who did how much', async () => {
-    const p = await taggingProject({ timeoutMs: 60_000 });
-    const worker = await startWorker(p.config);
-    for (let i = 0; i < 9; i++) await colourPhoto(join(p.library, 'by hand'), i, 2);
-    const result = await runCli(['index', '--config', p.config], { env: redisEnv() });
-    expect(result.code).toBe(0);
-    expect(result.stdout).toContain('indexed 9 photo(s)');
-    expect(result.stdout).toContain(`model work: ${worker.name} 9`);
-    expect(await stopWorker(worker)).toBe(9);
-
-    // A second machine's index of the same photos finds their embeddings in Redis.
-    const second = await taggingProject({ timeoutMs: 60_000 });
-    for (let i = 0; i < 9; i++) await colourPhoto(join(second.library, 'by hand'), i, 2);
-    const again = await runCli(['index', '--config', second.config], { env: redisEnv() });
-    expect(again.code).toBe(0);
-    expect(again.stdout).toContain('indexed 9 photo(s)');
-    expect(again.stdout).not.toContain('model work');
-    expect((await searchHits(second, 'red', redisEnv())).length).toBe(9);
-  });
-
-  it('a worker SIGKILLed mid-burst loses nothing; each photo is filed and indexed once', async () => {
-    const count = 30;
-    const p = await taggingProject({ timeoutMs: 8_000 });
-    const victim = await startWorker(p.config);
-    const survivor = await startWorker(p.config);
-    const daemon = await startDaemon(p);
-    for (let i = 0; i < count; i++) await colourPhoto(p.inbox, i, 3);
-    await filedCount(p.library, 3);
-    victim.child.kill('SIGKILL');
-    const where = await filedCount(p.library, count);
-    expectTagged(where, 3, count);
-    expect(await listFiles(p.inbox)).toEqual([]);
-    daemon.kill('SIGTERM');
-    expect(await exited(daemon)).toBe(0);
-    await stopWorker(survivor);
-    const journal = await runCli(['journal', '--json', '--limit', '1000', '--config', p.config], {
-      env: redisEnv(),
+      const alone = await taggingProject(null);
+      for (let i = 0; i < count; i++) await colourPhoto(alone.inbox, i, 1);
+      expect((await runCli(['scan', alone.inbox, '--config', alone.config])).code).toBe(0);
+      expect(await filed(alone.library)).toEqual(where);
+      for (const query of COLOURS) {
+        const scores = async (p: Project, env?: NodeJS.ProcessEnv) =>
+          new Map((await searchHits(p, query, env)).map((hit) => [basename(hit.path), hit.score]));
+        const theirs = await scores(clustered, redisEnv());
+        const mine = await scores(alone);
+        expect([...theirs.keys()]).toEqual([...mine.keys()]);
+        for (const [name, score] of mine) expect(theirs.get(name)).toBeCloseTo(score, 3);
+      }
     });
-    const moves = journal.stdout
-      .trim()
-      .split('\n')
-      .map((line) => JSON.parse(line) as { op: string; target: string })
-      .filter((row) => row.op === 'move');
-    expect(moves).toHaveLength(count);
-    const hits = await searchHits(p, 'red', redisEnv());
-    expect(new Set(hits.map((hit) => hit.path)).size).toBe(count);
-    expect(hits).toHaveLength(count);
-  });
 
-  it('Redis killed and restarted mid-burst: filing goes on, the queue resumes', async () => {
-    const p = await taggingProject({ timeoutMs: 5_000 });
-    const workers = [await startWorker(p.config), await startWorker(p.config)];
-    await startDaemon(p);
-    for (let i = 0; i < 20; i++) await colourPhoto(p.inbox, i, 4);
-    await filedCount(p.library, 3);
-    await redis.kill();
-    // While Redis is away the daemon files on, running the model itself.
-    for (let i = 20; i < 30; i++) await colourPhoto(p.inbox, i, 4);
-    await filedCount(p.library, 25);
-    await redis.restart();
-    // Back (empty: nothing was kept on disk): new photos go to the workers again.
-    await waitFor(async () => (await completedJobs(db)) === 0, { what: 'Redis back' });
-    for (let i = 30; i < 40; i++) await colourPhoto(p.inbox, i, 4);
-    const where = await filedCount(p.library, 40);
-    expectTagged(where, 4, 40);
-    expect(await listFiles(p.inbox)).toEqual([]);
-    await waitFor(async () => (await completedJobs(db)) > 0, {
-      timeoutMs: 60_000,
-      what: 'a worker to answer a job after the restart',
-    });
-    for (const worker of workers) expect(worker.child.exitCode).toBeNull();
-  });
+    it('photosortd index sends its model work to the workers and says who did how much', async () => {
+      const p = await taggingProject({ timeoutMs: 60_000 });
+      const worker = await startWorker(p.config);
+      for (let i = 0; i < 9; i++) await colourPhoto(join(p.library, 'by hand'), i, 2);
+      const result = await runCli(['index', '--config', p.config], { env: redisEnv() });
+      expect(result.code).toBe(0);
+      expect(result.stdout).toContain('indexed 9 photo(s)');
+      expect(result.stdout).toContain(`model work: ${worker.name} 9`);
+      expect(await stopWorker(worker)).toBe(9);
 
-  it('status and doctor show the cluster: Redis reachable, workers seen, jobs, who did them', async () => {
-    const p = await taggingProject({ timeoutMs: 60_000 }, modelDir, {
-      api: { listen: '127.0.0.1:0' },
+      // A second machine's index of the same photos finds their embeddings in Redis.
+      const second = await taggingProject({ timeoutMs: 60_000 });
+      for (let i = 0; i < 9; i++) await colourPhoto(join(second.library, 'by hand'), i, 2);
+      const again = await runCli(['index', '--config', second.config], { env: redisEnv() });
+      expect(again.code).toBe(0);
+      expect(again.stdout).toContain('indexed 9 photo(s)');
+      expect(again.stdout).not.toContain('model work');
+      expect((await searchHits(second, 'red', redisEnv())).length).toBe(9);
     });
-    const worker = await startWorker(p.config);
-    await startDaemon(p);
-    for (let i = 0; i < 3; i++) await colourPhoto(p.inbox, i, 6);
-    await filedCount(p.library, 3);
-    const status = await runCli(['status', '--json', '--config', p.config], { env: redisEnv() });
-    expect(status.code).toBe(0);
-    const cluster = (JSON.parse(status.stdout) as { cluster: Record<string, unknown> }).cluster;
-    expect(cluster).toMatchObject({
-      redis: `redis://:***@127.0.0.1:${redis.port}/${db}`,
-      reachable: true,
-      workers: [worker.name],
-      done: { [worker.name]: 3 },
-    });
-    const text = await runCli(['status', '--config', p.config], { env: redisEnv() });
-    expect(text.stdout).toMatch(
-      new RegExp(
-        `cluster +redis://:\\*\\*\\*@127.0.0.1:${redis.port}/${db}; workers: ${worker.name}`,
-      ),
-    );
 
-    const doctor = await runCli(['doctor', '--config', p.config], { env: redisEnv() });
-    expect(doctor.stdout).toContain(
-      `cluster  ✓ redis://:***@127.0.0.1:${redis.port}/${db} reachable; 1 worker(s): ${worker.name}; jobs 0 waiting, 0 active`,
-    );
-    const gone = await runCli(['doctor', '--config', p.config], {
-      env: { [ENV_NAME]: 'redis://127.0.0.1:1/0' },
+    it('a worker SIGKILLed mid-burst loses nothing; each photo is filed and indexed once', async () => {
+      const count = 30;
+      const p = await taggingProject({ timeoutMs: 8_000 });
+      const victim = await startWorker(p.config);
+      const survivor = await startWorker(p.config);
+      const daemon = await startDaemon(p);
+      for (let i = 0; i < count; i++) await colourPhoto(p.inbox, i, 3);
+      await filedCount(p.library, 3);
+      victim.child.kill('SIGKILL');
+      const where = await filedCount(p.library, count);
+      expectTagged(where, 3, count);
+      expect(await listFiles(p.inbox)).toEqual([]);
+      daemon.kill('SIGTERM');
+      expect(await exited(daemon)).toBe(0);
+      await stopWorker(survivor);
+      const journal = await runCli(['journal', '--json', '--limit', '1000', '--config', p.config], {
+        env: redisEnv(),
+      });
+      const moves = journal.stdout
+        .trim()
+        .split('\n')
+        .map((line) => JSON.parse(line) as { op: string; target: string })
+        .filter((row) => row.op === 'move');
+      expect(moves).toHaveLength(count);
+      const hits = await searchHits(p, 'red', redisEnv());
+      expect(new Set(hits.map((hit) => hit.path)).size).toBe(count);
+      expect(hits).toHaveLength(count);
     });
-    expect(gone.code).toBe(1);
-    expect(gone.stdout).toMatch(
-      /cluster +✗ redis:\/\/127\.0\.0\.1:1\/0 does not answer: .*ECONNREFUSED/,
-    );
-  });
 
-  it('a worker with another model refuses the job, says why and stops; the photo is tagged here', async () => {
-    const p = await taggingProject({ timeoutMs: 3_000 });
-    const other = await taggingProject({}, otherModelDir);
-    const worker = await startWorker(other.config);
-    for (let i = 0; i < 3; i++) await colourPhoto(p.inbox, i, 5);
-    const scan = await runCli(['scan', p.inbox, '--config', p.config], { env: redisEnv() });
-    expect(scan.code).toBe(0);
-    expectTagged(await filed(p.library), 5, 3);
-    expect(await exited(worker.child)).toBe(2);
-    const said = worker.log.text();
-    expect(said).toMatch(
-      /refused a job for model colour@fp32:[0-9a-f]+: this worker runs other@fp32:/,
-    );
-    expect(said).toContain(`tagging.model: ${otherModelDir}`);
-  });
-});
+    it('Redis killed and restarted mid-burst: filing goes on, the queue resumes', async () => {
+      const p = await taggingProject({ timeoutMs: 5_000 });
+      const workers = [await startWorker(p.config), await startWorker(p.config)];
+      await startDaemon(p);
+      for (let i = 0; i < 20; i++) await colourPhoto(p.inbox, i, 4);
+      await filedCount(p.library, 3);
+      await redis.kill();
+      // While Redis is away the daemon files on, running the model itself.
+      for (let i = 20; i < 30; i++) await colourPhoto(p.inbox, i, 4);
+      await filedCount(p.library, 25);
+      await redis.restart();
+      // Back (empty: nothing was kept on disk): new photos go to the workers again.
+      await waitFor(async () => (await completedJobs(db)) === 0, { what: 'Redis back' });
+      for (let i = 30; i < 40; i++) await colourPhoto(p.inbox, i, 4);
+      const where = await filedCount(p.library, 40);
+      expectTagged(where, 4, 40);
+      expect(await listFiles(p.inbox)).toEqual([]);
+      await waitFor(async () => (await completedJobs(db)) > 0, {
+        timeoutMs: 60_000,
+        what: 'a worker to answer a job after the restart',
+      });
+      for (const worker of workers) expect(worker.child.exitCode).toBeNull();
+    });
+
+    it('status and doctor show the cluster: Redis reachable, workers seen, jobs, who did them', async () => {
+      const p = await taggingProject({ timeoutMs: 60_000 }, modelDir, {
+        api: { listen: '127.0.0.1:0' },
+      });
+      const worker = await startWorker(p.config);
+      await startDaemon(p);
+      for (let i = 0; i < 3; i++) await colourPhoto(p.inbox, i, 6);
+      await filedCount(p.library, 3);
+      const status = await runCli(['status', '--json', '--config', p.config], { env: redisEnv() });
+      expect(status.code).toBe(0);
+      const cluster = (JSON.parse(status.stdout) as { cluster: Record<string, unknown> }).cluster;
+      expect(cluster).toMatchObject({
+        redis: `redis://:***@127.0.0.1:${redis.port}/${db}`,
+        reachable: true,
+        workers: [worker.name],
+        done: { [worker.name]: 3 },
+      });
+      const text = await runCli(['status', '--config', p.config], { env: redisEnv() });
+      expect(text.stdout).toMatch(
+        new RegExp(
+          `cluster +redis://:\\*\\*\\*@127.0.0.1:${redis.port}/${db}; workers: ${worker.name}`,
+        ),
+      );
+
+      const doctor = await runCli(['doctor', '--config', p.config], { env: redisEnv() });
+      expect(doctor.stdout).toContain(
+        `cluster  ✓ redis://:***@127.0.0.1:${redis.port}/${db} reachable; 1 worker(s): ${worker.name}; jobs 0 waiting, 0 active`,
+      );
+      const gone = await runCli(['doctor', '--config', p.config], {
+        env: { [ENV_NAME]: 'redis://127.0.0.1:1/0' },
+      });
+      expect(gone.code).toBe(1);
+      expect(gone.stdout).toMatch(
+        /cluster +✗ redis:\/\/127\.0\.0\.1:1\/0 does not answer: .*ECONNREFUSED/,
+      );
+    });
+
+    it('a worker with another model refuses the job, says why and stops; the photo is tagged here', async () => {
+      const p = await taggingProject({ timeoutMs: 3_000 });
+      const other = await taggingProject({}, otherModelDir);
+      const worker = await startWorker(other.config);
+      for (let i = 0; i < 3; i++) await colourPhoto(p.inbox, i, 5);
+      const scan = await runCli(['scan', p.inbox, '--config', p.config], { env: redisEnv() });
+      expect(scan.code).toBe(0);
+      expectTagged(await filed(p.library), 5, 3);
+      expect(await exited(worker.child)).toBe(2);
+      const said = worker.log.text();
+      expect(said).toMatch(
+        /refused a job for model colour@fp32:[0-9a-f]+: this worker runs other@fp32:/,
+      );
+      expect(said).toContain(`tagging.model: ${otherModelDir}`);
+    });
+  },
+);

@@ -150,11 +150,32 @@ describe('checkLayout', () => {
     expect(problems.some((p) => p.includes('overlaps inboxes[1].path'))).toBe(true);
   });
 
-  it('creates a missing library and state folder', async () => {
+  it('refuses a missing library, naming it and what to do, and makes nothing', async () => {
     const dir = await tempDir();
     await mkdir(join(dir, 'in'));
     const config = parseConfig(
       { library: join(dir, 'lib'), inboxes: [join(dir, 'in')], state: join(dir, 's') },
+      null,
+    );
+    const error = (await checkLayout(config).catch((e: unknown) => e)) as ConfigError;
+    expect(error.problems).toEqual([
+      expect.stringMatching(/^library: .*lib does not exist\. If it is on a disk, mount the disk/),
+    ]);
+    expect(error.problems[0]).toContain('--create-library (or `createLibrary: true`');
+    const { stat } = await import('node:fs/promises');
+    await expect(stat(join(dir, 'lib'))).rejects.toThrow(/ENOENT/);
+  });
+
+  it('creates a missing library with createLibrary, and the state folder', async () => {
+    const dir = await tempDir();
+    await mkdir(join(dir, 'in'));
+    const config = parseConfig(
+      {
+        library: join(dir, 'lib'),
+        inboxes: [join(dir, 'in')],
+        state: join(dir, 's'),
+        createLibrary: true,
+      },
       null,
     );
     await checkLayout(config);

@@ -1,4 +1,4 @@
-import { cp, readFile, writeFile } from 'node:fs/promises';
+import { cp, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -50,6 +50,7 @@ describe.skipIf(!HAS_CORPUS)('scan over the shared corpus (dates from embedded t
   beforeAll(async () => {
     dir = await tempDir('photosortd-corpus-scan-');
     await cp(CORPUS_DEV, join(dir, 'inbox'), { recursive: true });
+    await mkdir(join(dir, 'library'));
     config = join(dir, 'photosortd.config.yaml');
     await writeFile(
       config,

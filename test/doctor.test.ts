@@ -18,6 +18,7 @@ describe('photosortd doctor', () => {
     for (const folder of ['a', 'b/c', '.stfolder']) {
       await mkdir(join(dir, 'inbox', folder), { recursive: true });
     }
+    await mkdir(join(dir, 'library'));
     const file = await configIn(dir, {
       library: './library',
       inboxes: ['./inbox'],

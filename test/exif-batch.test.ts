@@ -11,6 +11,7 @@ import { createExifStage } from '../src/pipeline/exif.js';
 import type { FileJob } from '../src/pipeline/job.js';
 import { tempDir } from './support/fs.js';
 import { writeJpeg } from './support/media.js';
+import { fileJob } from './support/records.js';
 
 const FIXTURES = join(import.meta.dirname, 'fixtures');
 const ARGS = ['-fast', '-a', '-G1', '-FileType', '-DateTimeOriginal', '-Make', '-ImageSize#'];
@@ -88,7 +89,7 @@ describe('batch reader', () => {
 describe('exif stage over many files at once', () => {
   it('reads each file as it does one at a time', async () => {
     const files = await samples();
-    const job = (source: string): FileJob => ({ source, root: tmp, size: 1, mtimeMs: 0 });
+    const job = (source: string): FileJob => fileJob(source, { root: tmp });
     const options = { exiftool, dates: ['exif' as const], timeZone: 'UTC', now: () => new Date(0) };
     const oneByOne: FileJob[] = [];
     for (const file of files) oneByOne.push(await createExifStage(options)(job(file)));

@@ -3,7 +3,8 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { datePart, formatCaptureDate, formatOffset } from '../src/lib/capture-date.js';
 import { createExifTool, type ExifTool } from '../src/lib/exiftool.js';
-import { createExifStage, type DateSource } from '../src/pipeline/exif.js';
+import type { DateSource } from '../src/config/schema.js';
+import { createExifStage } from '../src/pipeline/exif.js';
 import type { FileJob } from '../src/pipeline/job.js';
 
 // The shared corpus holds files (ia_, im_) that may not be copied into the project, so this

@@ -8,6 +8,7 @@ import { formatCaptureDate } from '../src/lib/capture-date.js';
 import { createExifTool, type ExifTool } from '../src/lib/exiftool.js';
 import { createExifStage, type ExifStageOptions } from '../src/pipeline/exif.js';
 import type { FileJob } from '../src/pipeline/job.js';
+import { fileJob } from './support/records.js';
 
 const FIXTURES = path.join(import.meta.dirname, 'fixtures');
 
@@ -23,12 +24,8 @@ afterAll(async () => {
   await rm(tmp, { recursive: true, force: true });
 });
 
-const job = (source: string, mtimeMs = Date.parse('2025-03-04T05:06:07Z')): FileJob => ({
-  source,
-  root: path.dirname(source),
-  size: 1,
-  mtimeMs,
-});
+const job = (source: string, mtimeMs = Date.parse('2025-03-04T05:06:07Z')): FileJob =>
+  fileJob(source, { mtimeMs });
 
 async function read(
   file: string,

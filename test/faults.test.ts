@@ -1,8 +1,8 @@
 import { execFile, execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { chown, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { chmod, chown, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../src/config/load.js';
 import { buildStages, openServices } from '../src/pipeline/assemble.js';
 import type { FileJob } from '../src/pipeline/job.js';
@@ -13,7 +13,12 @@ import { silentLogger } from '../src/lib/logger.js';
 import { BIN, ensureBuilt, runCli, startCli } from './support/cli.js';
 import { listFiles, sha256, snapshot, tempDir, waitFor } from './support/fs.js';
 import { makeJpeg, writeJpeg } from './support/media.js';
+import { libraryKindFromEnv, useMount, whyNoMount } from './support/mounts.js';
 import { journalOf, project, scanProject, type Project } from './support/project.js';
+
+// The CLI runs from dist/, built once per test process: under load that alone can take most
+// of a test's minute, so it is done before the tests start.
+beforeAll(() => ensureBuilt(), 300_000);
 
 const cleanup: (() => Promise<unknown> | unknown)[] = [];
 afterEach(async () => {
@@ -69,12 +74,30 @@ async function faultyExiftoolHome(): Promise<string> {
   return home;
 }
 
+/**
+ * `PHOTOSORTD_TEST_LIBRARY=exfat` or `rclone` runs the suite with every library on a real
+ * mount of that kind (a filesystem without hard links); unset, on the temp folder's own.
+ */
+const libraryKind = libraryKindFromEnv();
+const libraryMount = libraryKind ? useMount(libraryKind) : undefined;
+if (libraryKind && whyNoMount(libraryKind)) {
+  throw new Error(`PHOTOSORTD_TEST_LIBRARY=${libraryKind}, but ${whyNoMount(libraryKind)}`);
+}
+
+/** {@link project} with its library on the mount the suite was asked to use, if any. */
+async function libraryProject(config: Record<string, unknown> = {}): Promise<Project> {
+  if (!libraryMount) return project(config);
+  const library = await mkdtemp(join(libraryMount().dir, 'library-'));
+  cleanup.push(() => rm(library, { recursive: true, force: true }));
+  return { ...(await project({ library, ...config })), library };
+}
+
 const photo = (p: Project, name: string, seed: number, date = '2019:01:10 10:00:00') =>
   writeJpeg(join(p.inbox, name), { date, seed });
 
 describe('exiftool failing on one file', () => {
   it('crashing on it: the file goes to Unsorted with the reason and the next file is filed', async () => {
-    const p = await project();
+    const p = await libraryProject();
     await photo(p, 'IMG_exiftool-dies.jpg', 1);
     await photo(p, 'IMG_fine.jpg', 2);
     const home = await faultyExiftoolHome();
@@ -139,13 +162,13 @@ describe('exiftool failing on one file', () => {
 
 describe('the library refusing or failing writes', () => {
   it('permission denied on the library: every file stays in the inbox and the journal says why', async () => {
-    const p = await project();
+    const p = await libraryProject();
     await photo(p, 'IMG_1.jpg', 10);
     await photo(p, 'IMG_2.jpg', 11);
     const before = await snapshot(p.inbox);
     // Root ignores permissions, so the CLI runs as `nobody` with the inbox and state its own
     // and the library root's (mode 0755).
-    await mkdir(p.library, { mode: 0o755 });
+    await chmod(p.library, 0o755);
     await mkdir(p.state);
     for (const path of [p.inbox, p.state, ...[...before.keys()].map((n) => join(p.inbox, n))]) {
       await chown(path, 65534, 65534);
@@ -176,7 +199,7 @@ describe('the library refusing or failing writes', () => {
   });
 
   it('the target folder replaced by a file: that photo stays in the inbox, the file is untouched, the others are filed', async () => {
-    const p = await project();
+    const p = await libraryProject();
     await photo(p, 'IMG_blocked.jpg', 20, '2019:01:10 10:00:00');
     await photo(p, 'IMG_other.jpg', 21, '2019:02:10 10:00:00');
     await mkdir(join(p.library, '2019'), { recursive: true });
@@ -246,7 +269,7 @@ describe('the file changing under the pipeline', () => {
   }
 
   it('deleted after hashing: nothing is filed and the journal row is failed', async () => {
-    const p = await project();
+    const p = await libraryProject();
     await photo(p, 'IMG_gone.jpg', 40);
     const job = await fileWith(p, 'IMG_gone.jpg', (source) => rm(source));
     expect(job.plan?.action).toBe('error');
@@ -256,7 +279,7 @@ describe('the file changing under the pipeline', () => {
   });
 
   it('replaced by other bytes after hashing: the new bytes stay in the inbox, nothing is filed', async () => {
-    const p = await project();
+    const p = await libraryProject();
     await photo(p, 'IMG_swapped.jpg', 41);
     const other = await writeJpeg(join(p.dir, 'other.jpg'), { seed: 42 });
     const job = await fileWith(p, 'IMG_swapped.jpg', (source) => writeFile(source, other));
@@ -270,7 +293,7 @@ describe('the file changing under the pipeline', () => {
 
 describe('the daemon at start and when its inbox goes away', () => {
   it('refuses a corrupt journal with a clear message and never recreates it over the history', async () => {
-    const p = await project();
+    const p = await libraryProject();
     await mkdir(p.state);
     const garbage = Buffer.from('SQLite format 3\0' + 'this is not a database '.repeat(200));
     await writeFile(join(p.state, 'journal.sqlite'), garbage);
@@ -283,7 +306,7 @@ describe('the daemon at start and when its inbox goes away', () => {
   });
 
   it('an inbox unmounted while files are in flight: each file is whole in the library or on the unmounted disk, once', async () => {
-    const p = await project({ settle: 200, concurrency: 2 });
+    const p = await libraryProject({ settle: 200, concurrency: 2 });
     await tmpfs(p.inbox, '64m');
     // A second mount of the same tmpfs keeps its files reachable after the inbox is unmounted.
     const keep = join(p.dir, 'keep');

@@ -1,7 +1,8 @@
 import { appendFile, mkdir, rename, rm, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { watchInbox, type InboxWatcher } from '../src/daemon/watcher.js';
+import type { InboxWatcher } from '../src/daemon/watched-inbox.js';
+import { watchInbox } from '../src/daemon/watcher.js';
 import { silentLogger } from '../src/lib/logger.js';
 import { tempDir, waitFor } from './support/fs.js';
 

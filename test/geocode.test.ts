@@ -14,8 +14,8 @@ import { loadGeonamesIndex } from '../src/geocode/geonames-index.js';
 import { usableGps } from '../src/geocode/gps.js';
 import { loadLocalReverseGeocoder } from '../src/geocode/lrg-engine.js';
 import { createGeocodeStage } from '../src/pipeline/geocode.js';
-import type { FileJob, PhotoMeta } from '../src/pipeline/job.js';
 import { CORPUS } from './support/corpus.js';
+import { fileJob, photoMeta } from './support/records.js';
 
 const hasCorpus = existsSync(join(CORPUS, 'truth.tsv'));
 
@@ -254,8 +254,8 @@ describe('geonames provider', () => {
 
   it('the stage sets the place from the GPS, and null without GPS', async () => {
     const stage = createGeocodeStage(geocoder);
-    const meta = { gps: { lat: 38.7223, lon: -9.1393 } } as PhotoMeta;
-    const job: FileJob = { source: '/in/a.jpg', root: '/in', size: 1, mtimeMs: 0, meta };
+    const meta = photoMeta({ gps: { lat: 38.7223, lon: -9.1393 } });
+    const job = fileJob('/in/a.jpg', { meta });
     expect((await stage(job)).place?.city).toBe('Lisbon');
     const noGps = await stage({ ...job, meta: { ...meta, gps: null } });
     expect(noGps.place).toBeNull();

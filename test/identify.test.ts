@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hashFile, sameBytes } from '../src/lib/hash.js';
 import { identify } from '../src/pipeline/identify.js';
 import type { FileJob } from '../src/pipeline/job.js';
+import { fileJob } from './support/records.js';
 
 const FIXTURES = path.join(import.meta.dirname, 'fixtures');
 let tmp: string;
@@ -17,7 +18,7 @@ afterAll(async () => {
   await rm(tmp, { recursive: true, force: true });
 });
 
-const job = (source: string): FileJob => ({ source, root: tmp, size: 0, mtimeMs: 0 });
+const job = (source: string): FileJob => fileJob(source, { root: tmp, size: 0 });
 
 describe('identify', () => {
   it('records size, mtime and the SHA-256 of a real photo', async () => {

@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import type { FileJob, Plan } from '../src/pipeline/job.js';
 import { createMoveStage, type MoveStageOptions } from '../src/pipeline/move.js';
 import { journalWorld, type JournalWorld as World } from './support/journal-world.js';
+import { captureDate, photoMeta } from './support/records.js';
 
 function world(libraryBase?: string): Promise<World> {
   return journalWorld('psd-movestage', libraryBase);
@@ -39,29 +40,16 @@ async function inboxJob(w: World, name: string, content: string, plan: Plan): Pr
     mtimeMs: info.mtimeMs,
     hash: sha256(content),
     kind: 'photo',
-    meta: {
+    meta: photoMeta({
       fileType: 'JPEG',
       mimeType: 'image/jpeg',
-      takenAt: {
-        year: 2024,
-        month: 6,
-        day: 12,
-        hour: 18,
-        minute: 30,
-        second: 0,
-        millisecond: 0,
-        offsetMinutes: 60,
-        zone: null,
-        source: 'ExifIFD:DateTimeOriginal',
-      },
+      takenAt: captureDate({ offsetMinutes: 60 }),
       camera: { make: 'Apple', model: 'iPhone 8' },
       gps: { lat: 38.72, lon: -9.14 },
       orientation: 1,
       width: 4032,
       height: 3024,
-      contentId: null,
-      warnings: [],
-    },
+    }),
     place: { city: 'Lisbon', region: 'Lisbon', country: 'Portugal', countryCode: 'PT' },
     tags: [{ label: 'beach', score: 0.31 }],
     plan,
@@ -108,6 +96,7 @@ describe('move stage', () => {
           dateSource: 'ExifIFD:DateTimeOriginal',
           place: { city: 'Lisbon', region: 'Lisbon', country: 'Portugal', countryCode: 'PT' },
           tags: [{ label: 'beach', score: 0.31 }],
+          root: w.inbox,
         },
       }),
     ]);

@@ -9,8 +9,8 @@ import { Metrics } from '../src/api/metrics.js';
 import { startApiServer, type ApiServer } from '../src/api/server.js';
 import { parseConfig } from '../src/config/load.js';
 import { ROOT } from './support/cli.js';
-import { capturedLogger } from './helpers/captured-logger.js';
-import { RecordingDaemonControl } from './helpers/recording-daemon-control.js';
+import { capturedLogger } from './support/captured.js';
+import { RecordingDaemonControl } from './support/recording-daemon-control.js';
 
 const execFileAsync = promisify(execFile);
 const REDOCLY = join(ROOT, 'node_modules', '.bin', 'redocly');

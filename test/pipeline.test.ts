@@ -1,13 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import type { FileJob } from '../src/pipeline/job.js';
 import { createPipeline } from '../src/pipeline/pipeline.js';
+import { fileJob } from './support/records.js';
 
-const job = (name: string): FileJob => ({
-  source: `/in/${name}`,
-  root: '/in',
-  size: 1,
-  mtimeMs: 0,
-});
+const job = (name: string): FileJob => fileJob(`/in/${name}`);
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 describe('the pipeline', () => {

@@ -4,44 +4,37 @@ import { PhotosortdError } from '../src/lib/errors.js';
 import type { FileJob } from '../src/pipeline/job.js';
 import { compileRules, matchRule } from '../src/pipeline/rules.js';
 import { resolveTarget } from '../src/pipeline/template.js';
+import { captureDate, fileJob, photoMeta } from './support/records.js';
 
 function makeJob(overrides: Partial<FileJob> = {}): FileJob {
-  return {
-    source: '/inbox/IMG_0001.JPG',
-    root: '/inbox',
+  return fileJob('/inbox/IMG_0001.JPG', {
     size: 2048,
-    mtimeMs: 0,
     kind: 'photo',
-    meta: {
+    meta: photoMeta({
       fileType: 'JPEG',
       mimeType: 'image/jpeg',
-      takenAt: {
+      takenAt: captureDate({
         year: 2023,
         month: 8,
         day: 14,
         hour: 9,
         minute: 5,
-        second: 0,
-        millisecond: 0,
         offsetMinutes: 120,
         zone: 'Europe/Berlin',
-        source: 'ExifIFD:DateTimeOriginal',
-      },
+      }),
       camera: { make: 'FUJIFILM', model: 'X-T4' },
       gps: { lat: 52.52, lon: 13.4 },
       orientation: 1,
       width: 6240,
       height: 4160,
-      contentId: null,
-      warnings: [],
-    },
+    }),
     place: { city: 'Berlin', region: 'Land Berlin', country: 'Germany', countryCode: 'DE' },
     tags: [
       { label: 'street', score: 0.4 },
       { label: 'bicycle', score: 0.3 },
     ],
     ...overrides,
-  };
+  });
 }
 
 /** The name of the matched rule when the only rule has the conditions `when`, else null. */

@@ -115,6 +115,16 @@ describe('photosortd search and similar on a filed library', () => {
     expect(names(hits)).toEqual(['blue.jpg']);
   });
 
+  it('search TEXT --like PHOTO ranks by both, leaving the photo itself out', async () => {
+    const blue = (await listFiles(filed.library)).find((f) => f.endsWith('blue.jpg'))!;
+    const hits = await search(filed, ['search', 'red', '--like', join(filed.library, blue)]);
+    expect(names(hits)).not.toContain('blue.jpg');
+    // Red plus blue points away from green (and from white, which is greenest of all):
+    // the reds lead, and every colour with green in it scores below zero.
+    expect(names(hits.slice(0, 3)).sort()).toEqual([...REDS].sort());
+    for (const hit of hits.slice(3)) expect(hit.score, basename(hit.path)).toBeLessThan(0);
+  });
+
   it('each filter narrows the results', async () => {
     const all = names(await search(filed, ['search', 'red']));
     const narrowed = async (args: string[]) =>

@@ -1,8 +1,11 @@
+import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Journal } from '../src/journal/journal.js';
 import { SearchIndex, syncFromJournal, type MediaFacts } from '../src/search/index.js';
+import { KERNEL_WASM } from '../src/search/dot-kernel.js';
 import { quantize, dequantize } from '../src/search/quantize.js';
+import { ROOT } from './support/cli.js';
 import { tempDir } from './support/fs.js';
 
 const LIBRARY = '/lib';
@@ -40,6 +43,11 @@ function add(idx: SearchIndex, path: string, hash: string, vector: number[], f =
 }
 
 describe('search index', () => {
+  it('runs the kernel its WebAssembly text compiles to (the two cannot drift apart)', () => {
+    const built = execFileSync(process.execPath, [join(ROOT, 'scripts/build-dot-kernel.js')]);
+    expect(built.toString().trim()).toBe(KERNEL_WASM);
+  });
+
   it('quantizes to int8 with a per-vector scale and back, close to the original', () => {
     const v = unit([0.3, -0.2, 0.9, 0.01]);
     const back = dequantize(quantize(v));

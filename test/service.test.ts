@@ -1,24 +1,18 @@
-import { execFile, execFileSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { BIN, ROOT, exited, logOf, runCli, startCli, watching } from './support/cli.js';
 import { tempDir } from './support/fs.js';
+import { available } from './support/commands.js';
 import { project } from './support/project.js';
 
 const run = promisify(execFile);
 
-function available(command: string): boolean {
-  try {
-    execFileSync('sh', ['-c', `command -v ${command}`], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 const UNITS = ['systemd/photosortd.service', 'systemd/user/photosortd.service'];
+/** The cluster worker's unit: checked by the same verify, its own settings below. */
+const WORKER_UNIT = 'systemd/photosortd-worker.service';
 
 /** A config in a fresh folder whose inbox exists. */
 async function setup(prefix: string): Promise<{ dir: string; configFile: string }> {
@@ -32,7 +26,7 @@ describe('systemd units', () => {
     'pass systemd-analyze verify without a warning',
     async () => {
       const dir = await tempDir('photosortd-units-');
-      for (const unit of UNITS) {
+      for (const unit of [...UNITS, WORKER_UNIT]) {
         // verify insists that ExecStart's program exists: point it at this clone's CLI.
         const text = (await readFile(join(ROOT, unit), 'utf8')).replace(
           /^ExecStart=\S+/m,
@@ -71,6 +65,23 @@ describe('systemd units', () => {
       // Node's JIT needs writable executable memory.
       expect(text).not.toMatch(/^MemoryDenyWriteExecute=yes/m);
     }
+  });
+
+  it('the worker unit restarts on failure but not on a bad configuration, hardened alike', async () => {
+    const text = await readFile(join(ROOT, WORKER_UNIT), 'utf8');
+    const settings = new Set(text.split('\n').filter((line) => /^[A-Z]\w*=/.test(line)));
+    for (const expected of [
+      'Restart=on-failure',
+      'RestartPreventExitStatus=2',
+      'NoNewPrivileges=yes',
+      'ProtectSystem=strict',
+      'ProtectHome=read-only',
+      'PrivateTmp=yes',
+    ]) {
+      expect(settings, `${WORKER_UNIT}: ${expected}`).toContain(expected);
+    }
+    expect(text).toMatch(/^ExecStart=\S+ worker --config \S+$/m);
+    expect(text).not.toMatch(/^MemoryDenyWriteExecute=yes/m);
   });
 
   it('get READY=1 once the inboxes are watched, and a status line, through $NOTIFY_SOCKET', async () => {

@@ -15,6 +15,7 @@ import { exiftoolCli, scanJson } from './support/companions.js';
 import { listFiles, sha256 } from './support/fs.js';
 import { projectConfig } from './support/daemon-project.js';
 import { writeJpeg } from './support/media.js';
+import { captureDate, fileJob } from './support/records.js';
 
 async function setup(): Promise<{ dir: string; inbox: string; config: Config }> {
   const { dir, inbox, loaded } = await projectConfig(
@@ -65,18 +66,8 @@ describe('sidecar names', () => {
   });
 
   it('tells a Live Photo’s halves by their moments, whichever zones are known', () => {
-    const at = (hour: number, minute: number, second: number, offsetMinutes: number | null) => ({
-      year: 2019,
-      month: 7,
-      day: 24,
-      hour,
-      minute,
-      second,
-      millisecond: 0,
-      offsetMinutes,
-      zone: null,
-      source: 'test',
-    });
+    const at = (hour: number, minute: number, second: number, offsetMinutes: number | null) =>
+      captureDate({ year: 2019, month: 7, day: 24, hour, minute, second, offsetMinutes });
     // 01:30:00 at +03:00 is 22:30 UTC the day before.
     const video = { ...at(22, 29, 58, 0), day: 23 };
     expect(takenTogether(at(1, 30, 0, 180), video)).toBe(true);
@@ -97,7 +88,7 @@ describe('sidecar names', () => {
   });
 
   it('makes the still photo the primary: JPEG/HEIC over RAW over video over sidecars', () => {
-    const job = (name: string) => ({ source: `/in/${name}`, root: '/in', size: 1, mtimeMs: 0 });
+    const job = (name: string) => fileJob(`/in/${name}`);
     const groups = groupJobs(
       ['IMG_1.MOV', 'IMG_1.xmp', 'IMG_1.CR2', 'IMG_1.HEIC', 'IMG_2.MOV', 'IMG_3.xmp'].map(job),
     );

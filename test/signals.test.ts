@@ -14,6 +14,7 @@ async function setup(prefix: string, extra: Record<string, unknown> = {}) {
   const inbox = join(dir, 'inbox');
   const library = join(dir, 'library');
   await mkdir(inbox);
+  await mkdir(library);
   const configFile = join(dir, 'photosortd.config.yaml');
   const base = {
     library: './library',

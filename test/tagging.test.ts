@@ -4,8 +4,6 @@ import { existsSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Writable } from 'node:stream';
-import { pino } from 'pino';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FileJob } from '../src/pipeline/job.js';
@@ -15,7 +13,9 @@ import { createTagger, type Tagger } from '../src/tagging/tagger.js';
 
 const COLOURS = ['red', 'green', 'blue', 'yellow', 'cyan', 'magenta', 'white', 'black'];
 const FIXTURES = join(import.meta.dirname, 'fixtures', 'tagging');
+import { capturedLogger } from './support/captured.js';
 import { CORPUS_DEV as CORPUS } from './support/corpus.js';
+import { fileJob, photoMeta } from './support/records.js';
 
 let work: string;
 let modelDir: string;
@@ -23,7 +23,7 @@ let exiftool: ExifTool;
 let tagger: Tagger;
 
 function job(source: string, extra: Partial<FileJob> = {}): FileJob {
-  return { source, root: work, size: 0, mtimeMs: 0, kind: 'photo', ...extra };
+  return fileJob(source, { root: work, size: 0, kind: 'photo', ...extra });
 }
 
 async function solid(name: string, rgb: [number, number, number], format: 'jpeg' | 'png') {
@@ -244,19 +244,8 @@ describe('tag stage', () => {
 });
 
 describe('missing or broken model', () => {
-  function capture() {
-    const lines: string[] = [];
-    const stream = new Writable({
-      write(chunk, _enc, done) {
-        lines.push(String(chunk));
-        done();
-      },
-    });
-    return { lines, logger: pino({ level: 'info' }, stream) };
-  }
-
   it('turns tagging off with a reason, logs it, and the stage still passes files on', async () => {
-    const { lines, logger } = capture();
+    const { lines, logger } = capturedLogger('info');
     const missing = join(work, 'models', 'not-there');
     const off = await createTagger({
       modelDir: missing,
@@ -271,7 +260,7 @@ describe('missing or broken model', () => {
     expect(off.status.enabled).toBe(false);
     expect(off.status.reason).toContain(missing);
     expect(off.status.reason).toContain('photosortd models pull');
-    expect(lines.join('')).toContain('tagging is off');
+    expect(lines().join('')).toContain('tagging is off');
     const out = await createTagStage(off)(job(await solid('off.jpg', [255, 0, 0], 'jpeg')));
     expect(out.tags).toBeNull();
     expect(out.error).toBeUndefined();
@@ -300,16 +289,5 @@ describe('missing or broken model', () => {
 });
 
 function meta(fileType: string, orientation: number): FileJob['meta'] {
-  return {
-    fileType,
-    mimeType: null,
-    takenAt: null,
-    camera: { make: null, model: null },
-    gps: null,
-    orientation,
-    width: null,
-    height: null,
-    contentId: null,
-    warnings: [],
-  };
+  return photoMeta({ fileType, orientation });
 }

@@ -3,8 +3,10 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { PhotosortdError } from '../src/lib/errors.js';
 import { isInside, utf8Length } from '../src/lib/sanitize.js';
-import type { CaptureDate, FileJob } from '../src/pipeline/job.js';
+import type { FileJob } from '../src/pipeline/job.js';
+import type { CaptureDate } from '../src/lib/media.js';
 import { TEMPLATE_TOKENS, parseTemplate, resolveTarget } from '../src/pipeline/template.js';
+import { fileJob, photoMeta } from './support/records.js';
 
 const LIBRARY = '/srv/photos/library';
 
@@ -93,27 +95,15 @@ const job: fc.Arbitrary<FileJob> = fc
     countryCode: maybe(nastyString),
     tags: maybe(fc.array(nastyString, { maxLength: 3 })),
   })
-  .map((r) => ({
-    source: `/inbox/${r.fileName}`,
-    root: '/inbox',
-    size: 1,
-    mtimeMs: 0,
-    kind: r.kind,
-    meta: {
-      fileType: null,
-      mimeType: null,
-      takenAt: r.takenAt,
-      camera: { make: r.make, model: r.model },
-      gps: null,
-      orientation: null,
-      width: null,
-      height: null,
-      contentId: null,
-      warnings: [],
-    },
-    place: { city: r.city, region: r.region, country: r.country, countryCode: r.countryCode },
-    tags: r.tags?.map((label) => ({ label, score: 0.5 })) ?? null,
-  }));
+  .map((r) =>
+    fileJob(`/inbox/${r.fileName}`, {
+      root: '/inbox',
+      kind: r.kind,
+      meta: photoMeta({ takenAt: r.takenAt, camera: { make: r.make, model: r.model } }),
+      place: { city: r.city, region: r.region, country: r.country, countryCode: r.countryCode },
+      tags: r.tags?.map((label) => ({ label, score: 0.5 })) ?? null,
+    }),
+  );
 
 // Literal text and fallbacks may hold anything but the braces and the backslash, which the
 // parser refuses outright (tested in template.test.ts).

@@ -4,7 +4,8 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PhotosortdError } from '../src/lib/errors.js';
 import { isInside, utf8Length } from '../src/lib/sanitize.js';
-import type { CaptureDate, FileJob } from '../src/pipeline/job.js';
+import type { FileJob } from '../src/pipeline/job.js';
+import type { CaptureDate } from '../src/lib/media.js';
 import {
   TEMPLATE_TOKENS,
   parseTemplate,
@@ -13,32 +14,19 @@ import {
   templateValues,
   type TemplateValues,
 } from '../src/pipeline/template.js';
+import { captureDate, fileJob, photoMeta } from './support/records.js';
 
 const LIBRARY = '/srv/photos/library';
 
 function takenAt(year: number, month: number, day: number, hour = 18, minute = 30): CaptureDate {
-  return {
-    year,
-    month,
-    day,
-    hour,
-    minute,
-    second: 0,
-    millisecond: 0,
-    offsetMinutes: null,
-    zone: null,
-    source: 'ExifIFD:DateTimeOriginal',
-  };
+  return captureDate({ year, month, day, hour, minute });
 }
 
 function makeJob(overrides: Partial<FileJob> = {}, date: CaptureDate | null = null): FileJob {
-  return {
-    source: '/inbox/IMG_1234.jpg',
-    root: '/inbox',
+  return fileJob('/inbox/IMG_1234.jpg', {
     size: 1000,
-    mtimeMs: 0,
     kind: 'photo',
-    meta: {
+    meta: photoMeta({
       fileType: 'JPEG',
       mimeType: 'image/jpeg',
       takenAt: date ?? takenAt(2024, 6, 12),
@@ -47,16 +35,14 @@ function makeJob(overrides: Partial<FileJob> = {}, date: CaptureDate | null = nu
       orientation: 1,
       width: 4032,
       height: 3024,
-      contentId: null,
-      warnings: [],
-    },
+    }),
     place: { city: 'Lisbon', region: 'Lisbon', country: 'Portugal', countryCode: 'PT' },
     tags: [
       { label: 'beach', score: 0.61 },
       { label: 'dog', score: 0.22 },
     ],
     ...overrides,
-  };
+  });
 }
 
 function render(template: string, job: FileJob): string {

@@ -1,8 +1,3 @@
-/** Every file below `root` as sorted relative paths, dotfiles included. */
-export function filesBelow(root: string): Promise<string[]>;
-/** Map of relative path → SHA-256 for every file below `root`. */
-export function hashesBelow(root: string): Promise<Map<string, string>>;
-
 /** A repeatable generator of numbers in [0, 1), so a failing run can be replayed. */
 export function seeded(seed: number): () => number;
 

@@ -11,7 +11,7 @@ import { BIN, sleep, startDaemon } from './daemon.js';
 const PARTIAL = /^\..+\.photosortd-.*\.tmp$/;
 
 /** Every file below `root` as sorted relative paths, dotfiles included. */
-export async function filesBelow(root) {
+async function filesBelow(root) {
   const entries = await readdir(root, { recursive: true, withFileTypes: true }).catch(() => []);
   return entries
     .filter((entry) => entry.isFile())
@@ -20,7 +20,7 @@ export async function filesBelow(root) {
 }
 
 /** Map of relative path → SHA-256 for every file below `root`. */
-export async function hashesBelow(root) {
+async function hashesBelow(root) {
   const result = new Map();
   for (const path of await filesBelow(root)) {
     result.set(

@@ -40,6 +40,8 @@ export async function generate(dir, count, from = 0) {
 export function benchConfig({ concurrency, settle = 200, api = false } = {}) {
   return [
     'library: ./library',
+    // Each run's library is a new folder: consent to making it.
+    'createLibrary: true',
     'inboxes: [./inbox]',
     'state: ./state',
     `settle: ${settle}`,

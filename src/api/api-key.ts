@@ -5,7 +5,7 @@ import { PhotosortdError, errorCode, errorMessage } from '../lib/errors.js';
 import type { Logger } from '../lib/logger.js';
 
 /** The generated key's file name inside the state folder. */
-export const API_KEY_FILE = 'api-key';
+const API_KEY_FILE = 'api-key';
 
 /** Where the generated admin key lives for a state folder. */
 export function apiKeyPath(stateDir: string): string {
@@ -21,7 +21,7 @@ export function hashApiKey(key: string): string {
  * A new random key: 32 bytes from the CSPRNG, base64url, with a prefix that makes it easy to
  * recognise (and to grep for in a leaked log or repository).
  */
-export function generateApiKey(): string {
+function generateApiKey(): string {
   return `psd_${randomBytes(32).toString('base64url')}`;
 }
 

@@ -2,10 +2,11 @@ import { OpenAPIHono } from '@hono/zod-openapi';
 import { bodyLimit } from 'hono/body-limit';
 import { HTTPException } from 'hono/http-exception';
 import type { Config } from '../config/load.js';
-import type { DaemonControl } from '../daemon/control.js';
+import type { DaemonControl, DashboardControl } from '../daemon/control.js';
 import type { UndoSelector } from '../journal/types.js';
 import { PhotosortdError, errorMessage } from '../lib/errors.js';
 import type { Logger } from '../lib/logger.js';
+import { createDashboardApp } from '../web/app.js';
 import { Authenticator, type AcceptedKey } from './auth.js';
 import { streamEvents } from './events.js';
 import { hostGuard } from './host-guard.js';
@@ -27,7 +28,7 @@ import {
 } from './routes.js';
 
 /** Largest request body accepted; the only bodies are small JSON objects. */
-export const MAX_BODY_BYTES = 16 * 1024;
+const MAX_BODY_BYTES = 16 * 1024;
 
 /** What the API app is built from. */
 export interface ApiAppOptions {
@@ -41,6 +42,8 @@ export interface ApiAppOptions {
   closing?: AbortSignal;
   /** The rate limiter's clock, for tests. */
   now?: () => number;
+  /** When given, the dashboard is served at `/` (its pages, login and session routes). */
+  dashboard?: DashboardControl;
 }
 
 /** The OpenAPI-aware hono app type {@link createApiApp} returns. */
@@ -65,14 +68,23 @@ export function createApiApp(options: ApiAppOptions): ApiApp {
     '*',
     hostGuard({ listen: parseListen(config.api.listen), allowedHosts: config.api.allowedHosts }),
   );
-  app.use(
-    '*',
-    authenticate({
-      authenticator: new Authenticator(options.keys ?? config.api.keys, config.api.jwt?.secret),
-      limiter: new RateLimiter(config.api.rateLimit.perMinute, options.now),
-      logger,
-    }),
-  );
+  const authenticator = new Authenticator(options.keys ?? config.api.keys, config.api.jwt?.secret);
+  const limiter = new RateLimiter(config.api.rateLimit.perMinute, options.now);
+  // Before the bearer check: the dashboard's paths take a session cookie instead.
+  if (options.dashboard) {
+    app.route(
+      '/',
+      createDashboardApp({
+        config,
+        control: options.dashboard,
+        authenticator,
+        limiter,
+        logger,
+        closing: options.closing,
+      }),
+    );
+  }
+  app.use('*', authenticate({ authenticator, limiter, logger }));
   app.use(
     '*',
     bodyLimit({
@@ -88,7 +100,18 @@ export function createApiApp(options: ApiAppOptions): ApiApp {
     }),
   );
 
-  app.openapi(healthRoute, (c) => c.json({ ok: true as const }, 200));
+  app.openapi(healthRoute, (c) => {
+    const { libraryState, inboxes } = control.status();
+    const watching = inboxes.filter((inbox) => inbox.watching).length;
+    return c.json(
+      {
+        ok: true as const,
+        library: libraryState.present ? ('present' as const) : ('unavailable' as const),
+        inboxes: { watching, missing: inboxes.length - watching },
+      },
+      200,
+    );
+  });
   app.openapi(statusRoute, (c) => c.json(control.status(), 200));
   app.openapi(pauseRoute, (c) => {
     control.pause();

@@ -4,7 +4,7 @@ import type { ControlEvent, DaemonControl } from '../daemon/control.js';
 import type { Logger } from '../lib/logger.js';
 
 /** A comment line this often keeps proxies and idle timeouts from cutting the stream. */
-export const HEARTBEAT_MS = 15_000;
+const HEARTBEAT_MS = 15_000;
 /**
  * Events queued for one client that has stopped reading. Past this the client is dropped
  * rather than letting the daemon's memory grow with a dashboard left in a background tab.

@@ -24,7 +24,11 @@ const FILED = {
 } as const;
 
 /** `GET /health`. */
-export const healthExample = { ok: true } as const;
+export const healthExample = {
+  ok: true,
+  library: 'present',
+  inboxes: { watching: 1, missing: 0 },
+} as const;
 
 /** `GET /status`, `POST /pause`, `POST /resume`. */
 export const statusExample = {
@@ -36,6 +40,7 @@ export const statusExample = {
   version: '0.1.0',
   inboxes: [{ path: '/home/ana/Pictures/inbox', watching: true }],
   library: '/home/ana/Pictures/library',
+  libraryState: { present: true },
   tagging: { enabled: false, reason: 'tagging.enabled is false in the configuration' },
   geocode: { enabled: true, provider: 'geonames' },
   journal: { operations: 1520, bytes: 1_245_184 },

@@ -12,7 +12,7 @@ export interface HostGuardOptions {
 const WILDCARDS = new Set(['0.0.0.0', '::']);
 
 /** `Host` header → its host name, lower-cased, without port or IPv6 brackets. */
-export function hostName(header: string): string {
+function hostName(header: string): string {
   const text = header.trim().toLowerCase();
   if (text.startsWith('[')) return text.slice(1, text.indexOf(']'));
   const colon = text.lastIndexOf(':');

@@ -1,12 +1,13 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
-import type { DaemonStatus, FileEvent } from '../daemon/control.js';
+import type { DaemonStatus } from '../daemon/control.js';
+import type { FileEvent } from '../pipeline/file-event.js';
 
 /**
  * Upper bounds (seconds) of the stage-duration histogram. Stages range from sub-millisecond
  * (plan) through tens of milliseconds (exif, move) to seconds (tagging on a slow CPU, a move
  * across filesystems), so the buckets span that range roughly logarithmically.
  */
-export const STAGE_BUCKETS = [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
+const STAGE_BUCKETS = [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
 
 /** prom-client default metrics whose names break Prometheus's naming rules. */
 const MISNAMED_DEFAULTS = [
@@ -121,6 +122,11 @@ function stateGauges(registry: Registry) {
       help: '1 while filing is paused (by pause, or while the library is missing), else 0.',
       registers,
     }),
+    libraryUp: new Gauge({
+      name: 'photosortd_library_up',
+      help: '1 while files are filed into the library; 0 while it is missing or unmounted.',
+      registers,
+    }),
     inboxUp: new Gauge({
       name: 'photosortd_inbox_up',
       help: '1 for an inbox being watched, 0 for one missing or unreadable.',
@@ -149,6 +155,7 @@ function setStateGauges(gauges: ReturnType<typeof stateGauges>, status: DaemonSt
   gauges.queueWaiting.set(status.queue.waiting);
   gauges.queueActive.set(status.queue.active);
   gauges.paused.set(status.state === 'paused' ? 1 : 0);
+  gauges.libraryUp.set(status.libraryState.present ? 1 : 0);
   // An inbox removed by a reload must not keep reporting its last value.
   gauges.inboxUp.reset();
   for (const inbox of status.inboxes)

@@ -13,7 +13,14 @@ export const ErrorSchema = z
   })
   .openapi('Error');
 
-export const HealthSchema = z.object({ ok: z.literal(true) }).openapi('Health');
+/** Liveness, and what holds filing back; no paths, as it needs no token. */
+export const HealthSchema = z
+  .object({
+    ok: z.literal(true),
+    library: z.enum(['present', 'unavailable']),
+    inboxes: z.object({ watching: z.number().int(), missing: z.number().int() }),
+  })
+  .openapi('Health');
 
 export const StatusSchema = z
   .object({
@@ -27,6 +34,7 @@ export const StatusSchema = z
       z.object({ path: z.string(), watching: z.boolean(), problem: z.string().optional() }),
     ),
     library: z.string(),
+    libraryState: z.object({ present: z.boolean(), problem: z.string().optional() }),
     tagging: z.object({ enabled: z.boolean(), reason: z.string().optional() }),
     geocode: z.object({
       enabled: z.boolean(),
@@ -108,7 +116,7 @@ export const JournalQuerySchema = z.object({
 
 const actionSchema = z.enum(['move', 'unsorted', 'duplicate', 'skip', 'error']);
 
-export const JournalEntrySchema = z
+const JournalEntrySchema = z
   .object({
     id: z.number().int(),
     batch: z.string(),

@@ -3,7 +3,12 @@ import type { Config } from '../config/load.js';
 import { PhotosortdError, errorCode, errorMessage } from '../lib/errors.js';
 import { createExifTool, type ExifTool } from '../lib/exiftool.js';
 import type { Logger } from '../lib/logger.js';
-import { SearchService, THUMBNAIL_DEFAULTS, type SearchResult } from '../search/index.js';
+import {
+  SearchService,
+  THUMBNAIL_DEFAULTS,
+  type FindRequest,
+  type SearchResult,
+} from '../search/index.js';
 import type { ApiEnv } from './middleware.js';
 import { failure, guarded, json, refusals } from './routes.js';
 
@@ -106,7 +111,7 @@ const searchRefusals = {
 };
 
 /** `GET /search`. */
-export const searchRoute = createRoute({
+const searchRoute = createRoute({
   method: 'get',
   path: '/search',
   operationId: 'search',
@@ -120,7 +125,7 @@ export const searchRoute = createRoute({
 });
 
 /** `GET /similar`. */
-export const similarRoute = createRoute({
+const similarRoute = createRoute({
   method: 'get',
   path: '/similar',
   operationId: 'findSimilar',
@@ -136,7 +141,7 @@ export const similarRoute = createRoute({
 });
 
 /** `GET /thumb/{id}`. */
-export const thumbRoute = createRoute({
+const thumbRoute = createRoute({
   method: 'get',
   path: '/thumb/{id}',
   operationId: 'getThumbnail',
@@ -212,29 +217,35 @@ export function mountSearchRoutes(app: OpenAPIHono<ApiEnv>, options: SearchRoute
   });
   const tags = (tag: string | string[] | undefined) =>
     tag === undefined ? undefined : Array.isArray(tag) ? tag : [tag];
-  const withThumbs = (results: SearchResult[]) => ({
-    results: results.map((hit) => ({ ...hit, thumb: `/thumb/${hit.id}` })),
-  });
+
+  /** Runs a search; a search error becomes its status and message. */
+  const find = async (
+    request: FindRequest & { tag?: string | string[] },
+  ): Promise<
+    | { ok: true; body: { results: (SearchResult & { thumb: string })[] } }
+    | ({ ok: false } & ReturnType<typeof searchFailure>)
+  > => {
+    const { tag, ...rest } = request;
+    try {
+      const results = await (await open()).find({ ...rest, tags: tags(tag) });
+      return {
+        ok: true,
+        body: { results: results.map((hit) => ({ ...hit, thumb: `/thumb/${hit.id}` })) },
+      };
+    } catch (error) {
+      return { ok: false, ...searchFailure(error) };
+    }
+  };
 
   app.openapi(searchRoute, async (c) => {
-    const { q, tag, ...filters } = c.req.valid('query');
-    try {
-      const results = await (await open()).find({ ...filters, tags: tags(tag), text: q });
-      return c.json(withThumbs(results), 200);
-    } catch (error) {
-      const failed = searchFailure(error);
-      return c.json(failed.body, failed.status);
-    }
+    const { q, ...filters } = c.req.valid('query');
+    const found = await find({ ...filters, text: q });
+    return found.ok ? c.json(found.body, 200) : c.json(found.body, found.status);
   });
   app.openapi(similarRoute, async (c) => {
-    const { path, tag, ...filters } = c.req.valid('query');
-    try {
-      const results = await (await open()).find({ ...filters, tags: tags(tag), images: [path] });
-      return c.json(withThumbs(results), 200);
-    } catch (error) {
-      const failed = searchFailure(error);
-      return c.json(failed.body, failed.status);
-    }
+    const { path, ...filters } = c.req.valid('query');
+    const found = await find({ ...filters, images: [path] });
+    return found.ok ? c.json(found.body, 200) : c.json(found.body, found.status);
   });
   app.openapi(thumbRoute, async (c) => {
     try {

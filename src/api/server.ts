@@ -2,7 +2,7 @@ import { createAdaptorServer } from '@hono/node-server';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Config } from '../config/load.js';
-import type { DaemonControl } from '../daemon/control.js';
+import type { DaemonControl, DashboardControl } from '../daemon/control.js';
 import { PhotosortdError, errorCode, errorMessage } from '../lib/errors.js';
 import type { Logger } from '../lib/logger.js';
 import { apiKeyPath, ensureApiKey, hashApiKey } from './api-key.js';
@@ -34,6 +34,8 @@ export async function startApiServer(options: {
   control: DaemonControl;
   logger: Logger;
   metrics: Metrics;
+  /** Serve the dashboard at `/` over this control (the daemon itself). */
+  dashboard?: DashboardControl;
 }): Promise<ApiServer> {
   const { config, control, metrics } = options;
   const logger = options.logger.child({ component: 'api' });
@@ -60,7 +62,15 @@ export async function startApiServer(options: {
   }
 
   const closing = new AbortController();
-  const app = createApiApp({ config, control, logger, metrics, keys, closing: closing.signal });
+  const app = createApiApp({
+    config,
+    control,
+    logger,
+    metrics,
+    keys,
+    closing: closing.signal,
+    dashboard: options.dashboard,
+  });
   const server = createAdaptorServer({ fetch: app.fetch, hostname: address.host }) as Server;
   await listen(server, address);
   const port = (server.address() as AddressInfo).port;

@@ -5,7 +5,7 @@ import { promisify } from 'node:util';
 import { loadConfig, type Config } from '../config/load.js';
 import { readDaemonInfo } from '../daemon/daemon-file.js';
 import { checkExiftool, checkLayout } from '../daemon/preflight.js';
-import { isPartialOrHidden } from '../daemon/watcher.js';
+import { isPartialOrHidden } from '../daemon/watched-inbox.js';
 import { ConfigError, errorMessage } from '../lib/errors.js';
 import { createExifTool } from '../lib/exiftool.js';
 import { VERSION } from '../lib/version.js';

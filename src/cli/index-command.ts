@@ -15,10 +15,10 @@ import type { FileJob, Stage } from '../pipeline/job.js';
 import { mediaFacts } from '../pipeline/tag.js';
 import { catchUpWithJournal, SearchIndex } from '../search/index.js';
 import type { Tagger } from '../tagging/tagger.js';
-import { walkFiles } from './scan.js';
+import { walkFiles } from '../daemon/walk-files.js';
 
 /** Defaults of `photosortd index`, each with its reason. */
-export const INDEX_DEFAULTS = Object.freeze({
+const INDEX_DEFAULTS = Object.freeze({
   /** Files in flight: enough for the tagger to batch vision runs while others decode. */
   concurrency: 8,
   /** `nice` value while a daemon runs, so filing new photos comes first. */
@@ -36,7 +36,7 @@ export interface IndexCommandOptions {
 }
 
 /** What an `index` run did. */
-export interface IndexCounts {
+interface IndexCounts {
   embedded: number;
   already: number;
   removed: number;
@@ -212,7 +212,7 @@ function fail(job: FileJob, why: string, context: { counts: IndexCounts; logger:
 }
 
 /** The lines printed after a run. */
-export function summary(counts: IndexCounts): string {
+function summary(counts: IndexCounts): string {
   const lines = [
     `indexed ${counts.embedded} photo(s); ${counts.already} already indexed; ` +
       `${counts.removed} gone from the library forgotten`,

@@ -31,6 +31,7 @@ export async function runUndo(options: UndoCommandOptions): Promise<number> {
         force: options.force,
         dryRun: options.dryRun,
         library: options.config.library,
+        inboxes: options.config.inboxes.map((inbox) => inbox.path),
       });
     } finally {
       journal.close();

@@ -18,7 +18,7 @@ import { runWorker } from './worker.js';
 export const EXIT = { ok: 0, failed: 1, usage: 2 } as const;
 
 /** Error codes that mean the configuration is wrong: exit 2, like a schema error. */
-const CONFIG_CODES = new Set(['TEMPLATE_INVALID', 'RULE_INVALID']);
+const CONFIG_CODES = new Set(['TEMPLATE_INVALID', 'RULE_INVALID', 'SCAN_INSIDE_LIBRARY']);
 
 function positiveInt(value: string): number {
   const n = Number(value);
@@ -27,6 +27,11 @@ function positiveInt(value: string): number {
 }
 
 const configOption = () => new Option('-c, --config <file>', 'configuration file (YAML)');
+const createLibraryOption = () =>
+  new Option(
+    '--create-library',
+    'make the library folder if it does not exist (createLibrary: true)',
+  );
 
 /** Builds the command tree; each action resolves to an exit status. */
 export function buildProgram(setExit: (code: number) => void): Command {
@@ -38,13 +43,22 @@ export function buildProgram(setExit: (code: number) => void): Command {
 
   const withConfig = async (options: { config?: string }): Promise<Config> =>
     loadConfig(options.config);
+  /** The configuration, with `--create-library` given as consent to make a missing library. */
+  const withLibraryConsent = async (options: {
+    config?: string;
+    createLibrary?: boolean;
+  }): Promise<Config> => {
+    const config = await withConfig(options);
+    return options.createLibrary ? { ...config, createLibrary: true } : config;
+  };
 
   program
     .command('run')
     .description('run the daemon in the foreground')
     .addOption(configOption())
-    .action(async (options: { config?: string }) => {
-      setExit(await runDaemon(await withConfig(options)));
+    .addOption(createLibraryOption())
+    .action(async (options: { config?: string; createLibrary?: boolean }) => {
+      setExit(await runDaemon(await withLibraryConsent(options)));
     });
 
   program
@@ -54,9 +68,13 @@ export function buildProgram(setExit: (code: number) => void): Command {
     .addOption(configOption())
     .option('-n, --dry-run', 'show what would happen; change nothing on disk')
     .option('--json', 'print one JSON object per file')
+    .addOption(createLibraryOption())
     .action(
-      async (dirs: string[], options: { config?: string; dryRun?: boolean; json?: boolean }) => {
-        const config = await withConfig(options);
+      async (
+        dirs: string[],
+        options: { config?: string; dryRun?: boolean; json?: boolean; createLibrary?: boolean },
+      ) => {
+        const config = await withLibraryConsent(options);
         const logger = createLogger({ level: options.json ? 'warn' : config.log.level });
         setExit(
           await scan({

@@ -10,7 +10,7 @@ import { errorMessage } from '../lib/errors.js';
 import { inspectModelDir, REQUIRED_FILES } from '../tagging/model-files.js';
 
 /** The model `photosortd models pull` fetches when none is named. */
-export const DEFAULT_MODEL = 'Xenova/clip-vit-base-patch32';
+const DEFAULT_MODEL = 'Xenova/clip-vit-base-patch32';
 
 /** Options of {@link modelsPull}. */
 export interface ModelsPullOptions {

@@ -7,7 +7,7 @@ import type { JournalEntry, UndoResult, UndoSelector } from '../journal/types.js
 import { PhotosortdError, errorMessage } from '../lib/errors.js';
 
 /** The variable holding an API key, for setups where `<state>/api-key` is not readable. */
-export const API_KEY_ENV = 'PHOTOSORTD_API_KEY';
+const API_KEY_ENV = 'PHOTOSORTD_API_KEY';
 
 /** What every remote command takes. */
 export interface RemoteOptions {
@@ -191,7 +191,12 @@ function describeStatus(status: DaemonStatus, url: string): string {
   const rows: [string, string][] = [
     ['queue', `${status.queue.waiting} waiting, ${status.queue.active} in flight`],
     ['handled', `${status.processed} file(s), ${status.failed} failed`],
-    ['library', status.library],
+    [
+      'library',
+      status.libraryState.present
+        ? status.library
+        : `${status.library} (unavailable: ${status.libraryState.problem ?? 'missing'}; filing paused, files wait in the inbox)`,
+    ],
     ...status.inboxes.map((inbox): [string, string] => [
       'inbox',
       `${inbox.path} (${inbox.watching ? 'watching' : 'not watching'}${inbox.problem ? `: ${inbox.problem}` : ''})`,

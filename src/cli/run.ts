@@ -94,7 +94,7 @@ export async function runDaemon(config: Config): Promise<number> {
     let api: Awaited<ReturnType<typeof startApiServer>> | null = null;
     if (config.api.enabled) {
       try {
-        api = await startApiServer({ config, control: daemon, logger, metrics });
+        api = await startApiServer({ config, control: daemon, dashboard: daemon, logger, metrics });
       } catch (error) {
         // The API is how one steers the daemon, not how it files photos: keep filing.
         logger.error({ err: error }, `control API not started: ${errorMessage(error)}`);

@@ -1,13 +1,13 @@
 import { SingleBar, Presets } from 'cli-progress';
-import { lstat, opendir } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import type { Config } from '../config/load.js';
-import { isPartialOrHidden } from '../daemon/watcher.js';
+import { checkLibrary, refuseLibraryScan } from '../daemon/preflight.js';
+import { feedFolder } from '../daemon/walk-files.js';
+import { assertLibraryDevice } from '../lib/real-path.js';
+import { exists } from '../lib/exists.js';
 import type { Logger } from '../lib/logger.js';
 import { buildStages, openServices, PIPELINE_LOCKS } from '../pipeline/assemble.js';
-import { groupedByFolder } from '../pipeline/companions.js';
-import { contentIdReader, pairLivePhotos } from '../pipeline/live-photo.js';
-import type { Action, FileJob } from '../pipeline/job.js';
+import type { Action } from '../lib/media.js';
 import { createPipeline, type FileResult } from '../pipeline/pipeline.js';
 
 /** Options of {@link scan}. */
@@ -22,7 +22,7 @@ export interface ScanOptions {
 }
 
 /** One line of `scan --json`: the contract of DESIGN.md, plus why and what it duplicates. */
-export function scanLine(result: FileResult): Record<string, unknown> {
+function scanLine(result: FileResult): Record<string, unknown> {
   const { job, event } = result;
   return {
     source: event.source,
@@ -40,27 +40,6 @@ export function scanLine(result: FileResult): Record<string, unknown> {
 }
 
 /**
- * Walks a folder depth-first without following links, yielding every file as a job: a
- * folder's own files first, then its subfolders', so companions can be grouped per folder.
- * Partial downloads and hidden files are passed over, as the watcher does.
- */
-export async function* walkFiles(dirPath: string, root = dirPath): AsyncGenerator<FileJob> {
-  const dir = await opendir(dirPath);
-  const subfolders: string[] = [];
-  for await (const entry of dir) {
-    if (isPartialOrHidden(entry.name)) continue;
-    const path = join(dirPath, entry.name);
-    if (entry.isDirectory()) {
-      subfolders.push(path);
-    } else {
-      const info = await lstat(path);
-      yield { source: path, root, size: info.size, mtimeMs: info.mtimeMs };
-    }
-  }
-  for (const path of subfolders) yield* walkFiles(path, root);
-}
-
-/**
  * `photosortd scan`: handles every file under the folders once, as if dropped into an
  * inbox. Returns the exit status: 0 all done, 1 when some file failed.
  */
@@ -68,6 +47,8 @@ export async function scan(options: ScanOptions): Promise<number> {
   const { config, logger } = options;
   const out = options.out ?? process.stdout;
   const err = options.err ?? process.stderr;
+  for (const dir of options.dirs) await refuseLibraryScan(resolve(dir), config.library);
+  const checkFiling = await libraryCheck(config, options.dryRun);
   const services = await openServices(config, logger);
   const batch = services.journal.newBatchId();
   const counts: Record<Action, number> = { move: 0, unsorted: 0, duplicate: 0, skip: 0, error: 0 };
@@ -82,11 +63,12 @@ export async function scan(options: ScanOptions): Promise<number> {
       )
     : null;
   let found = 0;
-  const readIds = contentIdReader(services.exiftool);
-  const pairing = (groups: FileJob[]) => pairLivePhotos(groups, readIds);
-
   const pipeline = createPipeline({
-    stages: buildStages(config, services, { batch: () => batch, dryRun: options.dryRun }),
+    stages: buildStages(config, services, {
+      batch: () => batch,
+      dryRun: options.dryRun,
+      checkLibrary: checkFiling,
+    }),
     concurrency: config.concurrency,
     exclusive: PIPELINE_LOCKS,
     onResult: (result) => {
@@ -102,13 +84,14 @@ export async function scan(options: ScanOptions): Promise<number> {
   try {
     bar?.start(0, 0, { moved: 0 });
     for (const dir of options.dirs) {
-      for await (const job of groupedByFolder(walkFiles(resolve(dir)), pairing)) {
-        found += 1 + (job.companions?.length ?? 0);
-        bar?.setTotal(found);
-        // Backpressure: a folder of 100,000 files is walked no faster than it is handled.
-        await pipeline.onWaitingBelow(config.concurrency * 8);
-        void pipeline.add(job);
-      }
+      await feedFolder(resolve(dir), pipeline, {
+        exiftool: services.exiftool,
+        backlog: config.concurrency * 8,
+        onFound: (job) => {
+          found += 1 + (job.companions?.length ?? 0);
+          bar?.setTotal(found);
+        },
+      });
     }
     await pipeline.onIdle();
   } finally {
@@ -120,12 +103,22 @@ export async function scan(options: ScanOptions): Promise<number> {
   return counts.error > 0 ? 1 : 0;
 }
 
+/**
+ * Checks the library as `run` does (it must exist, or be made with `createLibrary`) and returns
+ * the mover's check that it is still on its device. A dry run makes nothing: with consent to
+ * make a missing library, it plans into it as an empty one.
+ */
+async function libraryCheck(config: Config, dryRun: boolean): Promise<() => Promise<void>> {
+  if (dryRun && config.createLibrary && !(await exists(config.library))) return async () => {};
+  const { libraryDevice } = await checkLibrary({
+    ...config,
+    createLibrary: config.createLibrary && !dryRun,
+  });
+  return () => assertLibraryDevice(config.library, libraryDevice);
+}
+
 /** The table printed after a scan. */
-export function summaryTable(
-  counts: Record<Action, number>,
-  dryRun: boolean,
-  batch: string,
-): string {
+function summaryTable(counts: Record<Action, number>, dryRun: boolean, batch: string): string {
   const rows: [string, number][] = [
     [dryRun ? 'would move' : 'moved', counts.move],
     ['unsorted', counts.unsorted],

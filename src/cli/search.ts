@@ -62,7 +62,7 @@ async function startEmbedder(
 }
 
 /** The terminal table: score, date, place, tags and the path below the library. */
-export function resultTable(hits: SearchResult[], library: string): string {
+function resultTable(hits: SearchResult[], library: string): string {
   const rows = hits.map((hit) => [
     hit.score.toFixed(4),
     hit.takenAt?.slice(0, 10) ?? '-',

@@ -4,7 +4,7 @@ import { loadLocalEmbedder } from '../tagging/embedder.js';
 import { inspectModelDir, modelFingerprint } from '../tagging/model-files.js';
 
 /** Defaults of `photosortd worker`, each with its reason. */
-export const WORKER_DEFAULTS = Object.freeze({
+const WORKER_DEFAULTS = Object.freeze({
   /**
    * Jobs taken at once, and so the most images per model run: batches of 8 are where the
    * vision tower's throughput levels off on a CPU (BENCHMARKS.md, Tagging).

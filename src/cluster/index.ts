@@ -12,9 +12,8 @@ import { connectRemoteEmbedder, THIS_MACHINE, type WorkTally } from './remote-em
 import { openSharedEmbeddings, openSharedPlaces } from './shared-cache.js';
 import { clusterStatus, readQueueStatus, statusQueue, type ClusterStatus } from './status.js';
 
-export { clusterStatus, type ClusterStatus } from './status.js';
-export { startClusterWorker, type ClusterWorker, type WorkerEnd } from './worker.js';
-export { THIS_MACHINE, type WorkTally } from './remote-embedder.js';
+export { clusterStatus } from './status.js';
+export { startClusterWorker } from './worker.js';
 
 /** The cluster as this process uses it. */
 export interface Cluster {

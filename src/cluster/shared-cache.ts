@@ -1,7 +1,7 @@
 import KeyvRedis from '@keyv/redis';
 import Keyv from 'keyv';
 import type { PlaceCache } from '../geocode/cache.js';
-import type { GpsPosition, Place } from '../pipeline/job.js';
+import type { GpsPosition, Place } from '../lib/media.js';
 import type { SharedEmbeddings } from '../tagging/tagger.js';
 import { CLUSTER_DEFAULTS } from './connection.js';
 import { decodeVector, encodeVector } from './jobs.js';

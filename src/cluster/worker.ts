@@ -24,7 +24,7 @@ export interface ClusterWorkerOptions {
 }
 
 /** How a worker's run ended. */
-export interface WorkerEnd {
+interface WorkerEnd {
   /** Why it stopped taking jobs because of a job it had to refuse, or `null`. */
   refused: string | null;
 }

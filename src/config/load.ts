@@ -3,6 +3,7 @@ import { homedir, platform } from 'node:os';
 import { existsSync } from 'node:fs';
 import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
 import { ConfigError, errorMessage } from '../lib/errors.js';
+import { folderWithin } from '../lib/real-path.js';
 import { configSchema, type ParsedConfig } from './schema.js';
 import type { z } from 'zod';
 
@@ -18,7 +19,7 @@ export interface Config extends ParsedConfig {
 const MODULE = 'photosortd';
 
 /** Where cosmiconfig looks, in this order, from the current directory upwards. */
-export const SEARCH_PLACES = [
+const SEARCH_PLACES = [
   'photosortd.config.yaml',
   'photosortd.config.yml',
   `.${MODULE}rc`,
@@ -112,7 +113,7 @@ export function parseConfig(
  * Why `url` cannot name a Redis server, or `null` when it can. The message never repeats
  * the URL, which may hold a password.
  */
-export function redisUrlProblem(url: string): string | null {
+function redisUrlProblem(url: string): string | null {
   const shape = 'give redis://[user:password@]host:port/db (rediss:// for TLS)';
   let parsed: URL;
   try {
@@ -129,6 +130,48 @@ export function redisUrlProblem(url: string): string | null {
     return `cluster.redis: the database (after the last /) must be a number, e.g. /0; ${shape}`;
   }
   return null;
+}
+
+/**
+ * The inboxes that overlap the library or each other, one line each (empty when none).
+ * Compared on what the folders are, not on how their paths are spelled: real paths with
+ * symlinks resolved, and the device and inode of each folder against the other's ancestors,
+ * so an inbox reaching the library through a symlink, a bind mount or a case-insensitive
+ * alias is caught. A library inside an inbox would feed filed photos back into it forever;
+ * an inbox inside the library would take the library's files as new arrivals (and, with
+ * `duplicates: delete`, each as a duplicate of itself).
+ */
+export async function folderOverlaps(config: Config): Promise<string[]> {
+  const problems: string[] = [];
+  const overlap = async (a: string, b: string) => {
+    try {
+      return (await folderWithin(a, b)) || (await folderWithin(b, a));
+    } catch (error) {
+      // A folder on the way that may not be read: say so rather than guess.
+      problems.push(
+        `${a} and ${b} could not be compared (${errorMessage(error)}); fix the folders' permissions`,
+      );
+      return false;
+    }
+  };
+  for (const [i, inbox] of config.inboxes.entries()) {
+    const key = `inboxes[${i}].path`;
+    if (await overlap(inbox.path, config.library)) {
+      problems.push(
+        `${key}: ${inbox.path} and library ${config.library} overlap; filed photos would be ` +
+          'taken again from the inbox (compared after resolving symlinks and mounts). Keep ' +
+          'them in separate folders.',
+      );
+    }
+    for (const [j, other] of config.inboxes.entries()) {
+      if (j > i && (await overlap(inbox.path, other.path))) {
+        problems.push(
+          `${key}: ${inbox.path} overlaps inboxes[${j}].path ${other.path}; list each folder once`,
+        );
+      }
+    }
+  }
+  return problems;
 }
 
 /**

@@ -10,7 +10,7 @@ const templateString = z
   .min(1, 'must be a path template such as "{year}/{date}/{name}{ext}"');
 
 /** Conditions of a rule; all given conditions must hold. Lists match any of their items. */
-export const ruleWhenSchema = z.strictObject({
+const ruleWhenSchema = z.strictObject({
   kind: z.union([z.enum(['photo', 'video']), z.array(z.enum(['photo', 'video']))]).optional(),
   /** Extensions with or without the dot, compared case-insensitively. */
   ext: z.union([z.string(), z.array(z.string())]).optional(),
@@ -24,20 +24,20 @@ export const ruleWhenSchema = z.strictObject({
   name: z.union([z.string(), z.array(z.string())]).optional(),
 });
 
-export const ruleSchema = z.strictObject({
+const ruleSchema = z.strictObject({
   name: z.string().min(1),
   when: ruleWhenSchema.optional(),
   to: templateString,
 });
 
-export const inboxSchema = z.strictObject({
+const inboxSchema = z.strictObject({
   path: z.string().min(1),
   poll: z.boolean().default(false),
 });
 
 const dateSourceSchema = z.enum(['exif', 'filename', 'mtime']);
 
-export const apiKeySchema = z.strictObject({
+const apiKeySchema = z.strictObject({
   name: z.string().min(1),
   sha256: z.string().regex(/^[0-9a-f]{64}$/i, 'must be the SHA-256 of the key, 64 hex digits'),
   scope: z.enum(['read', 'admin']),
@@ -57,6 +57,11 @@ export const configSchema = z.strictObject({
     )
     .min(1, 'needs at least one inbox'),
   state: z.string().min(1).optional(),
+  /**
+   * Make the library folder when it does not exist. Off by default: a missing library is
+   * usually an unmounted disk, and filing into its empty mount point would hide the photos.
+   */
+  createLibrary: z.boolean().default(false),
   concurrency: z.number().int().min(1).max(256).default(32),
   settle: z.number().int().min(0).max(600_000).default(1000),
   dates: z
@@ -110,8 +115,8 @@ export const configSchema = z.strictObject({
         .strictObject({ perMinute: z.number().int().min(1).default(120) })
         .default({ perMinute: 120 }),
       /**
-       * Host names besides loopback and the listen address that the API answers to (a
-       * request naming any other host is refused, against DNS rebinding).
+       * Host names besides loopback and the listen address that the API and its dashboard
+       * answer to (a request naming any other host is refused, against DNS rebinding).
        */
       allowedHosts: z.array(z.string().min(1)).default([]),
     })
@@ -144,10 +149,9 @@ export const configSchema = z.strictObject({
   dryRun: z.boolean().default(false),
 });
 
-/** The configuration as written in the file. */
-export type ConfigInput = z.input<typeof configSchema>;
 /** The configuration after defaults, before paths are resolved. */
 export type ParsedConfig = z.output<typeof configSchema>;
 export type Rule = z.output<typeof ruleSchema>;
 export type RuleWhen = z.output<typeof ruleWhenSchema>;
+/** Where a capture date may come from; `exif` means every date embedded in the file. */
 export type DateSource = z.output<typeof dateSourceSchema>;

@@ -14,16 +14,18 @@ import {
 } from '../pipeline/companions.js';
 import type { FileJob } from '../pipeline/job.js';
 import { createPipeline, type FileResult, type Pipeline } from '../pipeline/pipeline.js';
-import type { ControlEvent, DaemonControl, DaemonStatus } from './control.js';
+import type { ControlEvent, DashboardControl, DaemonStatus } from './control.js';
+import { createDashboardOps, InboxOutcomes } from './dashboard.js';
 import { watchInboxSet, type InboxSet } from './inbox-presence.js';
-import { checkExiftool, checkLayout } from './preflight.js';
+import { watchLibrary, type LibraryPresence } from './library-presence.js';
+import { checkExiftool, checkLayout, checkLibrary } from './preflight.js';
 import { mergeReload } from './reload.js';
 
 /** A new journal batch starts when no file has been filed for this long. */
 const BATCH_IDLE_MS = 60_000;
 
 /** A running daemon: the control surface plus `stop`. */
-export interface Daemon extends DaemonControl {
+export interface Daemon extends DashboardControl {
   /** Resolves once every inbox's existing files have been queued. */
   readonly ready: Promise<void>;
   /** Resolves when nothing is queued or in flight. */
@@ -55,6 +57,7 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
   const { logger } = options;
   let config = options.config;
   await checkLayout(config);
+  const layout = await checkLibrary(config);
   const services: Services = await openServices(config, logger);
   try {
     await checkExiftool(services.exiftool);
@@ -66,12 +69,16 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
   const listeners = new Set<(event: ControlEvent) => void>();
   const inFlight = new Set<string>();
   const held = new Map<string, string>();
-  let paused = false;
+  /** Files the library's absence sent back, with their inbox: taken again when their job ends. */
+  const retry = new Map<string, string>();
+  /** Who holds filing back: the user (`pause`), and the library while it is unavailable. */
+  const pausedBy = new Set<'user' | 'library'>();
   let stopping = false;
   let processed = 0;
   let failed = 0;
   let batch = services.journal.newBatchId();
   let lastFiled = Date.now();
+  const outcomes = new InboxOutcomes();
 
   const publish = (event: ControlEvent) => {
     for (const listener of listeners) listener(event);
@@ -88,13 +95,27 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
       batch: currentBatch,
       dryRun: false,
       skipRestored: true,
+      checkLibrary: () => library.verify(),
     }),
     concurrency: config.concurrency,
     exclusive: PIPELINE_LOCKS,
     onResult: (result) => report(result),
   });
 
-  function report({ job, event }: FileResult) {
+  function report(result: FileResult) {
+    const { job, event } = result;
+    if (retry.has(job.source)) return;
+    if (job.error?.code === 'LIBRARY_UNAVAILABLE') {
+      // Not a failure of the file: it waits in the inbox, with its companions, and is taken
+      // again once its group is out of the pipeline (held while the library is away).
+      for (const member of [job, ...(job.companions ?? [])]) {
+        // A Live Photo video adopted from the library stays where it is filed.
+        if (member.root === job.root) retry.set(member.source, job.root);
+      }
+      logger.warn({ source: job.source, error: event.error }, 'library unavailable; file waits');
+      return;
+    }
+    outcomes.record(result);
     processed += 1;
     if (event.action === 'error') failed += 1;
     const line = { source: event.source, target: event.target, rule: event.rule };
@@ -106,7 +127,7 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
 
   function take(path: string, inbox: string) {
     if (stopping || inFlight.has(path)) return;
-    if (paused) {
+    if (pausedBy.size > 0) {
       held.set(path, inbox);
       return;
     }
@@ -135,6 +156,12 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
       await Promise.all(groupJobs(jobs).map((job) => pipeline.add(job)));
     } finally {
       for (const path of paths) inFlight.delete(path);
+      for (const path of paths) {
+        const inbox = retry.get(path);
+        if (inbox === undefined) continue;
+        retry.delete(path);
+        take(path, inbox);
+      }
     }
   }
 
@@ -143,6 +170,34 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
     orphanWaitMs: ORPHAN_WAIT_MS,
     fileFiled: (path) => fileOfSidecar(services.journal, path) !== undefined,
     submit,
+  });
+
+  /** Holds filing back for `reason`; files already in flight finish. */
+  function hold(reason: 'user' | 'library') {
+    pausedBy.add(reason);
+    // Files queued but not started wait too; only those already in flight finish.
+    pipeline.pause();
+  }
+
+  /** Lets go of `reason`; filing restarts, with the files held meanwhile, once nothing holds it. */
+  function release(reason: 'user' | 'library') {
+    pausedBy.delete(reason);
+    if (pausedBy.size > 0) return;
+    pipeline.resume();
+    const waiting = [...held];
+    held.clear();
+    for (const [path, inbox] of waiting) take(path, inbox);
+  }
+
+  const library: LibraryPresence = watchLibrary({
+    path: config.library,
+    device: layout.libraryDevice,
+    logger,
+    onChange: (present) => {
+      if (present) release('library');
+      else hold('library');
+      publish({ type: pausedBy.size > 0 ? 'paused' : 'resumed', at: new Date().toISOString() });
+    },
   });
 
   const inboxes: InboxSet = watchInboxSet({
@@ -158,7 +213,7 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
   );
 
   const status = (): DaemonStatus => ({
-    state: paused ? 'paused' : 'running',
+    state: pausedBy.size > 0 ? 'paused' : 'running',
     queue: {
       waiting: pipeline.size.waiting + held.size + gatherer.size,
       active: pipeline.size.active,
@@ -169,6 +224,7 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
     version: VERSION,
     inboxes: inboxes.status(),
     library: config.library,
+    libraryState: library.status(),
     tagging: {
       enabled: services.tagger?.status.enabled ?? false,
       ...(services.notes.tagging ? { reason: services.notes.tagging } : {}),
@@ -183,33 +239,30 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
     ...(services.cluster ? { cluster: services.cluster.status() } : {}),
   });
 
-  return {
+  const daemon: Daemon = {
     ready: inboxes.ready,
     status,
     pause() {
-      if (paused) return;
-      paused = true;
-      // Files queued but not started wait too; only those already in flight finish.
-      pipeline.pause();
+      if (pausedBy.has('user')) return;
+      hold('user');
       logger.info('paused: new files wait in the inbox');
       publish({ type: 'paused', at: new Date().toISOString() });
     },
     resume() {
-      if (!paused) return;
-      paused = false;
-      pipeline.resume();
+      if (!pausedBy.has('user')) return;
       logger.info({ waiting: held.size }, 'resumed');
       publish({ type: 'resumed', at: new Date().toISOString() });
-      const waiting = [...held];
-      held.clear();
-      for (const [path, inbox] of waiting) take(path, inbox);
+      release('user');
     },
     async undo(selector: UndoSelector, undoOptions = {}) {
       const result = await undo(services.journal, selector, {
         ...undoOptions,
         index: services.index,
         library: config.library,
+        inboxes: config.inboxes.map((inbox) => inbox.path),
       });
+      // A dry run (the dashboard's confirmation, `undo --dry-run`) changed nothing to tell.
+      if (undoOptions.dryRun) return result;
       logger.info(
         { batch: result.batch, undone: result.undone.length, refused: result.refused.length },
         'undo',
@@ -234,11 +287,12 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
     },
     async reload(next) {
       const { config: merged, restartNeeded } = mergeReload(config, next);
-      await checkLayout(merged);
+      await checkLayout(merged, { library: false });
       const stages = buildStages(merged, services, {
         batch: currentBatch,
         dryRun: false,
         skipRestored: true,
+        checkLibrary: () => library.verify(),
       });
       if (stopping) return;
       pipeline.reconfigure(stages, merged.concurrency);
@@ -260,6 +314,7 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
     async stop(timeoutMs = 30_000) {
       if (stopping) return;
       stopping = true;
+      library.close();
       await inboxes.close();
       gatherer.close();
       pipeline.clear();
@@ -276,5 +331,15 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
       await services.close();
       logger.info('stopped');
     },
+    ...createDashboardOps({
+      services,
+      config: () => config,
+      reload: (next) => daemon.reload(next),
+      outcomes,
+      waiting: (path) => inFlight.has(path) || held.has(path),
+      report,
+      checkLibrary: () => library.verify(),
+    }),
   };
+  return daemon;
 }

@@ -7,7 +7,7 @@ import {
   type InboxWatcher,
   type WatchedInbox,
   type WatchOptions,
-} from './watcher.js';
+} from './watched-inbox.js';
 
 /**
  * Watches an inbox with one `fs.watch` per folder (inotify on Linux), whose events name the

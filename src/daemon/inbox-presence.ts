@@ -1,13 +1,13 @@
-import { stat } from 'node:fs/promises';
-import { errorCode } from '../lib/errors.js';
 import type { Logger } from '../lib/logger.js';
-import { watchInbox, type InboxWatcher, type WatchedInbox } from './watcher.js';
+import { examineFolder } from '../lib/real-path.js';
+import type { InboxWatcher, WatchedInbox } from './watched-inbox.js';
+import { watchInbox } from './watcher.js';
 
-/** How often each inbox is checked for having vanished or come back. */
+/** How often each inbox, and the library, is checked for having vanished or come back. */
 export const PRESENCE_INTERVAL_MS = 2000;
 
 /** One inbox as `status` shows it. */
-export interface InboxState {
+interface InboxState {
   path: string;
   watching: boolean;
   /** Why it is not watched: `missing`, `not a folder`, or the error code of `stat`. */
@@ -66,18 +66,6 @@ export function watchInboxSet(options: InboxSetOptions): InboxSet {
     return next;
   };
 
-  async function identify(path: string): Promise<{ identity: string } | { problem: string }> {
-    try {
-      const info = await stat(path);
-      return info.isDirectory()
-        ? { identity: `${info.dev}:${info.ino}` }
-        : { problem: 'not a folder' };
-    } catch (error) {
-      const code = errorCode(error);
-      return { problem: code === 'ENOENT' ? 'missing' : code };
-    }
-  }
-
   async function release(entry: Entry): Promise<void> {
     const watcher = entry.watcher;
     entry.watcher = null;
@@ -87,7 +75,11 @@ export function watchInboxSet(options: InboxSetOptions): InboxSet {
 
   /** Brings one entry in line with its folder; resolves once a new watcher is ready. */
   async function check(entry: Entry): Promise<void> {
-    const found = await identify(entry.inbox.path);
+    const examined = await examineFolder(entry.inbox.path);
+    const found =
+      'problem' in examined
+        ? examined
+        : { identity: `${examined.identity.dev}:${examined.identity.ino}` };
     if ('problem' in found) {
       if (entry.problem !== found.problem) {
         logger.warn(

@@ -1,25 +1,31 @@
 import { access, constants, mkdir, stat } from 'node:fs/promises';
-import { relative, isAbsolute } from 'node:path';
-import type { Config } from '../config/load.js';
+import { folderOverlaps, type Config } from '../config/load.js';
 import { ConfigError, PhotosortdError, errorMessage } from '../lib/errors.js';
 import type { ExifTool } from '../lib/exiftool.js';
+import { folderWithin } from '../lib/real-path.js';
 
 /** How long exiftool may take to start and answer its first request. */
 const EXIFTOOL_START_TIMEOUT_MS = 15_000;
 
-/** Whether `inner` is `outer` or lies below it. */
-function within(outer: string, inner: string): boolean {
-  const rel = relative(outer, inner);
-  return rel === '' || (!rel.startsWith('..') && !isAbsolute(rel));
+/** What the start-up checks learnt and the daemon keeps. */
+export interface Layout {
+  /** `st_dev` of the library root at start: filing pauses while it is on another device. */
+  libraryDevice: number;
 }
 
 /**
  * Checks the folders before anything is watched or moved: every inbox exists and is
- * readable, the library can be written, and no folder contains another (a library inside an
- * inbox would feed filed photos back into the inbox forever). The library and state folders
- * are created when missing. Throws {@link ConfigError} listing every problem.
+ * readable, the library exists (or is made, with `createLibrary`) and can be written, and no
+ * folder contains another, judged on real paths and device/inode (see
+ * {@link folderOverlaps}). The state folder is created when missing. Throws
+ * {@link ConfigError} listing every problem. A reload passes `library: false`: the library
+ * cannot change without a restart, and while it is away (library-presence.ts) a reload must
+ * neither fail for it nor make it.
  */
-export async function checkLayout(config: Config): Promise<void> {
+export async function checkLayout(
+  config: Config,
+  options: { library?: boolean } = {},
+): Promise<void> {
   const problems: string[] = [];
   for (const [i, inbox] of config.inboxes.entries()) {
     const key = `inboxes[${i}].path`;
@@ -35,35 +41,78 @@ export async function checkLayout(config: Config): Promise<void> {
           : `${key}: ${inbox.path} cannot be read and written (${code ?? errorMessage(error)}); fix its permissions`,
       );
     }
-    if (within(inbox.path, config.library) || within(config.library, inbox.path)) {
-      problems.push(
-        `${key}: ${inbox.path} and library ${config.library} overlap; filed photos would be ` +
-          'taken again from the inbox. Keep them in separate folders.',
-      );
-    }
-    for (const [j, other] of config.inboxes.entries()) {
-      if (j > i && (within(inbox.path, other.path) || within(other.path, inbox.path))) {
-        problems.push(
-          `${key}: ${inbox.path} overlaps inboxes[${j}].path ${other.path}; list each folder once`,
-        );
-      }
-    }
   }
-  for (const [key, dir] of [
-    ['library', config.library],
-    ['state', config.state],
-  ] as const) {
-    try {
-      await mkdir(dir, { recursive: true });
-      await access(dir, constants.W_OK | constants.X_OK);
-    } catch (error) {
-      problems.push(
-        `${key}: ${dir} cannot be created or written (${(error as NodeJS.ErrnoException).code ?? errorMessage(error)}); ` +
-          'fix its permissions or choose another folder',
-      );
-    }
+  problems.push(...(await folderOverlaps(config)));
+  if (options.library !== false) problems.push(...(await libraryProblems(config)));
+  try {
+    await mkdir(config.state, { recursive: true });
+    await access(config.state, constants.W_OK | constants.X_OK);
+  } catch (error) {
+    problems.push(
+      `state: ${config.state} cannot be created or written (${(error as NodeJS.ErrnoException).code ?? errorMessage(error)}); ` +
+        'fix its permissions or choose another folder',
+    );
   }
   if (problems.length > 0) throw new ConfigError(config.file, problems);
+}
+
+/** What {@link checkLibrary} finds wrong with the library, and whether it can be written. */
+async function libraryProblems(config: Config): Promise<string[]> {
+  try {
+    await checkLibrary(config);
+    await access(config.library, constants.W_OK | constants.X_OK);
+    return [];
+  } catch (error) {
+    if (error instanceof ConfigError) return error.problems;
+    const code = (error as NodeJS.ErrnoException).code ?? errorMessage(error);
+    return [
+      `library: ${config.library} cannot be written (${code}); fix its permissions or choose another folder`,
+    ];
+  }
+}
+
+/**
+ * Checks that the library root exists and is a folder, and returns the device it is on.
+ * A missing root is an error unless the configuration consents to its creation
+ * (`createLibrary: true`, or `--create-library`): it is usually a disk that is not mounted,
+ * and folders made under the empty mount point would hide the photos once it is.
+ */
+export async function checkLibrary(config: Config): Promise<Layout> {
+  const { library } = config;
+  const fail = (problem: string) =>
+    new ConfigError(config.file, [`library: ${library} ${problem}`]);
+  try {
+    if (config.createLibrary) await mkdir(library, { recursive: true });
+    const info = await stat(library);
+    if (!info.isDirectory()) throw fail('is not a folder; point `library` at a folder');
+    return { libraryDevice: info.dev };
+  } catch (error) {
+    if (error instanceof ConfigError) throw error;
+    const code = (error as NodeJS.ErrnoException).code ?? errorMessage(error);
+    throw fail(
+      code === 'ENOENT'
+        ? 'does not exist. If it is on a disk, mount the disk; if this is a new library, ' +
+            `create the folder (mkdir -p "${library}"), or let photosortd create it with ` +
+            '--create-library (or `createLibrary: true` in the configuration)'
+        : `cannot be written (${code}); fix its permissions or choose another folder`,
+    );
+  }
+}
+
+/**
+ * Throws `SCAN_INSIDE_LIBRARY` when `dir` is the library, lies inside it or contains it,
+ * judged on real paths and device/inode: scanning it would file the library's photos again
+ * (and judge each a duplicate of itself).
+ */
+export async function refuseLibraryScan(dir: string, library: string): Promise<void> {
+  if (!(await folderWithin(library, dir)) && !(await folderWithin(dir, library))) return;
+  throw new PhotosortdError(
+    'SCAN_INSIDE_LIBRARY',
+    `${dir} is ${(await folderWithin(library, dir)) ? 'inside' : 'a folder holding'} the library ` +
+      `${library} (after resolving symlinks and mounts); photosortd does not file the library ` +
+      'into itself. Scan a folder outside the library; to re-sort the library, move its files ' +
+      'out to an inbox first.',
+  );
 }
 
 /**

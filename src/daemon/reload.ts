@@ -6,7 +6,7 @@ import type { Config } from '../config/load.js';
  * library index and daemon.json are open there), the control API's socket and keys, and
  * geocoding and tagging, whose data and model are loaded once per process.
  */
-export const RESTART_KEYS = ['library', 'state', 'api', 'geocode', 'tagging'] as const;
+const RESTART_KEYS = ['library', 'state', 'api', 'geocode', 'tagging'] as const;
 
 /**
  * The configuration a reload switches to: `next`, except that the keys of

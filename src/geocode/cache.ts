@@ -2,13 +2,13 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import Keyv from 'keyv';
 import KeyvSqlite from '@keyv/sqlite';
-import type { GpsPosition, Place } from '../pipeline/job.js';
+import type { GpsPosition, Place } from '../lib/media.js';
 
 /**
  * Decimals kept of each coordinate: 3 is a cell of ~110 m, far finer than a town and coarse
  * enough that a burst of photos from one walk shares one entry.
  */
-export const CACHE_DECIMALS = 3;
+const CACHE_DECIMALS = 3;
 
 /** A position rounded to the cache's cell; lookups use it so an entry is exact for its key. */
 export function roundGps(gps: GpsPosition): GpsPosition {

@@ -23,7 +23,7 @@ export const MAX_DISTANCE_KM = 50;
  * Within this radius a large town may win over a nearer small one: a photo taken 4 km from
  * the centre of Paris is filed under Paris, not under the suburb whose centre is 3.6 km away.
  */
-export const PULL_RADIUS_KM = 20;
+const PULL_RADIUS_KM = 20;
 
 /** Parts of a town (PPLX) and places that are gone or historical: not a town to file under. */
 const NOT_A_TOWN = new Set(['PPLX', 'PPLH', 'PPLQ', 'PPLW', 'PPLCH']);

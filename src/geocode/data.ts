@@ -10,7 +10,7 @@ import { indexPositions, type PlaceTable } from './place-index.js';
 const require = createRequire(import.meta.url);
 
 /** Columns of a GeoNames `cities1000.txt` row; lines with another count are damaged. */
-export const GEONAMES_COLUMNS = 19;
+const GEONAMES_COLUMNS = 19;
 
 /** The offline GeoNames files both GeoNames engines read, laid out as local-reverse-geocoder expects. */
 export interface GeonamesFiles {
@@ -46,7 +46,7 @@ function resolveShipped(specifier: string, pkg: string): string {
 }
 
 /** Where the npm packages keep the GeoNames rows and the admin1 names. */
-export function shippedGeonamesSources(): { cities: string; admin1: string } {
+function shippedGeonamesSources(): { cities: string; admin1: string } {
   const citiesPkg = resolveShipped('cities1000/package.json', 'cities1000');
   return {
     cities: join(dirname(citiesPkg), 'cities1000.txt'),

@@ -1,4 +1,4 @@
-import type { GpsPosition } from '../pipeline/job.js';
+import type { GpsPosition } from '../lib/media.js';
 import type { Candidate } from './choose.js';
 
 /** A loaded place database: the populated places near a position. */

@@ -2,7 +2,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ExifTool } from 'exiftool-vendored';
 import { PhotosortdError } from '../lib/errors.js';
-import type { GpsPosition } from '../pipeline/job.js';
+import type { GpsPosition } from '../lib/media.js';
 import type { Candidate } from './choose.js';
 import type { PlaceEngine } from './engine.js';
 

@@ -1,7 +1,7 @@
 import type { ExifTool } from 'exiftool-vendored';
 import { PhotosortdError, errorMessage } from '../lib/errors.js';
 import type { Logger } from '../lib/logger.js';
-import type { GpsPosition, Place } from '../pipeline/job.js';
+import type { GpsPosition, Place } from '../lib/media.js';
 import { openPlaceCache, roundGps, type PlaceCache } from './cache.js';
 import { chooseSettlement, type Candidate } from './choose.js';
 import { countryName } from './countries.js';
@@ -21,7 +21,7 @@ export type GeocodeProvider = 'geonames' | 'exiftool';
  * What searches GeoNames' places: photosortd's own k-d tree or local-reverse-geocoder over
  * the cities1000 rows, or a k-d tree over exiftool's Geolocation.dat read as the place table.
  */
-export type GeonamesEngine = 'kdbush' | 'local-reverse-geocoder' | 'geolocation-dat';
+type GeonamesEngine = 'kdbush' | 'local-reverse-geocoder' | 'geolocation-dat';
 
 /**
  * The provider used when the config names none. Chosen by measurement on the corpus (see
@@ -32,7 +32,7 @@ export type GeonamesEngine = 'kdbush' | 'local-reverse-geocoder' | 'geolocation-
 export const DEFAULT_GEOCODE_PROVIDER: GeocodeProvider = 'geonames';
 
 /** The GeoNames engine used unless asked otherwise; the other two are measured beside it. */
-export const DEFAULT_GEONAMES_ENGINE: GeonamesEngine = 'kdbush';
+const DEFAULT_GEONAMES_ENGINE: GeonamesEngine = 'kdbush';
 
 /** Offline reverse geocoding: GPS position → place name. */
 export interface Geocoder {

@@ -1,4 +1,4 @@
-import type { GpsPosition } from '../pipeline/job.js';
+import type { GpsPosition } from '../lib/media.js';
 
 /**
  * Within this many degrees of 0,0 a position is the "null island" placeholder that cameras

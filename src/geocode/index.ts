@@ -1,12 +1,2 @@
-/** Offline reverse geocoding: the geocoder, its providers' names and the default choice. */
-export {
-  createGeocoder,
-  DEFAULT_GEOCODE_PROVIDER,
-  DEFAULT_GEONAMES_ENGINE,
-  type Geocoder,
-  type GeocoderOptions,
-  type GeocodeProvider,
-  type GeonamesEngine,
-} from './geocoder.js';
-export { usableGps } from './gps.js';
-export { countryName } from './countries.js';
+/** Offline reverse geocoding: the geocoder and the default provider. */
+export { createGeocoder, DEFAULT_GEOCODE_PROVIDER, type Geocoder } from './geocoder.js';

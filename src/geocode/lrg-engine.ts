@@ -1,7 +1,7 @@
 import { createRequire } from 'node:module';
 import { readFile } from 'node:fs/promises';
 import { PhotosortdError } from '../lib/errors.js';
-import type { GpsPosition } from '../pipeline/job.js';
+import type { GpsPosition } from '../lib/media.js';
 import type { Candidate } from './choose.js';
 import { forEachCityRow, type GeonamesFiles } from './data.js';
 import type { PlaceEngine } from './engine.js';

@@ -1,5 +1,5 @@
 import KDBush from 'kdbush';
-import type { GpsPosition } from '../pipeline/job.js';
+import type { GpsPosition } from '../lib/media.js';
 import { MAX_DISTANCE_KM, type Candidate } from './choose.js';
 import type { PlaceEngine } from './engine.js';
 import { distanceKm } from './gps.js';

@@ -2,7 +2,7 @@ import Database from 'better-sqlite3';
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Action } from '../pipeline/job.js';
+import type { Action } from '../lib/media.js';
 import { errorMessage, PhotosortdError } from '../lib/errors.js';
 import type { JournalEntry, OperationKind, OperationStatus, UndoSelector } from './types.js';
 import { WalSync } from './wal-sync.js';
@@ -310,6 +310,27 @@ export class Journal {
     return rows.map(toEntry);
   }
 
+  /**
+   * Finished moves (not undone) the pipeline decided as `action`, newest first: e.g. the
+   * files filed as `unsorted`, which the dashboard lists as needing attention.
+   */
+  movedAs(action: string, limit: number): JournalEntry[] {
+    const rows = this.statement(
+      `SELECT * FROM operations WHERE action = ? AND +status = 'done' AND op = 'move'
+         ORDER BY id DESC LIMIT ?`,
+    ).all(action, Math.max(0, Math.floor(limit))) as OperationRow[];
+    return rows.map(toEntry);
+  }
+
+  /** The latest finished move (not undone) that put a file at `path`, if any. */
+  lastMovedTo(path: string): JournalEntry | undefined {
+    const row = this.statement(
+      `SELECT * FROM operations WHERE target = ? AND status = 'done' AND op = 'move'
+         ORDER BY id DESC LIMIT 1`,
+    ).get(path) as OperationRow | undefined;
+    return row ? toEntry(row) : undefined;
+  }
+
   /** The operation with this id, if any. */
   get(id: number): JournalEntry | undefined {
     const row = this.statement('SELECT * FROM operations WHERE id = ?').get(id) as
@@ -331,6 +352,11 @@ export class Journal {
       rows = this.statement(`${base} AND batch = ? ORDER BY id DESC`).all(
         selector.batch,
       ) as OperationRow[];
+    } else if ('ids' in selector) {
+      const select = this.statement(`${base} AND id = ?`);
+      rows = selector.ids
+        .flatMap((id) => (select.get(id) as OperationRow | undefined) ?? [])
+        .sort((a, b) => b.id - a.id);
     } else {
       rows = this.statement(`${base} ORDER BY id DESC`).all() as OperationRow[];
     }

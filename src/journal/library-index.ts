@@ -14,6 +14,14 @@ export interface LibraryIndexOptions {
   concurrency?: number;
 }
 
+/** What {@link LibraryIndex.lookup} found. */
+export interface ContentMatch {
+  /** A library file with the same content that is another file. */
+  original?: string;
+  /** The library file that the source is, reached under another name. */
+  itself?: string;
+}
+
 interface IndexRow {
   path: string;
   size: number;
@@ -59,15 +67,32 @@ export class LibraryIndex {
 
   /** A library path that still exists and holds content with this hash, if any. */
   find(hash: string): string | undefined {
+    return this.lookup(hash).original;
+  }
+
+  /**
+   * The library files holding this content, seen from the file at `source`: `original`, a
+   * library path holding it that is another file, and `itself`, a library path under another
+   * name that is the very file at `source` (same device and inode: the library seen through
+   * a symlink, bind mount or hard link). A file is never its own duplicate.
+   */
+  lookup(hash: string, source?: string): ContentMatch {
     const rows = this.journal
       .statement('SELECT path, size FROM library_files WHERE hash = ? ORDER BY path')
       .all(hash) as Pick<IndexRow, 'path' | 'size'>[];
+    const own = source ? statSync(source, { throwIfNoEntry: false }) : undefined;
+    const match: ContentMatch = {};
     for (const row of rows) {
       const info = statSync(row.path, { throwIfNoEntry: false });
-      if (info?.isFile() && info.size === row.size) return row.path;
-      this.remove(row.path);
+      if (!info?.isFile() || info.size !== row.size) {
+        this.remove(row.path);
+        continue;
+      }
+      const same = own !== undefined && own.dev === info.dev && own.ino === info.ino;
+      if (!same) match.original ??= row.path;
+      else if (row.path !== resolve(source ?? '')) match.itself ??= row.path;
     }
-    return undefined;
+    return match;
   }
 
   /** Records (or updates) what a library file holds. */

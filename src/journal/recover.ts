@@ -1,10 +1,18 @@
-import type { Stats } from 'node:fs';
-import { lstat, readdir, rm, unlink } from 'node:fs/promises';
+import type { BigIntStats } from 'node:fs';
+import { lstat, readdir, rm } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { errorCode, errorMessage, PhotosortdError } from '../lib/errors.js';
+import { capabilitiesOf } from '../lib/fs-capabilities.js';
 import { hashFile } from '../lib/hash.js';
-import { safeMove, suffixedName, tempPrefix, TEMP_SUFFIX } from '../lib/safe-move.js';
+import {
+  removeUnlessLastCopy,
+  sameFile,
+  suffixedName,
+  tempPrefix,
+  TEMP_SUFFIX,
+} from '../lib/safe-move.js';
 import type { Journal } from './journal.js';
+import { moveFile } from './journaled-move.js';
 import type { JournalEntry } from './types.js';
 
 /** What {@link recover} found and did. */
@@ -19,7 +27,7 @@ export interface RecoveryReport {
   missing: number;
   /** Placed, but the source now holds different content, so it was kept: row `done`. */
   keptSource: number;
-  /** Partial or redundant temporary copies removed. */
+  /** Partial or redundant temporary copies, and empty reserved names, removed. */
   tempFilesRemoved: number;
   /** One line per row, for the log. */
   notes: string[];
@@ -32,9 +40,11 @@ const CTIME_SLACK_MS = 2000;
 const MAX_CANDIDATES = 10_000;
 
 /**
- * Reconciles every row a crash left `planned` with what is on disk. Never deletes the only
- * copy of anything: a source is unlinked only when the target holds the same content, and a
- * temporary copy is removed only when the source or the target still holds it.
+ * Reconciles every row a crash left `planned` with what is on disk, whichever way the move
+ * was being made (hard link, rename onto a reserved name, copy). Never deletes the last copy
+ * of anything: a source is unlinked only when the target is the same file or both hold the
+ * row's content, a complete temporary copy is removed only when the source or the target
+ * holds it too, and a reserved name is removed only while it is still empty.
  */
 export async function recover(journal: Journal): Promise<RecoveryReport> {
   const report: RecoveryReport = {
@@ -65,20 +75,20 @@ async function reconcile(
   }
   const source = await statOrNull(row.source);
   const temps = await leftoverTemps(row.target);
-  const placed = await findPlaced(row, source, temps);
+  const { placed, reserved } = await findPlaced(row, source, temps);
+  report.tempFilesRemoved += await removeReservations(reserved);
 
   if (placed) {
     let note = `${row.source} → ${placed.path}: the move had completed`;
     if (source) {
-      if (sameInode(source, placed.stats) || (await hashFile(row.source)) === row.hash) {
-        await unlink(row.source);
+      if (await removeUnlessLastCopy(row.source, placed.path, row.hash)) {
         note = `${row.source} → ${placed.path}: completed by removing the source copy`;
       } else {
         report.keptSource++;
         note = `${row.source} → ${placed.path}: placed, but the source changed since, so it was kept`;
       }
     }
-    report.tempFilesRemoved += await removeAll(temps.map((temp) => temp.path));
+    report.tempFilesRemoved += await removeTemps(temps, placed.path, row.hash);
     finish(journal, row, placed.path);
     report.completed++;
     report.notes.push(note);
@@ -86,7 +96,7 @@ async function reconcile(
   }
 
   if (source) {
-    report.tempFilesRemoved += await removeAll(temps.map((temp) => temp.path));
+    report.tempFilesRemoved += await removeTemps(temps, row.source, row.hash);
     journal.fail(row.id, 'interrupted before the file was placed; rolled back, source untouched');
     report.rolledBack++;
     report.notes.push(`${row.source}: rolled back, still in place`);
@@ -96,15 +106,21 @@ async function reconcile(
   // The source is gone and no target holds the content: a complete temporary copy is then
   // the only copy left, so it is put in place rather than removed.
   for (const temp of temps) {
-    if (temp.stats.size !== row.size || (await hashFile(temp.path)) !== row.hash) continue;
-    const moved = await safeMove(temp.path, row.target, {
-      expectedHash: row.hash,
+    if (temp.stats.size !== BigInt(row.size) || (await hashFile(temp.path)) !== row.hash) continue;
+    const moved = await moveFile(journal, {
+      batch: row.batch,
+      op: row.op,
+      hash: row.hash,
+      size: row.size,
+      undoes: row.undoes,
+      row: row.id,
+      from: temp.path,
+      to: row.target,
       onExists: 'suffix',
+      markUndone: row.op === 'undo',
     });
-    report.tempFilesRemoved += await removeAll(
-      temps.filter((other) => other !== temp).map((other) => other.path),
-    );
-    finish(journal, row, moved.target);
+    const others = temps.filter((other) => other !== temp);
+    report.tempFilesRemoved += await removeTemps(others, moved.target, row.hash);
     report.completed++;
     report.notes.push(`${row.source} → ${moved.target}: completed from its verified copy`);
     return;
@@ -128,36 +144,51 @@ function finish(journal: Journal, row: JournalEntry, target: string): void {
 
 interface Found {
   path: string;
-  stats: Stats;
+  stats: BigIntStats;
 }
 
 /**
  * Where the interrupted move put the file, if it got that far: the target or one of its
  * collision variants that is the very inode of the source or of a temporary copy, or that
- * holds the content and was linked after the row was written.
+ * holds the content and was put there after the row was written (by its change time, where
+ * the filesystem keeps one apart from the modification time; exFAT and rclone do not). Also
+ * the names reserved for a rename that a crash left empty.
  */
 async function findPlaced(
   row: JournalEntry,
-  source: Stats | null,
+  source: BigIntStats | null,
   temps: Found[],
-): Promise<Found | undefined> {
-  const since = Date.parse(row.createdAt) - CTIME_SLACK_MS;
+): Promise<{ placed?: Found; reserved: Found[] }> {
+  const target = row.target as string;
+  const since = BigInt(Date.parse(row.createdAt) - CTIME_SLACK_MS);
+  // A folder that cannot be probed is taken to keep change times: nothing is then claimed
+  // by content alone, which can only leave a copy too many, never one too few.
+  const { changeTime } = await capabilitiesOf(dirname(target)).catch(() => ({
+    changeTime: true,
+  }));
+  const recent = (stats: BigIntStats) => !changeTime || stats.ctimeMs >= since;
+  const reserved: Found[] = [];
   for (let n = 0; n <= MAX_CANDIDATES; n++) {
-    const path = suffixedName(row.target as string, n);
+    const path = suffixedName(target, n);
     const stats = await statOrNull(path);
     if (!stats) {
       if (n === 0) continue;
-      return undefined;
+      break;
     }
     if (!stats.isFile()) continue;
-    if ((source && sameInode(source, stats)) || temps.some((t) => sameInode(t.stats, stats))) {
-      return { path, stats };
+    if ((source && sameFile(source, stats)) || temps.some((t) => sameFile(t.stats, stats))) {
+      return { placed: { path, stats }, reserved };
     }
-    if (stats.size === row.size && stats.ctimeMs >= since && (await hashFile(path)) === row.hash) {
-      return { path, stats };
+    // An empty file cannot be told from an empty photo; only a non-empty row has reservations.
+    if (stats.size === 0n && row.size > 0 && recent(stats)) {
+      reserved.push({ path, stats });
+      continue;
+    }
+    if (stats.size === BigInt(row.size) && recent(stats) && (await hashFile(path)) === row.hash) {
+      return { placed: { path, stats }, reserved };
     }
   }
-  return undefined;
+  return { reserved };
 }
 
 async function leftoverTemps(target: string): Promise<Found[]> {
@@ -180,18 +211,38 @@ async function leftoverTemps(target: string): Promise<Found[]> {
   return found;
 }
 
-async function removeAll(paths: string[]): Promise<number> {
-  for (const path of paths) await rm(path, { force: true });
-  return paths.length;
+/**
+ * Removes temporary copies: a partial one (not holding `hash`) is a copy of nothing, a
+ * complete one goes only when `keeper` holds the content too.
+ */
+async function removeTemps(temps: Found[], keeper: string, hash: string): Promise<number> {
+  let removed = 0;
+  for (const temp of temps) {
+    const complete = (await hashFile(temp.path)) === hash;
+    if (complete ? await removeUnlessLastCopy(temp.path, keeper, hash) : await drop(temp.path)) {
+      removed++;
+    }
+  }
+  return removed;
 }
 
-function sameInode(a: Stats, b: Stats): boolean {
-  return a.dev === b.dev && a.ino === b.ino;
+/** Removes names reserved for a rename, each only while it is still empty. */
+async function removeReservations(reserved: Found[]): Promise<number> {
+  let removed = 0;
+  for (const { path } of reserved) {
+    if ((await statOrNull(path))?.size === 0n && (await drop(path))) removed++;
+  }
+  return removed;
 }
 
-async function statOrNull(path: string): Promise<Stats | null> {
+async function drop(path: string): Promise<boolean> {
+  await rm(path, { force: true });
+  return true;
+}
+
+async function statOrNull(path: string): Promise<BigIntStats | null> {
   try {
-    return await lstat(path);
+    return await lstat(path, { bigint: true });
   } catch (error) {
     if (errorCode(error) === 'ENOENT' || errorCode(error) === 'ENOTDIR') return null;
     throw new PhotosortdError(

@@ -1,4 +1,4 @@
-import type { Action } from '../pipeline/job.js';
+import type { Action } from '../lib/media.js';
 
 /**
  * What a journal row records. Besides moves: `create` is a file photosortd made in the
@@ -44,7 +44,12 @@ export interface JournalEntry {
 }
 
 /** Which operations an undo reverses. */
-export type UndoSelector = { last: number } | { batch: string } | { all: true };
+export type UndoSelector =
+  | { last: number }
+  | { batch: string }
+  | { all: true }
+  /** These rows (with the rest of their groups): one drop, group or file of the dashboard. */
+  | { ids: number[] };
 
 /** One file an undo put back, or refused to. */
 export interface UndoItem {

@@ -1,11 +1,14 @@
 import { lstat, stat } from 'node:fs/promises';
-import { basename, dirname, join } from 'node:path';
+import { dirname } from 'node:path';
 import { errorCode, errorMessage } from '../lib/errors.js';
 import { hashFile } from '../lib/hash.js';
-import { removeEmptyFolders, safeMove } from '../lib/safe-move.js';
+import { removeEmptyFolders } from '../lib/safe-move.js';
+import { assertNoLinkedFolder } from '../lib/real-path.js';
 import { isInside } from '../lib/sanitize.js';
 import type { Journal } from './journal.js';
+import { moveFile } from './journaled-move.js';
 import type { LibraryIndex } from './library-index.js';
+import { trashDir, trashPath } from './trash.js';
 import type { JournalEntry, UndoItem, UndoResult, UndoSelector } from './types.js';
 
 /** Options of {@link undo}. */
@@ -21,6 +24,12 @@ export interface UndoOptions {
    * Defaults to the index's library; without either, folders are left as they are.
    */
   library?: string;
+  /**
+   * The inbox folders: a row's original path below one of them (or below the folder its
+   * journal row names as its root) is checked for symlinked folders from there down;
+   * otherwise from `/` down.
+   */
+  inboxes?: string[];
 }
 
 /**
@@ -89,34 +98,19 @@ async function undoOne(
   if (await occupied(to)) {
     return `${to} is occupied by another file; move that away first (nothing was overwritten)`;
   }
+  const linked = await linkedFolderOnPath(entry, options.inboxes);
+  if (linked) return linked;
   if (options.dryRun) return undefined;
 
-  const content = hash ?? entry.hash;
-  const id = journal.begin({
-    batch,
-    op: 'undo',
-    source: from,
-    target: to,
-    hash: content,
+  const moved = await journaledMove(journal, entry, batch, {
+    from,
+    to,
+    onExists: 'fail',
+    hash: hash ?? entry.hash,
     size,
-    action: entry.action,
-    rule: entry.rule,
-    undoes: entry.id,
-    group: entry.group,
+    markUndone: true,
   });
-  try {
-    await safeMove(from, to, { expectedHash: content, onExists: 'fail' });
-  } catch (error) {
-    journal.fail(id, errorMessage(error));
-    return errorMessage(error);
-  }
-  journal.withoutSync(
-    journal.db.transaction(() => {
-      journal.finish(id);
-      journal.markUndone(entry.id, id);
-    }),
-  );
-  return undefined;
+  return typeof moved === 'string' ? moved : undefined;
 }
 
 /**
@@ -145,55 +139,81 @@ async function undoWritten(
     return `the untouched copy ${entry.source} is gone, so ${file} cannot be put back as it was`;
   }
   if (options.dryRun) return undefined;
-  const trashed = join(dirname(journal.file), 'trash', batch, basename(file));
-  const moved = await journaledMove(journal, entry, batch, file, trashed, 'suffix');
+  const trashed = trashPath(trashDir(dirname(journal.file)), batch, file);
+  const moved = await journaledMove(journal, entry, batch, {
+    from: file,
+    to: trashed,
+    onExists: 'suffix',
+  });
   if (typeof moved === 'string') return moved;
   if (entry.op === 'rewrite') {
-    const originalHash = String(entry.details?.originalHash ?? '');
-    const restored = await journaledMove(
-      journal,
-      entry,
-      batch,
-      entry.source,
-      file,
-      'fail',
-      originalHash,
-    );
+    const restored = await journaledMove(journal, entry, batch, {
+      from: entry.source,
+      to: file,
+      onExists: 'fail',
+      hash: String(entry.details?.originalHash ?? '') || undefined,
+    });
     if (typeof restored === 'string') return restored;
   }
   journal.markUndone(entry.id, moved.id);
   return undefined;
 }
 
-/** One journaled move for undo; the error message when it failed. */
+/** One move of an undo, reversing `entry`. */
+interface UndoMove {
+  from: string;
+  to: string;
+  onExists: 'suffix' | 'fail';
+  /** The content expected at `from`; read from it when not known. */
+  hash?: string;
+  size?: number;
+  /** Mark `entry` undone with this move; off when the caller marks it after several. */
+  markUndone?: boolean;
+}
+
+/** One journaled move of an undo, in `entry`'s group; the error message when it failed. */
 async function journaledMove(
   journal: Journal,
   entry: JournalEntry,
   batch: string,
-  from: string,
-  to: string,
-  onExists: 'suffix' | 'fail',
-  expectedHash?: string,
+  move: UndoMove,
 ): Promise<{ id: number } | string> {
-  const hash = expectedHash || (await hashFile(from));
-  const id = journal.begin({
-    batch,
-    op: 'undo',
-    source: from,
-    target: to,
-    hash,
-    size: (await lstat(from)).size,
-    action: entry.action,
-    rule: entry.rule,
-    undoes: entry.id,
-    group: entry.group,
-  });
   try {
-    const { target } = await safeMove(from, to, { expectedHash: hash, onExists });
-    journal.finish(id, target);
-    return { id };
+    return await moveFile(journal, {
+      batch,
+      op: 'undo',
+      from: move.from,
+      to: move.to,
+      hash: move.hash ?? (await hashFile(move.from)),
+      size: move.size ?? (await lstat(move.from)).size,
+      action: entry.action,
+      rule: entry.rule,
+      undoes: entry.id,
+      markUndone: move.markUndone ?? false,
+      group: entry.group,
+      onExists: move.onExists,
+    });
   } catch (error) {
-    journal.fail(id, errorMessage(error));
+    return errorMessage(error);
+  }
+}
+
+/**
+ * Why `entry.source` may not be written to — a folder on its way, from its inbox down, is a
+ * symbolic link (a folder swapped for one would send the file elsewhere) — or `undefined`.
+ */
+async function linkedFolderOnPath(
+  entry: JournalEntry,
+  inboxes: string[] = [],
+): Promise<string | undefined> {
+  const recorded = typeof entry.details?.root === 'string' ? [entry.details.root] : [];
+  const root = [...recorded, ...inboxes]
+    .filter((folder) => isInside(folder, entry.source))
+    .sort((a, b) => a.length - b.length)[0];
+  try {
+    await assertNoLinkedFolder(root ?? '/', entry.source);
+    return undefined;
+  } catch (error) {
     return errorMessage(error);
   }
 }

@@ -1,4 +1,4 @@
-import type { CaptureDate } from '../pipeline/job.js';
+import type { CaptureDate } from './media.js';
 
 /** The wall-clock part of a capture date: what the camera's clock showed, without a zone. */
 export type WallClock = Omit<CaptureDate, 'source' | 'offsetMinutes' | 'zone'>;
@@ -11,7 +11,7 @@ export function datePart(d: WallClock): string {
 }
 
 /** `HH:MM:SS` (with `.mmm` when the milliseconds are not zero) of the capture's local time. */
-export function timePart(d: WallClock): string {
+function timePart(d: WallClock): string {
   const ms = d.millisecond !== 0 ? `.${pad(d.millisecond, 3)}` : '';
   return `${pad(d.hour)}:${pad(d.minute)}:${pad(d.second)}${ms}`;
 }

@@ -148,3 +148,19 @@ export function createBatchReader(exiftool: ExifTool, readArgs: string[]): Batch
       }),
   };
 }
+
+/** `Group:Tag` (a `-G1` key) split into group and tag; a key without a group has `''`. */
+export function splitTagKey(key: string): [group: string, tag: string] {
+  const i = key.indexOf(':');
+  return i < 0 ? ['', key] : [key.slice(0, i), key.slice(i + 1)];
+}
+
+/** A raw value as trimmed text (numbers as written), or `null` when it is empty or none. */
+export function tagText(value: unknown): string | null {
+  if (typeof value === 'string') {
+    const t = value.trim();
+    return t === '' ? null : t;
+  }
+  if (typeof value === 'number' && Number.isFinite(value)) return String(value);
+  return null;
+}

@@ -1,4 +1,4 @@
-import type { GpsPosition } from '../pipeline/job.js';
+import type { GpsPosition } from './media.js';
 
 function toNumber(value: unknown): number | null {
   if (typeof value === 'number') return value;

@@ -1,8 +1,20 @@
-import { randomBytes } from 'node:crypto';
-import { constants } from 'node:fs';
-import { copyFile, link, mkdir, open, rm, rmdir, stat, unlink, utimes } from 'node:fs/promises';
+import { createHash, randomBytes } from 'node:crypto';
+import { constants, type BigIntStats } from 'node:fs';
+import {
+  link,
+  lstat,
+  mkdir,
+  open,
+  rename,
+  rm,
+  rmdir,
+  stat,
+  unlink,
+  type FileHandle,
+} from 'node:fs/promises';
 import { basename, dirname, extname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { errorCode, errorMessage, PhotosortdError } from './errors.js';
+import { capabilitiesOf, type FilesystemCapabilities } from './fs-capabilities.js';
 import { hashFile } from './hash.js';
 import { exists } from './exists.js';
 
@@ -14,12 +26,21 @@ export interface SafeMoveOptions {
   onExists: 'suffix' | 'fail';
 }
 
+/**
+ * How a file was put in place: `link` (same filesystem, hard link then unlink the source),
+ * `rename` (same filesystem without hard links: the source renamed onto an empty name
+ * reserved with O_EXCL) or `copy` (another filesystem: a verified copy, then the source
+ * unlinked).
+ */
+export type MoveStrategy = 'link' | 'rename' | 'copy';
+
 /** Where {@link safeMove} put the file. */
 export interface SafeMoveResult {
   /** The final path: the target, or the target with a collision suffix. */
   target: string;
-  /** The file was copied across filesystems rather than linked. */
+  /** The file was copied across filesystems rather than linked or renamed. */
   crossDevice: boolean;
+  strategy: MoveStrategy;
 }
 
 /** Ends every temporary copy's name, so recovery and scans can tell one apart. */
@@ -28,8 +49,15 @@ export const TEMP_SUFFIX = '.tmp';
 /** Highest collision suffix tried before giving up; far beyond any real folder. */
 const MAX_SUFFIX = 10_000;
 
-/** `link()` refusals that mean "this filesystem cannot hard-link here", so copy instead. */
-const LINK_UNSUPPORTED = new Set(['EXDEV', 'EPERM', 'ENOTSUP', 'EOPNOTSUPP', 'EMLINK']);
+/** Read and write size of a copy: large enough for disk throughput, flat in memory. */
+const COPY_CHUNK = 1 << 20;
+
+/**
+ * Refusals that mean "not this way here", so the file is copied instead: no hard links on
+ * this filesystem or between these mount points (a bind mount shares the device number),
+ * or `protected_hardlinks` refusing a file photosortd does not own.
+ */
+const PLACE_ELSEWHERE = new Set(['EXDEV', 'EPERM', 'ENOTSUP', 'EOPNOTSUPP', 'EMLINK']);
 
 /**
  * The start of the name of a cross-device copy in progress for `target`; a dotfile, so
@@ -58,10 +86,15 @@ export async function nextFreeName(target: string): Promise<string> {
 
 /**
  * Moves `source` to `target` without ever overwriting anything and without ever leaving
- * the content in neither place. On one filesystem the file is hard-linked into place and
- * the source unlinked; across filesystems it is copied to a temporary name beside the
- * target, synced, verified against `expectedHash`, linked into place and only then is the
- * source unlinked. `rename()` is never used: it silently replaces an existing target.
+ * the content in neither place. The way depends on what the target's filesystem can do
+ * (probed once per device, see {@link capabilitiesOf}):
+ * - same filesystem with hard links: link into place, verify, unlink the source;
+ * - same filesystem without hard links (exFAT, FAT32, many NAS and cloud-drive mounts):
+ *   verify the source, reserve the target name with `O_CREAT|O_EXCL`, rename onto it;
+ * - another filesystem: copy to a temporary name beside the target while hashing what is
+ *   read, sync, compare with `expectedHash`, give it the target name (link, or rename onto a
+ *   reservation) and only then unlink the source.
+ * A plain `rename()` onto a name is never used: it silently replaces an existing target.
  *
  * Throws a {@link PhotosortdError} with the source left where it was: `TARGET_EXISTS`,
  * `SOURCE_CHANGED` (content differs from `expectedHash`), `SOURCE_MISSING`, `NO_SPACE`,
@@ -76,17 +109,30 @@ export async function safeMove(
   const to = resolve(target);
   if (from === to) {
     await verify(from, from, options.expectedHash);
-    return { target: to, crossDevice: false };
+    return { target: to, crossDevice: false, strategy: 'link' };
   }
   const folder = dirname(to);
   const created = await makeFolder(folder, from);
   try {
-    try {
-      return { target: await moveByLink(from, to, options), crossDevice: false };
-    } catch (error) {
-      if (!LINK_UNSUPPORTED.has(errorCode(error))) throw error;
+    // One after the other: a probe must not be left writing into a folder that a failure
+    // here (a source gone) removes again.
+    const capabilities = await capabilitiesOf(folder);
+    const here = await sameDevice(from, folder);
+    if (here && (capabilities.hardLinks || capabilities.rename)) {
+      try {
+        return capabilities.hardLinks
+          ? { target: await moveByLink(from, to, options), crossDevice: false, strategy: 'link' }
+          : {
+              target: await moveByRename(from, to, options),
+              crossDevice: false,
+              strategy: 'rename',
+            };
+      } catch (error) {
+        if (!PLACE_ELSEWHERE.has(errorCode(error))) throw error;
+      }
     }
-    return { target: await moveByCopy(from, to, options), crossDevice: true };
+    const placed = await moveByCopy(from, to, options, capabilities);
+    return { target: placed, crossDevice: true, strategy: 'copy' };
   } catch (error) {
     if (created) await removeEmptyFolders(folder, dirname(created));
     throw describe(error, from, to);
@@ -94,59 +140,145 @@ export async function safeMove(
 }
 
 async function moveByLink(from: string, to: string, options: SafeMoveOptions): Promise<string> {
-  const placed = await linkNoClobber(from, to, options.onExists);
+  const placed = await placeNoClobber(from, to, options.onExists, 'link');
   try {
     await verify(placed, from, options.expectedHash);
     await syncFolder(dirname(placed));
-    await unlink(from);
   } catch (error) {
-    // The source still names the same inode, so dropping the new name loses nothing.
-    await unlink(placed);
+    await removeUnlessLastCopy(placed, from, options.expectedHash);
     throw error;
   }
+  await unlinkSource(from, placed, options.expectedHash);
   return placed;
 }
 
-async function moveByCopy(from: string, to: string, options: SafeMoveOptions): Promise<string> {
+/**
+ * The same-filesystem move where hard links are missing. The source is verified before it
+ * is renamed: once renamed there is no second name to fall back to, and none is needed, as
+ * the content never leaves its place on the disk.
+ */
+async function moveByRename(from: string, to: string, options: SafeMoveOptions): Promise<string> {
+  await verify(from, from, options.expectedHash);
+  const placed = await placeNoClobber(from, to, options.onExists, 'rename');
+  // The move is done; a folder that refuses a sync cannot undo it.
+  await syncFolder(dirname(placed)).catch(() => undefined);
+  return placed;
+}
+
+async function moveByCopy(
+  from: string,
+  to: string,
+  options: SafeMoveOptions,
+  capabilities: FilesystemCapabilities,
+): Promise<string> {
   const temp = join(
     dirname(to),
     `${tempPrefix(to)}${randomBytes(4).toString('hex')}${TEMP_SUFFIX}`,
   );
-  let placed: string | undefined;
+  const via = capabilities.hardLinks ? 'link' : capabilities.rename ? 'rename' : undefined;
+  if (!via) throw cannotPlace(to);
+  // The source stays open until it is unlinked: if its disk goes away meanwhile, the open
+  // file is how a rollback knows it still exists (see removeUnlessLastCopy).
+  const source = await open(from, 'r');
   try {
-    const before = await stat(from);
-    await copyFile(from, temp, constants.COPYFILE_EXCL);
-    await utimes(temp, before.atime, before.mtime);
-    await syncFile(temp);
-    await verify(temp, from, options.expectedHash);
-    placed = await linkNoClobber(temp, to, options.onExists);
-    await unlink(temp);
-    await syncFolder(dirname(to));
-    await unlink(from);
-  } catch (error) {
-    await rm(temp, { force: true });
-    // Until the source is unlinked it is the copy of record; the verified copy can go.
-    if (placed) await rm(placed, { force: true });
-    throw error;
+    let placed: string | undefined;
+    try {
+      const copied = await copyHashing(source, temp);
+      if (copied !== options.expectedHash) throw sourceChanged(from);
+      placed = await placeNoClobber(temp, to, options.onExists, via);
+      if (via === 'link') await unlink(temp);
+      await syncFolder(dirname(placed));
+    } catch (error) {
+      await rm(temp, { force: true });
+      if (placed)
+        await removeUnlessLastCopy(placed, { path: from, handle: source }, options.expectedHash);
+      throw error;
+    }
+    await unlinkSource({ path: from, handle: source }, placed, options.expectedHash);
+    return placed;
+  } finally {
+    await source.close();
   }
-  return placed;
 }
 
-async function linkNoClobber(
-  existing: string,
+/**
+ * Copies the open file `input` to the new file `to`, reading it once: the bytes are hashed
+ * as they are written, and the copy (with the source's times) is synced before the hash is
+ * returned.
+ */
+async function copyHashing(input: FileHandle, to: string): Promise<string> {
+  const hash = createHash('sha256');
+  const stats = await input.stat();
+  const mode = Number(stats.mode) & 0o777;
+  const output = await open(to, constants.O_CREAT | constants.O_EXCL | constants.O_WRONLY, mode);
+  try {
+    // The copy keeps the source's permissions, as copyFile did; exFAT and many FUSE mounts
+    // have none to set and say so.
+    await output.chmod(mode).catch((error: unknown) => {
+      if (!['EPERM', 'ENOTSUP', 'EOPNOTSUPP', 'ENOSYS'].includes(errorCode(error))) throw error;
+    });
+    const buffer = Buffer.allocUnsafe(Math.min(stats.size + 1, COPY_CHUNK));
+    let copied = 0;
+    for (;;) {
+      const { bytesRead } = await input.read(buffer, 0, buffer.length, null);
+      if (bytesRead === 0) break;
+      hash.update(buffer.subarray(0, bytesRead));
+      copied += bytesRead;
+      // write() may take less than it is given (a disk filling up): write on until all of
+      // it is taken, or the disk says why not.
+      for (let done = 0; done < bytesRead;) {
+        done += (await output.write(buffer, done, bytesRead - done)).bytesWritten;
+      }
+    }
+    await output.utimes(stats.atime, stats.mtime);
+    await output.sync();
+    if ((await output.stat()).size !== copied) throw shortCopy(to, copied);
+  } finally {
+    await output.close();
+  }
+  return hash.digest('hex');
+}
+
+/**
+ * Gives `file` the name `target`, or its first free numbered variant, without replacing
+ * anything: a hard link (the old name stays), or a rename onto a name first reserved as an
+ * empty file with `O_CREAT|O_EXCL` (an empty reservation is dropped again if the rename
+ * fails). Returns the name taken.
+ */
+async function placeNoClobber(
+  file: string,
   target: string,
   onExists: SafeMoveOptions['onExists'],
+  via: 'link' | 'rename',
+): Promise<string> {
+  if (via === 'link') return claimName(file, target, onExists, (name) => link(file, name));
+  const reserved = await claimName(file, target, onExists, reserve);
+  try {
+    await rename(file, reserved);
+  } catch (error) {
+    await dropReservation(reserved);
+    throw error;
+  }
+  return reserved;
+}
+
+/** Runs `take` on `target`, then on `name (1).ext`, … until one is not already there. */
+async function claimName(
+  file: string,
+  target: string,
+  onExists: SafeMoveOptions['onExists'],
+  take: (name: string) => Promise<unknown>,
 ): Promise<string> {
   let recreated = false;
   for (let n = 0; n <= MAX_SUFFIX; n++) {
     const candidate = suffixedName(target, n);
     try {
-      await link(existing, candidate);
+      await take(candidate);
       return candidate;
     } catch (error) {
       // An undo or a Live Photo's video leaving a folder may just have removed this one as
       // empty (`removeEmptyFolders`); make it again, once.
-      if (errorCode(error) === 'ENOENT' && !recreated && (await exists(existing))) {
+      if (errorCode(error) === 'ENOENT' && !recreated && (await exists(file))) {
         recreated = true;
         await mkdir(dirname(candidate), { recursive: true });
         n -= 1;
@@ -156,7 +288,7 @@ async function linkNoClobber(
       if (onExists === 'fail') {
         throw new PhotosortdError(
           'TARGET_EXISTS',
-          `${target} already exists, so ${basename(existing)} was not moved there; ` +
+          `${target} already exists, so ${basename(file)} was not moved there; ` +
             'nothing was overwritten. Move or rename the file that is in the way and try again.',
         );
       }
@@ -165,15 +297,122 @@ async function linkNoClobber(
   throw tooManyCollisions(target);
 }
 
-async function verify(path: string, source: string, expectedHash: string): Promise<void> {
-  const actual = await hashFile(path);
-  if (actual !== expectedHash) {
-    throw new PhotosortdError(
-      'SOURCE_CHANGED',
-      `${source} changed while it was being filed (its content no longer matches what was ` +
-        'read), so it was left where it is. It is handled again once it stops changing.',
-    );
+/** Creates `path` as an empty file, failing with EEXIST when anything is there. */
+async function reserve(path: string): Promise<void> {
+  const handle = await open(path, constants.O_CREAT | constants.O_EXCL | constants.O_WRONLY);
+  await handle.close();
+}
+
+/** Removes a reservation made by {@link reserve}, unless something was written into it. */
+async function dropReservation(path: string): Promise<void> {
+  const stats = await stat(path).catch(() => undefined);
+  if (stats?.isFile() && stats.size === 0) await rm(path, { force: true });
+}
+
+/**
+ * The other copy a rollback weighs: a path, or for a copy across filesystems the source by
+ * its path and its still open file.
+ */
+export type Keeper = string | { path: string; handle: FileHandle };
+
+/**
+ * Unlinks the source once `placed` holds its content. If that fails the placed file is
+ * rolled back unless it is the last copy; a source removed by someone else in the meantime
+ * (not a disk gone away) leaves the move complete, as the placed file is then the only copy.
+ */
+async function unlinkSource(source: Keeper, placed: string, expectedHash: string): Promise<void> {
+  const from = typeof source === 'string' ? source : source.path;
+  try {
+    await unlink(from);
+  } catch (error) {
+    if (await removeUnlessLastCopy(placed, source, expectedHash)) throw error;
+    if (errorCode(error) === 'ENOENT') return;
+    throw error;
   }
+}
+
+/**
+ * Removes `path` only when it is not the last copy: the keeper still exists and is the very
+ * same file (device and inode), or both hold `hash`, the content of record; or the keeper's
+ * name is gone but `path` has another name (a hard link the keeper's vanished mount still
+ * holds). An open keeper whose name is gone counts as existing only when its folder's disk
+ * went away (an unmounted inbox), not when the file was deleted. Otherwise both are kept.
+ * Every rollback of a placed file and every clean-up in recovery goes through this.
+ * Returns whether `path` was removed.
+ */
+export async function removeUnlessLastCopy(
+  path: string,
+  keeper: Keeper,
+  hash: string,
+): Promise<boolean> {
+  const copy = await statOrNull(path);
+  if (!copy) return false;
+  const kept = await keeperStats(keeper);
+  if (!kept) {
+    if (copy.nlink < 2n) return false;
+  } else if (!sameFile(copy, kept)) {
+    if ((await hashKeeper(keeper)) !== hash || (await hashFile(path)) !== hash) return false;
+  }
+  await rm(path, { force: true });
+  return true;
+}
+
+/** The keeper's stats while it exists (see {@link removeUnlessLastCopy}), else `null`. */
+async function keeperStats(keeper: Keeper): Promise<BigIntStats | null> {
+  if (typeof keeper === 'string') {
+    const stats = await statOrNull(keeper);
+    return stats?.isFile() ? stats : null;
+  }
+  const open = await keeper.handle.stat({ bigint: true });
+  if (open.nlink === 0n) return null;
+  const named = await statOrNull(keeper.path);
+  if (named && sameFile(named, open)) return open;
+  const folder = await statOrNull(dirname(keeper.path));
+  return !folder || folder.dev !== open.dev ? open : null;
+}
+
+async function hashKeeper(keeper: Keeper): Promise<string> {
+  if (typeof keeper === 'string') return hashFile(keeper);
+  const hash = createHash('sha256');
+  const buffer = Buffer.allocUnsafe(COPY_CHUNK);
+  for (let position = 0; ;) {
+    const { bytesRead } = await keeper.handle.read(buffer, 0, buffer.length, position);
+    if (bytesRead === 0) return hash.digest('hex');
+    hash.update(buffer.subarray(0, bytesRead));
+    position += bytesRead;
+  }
+}
+
+/** Whether two stats are of one file: the same device and inode (as exact 64-bit numbers). */
+export function sameFile(a: BigIntStats, b: BigIntStats): boolean {
+  return a.dev === b.dev && a.ino === b.ino;
+}
+
+/** The stats of `path` (not following a last symlink), or `null` when nothing is there. */
+async function statOrNull(path: string): Promise<BigIntStats | null> {
+  try {
+    return await lstat(path, { bigint: true });
+  } catch (error) {
+    if (errorCode(error) === 'ENOENT' || errorCode(error) === 'ENOTDIR') return null;
+    throw error;
+  }
+}
+
+async function sameDevice(file: string, folder: string): Promise<boolean> {
+  const [a, b] = await Promise.all([stat(file, { bigint: true }), stat(folder, { bigint: true })]);
+  return a.dev === b.dev;
+}
+
+async function verify(path: string, source: string, expectedHash: string): Promise<void> {
+  if ((await hashFile(path)) !== expectedHash) throw sourceChanged(source);
+}
+
+function sourceChanged(source: string): PhotosortdError {
+  return new PhotosortdError(
+    'SOURCE_CHANGED',
+    `${source} changed while it was being filed (its content no longer matches what was ` +
+      'read), so it was left where it is. It is handled again once it stops changing.',
+  );
 }
 
 /** Creates `folder` with its parents; returns the first folder created, if any. */
@@ -208,15 +447,6 @@ export async function removeEmptyFolders(from: string, stop: string): Promise<vo
   }
 }
 
-async function syncFile(path: string): Promise<void> {
-  const handle = await open(path, 'r+');
-  try {
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
-}
-
 /**
  * Directory fsync is what makes a new name durable, so the target's folder is synced before
  * the source is unlinked: a power cut can then never keep the unlink and lose the link. The
@@ -240,6 +470,23 @@ function tooManyCollisions(target: string): PhotosortdError {
     'TARGET_EXISTS',
     `${target} and ${MAX_SUFFIX} numbered variants of it already exist; nothing was overwritten. ` +
       'Check the rule that sends so many files to the same name.',
+  );
+}
+
+function shortCopy(temp: string, copied: number): PhotosortdError {
+  return new PhotosortdError(
+    'MOVE_FAILED',
+    `The copy ${temp} does not hold the ${copied} bytes written to it; it was removed and ` +
+      'the source kept. Check the disk it is on.',
+  );
+}
+
+function cannotPlace(target: string): PhotosortdError {
+  return new PhotosortdError(
+    'MOVE_FAILED',
+    `The filesystem of ${dirname(target)} supports neither hard links nor renaming a file ` +
+      'onto a reserved name, so nothing can be filed there without risking an overwrite. ' +
+      'Use a library on another filesystem.',
   );
 }
 

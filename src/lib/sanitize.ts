@@ -8,7 +8,7 @@ import path from 'node:path';
  */
 
 /** Longest segment, in bytes of UTF-8, that ext4, APFS, NTFS and SMB all accept. */
-export const MAX_SEGMENT_BYTES = 255;
+const MAX_SEGMENT_BYTES = 255;
 
 /** An extension longer than this is treated as part of the name when cutting to length. */
 const MAX_EXTENSION_BYTES = 32;

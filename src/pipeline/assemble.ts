@@ -18,7 +18,7 @@ import { identify } from './identify.js';
 import { createMoveStage } from './move.js';
 import { adoptFiledVideo, livePhotoLock } from './live-photo.js';
 import type { ExclusiveLock, NamedStage } from './pipeline.js';
-import { createPlanStage, type DuplicatePolicy } from './plan.js';
+import { createPlanStage, type ContentLookup, type DuplicatePolicy } from './plan.js';
 import { compileRules, type CompiledRule } from './rules.js';
 import { createTagStage } from './tag.js';
 import { createTakeoutStage } from './takeout.js';
@@ -154,7 +154,7 @@ export async function openTagger(
 }
 
 /** Where files removed by the `delete` duplicate policy wait, so undo can bring them back. */
-export function trashDir(config: Config): string {
+function trashDir(config: Config): string {
   return join(config.state, 'trash');
 }
 
@@ -205,10 +205,21 @@ export interface StageOptions {
   batch: () => string;
   dryRun: boolean;
   /**
+   * Where the planner looks for content the library already holds (default: the library
+   * index). A lookup that finds nothing files a duplicate like any file, when a person asks.
+   */
+  content?: ContentLookup;
+  /**
    * Leave files that an undo put back (same path, same content) where they are. The daemon
    * wants this, since undo restores into the inbox it watches; an explicit `scan` does not.
    */
   skipRestored?: boolean;
+  /**
+   * Throws `LIBRARY_UNAVAILABLE` unless the library root is still the folder (on the device)
+   * it was at start; the mover calls it right before filing into the library. The daemon and
+   * `scan` pass one; without it the mover only checks that the root is a folder.
+   */
+  checkLibrary?: () => Promise<void>;
 }
 
 /**
@@ -256,7 +267,7 @@ export function buildStages(
       rules,
       unsorted,
       duplicates,
-      index: services.index,
+      index: options.content ?? services.index,
       filedFile: followFiledFile(journal),
       adopt: adoptFiledVideo(journal),
     }),
@@ -270,6 +281,7 @@ export function buildStages(
       onCollision: config.onCollision,
       duplicates: duplicates === 'skip' || duplicates === 'delete' ? duplicates : { folder: true },
       trashDir: trashDir(config),
+      checkLibrary: options.checkLibrary,
       dryRun,
     }),
   });

@@ -13,7 +13,8 @@ import {
   memberName,
   primaryRank,
 } from '../lib/sidecars.js';
-import type { CaptureDate, FileJob, Plan, Stage } from './job.js';
+import type { FileJob, Plan, Stage } from './job.js';
+import type { CaptureDate } from '../lib/media.js';
 import { filedStill } from './live-photo.js';
 import type { NamedStage } from './pipeline.js';
 
@@ -225,7 +226,7 @@ export interface FiledFile {
  * How far apart a still and a video with the same name may have been taken to count as one
  * Live Photo (the video starts about 1.5 s before the still).
  */
-export const LIVE_PHOTO_SPAN_MS = 10_000;
+const LIVE_PHOTO_SPAN_MS = 10_000;
 
 /**
  * For a sidecar filed on its own, or a Live Photo's video (with its own sidecars, if any)

@@ -9,7 +9,7 @@ const fail = (job: FileJob, code: string, message: string): FileJob => {
 };
 
 /**
- * Stage 1: what the file is on disk — size, mtime and the SHA-256 of its content. Refuses
+ * What the file is on disk — size, mtime and the SHA-256 of its content. Refuses
  * symlinks and anything that is not a regular file (`NOT_A_FILE`), empty files
  * (`EMPTY_FILE`), files gone before they were read (`NOT_FOUND`) and files that cannot be
  * read (`UNREADABLE`), by setting `job.error`; it never throws for a bad file.

@@ -1,14 +1,23 @@
 import { randomBytes } from 'node:crypto';
 import { stat } from 'node:fs/promises';
-import { basename, dirname, join } from 'node:path';
+import { basename, dirname } from 'node:path';
 import type { Journal } from '../journal/journal.js';
+import { moveFile } from '../journal/journaled-move.js';
+import { trashPath } from '../journal/trash.js';
 import type { LibraryIndex } from '../journal/library-index.js';
 import type { OperationKind } from '../journal/types.js';
 import { formatCaptureDate } from '../lib/capture-date.js';
 import { errorCode, errorMessage, PhotosortdError } from '../lib/errors.js';
 import { sameBytes } from '../lib/hash.js';
-import { nextFreeName, removeEmptyFolders, safeMove } from '../lib/safe-move.js';
+import { nextFreeName, removeEmptyFolders } from '../lib/safe-move.js';
 import { isInside } from '../lib/sanitize.js';
+import {
+  assertInsideRoot,
+  examineFolder,
+  identityOf,
+  libraryUnavailable,
+  sameIdentity,
+} from '../lib/real-path.js';
 import { freeGroupTarget, memberTarget, movingCompanions } from './companions.js';
 import type { FileJob, Plan, Stage } from './job.js';
 import { exists } from '../lib/exists.js';
@@ -18,7 +27,7 @@ import { exists } from '../lib/exists.js';
  * moved to the trash (after a byte-for-byte comparison; undo brings it back), or moved to
  * the duplicates folder the planner rendered into `plan.target`.
  */
-export type DuplicateHandling = 'skip' | 'delete' | { folder: true };
+type DuplicateHandling = 'skip' | 'delete' | { folder: true };
 
 /** Options of {@link createMoveStage}. */
 export interface MoveStageOptions {
@@ -31,195 +40,243 @@ export interface MoveStageOptions {
   duplicates: DuplicateHandling;
   /** Where the `delete` policy puts duplicates, one folder per batch. */
   trashDir: string;
+  /**
+   * Throws unless the library root is still the folder it was at start (see assemble.ts).
+   * Without it the root only has to be a folder.
+   */
+  checkLibrary?: () => Promise<void>;
   /** Change nothing on disk; the returned plan says where the file would go. */
   dryRun: boolean;
 }
 
+/** {@link MoveStageOptions} with the collision policy as safe-move takes it. */
+interface Mover extends MoveStageOptions {
+  onExists: 'suffix' | 'fail';
+}
+
 /**
- * Stage 6: carries out the planner's decision with a journaled, verified, no-clobber move.
+ * Carries out the planner's decision with a journaled, verified, no-clobber move.
  * On failure the file is still in the inbox, its journal row is `failed`, and the job comes
  * back with `plan.action = 'error'` and an error for the `move` stage.
  */
 export function createMoveStage(options: MoveStageOptions): Stage {
-  const { journal, index, onCollision, duplicates, trashDir, dryRun } = options;
-  const onExists = onCollision === 'suffix' ? 'suffix' : 'fail';
-
+  const mover: Mover = {
+    ...options,
+    onExists: options.onCollision === 'suffix' ? 'suffix' : 'fail',
+  };
   return async (input) => {
     // A member the planner split from the group is filed on its own, whatever becomes of it.
     const own = (input.companions ?? []).filter((member) => member.detached);
-    if (own.length === 0) return act(input);
+    if (own.length === 0) return act(mover, input);
     const companions = input.companions?.filter((member) => !own.includes(member));
-    const job = await act({ ...input, companions });
+    const job = await act(mover, { ...input, companions });
     const filed: FileJob[] = [];
-    for (const member of own) filed.push(await act(member));
+    for (const member of own) filed.push(await act(mover, member));
     return { ...job, companions: [...(job.companions ?? []), ...filed] };
   };
+}
 
-  async function act(job: FileJob): Promise<FileJob> {
-    const plan = job.plan;
-    if (!plan) return job;
+/** Carries out one job's plan; a failure becomes the job's error, with the file left in place. */
+async function act(mover: Mover, job: FileJob): Promise<FileJob> {
+  const plan = job.plan;
+  if (!plan) return job;
+  try {
+    if (plan.action === 'move' || plan.action === 'unsorted') return await file(mover, job, plan);
+    if (plan.action === 'duplicate') return await duplicate(mover, job, plan);
+    return job;
+  } catch (error) {
+    return failed(job, plan, error);
+  }
+}
+
+/** Files a job (and its companions) at its planned target, or a free variant of it. */
+async function file(mover: Mover, job: FileJob, plan: Plan): Promise<FileJob> {
+  const { index, onCollision, dryRun } = mover;
+  const planned = requireTarget(job, plan);
+  // A group takes the first name free for every member, so its members keep one name.
+  const grouped = movingCompanions(job).length > 0;
+  const target = grouped ? await freeGroupTarget(job, planned) : planned;
+  if (onCollision === 'skip' && (grouped ? target !== planned : await exists(target))) {
+    return collided(job, plan, planned);
+  }
+  if (dryRun) {
+    const free = grouped ? target : await nextFreeName(target);
+    return { ...job, plan: { ...plan, target: free }, ...(await companions(mover, job, free, '')) };
+  }
+  const group = job.group ?? newGroupId();
+  const placed = await journaled(mover, job, plan, { op: 'move', target, group });
+  if (!placed) return collided(job, plan, target);
+  const info = await stat(placed);
+  index.add(placed, requireHash(job), info.size, info.mtimeMs);
+  return {
+    ...job,
+    group,
+    plan: { ...plan, target: placed },
+    ...(await companions(mover, job, placed, group)),
+  };
+}
+
+/**
+ * Moves the companions of a job whose primary went to `primaryTarget`, each under its own
+ * name beside it, in the primary's journal group. A member that fails stays in the inbox
+ * with its error; the others still go.
+ */
+async function companions(
+  mover: Mover,
+  job: FileJob,
+  primaryTarget: string,
+  group: string,
+  op: OperationKind = 'move',
+): Promise<Pick<FileJob, 'companions'>> {
+  if (!job.companions) return {};
+  const { journal, index, dryRun } = mover;
+  const moved: FileJob[] = [];
+  for (const member of job.companions) {
+    const plan = member.plan;
+    if (!plan || plan.action === 'skip') {
+      moved.push(member);
+      continue;
+    }
+    const target = memberTarget(job, member, primaryTarget);
+    if (dryRun) {
+      moved.push({ ...member, plan: { ...plan, target } });
+      continue;
+    }
     try {
-      if (plan.action === 'move' || plan.action === 'unsorted') return await file(job, plan);
-      if (plan.action === 'duplicate') return await duplicate(job, plan);
-      return job;
+      const placed =
+        (await journaled(mover, member, plan, { op, target, group, onExists: 'suffix' })) ?? target;
+      if (op === 'move') {
+        const info = await stat(placed);
+        index.add(placed, requireHash(member), info.size, info.mtimeMs);
+        // A Live Photo's video filed before its still brings its journal group along and
+        // leaves no empty folder behind.
+        if (member.group && member.group !== group) journal.mergeGroup(member.group, group);
+        if (isInside(index.library, member.source)) {
+          index.remove(member.source);
+          await removeEmptyFolders(dirname(member.source), index.library);
+        }
+      }
+      moved.push({ ...member, plan: { ...plan, target: placed } });
     } catch (error) {
-      return failed(job, plan, error);
+      moved.push(failed(member, plan, error));
     }
   }
+  return { companions: moved };
+}
 
-  async function file(job: FileJob, plan: Plan): Promise<FileJob> {
-    const planned = requireTarget(job, plan);
-    // A group takes the first name free for every member, so its members keep one name.
-    const grouped = movingCompanions(job).length > 0;
-    const target = grouped ? await freeGroupTarget(job, planned) : planned;
-    if (onCollision === 'skip' && (grouped ? target !== planned : await exists(target))) {
-      return collided(job, plan, planned);
-    }
-    if (dryRun) {
-      const free = grouped ? target : await nextFreeName(target);
-      return { ...job, plan: { ...plan, target: free }, ...(await companions(job, free, '')) };
-    }
-    const group = job.group ?? newGroupId();
-    const placed = await journaled(job, plan, 'move', target, onExists, group);
-    if (!placed) return collided(job, plan, target);
-    const info = await stat(placed);
-    index.add(placed, requireHash(job), info.size, info.mtimeMs);
+/** Carries out the duplicate policy for a job whose content the library already holds. */
+async function duplicate(mover: Mover, job: FileJob, plan: Plan): Promise<FileJob> {
+  const { duplicates, trashDir, dryRun } = mover;
+  const original = plan.duplicateOf;
+  if (duplicates === 'skip' || !original) {
+    const reason = `same content as ${original ?? 'a library file'}; left in the inbox (duplicates: skip)`;
+    return { ...job, plan: { ...plan, target: null, reason }, ...staying(job, reason) };
+  }
+  if (duplicates !== 'delete') return file(mover, job, plan);
+  if (sameIdentity(await identityOf(job.source), await identityOf(original))) {
+    // The library's own file seen through a link or mount: never trashed for being itself.
+    const reason = `${job.source} is ${original} itself (same device and inode), not a duplicate; left where it is`;
     return {
       ...job,
-      group,
-      plan: { ...plan, target: placed },
-      ...(await companions(job, placed, group)),
+      plan: { ...plan, action: 'skip', target: null, reason },
+      ...staying(job, reason),
     };
   }
-
-  /**
-   * Moves the companions of a job whose primary went to `primaryTarget`, each under its own
-   * name beside it, in the primary's journal group. A member that fails stays in the inbox
-   * with its error; the others still go.
-   */
-  async function companions(
-    job: FileJob,
-    primaryTarget: string,
-    group: string,
-    op: OperationKind = 'move',
-  ): Promise<Pick<FileJob, 'companions'>> {
-    if (!job.companions) return {};
-    const moved: FileJob[] = [];
-    for (const member of job.companions) {
-      const plan = member.plan;
-      if (!plan || plan.action === 'skip') {
-        moved.push(member);
-        continue;
-      }
-      const target = memberTarget(job, member, primaryTarget);
-      if (dryRun) {
-        moved.push({ ...member, plan: { ...plan, target } });
-        continue;
-      }
-      try {
-        const placed = (await journaled(member, plan, op, target, 'suffix', group)) ?? target;
-        if (op === 'move') {
-          const info = await stat(placed);
-          index.add(placed, requireHash(member), info.size, info.mtimeMs);
-          // A Live Photo's video filed before its still brings its journal group along and
-          // leaves no empty folder behind.
-          if (member.group && member.group !== group) journal.mergeGroup(member.group, group);
-          if (isInside(index.library, member.source)) {
-            index.remove(member.source);
-            await removeEmptyFolders(dirname(member.source), index.library);
-          }
-        }
-        moved.push({ ...member, plan: { ...plan, target: placed } });
-      } catch (error) {
-        moved.push(failed(member, plan, error));
-      }
-    }
-    return { companions: moved };
+  if (!(await sameBytes(job.source, original))) {
+    const reason =
+      `${original} no longer holds the same bytes (changed since it was indexed), so ` +
+      `${basename(job.source)} was not deleted and stays in the inbox`;
+    return {
+      ...job,
+      plan: { ...plan, action: 'skip', target: null, reason },
+      ...staying(job, reason),
+    };
   }
+  const trashed = trashPath(trashDir, mover.batch(), job.source);
+  const reason = `same bytes as ${original}; moved to the trash (duplicates: delete), undo brings it back`;
+  const group = newGroupId();
+  const placed = dryRun
+    ? await nextFreeName(trashed)
+    : await journaled(mover, job, plan, {
+        op: 'delete',
+        target: trashed,
+        group,
+        onExists: 'suffix',
+      });
+  const deleted = { ...job, plan: { ...plan, target: placed ?? trashed, reason } };
+  return {
+    ...deleted,
+    ...(await companions(mover, onlyHeld(mover, deleted), placed ?? trashed, group, 'delete')),
+  };
+}
 
-  async function duplicate(job: FileJob, plan: Plan): Promise<FileJob> {
-    const original = plan.duplicateOf;
-    if (duplicates === 'skip' || !original) {
-      const reason = `same content as ${original ?? 'a library file'}; left in the inbox (duplicates: skip)`;
-      return { ...job, plan: { ...plan, target: null, reason }, ...staying(job, reason) };
-    }
-    if (duplicates === 'delete') {
-      const trashed = join(trashDir, options.batch(), basename(job.source));
-      if (!(await sameBytes(job.source, original))) {
-        const reason =
-          `${original} no longer holds the same bytes (changed since it was indexed), so ` +
-          `${basename(job.source)} was not deleted and stays in the inbox`;
-        return {
-          ...job,
-          plan: { ...plan, action: 'skip', target: null, reason },
-          ...staying(job, reason),
-        };
-      }
-      const reason = `same bytes as ${original}; moved to the trash (duplicates: delete), undo brings it back`;
-      const target = dryRun ? await nextFreeName(trashed) : trashed;
-      const group = newGroupId();
-      const placed = dryRun
-        ? target
-        : await journaled(job, plan, 'delete', trashed, 'suffix', group);
-      const deleted = { ...job, plan: { ...plan, target: placed ?? trashed, reason } };
-      return {
-        ...deleted,
-        ...(await companions(onlyHeld(deleted), placed ?? trashed, group, 'delete')),
-      };
-    }
-    return file(job, plan);
-  }
+/**
+ * A deleted duplicate's companions go to the trash with it only when the library holds
+ * their content too; a RAW or an edited sidecar the library lacks stays in the inbox.
+ */
+function onlyHeld(mover: Mover, job: FileJob): FileJob {
+  if (!job.companions) return job;
+  const companions = job.companions.map((member): FileJob => {
+    if (!member.plan || member.plan.action === 'skip') return member;
+    if (member.hash && mover.index.find(member.hash)) return member;
+    const reason = `stays in the inbox: the library does not hold its content, though it held ${basename(job.source)}'s`;
+    return { ...member, plan: { ...member.plan, action: 'skip', target: null, reason } };
+  });
+  return { ...job, companions };
+}
 
-  /**
-   * A deleted duplicate's companions go to the trash with it only when the library holds
-   * their content too; a RAW or an edited sidecar the library lacks stays in the inbox.
-   */
-  function onlyHeld(job: FileJob): FileJob {
-    if (!job.companions) return job;
-    const companions = job.companions.map((member): FileJob => {
-      if (!member.plan || member.plan.action === 'skip') return member;
-      if (member.hash && index.find(member.hash)) return member;
-      const reason = `stays in the inbox: the library does not hold its content, though it held ${basename(job.source)}'s`;
-      return { ...member, plan: { ...member.plan, action: 'skip', target: null, reason } };
-    });
-    return { ...job, companions };
-  }
+/** Where and how {@link journaled} moves a job. */
+interface Placement {
+  op: OperationKind;
+  target: string;
+  group: string;
+  /** Defaults to the stage's collision policy. */
+  onExists?: 'suffix' | 'fail';
+}
 
-  /**
-   * Writes the `planned` row, moves, and closes the row. Returns the final path, or
-   * `undefined` when the target was taken in the meantime and the collision policy is skip.
-   */
-  async function journaled(
-    job: FileJob,
-    plan: Plan,
-    op: OperationKind,
-    target: string,
-    whenTaken: 'suffix' | 'fail' = onExists,
-    group: string | null = null,
-  ): Promise<string | undefined> {
-    const hash = requireHash(job);
-    const id = await journal.beginDurably({
-      batch: options.batch(),
+/**
+ * Moves a job through the journaled-move primitive. Returns the final path, or `undefined`
+ * when the target was taken in the meantime and the collision policy is skip.
+ */
+async function journaled(
+  mover: Mover,
+  job: FileJob,
+  plan: Plan,
+  { op, target, group, onExists = mover.onExists }: Placement,
+): Promise<string | undefined> {
+  await checkBeforeMove(mover, job, target);
+  try {
+    const moved = await moveFile(mover.journal, {
+      batch: mover.batch(),
       op,
-      source: job.source,
-      target,
-      hash,
+      from: job.source,
+      to: target,
+      hash: requireHash(job),
       size: job.size,
       action: plan.action,
       rule: plan.rule,
       group,
       details: details(job, plan),
+      onExists,
     });
-    try {
-      const moved = await safeMove(job.source, target, { expectedHash: hash, onExists: whenTaken });
-      journal.finish(id, moved.target === target ? undefined : moved.target);
-      return moved.target;
-    } catch (error) {
-      journal.fail(id, errorMessage(error));
-      if (errorCode(error) === 'TARGET_EXISTS' && whenTaken === 'fail') return undefined;
-      throw error;
-    }
+    return moved.target;
+  } catch (error) {
+    if (errorCode(error) === 'TARGET_EXISTS' && onExists === 'fail') return undefined;
+    throw error;
   }
+}
+
+/**
+ * What must hold right before a file is moved: its source, links resolved, is still inside
+ * the folder it was found in, and a target in the library finds the library where it was.
+ */
+async function checkBeforeMove(mover: Mover, job: FileJob, target: string): Promise<void> {
+  const { index, checkLibrary } = mover;
+  await assertInsideRoot(job.source, job.root);
+  if (!isInside(index.library, target)) return;
+  if (checkLibrary) return checkLibrary();
+  const found = await examineFolder(index.library);
+  if ('problem' in found) throw libraryUnavailable(index.library, found.problem);
 }
 
 function collided(job: FileJob, plan: Plan, target: string): FileJob {
@@ -284,5 +341,8 @@ function details(job: FileJob, plan: Plan): Record<string, unknown> {
     tags: job.tags ?? null,
     ...(job.meta?.contentId ? { contentId: job.meta.contentId } : {}),
     ...(plan.duplicateOf ? { duplicateOf: plan.duplicateOf } : {}),
+    ...(plan.reason ? { reason: plan.reason } : {}),
+    // Undo checks the folders below it for links before writing the file back.
+    root: job.root,
   };
 }

@@ -1,7 +1,6 @@
 import PQueue from 'p-queue';
-import { formatCaptureDate } from '../lib/capture-date.js';
 import { errorCode, errorMessage } from '../lib/errors.js';
-import type { FileEvent } from '../daemon/control.js';
+import { toEvent, type FileEvent } from './file-event.js';
 import type { FileJob, Stage } from './job.js';
 
 /** A named stage, in the order the pipeline runs them. */
@@ -155,24 +154,4 @@ export function createPipeline(options: PipelineOptions): Pipeline {
 
 function skipped(reason: string): FileJob['plan'] {
   return { action: 'skip', rule: null, target: null, reason };
-}
-
-/** The event published for a handled file (and the line `scan --json` prints). */
-export function toEvent(job: FileJob, durations: Record<string, number> = {}): FileEvent {
-  const plan = job.plan ?? { action: 'error' as const, rule: null, target: null };
-  const takenAt = job.meta?.takenAt ?? null;
-  return {
-    type: 'file',
-    at: new Date().toISOString(),
-    source: job.source,
-    target: plan.target,
-    action: plan.action,
-    rule: plan.rule,
-    takenAt: takenAt ? formatCaptureDate(takenAt) : null,
-    dateSource: takenAt?.source ?? null,
-    place: job.place ?? null,
-    tags: job.tags ?? null,
-    error: plan.action === 'error' ? (job.error?.message ?? plan.reason ?? 'failed') : null,
-    durations,
-  };
 }

@@ -10,8 +10,11 @@ export type DuplicatePolicy = 'skip' | 'delete' | CompiledTemplate;
 
 /** What the planner needs to know about the library's content. */
 export interface ContentLookup {
-  /** A library path holding this content, if any. */
-  find(hash: string): string | undefined;
+  /**
+   * Library paths holding this content: `original`, another file, and `itself`, the file at
+   * `source` under another library name (same device and inode).
+   */
+  lookup(hash: string, source: string): { original?: string; itself?: string };
 }
 
 /** Options of {@link createPlanStage}. */
@@ -34,7 +37,7 @@ export interface PlanOptions {
 const LEAVE_IN_PLACE = new Set(['NOT_A_FILE', 'NOT_FOUND', 'RESTORED_BY_UNDO', 'EMPTY_FILE']);
 
 /**
- * Stage 5: decides where a file goes. Rules see the record the earlier stages built; the
+ * Decides where a file goes. Rules see the record the earlier stages built; the
  * planner only chooses, the mover acts (so `scan --dry-run` can print the plan).
  */
 export function createPlanStage(options: PlanOptions): Stage {
@@ -66,8 +69,14 @@ export function createPlanStage(options: PlanOptions): Stage {
     }
     if (job.error) return toUnsorted(job, job.error.message);
 
-    const original = job.hash ? index.find(job.hash) : undefined;
-    if (original && original !== job.source) {
+    const { original, itself } = job.hash ? index.lookup(job.hash, job.source) : {};
+    if (itself) {
+      const reason =
+        `${job.source} is the library's own ${itself} (same device and inode, reached through ` +
+        'a link or mount); left where it is, neither filed again nor treated as a duplicate';
+      return { action: 'skip', rule: null, target: null, reason };
+    }
+    if (original) {
       return {
         action: 'duplicate',
         rule: null,

@@ -3,7 +3,8 @@ import { errorMessage } from '../lib/errors.js';
 import type { Logger } from '../lib/logger.js';
 import type { MediaFacts, SearchIndex } from '../search/index.js';
 import type { Tagger } from '../tagging/tagger.js';
-import type { FileJob, Stage, Tag } from './job.js';
+import type { Tag } from '../lib/media.js';
+import type { FileJob, Stage } from './job.js';
 
 /** What the search index keeps of a file's content: kind, date, camera, place and tags. */
 export function mediaFacts(job: FileJob, tags: Tag[]): MediaFacts {
@@ -19,7 +20,7 @@ export function mediaFacts(job: FileJob, tags: Tag[]): MediaFacts {
 }
 
 /**
- * Stage 4: CLIP zero-shot tags. Photos get their tags (an empty list when no label scores
+ * CLIP zero-shot tags. Photos get their tags (an empty list when no label scores
  * high enough); videos, and photos whose pixels cannot be read, get `null` — videos are not
  * tagged for now. With a search index, the image embedding the tags came from is stored
  * there by content hash (no second model run); the journal says later where the file went.

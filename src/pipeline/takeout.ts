@@ -1,13 +1,15 @@
 import { readFile } from 'node:fs/promises';
 import { basename, extname } from 'node:path';
-import { isKnownZone, wallClockInZone } from '../lib/capture-date.js';
+import { wallClockInZone } from '../lib/capture-date.js';
 import { errorMessage } from '../lib/errors.js';
 import type { ExifTool } from '../lib/exiftool.js';
 import { toGpsPosition } from '../lib/gps.js';
-import type { CaptureDate, GpsPosition, Stage } from './job.js';
+import { zoneAt } from './date-resolution.js';
+import type { Stage } from './job.js';
+import type { CaptureDate, GpsPosition } from '../lib/media.js';
 
 /** The date source Takeout's JSON gives, as `scan --json` and the journal show it. */
-export const TAKEOUT_DATE_SOURCE = 'takeout:photoTakenTime';
+const TAKEOUT_DATE_SOURCE = 'takeout:photoTakenTime';
 
 /** Takeout's JSON files are a few kilobytes; anything this big is not one. */
 const MAX_JSON_BYTES = 1024 * 1024;
@@ -54,7 +56,7 @@ export function createTakeoutStage(options: TakeoutStageOptions): Stage {
     const seconds = Number(data.photoTakenTime?.timestamp);
     if (!Number.isFinite(seconds) || seconds <= 0) return job;
     const gps = takeoutPosition(data);
-    const zone = (gps && zoneAt(gps)) ?? machineZone;
+    const zone = zoneAt(options.exiftool, gps) ?? machineZone;
     const takenAt: CaptureDate = {
       ...wallClockInZone(seconds * 1000, zone),
       zone,
@@ -62,15 +64,6 @@ export function createTakeoutStage(options: TakeoutStageOptions): Stage {
     };
     return { ...job, meta: { ...meta, takenAt, gps: meta.gps ?? gps } };
   };
-
-  function zoneAt(gps: GpsPosition): string | null {
-    try {
-      const zone = options.exiftool.options.geoTz(gps.lat, gps.lon);
-      return zone && isKnownZone(zone) ? zone : null;
-    } catch {
-      return null;
-    }
-  }
 }
 
 /** Takeout writes 0,0 when it knows no position. */

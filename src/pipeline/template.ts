@@ -30,13 +30,13 @@ export const TEMPLATE_TOKENS = [
 ] as const;
 
 /** The name of a template token, e.g. `place.city`. */
-export type TemplateToken = (typeof TEMPLATE_TOKENS)[number];
+type TemplateToken = (typeof TEMPLATE_TOKENS)[number];
 
 /** The raw (unsanitised) text of every token for one file; `''` when unknown. */
 export type TemplateValues = Readonly<Record<TemplateToken, string>>;
 
 /** A piece of a template segment: literal text, or a token with its fallback text. */
-export type TemplatePart =
+type TemplatePart =
   { readonly literal: string } | { readonly token: TemplateToken; readonly fallback: string };
 
 /** A parsed template: its text and its segments (the parts between `/`). */

@@ -17,7 +17,7 @@ export function wallClockMillis(takenAt: string | null): number {
  * A `--from`/`--to` bound as wall-clock milliseconds. A date alone stands for its first
  * moment as a start and its last as an end, so `--to 2024-06-30` includes the 30th.
  */
-export function parseDateBound(text: string, end: boolean, name: string): number {
+function parseDateBound(text: string, end: boolean, name: string): number {
   const match = DATE.exec(text.trim());
   const value = match
     ? Date.UTC(

@@ -39,11 +39,9 @@ export async function imageVector(
   const known = index.fileAt(path);
   const knownVector = known ? index.embedding(known.hash) : null;
   if (known && knownVector) return { vector: knownVector, hash: known.hash, path };
-  let size: number;
   try {
     const info = await lstat(path);
     if (!info.isFile()) throw Object.assign(new Error('not a file'), { code: 'ENOTFILE' });
-    size = info.size;
   } catch (error) {
     throw new PhotosortdError(
       'SEARCH_BAD_IMAGE',
@@ -54,7 +52,7 @@ export async function imageVector(
   const hash = await hashFile(path);
   const stored = index.embedding(hash);
   if (stored) return { vector: stored, hash, path };
-  const made = await (await embedder()).embed({ source: path, root: path, size, mtimeMs: 0, hash });
+  const made = await (await embedder()).embed({ source: path, hash });
   if (!made) {
     throw new PhotosortdError(
       'SEARCH_BAD_IMAGE',

@@ -2,7 +2,9 @@ import type { ExifTool } from 'exiftool-vendored';
 import { PhotosortdError } from '../lib/errors.js';
 import { openTextEncoder, type TextEncoder } from '../tagging/text-encoder.js';
 import type { ImageEmbedder } from '../tagging/tagger.js';
-import { catchUpWithJournal, openLibrarySearch } from './open.js';
+import { Journal } from '../journal/journal.js';
+import { openLibrarySearch } from './open.js';
+import { syncFromJournal } from './journal-sync.js';
 import { combineVectors, imageVector } from './query-vector.js';
 import { toResult, type SearchResult } from './results.js';
 import type { SearchIndex } from './store.js';
@@ -44,6 +46,8 @@ export interface FindRequest extends SearchFilters {
 export class SearchService {
   private encoder: Promise<TextEncoder> | undefined;
   private embedder: Promise<ImageEmbedder> | undefined;
+  /** Read before every query; opened once, as the API answers many. */
+  private journal: Journal | undefined;
 
   private constructor(
     readonly index: SearchIndex,
@@ -57,7 +61,8 @@ export class SearchService {
 
   /** The best hits for a request. */
   async find(request: FindRequest): Promise<SearchResult[]> {
-    catchUpWithJournal(this.index, this.options.state);
+    this.journal ??= Journal.open(this.options.state);
+    syncFromJournal(this.index, this.journal);
     const parts: Float32Array[] = [];
     const exclude = new Set<string>();
     if (request.text !== undefined)
@@ -95,6 +100,7 @@ export class SearchService {
 
   async close(): Promise<void> {
     await (await this.encoder?.catch(() => undefined))?.close();
+    this.journal?.close();
     this.index.close();
   }
 

@@ -7,7 +7,7 @@ import { quantize } from './quantize.js';
 import type { MediaFacts, SearchHit, SearchQuery } from './types.js';
 
 /** The index's database file inside the state folder, beside the journal. */
-export const SEARCH_INDEX_FILE = 'search.sqlite';
+const SEARCH_INDEX_FILE = 'search.sqlite';
 
 /**
  * Schema steps, applied in order (as the journal's are). Embeddings and facts are keyed by

@@ -23,11 +23,7 @@ export interface Thumbnail {
 }
 
 /** Where a content's thumbnail is cached: `<state>/thumbs/<hash>-<size>.jpg`. */
-export function thumbnailPath(
-  stateDir: string,
-  hash: string,
-  size = THUMBNAIL_DEFAULTS.size,
-): string {
+function thumbnailPath(stateDir: string, hash: string, size = THUMBNAIL_DEFAULTS.size): string {
   return join(stateDir, 'thumbs', `${hash}-${size}.jpg`);
 }
 

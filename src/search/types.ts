@@ -9,7 +9,7 @@ export interface IndexedPlace {
 }
 
 /** One AI tag with its score, as the tag stage gave it. */
-export interface IndexedTag {
+interface IndexedTag {
   label: string;
   score: number;
 }

@@ -1,7 +1,7 @@
 import type { ExifTool } from 'exiftool-vendored';
 import type { Sharp } from 'sharp';
 import sharp from 'sharp';
-import type { FileJob } from '../pipeline/job.js';
+import type { PhotoMeta } from '../lib/media.js';
 import { errorMessage } from '../lib/errors.js';
 import type { ImageSpec } from './model-files.js';
 
@@ -10,6 +10,16 @@ const DECODABLE = new Set(['JPEG', 'PNG', 'WEBP', 'GIF', 'TIFF', 'AVIF']);
 
 /** Embedded JPEGs exiftool can extract, largest useful first. */
 const PREVIEW_TAGS = ['PreviewImage', 'JpgFromRaw', 'OtherImage', 'ThumbnailImage'];
+
+/**
+ * What tagging reads of a file: where it is, its content hash (the embedding cache's key) and
+ * what exiftool found. The pipeline's `FileJob` is one; tagging does not know the pipeline.
+ */
+export interface TaggableFile {
+  source: string;
+  hash?: string;
+  meta?: Pick<PhotoMeta, 'fileType' | 'orientation'>;
+}
 
 /**
  * Applies an EXIF orientation (1–8) to an image whose own bytes carry none, as RAW and HEIC
@@ -50,7 +60,7 @@ export interface ModelInput {
  * Decodes an image into the model's square: resized so the short side fits (JPEG
  * shrink-on-load does most of the work), centre-cropped, EXIF orientation applied.
  */
-export async function decodeModelInput(
+async function decodeModelInput(
   input: string | Buffer,
   spec: ImageSpec,
   fallbackOrientation: number | null = null,
@@ -119,7 +129,7 @@ export interface ImageCandidate {
  * Lazy: a preview is extracted only when the ones before it did not decode.
  */
 export async function* imageCandidates(
-  job: Pick<FileJob, 'source' | 'meta'>,
+  job: Pick<TaggableFile, 'source' | 'meta'>,
   exiftool: ExifTool,
 ): AsyncGenerator<ImageCandidate> {
   const fileType = job.meta?.fileType ?? null;
@@ -143,7 +153,7 @@ export async function* imageCandidates(
  * why on failure.
  */
 export async function pixelsForJob(
-  job: FileJob,
+  job: TaggableFile,
   spec: ImageSpec,
   exiftool: ExifTool,
 ): Promise<{ ok: true; input: ModelInput; from: string } | { ok: false; reason: string }> {

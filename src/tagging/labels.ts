@@ -9,7 +9,7 @@ export const DEFAULT_LABELS_FILE = fileURLToPath(
 );
 
 /** One label per line; blank lines and `#` comments are ignored, duplicates dropped. */
-export function parseLabelList(text: string): string[] {
+function parseLabelList(text: string): string[] {
   const labels = text
     .split(/\r?\n/)
     .map((line) => line.replace(/#.*$/, '').trim())

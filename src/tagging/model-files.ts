@@ -135,7 +135,7 @@ function triple(value: unknown, key: string): [number, number, number] {
 }
 
 /** Reads the input size and normalisation a CLIP image processor would apply. */
-export function parseImageSpec(config: Record<string, unknown>): ImageSpec {
+function parseImageSpec(config: Record<string, unknown>): ImageSpec {
   const crop = config.crop_size;
   const size =
     typeof crop === 'number'

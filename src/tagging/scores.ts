@@ -1,10 +1,10 @@
-import type { Tag } from '../pipeline/job.js';
+import type { Tag } from '../lib/media.js';
 
 /**
  * CLIP's learnt temperature (exp of its logit scale, clamped at 100 in training): cosine
  * similarities are multiplied by it before the softmax, as the full model does.
  */
-export const CLIP_LOGIT_SCALE = 100;
+const CLIP_LOGIT_SCALE = 100;
 
 /** Scales a vector to unit length; a zero vector stays zero (it matches nothing). */
 export function normalise(vector: Float32Array): Float32Array {

@@ -1,17 +1,17 @@
 import type { ExifTool } from 'exiftool-vendored';
-import type { FileJob, Tag } from '../pipeline/job.js';
+import type { Tag } from '../lib/media.js';
 import { errorMessage } from '../lib/errors.js';
 import type { Logger } from '../lib/logger.js';
 import { openEmbeddingCache, type EmbeddingCache } from './embedding-cache.js';
 import { loadLocalEmbedder, type Embedder, type LocalEmbedder } from './embedder.js';
-import { pixelsForJob } from './image-input.js';
+import { pixelsForJob, type TaggableFile } from './image-input.js';
 import { promptFor } from './labels.js';
 import { configureOffline, loadTextTower, type Transformers } from './text-encoder.js';
 import { inspectModelDir, type ModelFiles } from './model-files.js';
 import { labelScores, normalise, pickTags } from './scores.js';
 
 /** Whether tagging runs, and if not, why (shown by `status` and logged at start). */
-export interface TaggerStatus {
+interface TaggerStatus {
   enabled: boolean;
   reason?: string;
   /** The model's id (directory name, dtype and a digest of its files). */
@@ -19,7 +19,7 @@ export interface TaggerStatus {
 }
 
 /** Counters for metrics and benchmarks. */
-export interface TaggerStats {
+interface TaggerStats {
   /** Images run through the vision tower. */
   embedded: number;
   /** Images whose embedding came from the cache (same content, same model). */
@@ -31,7 +31,7 @@ export interface TaggerStats {
 }
 
 /** A photo's tags and the image embedding they were scored from (unit length). */
-export interface TagResult {
+interface TagResult {
   tags: Tag[];
   embedding: Float32Array;
 }
@@ -44,7 +44,7 @@ export interface ImageEmbedder {
   /** The model's fingerprint (`ModelFiles.id`): embeddings of two models never mix. */
   readonly model: string | undefined;
   /** Unit-length embedding, or `null` when the pixels cannot be had. Never throws. */
-  embed(job: FileJob): Promise<Float32Array | null>;
+  embed(job: TaggableFile): Promise<Float32Array | null>;
 }
 
 /** Zero-shot CLIP tagging of photos with a fixed label set. */
@@ -53,9 +53,9 @@ export interface Tagger extends ImageEmbedder {
    * The tags for a photo, best first, or `null` when tagging is off or the image cannot be
    * read. Never throws. Concurrent calls are batched into one vision tower run.
    */
-  tag(job: FileJob): Promise<Tag[] | null>;
+  tag(job: TaggableFile): Promise<Tag[] | null>;
   /** {@link tag} with the embedding the tags came from, for the search index. */
-  analyse(job: FileJob): Promise<TagResult | null>;
+  analyse(job: TaggableFile): Promise<TagResult | null>;
   readonly status: TaggerStatus;
   readonly stats: TaggerStats;
   /** Releases the model and the cache; later `tag` calls return `null`. */
@@ -91,7 +91,7 @@ export interface SharedEmbeddings {
 }
 
 /** What a tagger embeds through: an embedder (which owns the local one) and a shared cache. */
-export interface EmbeddingBackend {
+interface EmbeddingBackend {
   embedder: Embedder;
   shared: SharedEmbeddings | null;
 }
@@ -103,7 +103,7 @@ export type EmbeddingBackendFactory = (
 ) => Promise<EmbeddingBackend>;
 
 /** A tagger that tags nothing, for when tagging is turned off or cannot run. */
-export function createDisabledTagger(reason: string): Tagger {
+function createDisabledTagger(reason: string): Tagger {
   return {
     status: { enabled: false, reason },
     stats: { embedded: 0, cached: 0, batches: 0, failed: 0 },
@@ -205,7 +205,7 @@ function startTagger(parts: TaggerParts, options: TaggerOptions): Tagger {
     return shared;
   }
 
-  async function imageEmbedding(job: FileJob): Promise<Float32Array | null> {
+  async function imageEmbedding(job: TaggableFile): Promise<Float32Array | null> {
     const cached = job.hash ? await remembered(job.hash) : undefined;
     if (cached) {
       stats.cached += 1;
@@ -234,7 +234,7 @@ function startTagger(parts: TaggerParts, options: TaggerOptions): Tagger {
     return embedding;
   }
 
-  async function analyse(job: FileJob): Promise<TagResult | null> {
+  async function analyse(job: TaggableFile): Promise<TagResult | null> {
     if (closed) return null;
     try {
       const embedding = await imageEmbedding(job);

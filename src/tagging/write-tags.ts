@@ -1,6 +1,6 @@
 import type { ExifTool, WriteTags } from 'exiftool-vendored';
 import { constants, copyFile, stat } from 'node:fs/promises';
-import type { Tag } from '../pipeline/job.js';
+import type { Tag } from '../lib/media.js';
 import { PhotosortdError, errorMessage } from '../lib/errors.js';
 
 /** Where tags are written: an XMP sidecar, into the file itself, or nowhere. */

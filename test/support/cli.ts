@@ -1,5 +1,13 @@
 import { execFile, execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { inject } from 'vitest';
+
+declare module 'vitest' {
+  export interface ProvidedContext {
+    /** Set by test/support/build-dist.ts once it built dist/ for the whole run. */
+    distBuilt?: boolean;
+  }
+}
 
 /** The repository root. */
 export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -9,12 +17,22 @@ export const BIN = `${ROOT}bin/photosortd`;
 let built = false;
 
 /**
- * Builds dist/ once per test process: CLI and daemon tests run `bin/photosortd` as a user
- * would, and it must not run code older than the sources under test. Type errors are the
- * typecheck step's business; tsc still emits, and a missing entry point fails below.
+ * Builds dist/ once per test process, unless the run's global setup built it before any test
+ * started (the slow suites'): CLI and daemon tests run `bin/photosortd` as a user would, and
+ * it must not run code older than the sources under test. Built once for the run, dist/ is
+ * also never rewritten by one suite while another's daemon loads it.
  */
 export function ensureBuilt(): void {
-  if (built) return;
+  if (built || inject('distBuilt') === true) return;
+  buildDist();
+  built = true;
+}
+
+/**
+ * Compiles src/ into dist/. Type errors are the typecheck step's business; tsc still emits,
+ * and a missing entry point fails where the CLI is run.
+ */
+export function buildDist(): void {
   try {
     execFileSync(
       process.execPath,
@@ -27,7 +45,6 @@ export function ensureBuilt(): void {
   } catch {
     // Reported by `npm run typecheck`; the emitted files are still usable for the run.
   }
-  built = true;
 }
 
 /** The result of one CLI run. */

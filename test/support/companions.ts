@@ -1,13 +1,13 @@
 import { execFileSync } from 'node:child_process';
 import { copyFile, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { Writable } from 'node:stream';
 import { join } from 'node:path';
 import { scan } from '../../src/cli/scan.js';
 import type { Config } from '../../src/config/load.js';
 import { Journal } from '../../src/journal/journal.js';
 import { undo } from '../../src/journal/undo.js';
 import { silentLogger } from '../../src/lib/logger.js';
+import { capturedStream } from './captured.js';
 import { ROOT } from './cli.js';
 
 /** The exiftool that exiftool-vendored ships, run as a user would from a shell. */
@@ -31,15 +31,9 @@ export async function scanJson(
   dirs: string[],
   dryRun = false,
 ): Promise<{ code: number; lines: ScanLine[] }> {
-  let text = '';
-  const out = new Writable({
-    write(chunk: Buffer, _encoding, done) {
-      text += chunk.toString();
-      done();
-    },
-  });
+  const { stream: out, text } = capturedStream();
   const code = await scan({ config, dirs, dryRun, json: true, logger: silentLogger(), out });
-  const lines = text
+  const lines = text()
     .split('\n')
     .filter(Boolean)
     .map((line) => JSON.parse(line) as ScanLine);

@@ -4,7 +4,7 @@ import { stringify } from 'yaml';
 import { runCli, type CliResult } from './cli.js';
 import { tempDir } from './fs.js';
 
-/** A project folder: `inbox/`, a config filing into `library/` with state in `state/`. */
+/** A project folder: `inbox/`, a config filing into (an existing) `library/` with state in `state/`. */
 export interface Project {
   dir: string;
   inbox: string;
@@ -26,6 +26,8 @@ export async function project(
   await chmod(dir, 0o755);
   const inbox = join(dir, 'inbox');
   await mkdir(inbox);
+  // The library must exist (or `createLibrary` be set): a project's library is a new folder.
+  await mkdir(join(dir, 'library'));
   const file = join(dir, 'photosortd.config.yaml');
   await writeFile(
     file,

@@ -1,9 +1,5 @@
-import type {
-  ControlEvent,
-  DaemonControl,
-  DaemonStatus,
-  FileEvent,
-} from '../../src/daemon/control.js';
+import type { ControlEvent, DaemonControl, DaemonStatus } from '../../src/daemon/control.js';
+import type { FileEvent } from '../../src/pipeline/file-event.js';
 import type { JournalEntry, UndoResult, UndoSelector } from '../../src/journal/types.js';
 
 /** One call the API made on the control, with its arguments. */
@@ -48,6 +44,7 @@ export class RecordingDaemonControl implements DaemonControl {
       version: '0.1.0-test',
       inboxes: [{ path: '/srv/inbox', watching: true }],
       library: '/srv/library',
+      libraryState: { present: true },
       tagging: { enabled: false, reason: 'tagging.enabled is false' },
       geocode: { enabled: true, provider: 'geonames' },
       journal: { operations: 12, bytes: 65_536 },

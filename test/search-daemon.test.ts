@@ -1,0 +1,99 @@
+import { basename, join } from 'node:path';
+import { ExifTool } from 'exiftool-vendored';
+import { afterAll, describe, expect, it } from 'vitest';
+import { ApiClient, Metrics, readApiKey, startApiServer } from '../src/api/index.js';
+import { startDaemon } from '../src/daemon/daemon.js';
+import { silentLogger } from '../src/lib/logger.js';
+import { ensureBuilt, runCli } from './support/cli.js';
+import { listFiles, tempDir, waitFor } from './support/fs.js';
+import { projectConfig } from './support/daemon-project.js';
+import { jsonLines } from './support/project.js';
+import { colourModel, writeColourPhoto, type HitLine } from './support/search-world.js';
+
+const exiftool = new ExifTool({ maxProcs: 1 });
+const cleanups: (() => Promise<void>)[] = [];
+afterAll(async () => {
+  for (const cleanup of cleanups.reverse()) await cleanup();
+  await exiftool.end();
+});
+
+describe('search on a running daemon', () => {
+  it('finds what the daemon filed (from the tag stage), answers as the CLI does, and forgets what undo put back', async () => {
+    ensureBuilt();
+    const work = await tempDir('photosortd-search-daemon-');
+    const model = colourModel(work);
+    const p = await projectConfig(
+      {
+        settle: 300,
+        api: { listen: '127.0.0.1:0' },
+        tagging: { enabled: true, model, labels: ['red', 'green', 'blue'], minScore: 0.3 },
+      },
+      'photosortd-search-daemon-',
+    );
+    const logger = silentLogger();
+    const daemon = await startDaemon({ config: p.loaded, logger });
+    cleanups.push(() => daemon.stop(10_000));
+    const server = await startApiServer({
+      config: p.loaded,
+      control: daemon,
+      logger,
+      metrics: new Metrics(),
+    });
+    cleanups.push(() => server.close());
+    const key = await readApiKey(p.state);
+    const client = new ApiClient(server.url, key!);
+    const search = async (query: string) => {
+      const response = await fetch(`${server.url}/search?q=${query}`, {
+        headers: { authorization: `Bearer ${key}` },
+      });
+      expect(response.status).toBe(200);
+      return ((await response.json()) as { results: (HitLine & { thumb: string })[] }).results;
+    };
+
+    await writeColourPhoto(
+      join(p.inbox, 'first-red.jpg'),
+      { name: 'a', rgb: [230, 20, 20], date: '2020:01:01 10:00:00' },
+      exiftool,
+    );
+    await writeColourPhoto(
+      join(p.inbox, 'blue.jpg'),
+      { name: 'b', rgb: [20, 20, 230], date: '2020:01:02 10:00:00' },
+      exiftool,
+    );
+    await waitFor(
+      async () => (await listFiles(p.library)).filter((f) => f.endsWith('.jpg')).length === 2,
+      {
+        what: 'two photos filed',
+      },
+    );
+    await writeColourPhoto(
+      join(p.inbox, 'second-red.jpg'),
+      { name: 'c', rgb: [210, 40, 30], date: '2020:01:03 10:00:00' },
+      exiftool,
+    );
+    await waitFor(
+      async () => (await listFiles(p.library)).filter((f) => f.endsWith('.jpg')).length === 3,
+      {
+        what: 'the third photo filed',
+      },
+    );
+
+    const found = await search('red');
+    expect(found.map((hit) => basename(hit.path))).toEqual([
+      'first-red.jpg',
+      'second-red.jpg',
+      'blue.jpg',
+    ]);
+    // The CLI reads the same index while the daemon runs, and answers the same.
+    const cli = await runCli(['search', 'red', '--json', '--config', p.config]);
+    expect(cli.code, cli.stderr).toBe(0);
+    expect(jsonLines<HitLine>(cli.stdout)).toEqual(found.map(({ thumb: _thumb, ...hit }) => hit));
+
+    const undone = await client.undo({ last: 1 });
+    expect(undone.undone.map((item) => basename(item.from))).toContain('second-red.jpg');
+    expect((await search('red')).map((hit) => basename(hit.path))).toEqual([
+      'first-red.jpg',
+      'blue.jpg',
+    ]);
+  }, 180_000);
+});
