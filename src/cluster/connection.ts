@@ -26,6 +26,8 @@ export const CLUSTER_DEFAULTS = Object.freeze({
   stalledIntervalMs: 5_000,
   /** A job may stall (its worker killed) this often before it fails for good. */
   maxStalledCount: 2,
+  /** Images one process may have on the queue at once: above the largest `concurrency`. */
+  maxInFlight: 1_024,
   /** How often a daemon looks at the queue for `status` (ms): cheap, and fresh enough. */
   statusRefreshMs: 5_000,
   /** Shared cache entries expire after 30 days (ms): re-made on demand, never stale forever. */

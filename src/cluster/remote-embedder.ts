@@ -56,6 +56,10 @@ export async function connectRemoteEmbedder(
     prefix,
     connection: connectionOptions(options.url, { failFast: false }),
   });
+  // Each image in flight waits on both with a listener of its own: up to the pipeline's
+  // `concurrency` (at most 256) at once, which is not a leak.
+  queue.setMaxListeners(CLUSTER_DEFAULTS.maxInFlight);
+  events.setMaxListeners(CLUSTER_DEFAULTS.maxInFlight);
   const link = new RedisLink(options.logger);
   queue.on('error', (error) => link.lost(error));
   events.on('error', (error) => link.lost(error));
