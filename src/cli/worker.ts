@@ -61,7 +61,10 @@ export async function runWorker(options: WorkerCommandOptions): Promise<number> 
     logger.info({ worker: worker.name, model: fingerprint }, 'worker: ready');
     const end = await worker.ended;
     process.off('SIGTERM', stop).off('SIGINT', stop);
-    logger.info({ worker: worker.name, done: worker.done }, 'worker: stopped');
+    logger.info(
+      { worker: worker.name, done: worker.done, batches: embedder.stats.batches },
+      'worker: stopped',
+    );
     if (end.refused) {
       err.write(`photosortd worker: ${end.refused}\n`);
       return 2;
