@@ -74,3 +74,22 @@ export function unreachableError(url: string, error: unknown, file: string | nul
     `cluster.redis: cannot use ${where}: ${why}; ${todo}, or remove cluster to run on this machine alone`,
   ]);
 }
+
+/**
+ * `work`, or a rejection once {@link CLUSTER_DEFAULTS.connectTimeoutMs} passed: ioredis keeps
+ * retrying a server that does not answer, so a start-up check must stop waiting on its own.
+ */
+export async function withinConnectTimeout<T>(work: Promise<T>): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(
+      () => reject(new Error(`no answer within ${CLUSTER_DEFAULTS.connectTimeoutMs} ms`)),
+      CLUSTER_DEFAULTS.connectTimeoutMs,
+    );
+  });
+  try {
+    return await Promise.race([work, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}

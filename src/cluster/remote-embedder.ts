@@ -3,7 +3,12 @@ import { errorMessage } from '../lib/errors.js';
 import type { Logger } from '../lib/logger.js';
 import type { Embedder } from '../tagging/embedder.js';
 import type { ModelInput } from '../tagging/image-input.js';
-import { CLUSTER_DEFAULTS, connectionOptions, unreachableError } from './connection.js';
+import {
+  CLUSTER_DEFAULTS,
+  connectionOptions,
+  unreachableError,
+  withinConnectTimeout,
+} from './connection.js';
 import { decodeVector, encodeJob, type EmbedJobData, type EmbedJobResult } from './jobs.js';
 
 /** Who did the model work of a run: worker name (or {@link THIS_MACHINE}) → images. */
@@ -64,27 +69,12 @@ export async function connectRemoteEmbedder(
   queue.on('error', (error) => link.lost(error));
   events.on('error', (error) => link.lost(error));
   try {
-    await withinStartTimeout(Promise.all([queue.getJobCounts('wait'), events.waitUntilReady()]));
+    await withinConnectTimeout(Promise.all([queue.getJobCounts('wait'), events.waitUntilReady()]));
   } catch (error) {
     await Promise.allSettled([queue.close(), events.close()]);
     throw unreachableError(options.url, link.firstError ?? error, options.configFile);
   }
   return remoteEmbedder(queue, events, link, options);
-}
-
-async function withinStartTimeout<T>(work: Promise<T>): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(
-      () => reject(new Error(`no answer within ${CLUSTER_DEFAULTS.connectTimeoutMs} ms`)),
-      CLUSTER_DEFAULTS.connectTimeoutMs,
-    );
-  });
-  try {
-    return await Promise.race([work, timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
 }
 
 /** Logs once when Redis goes away and once when it is back, not once per image. */

@@ -1,7 +1,7 @@
 import { Queue } from 'bullmq';
 import { redactedRedisUrl } from '../config/load.js';
 import { errorMessage } from '../lib/errors.js';
-import { CLUSTER_DEFAULTS, connectionOptions } from './connection.js';
+import { CLUSTER_DEFAULTS, connectionOptions, withinConnectTimeout } from './connection.js';
 
 /** What `doctor` and `status` show of the cluster. */
 export interface ClusterStatus {
@@ -60,19 +60,13 @@ function workerNames(clients: Record<string, string>[]): string[] {
 /** {@link clusterStatus} through an open queue handle (see {@link statusQueue}). */
 export async function readQueueStatus(queue: Queue, url: string): Promise<ClusterStatus> {
   const redis = redactedRedisUrl(url);
-  let timer: NodeJS.Timeout | undefined;
   try {
-    const answer = Promise.all([
-      queue.getJobCounts('wait', 'prioritized', 'delayed', 'active'),
-      queue.getWorkers(),
-    ]);
-    const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(
-        () => reject(new Error(`no answer within ${CLUSTER_DEFAULTS.connectTimeoutMs} ms`)),
-        CLUSTER_DEFAULTS.connectTimeoutMs,
-      );
-    });
-    const [counts, workers] = await Promise.race([answer, timeout]);
+    const [counts, workers] = await withinConnectTimeout(
+      Promise.all([
+        queue.getJobCounts('wait', 'prioritized', 'delayed', 'active'),
+        queue.getWorkers(),
+      ]),
+    );
     lastErrors.delete(queue);
     return {
       redis,
@@ -90,7 +84,5 @@ export async function readQueueStatus(queue: Queue, url: string): Promise<Cluste
       waiting: 0,
       active: 0,
     };
-  } finally {
-    clearTimeout(timer);
   }
 }

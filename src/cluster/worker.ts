@@ -3,7 +3,12 @@ import { hostname } from 'node:os';
 import { errorMessage } from '../lib/errors.js';
 import type { Logger } from '../lib/logger.js';
 import type { Embedder } from '../tagging/embedder.js';
-import { CLUSTER_DEFAULTS, connectionOptions, unreachableError } from './connection.js';
+import {
+  CLUSTER_DEFAULTS,
+  connectionOptions,
+  unreachableError,
+  withinConnectTimeout,
+} from './connection.js';
 import { decodeJob, encodeVector, type EmbedJobData, type EmbedJobResult } from './jobs.js';
 
 /** Options of {@link startClusterWorker}. */
@@ -80,15 +85,7 @@ export async function startClusterWorker(options: ClusterWorkerOptions): Promise
     options.logger?.warn(`worker: ${errorMessage(error)}`);
   });
   try {
-    await Promise.race([
-      worker.waitUntilReady(),
-      new Promise((_, reject) =>
-        setTimeout(
-          () => reject(new Error(`no answer within ${CLUSTER_DEFAULTS.connectTimeoutMs} ms`)),
-          CLUSTER_DEFAULTS.connectTimeoutMs,
-        ).unref(),
-      ),
-    ]);
+    await withinConnectTimeout(worker.waitUntilReady());
   } catch (error) {
     await worker.close(true).catch(() => undefined);
     throw unreachableError(options.url, firstError ?? error, options.configFile);
