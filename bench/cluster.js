@@ -173,6 +173,7 @@ async function remote(m) {
     fingerprint: m.fingerprint,
     local: never,
     timeoutMs: 600_000,
+    fallback: 'local',
     configFile: null,
   });
 }

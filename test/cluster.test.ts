@@ -6,6 +6,8 @@ import { basename, dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import sharp from 'sharp';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { parseConfig } from '../src/config/load.js';
+import type { ConfigError } from '../src/lib/errors.js';
 import {
   BIN,
   ROOT,
@@ -173,6 +175,60 @@ async function completedJobs(database: number): Promise<number> {
 }
 
 // Each test starts workers and daemons (each loads onnxruntime) on a shared, loaded machine.
+/** How many jobs were ever put on the queue of a database (BullMQ's job id counter). */
+async function jobsQueued(database: number): Promise<number> {
+  const queue = new Queue('embed', {
+    prefix: 'photosortd',
+    connection: { host: '127.0.0.1', port: redis.port, password: redis.password, db: database },
+  });
+  try {
+    const client = await queue.client;
+    return Number((await client.get('photosortd:embed:id')) ?? 0);
+  } finally {
+    await queue.close();
+  }
+}
+
+describe('cluster configuration', () => {
+  const base = { library: '/srv/library', inboxes: ['/srv/inbox'] };
+
+  it('takes redis:// and rediss:// URLs with user, password and database, and env:NAME', () => {
+    const tls = parseConfig(
+      { ...base, cluster: { redis: 'rediss://anna:s3cret@nas:6380/2' } },
+      null,
+    );
+    expect(tls.cluster).toEqual({
+      redis: 'rediss://anna:s3cret@nas:6380/2',
+      timeoutMs: 20_000,
+      fallback: 'local',
+    });
+    const fromEnv = parseConfig({ ...base, cluster: { redis: 'env:REDIS_URL' } }, null, {
+      REDIS_URL: 'redis://127.0.0.1:6379',
+    });
+    expect(fromEnv.cluster?.redis).toBe('redis://127.0.0.1:6379');
+    expect(parseConfig(base, null).cluster).toBeUndefined();
+  });
+
+  it('refuses what cannot name a Redis, saying which key and what to write', () => {
+    const problem = (redis: string) => {
+      try {
+        parseConfig({ ...base, cluster: { redis } }, null);
+      } catch (error) {
+        return (error as ConfigError).problems.join('\n');
+      }
+      return 'accepted';
+    };
+    expect(problem('localhost:6379')).toMatch(
+      /^cluster\.redis: localhost:\/\/ is not a Redis scheme; give redis:\/\//,
+    );
+    expect(problem('redis://:pw@host:6379/cache')).toMatch(
+      /^cluster\.redis: the database .* must be a number/,
+    );
+    expect(problem('not a url')).toMatch(/^cluster\.redis: is not a URL/);
+    expect(problem('redis://:hunter2@host/x')).not.toContain('hunter2');
+  });
+});
+
 describe.skipIf(!REDIS_SERVER)(
   'cluster: model work through a real Redis',
   { timeout: 300_000 },
@@ -409,6 +465,19 @@ export async function resolve(specifier, context, next) {
       expect(gone.stdout).toMatch(
         /cluster +✗ redis:\/\/127\.0\.0\.1:1\/0 does not answer: .*ECONNREFUSED/,
       );
+    });
+
+    it('with fallback: wait, an image waits for a worker instead of running here', async () => {
+      const p = await taggingProject({ timeoutMs: 1_000, fallback: 'wait' });
+      await startDaemon(p);
+      for (let i = 0; i < 3; i++) await colourPhoto(p.inbox, i, 7);
+      // Each unanswered job is taken back and queued again: once every photo has been
+      // queued twice, none has been filed by running the model here.
+      await waitFor(async () => (await jobsQueued(db)) >= 6, { what: 'jobs queued again' });
+      expect(await listFiles(p.library)).toEqual([]);
+      const worker = await startWorker(p.config);
+      expectTagged(await filedCount(p.library, 3), 7, 3);
+      expect(await stopWorker(worker)).toBe(3);
     });
 
     it('a worker with another model refuses the job, says why and stops; the photo is tagged here', async () => {

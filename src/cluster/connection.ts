@@ -28,6 +28,8 @@ export const CLUSTER_DEFAULTS = Object.freeze({
   maxStalledCount: 2,
   /** Images one process may have on the queue at once: above the largest `concurrency`. */
   maxInFlight: 1_024,
+  /** With `fallback: wait`, the pause before an unanswered image is put on the queue again (ms). */
+  waitRetryMs: 1_000,
   /** How often a daemon looks at the queue for `status` (ms): cheap, and fresh enough. */
   statusRefreshMs: 5_000,
   /** Shared cache entries expire after 30 days (ms): re-made on demand, never stale forever. */

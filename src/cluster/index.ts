@@ -36,6 +36,8 @@ export interface OpenClusterOptions {
   url: string;
   /** `cluster.timeoutMs`. */
   timeoutMs: number;
+  /** `cluster.fallback`. */
+  fallback: 'local' | 'wait';
   configFile: string | null;
   logger: Logger;
 }
@@ -82,6 +84,7 @@ export async function openCluster(options: OpenClusterOptions): Promise<Cluster>
         fingerprint,
         local,
         timeoutMs: options.timeoutMs,
+        fallback: options.fallback,
         configFile: options.configFile,
         logger: options.logger,
         done,

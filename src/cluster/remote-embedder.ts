@@ -1,4 +1,5 @@
 import { Queue, QueueEvents, type Job } from 'bullmq';
+import { setTimeout } from 'node:timers/promises';
 import { errorMessage } from '../lib/errors.js';
 import type { Logger } from '../lib/logger.js';
 import type { Embedder } from '../tagging/embedder.js';
@@ -32,6 +33,8 @@ export interface RemoteEmbedderOptions {
   local: Embedder;
   /** `cluster.timeoutMs`. */
   timeoutMs: number;
+  /** `cluster.fallback`: run an unanswered image here, or ask the workers again. */
+  fallback: 'local' | 'wait';
   /** The configuration file, named by a start-up error. */
   configFile: string | null;
   logger?: Logger;
@@ -115,30 +118,49 @@ function remoteEmbedder(
     return embedding;
   }
 
+  /** One try: a worker's embedding, or why there is none. */
+  async function askWorkers(
+    input: ModelInput,
+  ): Promise<{ embedding: Float32Array } | { none: 'unanswered' | 'failed' }> {
+    let job: Job<EmbedJobData, EmbedJobResult>;
+    try {
+      job = await queue.add('embed', encodeJob(options.fingerprint, input), JOB_OPTIONS);
+      link.back();
+    } catch (error) {
+      link.lost(error);
+      return { none: 'unanswered' };
+    }
+    try {
+      const result = await job.waitUntilFinished(events, options.timeoutMs);
+      count(result.worker);
+      return { embedding: decodeVector(result.embedding) };
+    } catch (error) {
+      // Not answered in time (no worker, all busy, Redis lost the job) or failed there. A
+      // worker that still finishes it later answers nobody.
+      const failed = (await job.getState().catch(() => 'unknown')) === 'failed';
+      await job.remove().catch(() => undefined);
+      options.logger?.debug({ job: job.id }, `cluster: no answer: ${errorMessage(error)}`);
+      return { none: failed ? 'failed' : 'unanswered' };
+    }
+  }
+
+  let closing = false;
   return {
     done,
     async embed(input) {
-      let job: Job<EmbedJobData, EmbedJobResult>;
-      try {
-        job = await queue.add('embed', encodeJob(options.fingerprint, input), JOB_OPTIONS);
-        link.back();
-      } catch (error) {
-        link.lost(error);
-        return locally(input);
-      }
-      try {
-        const result = await job.waitUntilFinished(events, options.timeoutMs);
-        count(result.worker);
-        return decodeVector(result.embedding);
-      } catch (error) {
-        // Not answered in time (no worker, all busy, Redis lost the job) or failed there:
-        // done here. A worker that still finishes it later answers nobody.
-        await job.remove().catch(() => undefined);
-        options.logger?.debug({ job: job.id }, `cluster: done here: ${errorMessage(error)}`);
-        return locally(input);
+      for (;;) {
+        const answer = await askWorkers(input);
+        if ('embedding' in answer) return answer.embedding;
+        // A job a worker failed on would fail again: this machine tries it, whatever the
+        // fallback, and so does one still waiting when the embedder closes.
+        if (options.fallback === 'local' || answer.none === 'failed' || closing) {
+          return locally(input);
+        }
+        await setTimeout(CLUSTER_DEFAULTS.waitRetryMs);
       }
     },
     async close() {
+      closing = true;
       await Promise.allSettled([queue.close(), events.close()]);
       await options.local.close();
     },

@@ -141,6 +141,12 @@ export const configSchema = z.strictObject({
        * for long when every worker is gone.
        */
       timeoutMs: z.number().int().min(100).max(3_600_000).default(20_000),
+      /**
+       * What happens to an image no worker answered in time (or while Redis is away):
+       * `local` runs the model here, so filing never waits; `wait` puts it on the queue
+       * again until a worker answers, for a machine that should not run the model at all.
+       */
+      fallback: z.enum(['local', 'wait']).default('local'),
     })
     .optional(),
   log: z

@@ -106,6 +106,7 @@ export async function openCluster(config: Config, logger: Logger): Promise<Clust
   return open({
     url: config.cluster.redis,
     timeoutMs: config.cluster.timeoutMs,
+    fallback: config.cluster.fallback,
     configFile: config.file,
     logger,
   });
