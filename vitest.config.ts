@@ -10,6 +10,7 @@ const SLOW_SUITES = [
   'test/daemon.test.ts', // the daemon in-process with its watcher, settle and windows
   'test/signals.test.ts', // SIGTERM/SIGHUP/SIGINT to daemon processes
   'test/crash.test.ts', // SIGKILLs a filing daemon again and again
+  'test/torture.test.ts', // a daemon filing while scan, undo, run and journal run beside it
   'test/faults.test.ts', // full disks, vanished mounts, killed exiftool
   'test/service.test.ts', // systemd units, a daemon under systemd-run
   'test/api-daemon.test.ts', // the API of a running daemon
@@ -19,11 +20,13 @@ const SLOW_SUITES = [
   'test/corpus-scan.test.ts', // `photosortd scan` over the whole shared corpus
   'test/tagging-e2e.test.ts', // CLIP tagging through the CLI and the daemon
   'test/live-photo.test.ts', // Live Photo halves meeting in running daemons
+  'test/drops.test.ts', // real drops: slow writers, stalls, second cards, against daemons
   'test/library-mounts.test.ts', // exFAT and rclone mounts; the CLI and a SIGKILLed daemon on them
   'test/identity.test.ts', // real mounts and symlinks under daemons and the CLI
   'test/search-cli.test.ts', // search, similar and index through the CLI (one kills index)
   'test/search-api.test.ts', // the search routes against the CLI's answers
   'test/search-daemon.test.ts', // search on a running daemon, then undo over its API
+  'test/state-lock.test.ts', // daemons racing for a state folder, SIGKILLed, impostors on ports
   'test/**/*.browser.test.ts', // the dashboard in a real browser
   'test/cluster.test.ts', // a real redis-server, worker processes and daemons
   'test/web-actions.test.ts', // the dashboard's actions on files a running daemon filed

@@ -61,7 +61,8 @@ describe('photosortd CLI', () => {
   });
 
   it('scan --dry-run --json reports each file and changes nothing; scan files them; undo restores', async () => {
-    const { dir, file } = await project();
+    // notes.txt is not media: sent to Unsorted rather than left in place (the default).
+    const { dir, file } = await project({ nonMedia: 'Unsorted/{name}{ext}' });
     const inbox = join(dir, 'inbox');
     await writeJpeg(join(inbox, 'IMG_A.jpg'), {
       date: '2018:03:04 05:06:07',
@@ -121,7 +122,7 @@ describe('photosortd CLI', () => {
 
     const undo = await runCli(['undo', '--batch', batch!, '--config', file]);
     expect(undo.code).toBe(0);
-    expect(undo.stdout).toContain('3 file(s) put back, 0 refused');
+    expect(undo.stdout).toContain('put back 3 files (batch ');
     expect(await snapshot(inbox)).toEqual(before);
   });
 

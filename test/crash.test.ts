@@ -1,8 +1,9 @@
-import { writeFile } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runCrashTrial, seeded } from '../bench/lib/crash.js';
-import { ensureBuilt } from './support/cli.js';
+import { ensureBuilt, ROOT } from './support/cli.js';
 import { makeJpeg } from './support/media.js';
 import { project } from './support/project.js';
 
@@ -47,6 +48,8 @@ describe('a daemon killed at random moments in a burst', () => {
       partial: [],
     });
     expect(trial.filed.size, why).toBe(count);
+    // exiftool's perl processes end with the SIGKILLed daemon (issue 12, point 8).
+    expect(trial.orphans, why).toBe(0);
     expect(
       [...trial.filed.keys()].filter((path) => !/^2019\/2019-\d\d-10\/IMG_\d{4}\.jpg$/.test(path)),
     ).toEqual([]);
@@ -55,4 +58,54 @@ describe('a daemon killed at random moments in a burst', () => {
     expect(trial.sameInbox, why).toBe(true);
     expect(trial.libraryAfterUndo).toEqual([]);
   }, 180_000);
+
+  it('files RAW+JPEG pairs whose RAWs arrive seconds later as one shot, beside a first card’s same names', async () => {
+    ensureBuilt();
+    const {
+      dir,
+      inbox,
+      config: configFile,
+    } = await project({ settle: 200, concurrency: 4 }, 'photosortd-crash-pairs-');
+    const staging = join(dir, 'late');
+    const raw = await readFile(join(ROOT, 'test', 'fixtures', 'et_CanonRaw.cr3'));
+    const pairs = 15;
+    for (let i = 0; i < pairs; i++) {
+      const name = `IMG_${String(i).padStart(4, '0')}`;
+      // Both cards shot that day; the first card's camera used the same numbers.
+      for (const [card, seed] of [
+        ['card1', 7000 + i],
+        ['card2', 8000 + i],
+      ] as const) {
+        await mkdir(join(inbox, card), { recursive: true });
+        const jpeg = await makeJpeg({ date: '2018:02:21 12:08:56', offset: '+00:00', seed });
+        await writeFile(join(inbox, card, `${name}.JPG`), jpeg);
+      }
+      // The second card's RAWs (the fixture's shot, made distinct by a trailer) come later.
+      await mkdir(join(staging, 'card2'), { recursive: true });
+      await writeFile(join(staging, 'card2', `${name}.CR3`), Buffer.concat([raw, randomBytes(64)]));
+    }
+    const seed = Date.now() % 100_000;
+    const trial = await runCrashTrial({
+      inbox,
+      library: join(dir, 'library'),
+      configFile,
+      kills: 2,
+      random: seeded(seed),
+      timeoutMs: 90_000,
+      late: { staging, afterMs: 3000 },
+    });
+    const why = `seed ${seed}, filed at each kill: ${trial.filedAtKill.join(', ')}`;
+    expect(trial.lastExit, why).toBe(0);
+    expect({ lost: trial.lost, twice: trial.twice, partial: trial.partial }, why).toEqual({
+      lost: [],
+      twice: [],
+      partial: [],
+    });
+    expect(trial.filed.size, why).toBe(pairs * 3);
+    // Each RAW sits beside its own JPEG under one name, whichever card took the plain name.
+    expect(trial.splitShots, why).toEqual([]);
+    expect(trial.undo, why).toEqual({ code: 0, stderr: '' });
+    expect(trial.sameInbox, why).toBe(true);
+    expect(trial.libraryAfterUndo).toEqual([]);
+  }, 240_000);
 });

@@ -10,7 +10,9 @@ import {
   memberName,
   primaryRank,
 } from '../src/lib/sidecars.js';
-import { createGatherer, groupJobs, takenTogether } from '../src/pipeline/companions.js';
+import { createGatherer } from '../src/daemon/gatherer.js';
+import { groupJobs } from '../src/pipeline/groups/grouping.js';
+import { takenTogether } from '../src/pipeline/live-photo.js';
 import { exiftoolCli, scanJson } from './support/companions.js';
 import { listFiles, sha256 } from './support/fs.js';
 import { projectConfig } from './support/daemon-project.js';

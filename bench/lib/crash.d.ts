@@ -13,6 +13,11 @@ export interface CrashTrialOptions {
   random?: () => number;
   /** Longest wait for progress or for the last run to empty the inbox. */
   timeoutMs?: number;
+  /**
+   * Files renamed into the inbox (same relative paths) `afterMs` after the first start,
+   * while the kills go on: the late halves of RAW+JPEG pairs.
+   */
+  late?: { staging: string; afterMs: number };
 }
 
 /** What a crash trial found. */
@@ -20,6 +25,8 @@ export interface CrashTrialResult {
   total: number;
   /** Files in the library right after each kill. */
   filedAtKill: number[];
+  /** exiftool processes still alive 5 s after their daemon was SIGKILLed, over all kills. */
+  orphans: number;
   /** The library after the last run: relative path → SHA-256. */
   filed: Map<string, string>;
   /** Exit status of the last run, stopped with SIGTERM. */
@@ -36,6 +43,8 @@ export interface CrashTrialResult {
   /** Whether `undo --all` gave back the original inbox: same paths, same bytes. */
   sameInbox: boolean;
   libraryAfterUndo: string[];
+  /** Shots (same inbox folder and name but for the extension) not filed as one name in one folder. */
+  splitShots: string[];
   seconds: number;
 }
 

@@ -3,12 +3,31 @@
 // and `undo --all` are checked against the inbox as it was before the first start.
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { readdir, readFile } from 'node:fs/promises';
-import { join, relative } from 'node:path';
-import { BIN, sleep, startDaemon } from './daemon.js';
+import { mkdir, readdir, readFile, rename } from 'node:fs/promises';
+import { basename, dirname, extname, join, relative } from 'node:path';
+import { BIN, isLive, sleep, startDaemon, tree } from './daemon.js';
 
 /** A cross-device copy in progress: `.NAME.photosortd-<random hex>.tmp` (see src/lib/safe-move.ts). */
 const PARTIAL = /^\..+\.photosortd-.*\.tmp$/;
+
+/** How long a killed daemon's exiftool processes get to end before they count as orphans. */
+const ORPHAN_GRACE_MS = 5_000;
+
+/**
+ * SIGKILLs the daemon alone and returns how many of its child processes (exiftool's perl
+ * processes) outlive it by more than {@link ORPHAN_GRACE_MS}; those are then killed, so that
+ * one failure does not pile up over the rounds.
+ */
+async function crashCountingOrphans(daemon) {
+  const children = tree(daemon.child.pid).slice(1);
+  daemon.crash();
+  await daemon.exited;
+  const deadline = Date.now() + ORPHAN_GRACE_MS;
+  while (children.some(isLive) && Date.now() < deadline) await sleep(50);
+  const orphans = children.filter(isLive).length;
+  daemon.killGroup();
+  return orphans;
+}
 
 /** Every file below `root` as sorted relative paths, dotfiles included. */
 async function filesBelow(root) {
@@ -66,12 +85,50 @@ function undoAll(configFile, env) {
 }
 
 /**
+ * Moves every file of `staging` to the same relative path in `inbox` (a rename: each arrives
+ * whole), as the second half of a card copy arriving seconds after the first.
+ */
+async function dropLate(staging, inbox) {
+  for (const path of await filesBelow(staging)) {
+    await mkdir(dirname(join(inbox, path)), { recursive: true });
+    await rename(join(staging, path), join(inbox, path));
+  }
+}
+
+/**
+ * Inputs of one shot (same inbox folder, same name but for the extension: a RAW and its JPEG)
+ * that did not end in one library folder under one name: `IMG_1.CR3` and `IMG_1 (1).JPG`,
+ * or two folders. Each is named by its inbox path.
+ */
+function splitShots(original, filed) {
+  const where = new Map([...filed].map(([path, hash]) => [hash, path]));
+  const shots = new Map();
+  for (const [path, hash] of original) {
+    const key = join(dirname(path), basename(path, extname(path)).toLowerCase());
+    shots.set(key, [...(shots.get(key) ?? []), where.get(hash)]);
+  }
+  const split = [];
+  for (const [key, places] of shots) {
+    if (places.length < 2) continue;
+    const named = places.map(
+      (place) => place && join(dirname(place), basename(place, extname(place))),
+    );
+    if (named.some((name) => !name || name !== named[0])) split.push(key);
+  }
+  return split;
+}
+
+/**
  * Runs the trial on a prepared folder: `inbox` full of distinct files, `configFile` a daemon
  * configuration watching it and filing into `library`, with the API off. Each of `kills`
  * rounds starts the daemon, waits until a random share of the files still in the inbox has
  * been filed (plus up to 30 ms more), and SIGKILLs it; a last start runs until the inbox is
- * empty and stops with SIGTERM; then `undo --all`. Returns what a user would check: which
- * inputs were lost or filed twice, partial files, and whether the inbox came back exactly.
+ * empty and stops with SIGTERM; then `undo --all`. With `late`, the files of `late.staging`
+ * are renamed into the inbox `late.afterMs` after the first start, kills or not: the halves
+ * of RAW+JPEG pairs arriving seconds apart, which must end as one shot (`splitShots`).
+ * Returns what a user would check: which inputs were lost or filed twice, partial files,
+ * whether the inbox came back exactly, and how many exiftool processes outlived the killed
+ * daemons (`orphans`).
  */
 export async function runCrashTrial({
   inbox,
@@ -81,10 +138,16 @@ export async function runCrashTrial({
   env = {},
   random = Math.random,
   timeoutMs = 600_000,
+  late,
 }) {
   const original = await hashesBelow(inbox);
+  if (late) for (const [path, hash] of await hashesBelow(late.staging)) original.set(path, hash);
+  const arrived = late
+    ? sleep(late.afterMs).then(() => dropLate(late.staging, inbox))
+    : Promise.resolve();
   const total = original.size;
   const filedAtKill = [];
+  let orphans = 0;
   const started = performance.now();
   let current = null;
   let lastExit;
@@ -106,10 +169,10 @@ export async function runCrashTrial({
         );
         await sleep(random() * 30);
       }
-      daemon.crash();
-      await daemon.exited;
+      orphans += await crashCountingOrphans(daemon);
       filedAtKill.push((await filesBelow(library)).length);
     }
+    await arrived;
     const last = (current = startDaemon(configFile, env));
     await last.watching;
     await poll(async () => (await filesBelow(inbox)).length === 0, timeoutMs, 'an empty inbox');
@@ -118,7 +181,7 @@ export async function runCrashTrial({
   } catch (error) {
     // A trial that fails or times out leaves no daemon behind (it runs in its own group).
     if (current && current.child.exitCode === null && current.child.signalCode === null) {
-      current.crash();
+      current.killGroup();
     }
     throw error;
   }
@@ -143,6 +206,7 @@ export async function runCrashTrial({
   return {
     total,
     filedAtKill,
+    orphans,
     filed,
     lastExit,
     lost,
@@ -152,6 +216,7 @@ export async function runCrashTrial({
     restored,
     sameInbox,
     libraryAfterUndo: await filesBelow(library),
+    splitShots: splitShots(original, filed),
     seconds,
   };
 }

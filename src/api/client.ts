@@ -7,6 +7,12 @@ import { clientUrl, parseListen } from './listen.js';
 /** Requests other than undo and the event stream give up after this long. */
 const REQUEST_TIMEOUT_MS = 30_000;
 
+/** `/health` answers at once; a process that does not is not a working daemon. */
+const IDENTIFY_TIMEOUT_MS = 5_000;
+
+/** Paths that need no token: the token is never sent to them, whoever answers. */
+const PUBLIC_PATHS = new Set(['/health']);
+
 /** Nothing listens at the API's address: the daemon is not running (or listens elsewhere). */
 export class DaemonNotRunningError extends PhotosortdError {
   constructor(readonly url: string) {
@@ -45,10 +51,23 @@ export class ApiClient {
     private readonly token: string | null,
   ) {}
 
-  /** `GET /health` → true when the daemon answers. */
+  /** `GET /health` → true when the daemon answers. Never carries the token. */
   async health(): Promise<boolean> {
     const body = await this.request<{ ok: boolean }>('GET', '/health');
     return body.ok;
+  }
+
+  /**
+   * `GET /health?challenge=C`: the answering process's pid and its proof of the secret in
+   * `daemon.json` (see `instance.ts`); both absent when it is not a photosortd that knows one.
+   */
+  identify(challenge: string): Promise<{ ok?: unknown; pid?: unknown; proof?: unknown }> {
+    return this.request(
+      'GET',
+      `/health?challenge=${encodeURIComponent(challenge)}`,
+      undefined,
+      IDENTIFY_TIMEOUT_MS,
+    );
   }
 
   /** `GET /status`. */
@@ -137,13 +156,16 @@ export class ApiClient {
     signal?: AbortSignal,
   ): Promise<Response> {
     const headers: Record<string, string> = { accept: 'application/json' };
-    if (this.token) headers.authorization = `Bearer ${this.token}`;
+    const url = new URL(path, this.url);
+    if (this.token && !PUBLIC_PATHS.has(url.pathname)) {
+      headers.authorization = `Bearer ${this.token}`;
+    }
     if (body !== undefined) headers['content-type'] = 'application/json';
     const signals = [signal, timeoutMs === null ? undefined : AbortSignal.timeout(timeoutMs)];
     const active = signals.filter((s): s is AbortSignal => s !== undefined);
     let response: Response;
     try {
-      response = await fetch(new URL(path, this.url), {
+      response = await fetch(url, {
         method,
         headers,
         body: body === undefined ? undefined : JSON.stringify(body),

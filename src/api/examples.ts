@@ -36,6 +36,7 @@ export const statusExample = {
   queue: { waiting: 4, active: 2 },
   processed: 1520,
   failed: 3,
+  handled: { move: 1490, unsorted: 12, duplicate: 15, skip: 0, error: 3 },
   startedAt: '2024-06-12T08:00:00.000Z',
   version: '0.1.0',
   inboxes: [{ path: '/home/ana/Pictures/inbox', watching: true }],
@@ -50,6 +51,7 @@ export const statusExample = {
 /** `POST /undo`. */
 export const undoExample = {
   batch: 'u-20240612-1902-77c1',
+  dryRun: false,
   undone: [{ id: FILED.id, from: FILED.target, to: FILED.source }],
   refused: [
     {

@@ -7,7 +7,7 @@ import { readDaemonInfo } from '../daemon/daemon-file.js';
 import { createExifTool } from '../lib/exiftool.js';
 import type { Logger } from '../lib/logger.js';
 import type { Cluster } from '../cluster/index.js';
-import { openCluster, openGeocoder, openTagger } from '../pipeline/assemble.js';
+import { openCluster, openGeocoder, openTagger } from '../app/assemble.js';
 import { createExifStage } from '../pipeline/exif.js';
 import { createGeocodeStage } from '../pipeline/geocode.js';
 import { identify } from '../pipeline/identify.js';

@@ -12,6 +12,12 @@ export interface DaemonStatus {
   processed: number;
   /** Files whose handling ended in `error`. */
   failed: number;
+  /**
+   * Files handled since start by the action taken, as `/metrics` counts them: `move` (filed),
+   * `unsorted`, `duplicate`, `skip` (left where it is: an occupied name, a symlink, an undo
+   * put it back) and `error`.
+   */
+  handled: Record<Action, number>;
   startedAt: string;
   version: string;
   inboxes: { path: string; watching: boolean; problem?: string }[];
@@ -25,11 +31,19 @@ export interface DaemonStatus {
   /** When a file was last filed into the library (from the journal, so across restarts). */
   lastFiledAt: string | null;
   /**
+   * Files left in an inbox on purpose, and why: put back by undo, not a photo or video,
+   * still being written. `files` lists the newest {@link HOLDING_LISTED}.
+   */
+  holding: { count: number; files: { source: string; reason: string }[] };
+  /**
    * With `cluster` in the config: Redis reachable, workers connected, jobs waiting, and how
    * many images each worker (and this machine) embedded since start.
    */
   cluster?: ClusterStatus & { done: Record<string, number> };
 }
+
+/** How many held files `status` lists by name. */
+export const HOLDING_LISTED = 20;
 
 /** State changes worth telling a dashboard about. */
 export type ControlEvent =

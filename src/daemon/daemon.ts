@@ -1,25 +1,37 @@
 import { stat } from 'node:fs/promises';
+import { basename } from 'node:path';
 import type { Config } from '../config/load.js';
 import { undo } from '../journal/undo.js';
 import type { UndoSelector } from '../journal/types.js';
 import type { Logger } from '../lib/logger.js';
+import { STILL_BEING_WRITTEN } from '../lib/open-writers.js';
 import { VERSION } from '../lib/version.js';
-import { buildStages, openServices, PIPELINE_LOCKS, type Services } from '../pipeline/assemble.js';
-import {
-  createGatherer,
-  fileOfSidecar,
-  groupJobs,
-  GROUP_WINDOW_MS,
-  ORPHAN_WAIT_MS,
-} from '../pipeline/companions.js';
+import { fileOfSidecar } from '../pipeline/groups/followers.js';
+import { groupJobs } from '../pipeline/groups/grouping.js';
+import { leavingPolicy } from '../pipeline/left-before.js';
+import type { Action } from '../lib/media.js';
 import type { FileJob } from '../pipeline/job.js';
-import { createPipeline, type FileResult, type Pipeline } from '../pipeline/pipeline.js';
-import type { ControlEvent, DashboardControl, DaemonStatus } from './control.js';
+import { PIPELINE_LOCKS, type StageOptions } from '../pipeline/configured.js';
+import {
+  createPipeline,
+  type FileResult,
+  type NamedStage,
+  type Pipeline,
+} from '../pipeline/pipeline.js';
+import {
+  HOLDING_LISTED,
+  type ControlEvent,
+  type DashboardControl,
+  type DaemonStatus,
+} from './control.js';
 import { createDashboardOps, InboxOutcomes } from './dashboard.js';
 import { watchInboxSet, type InboxSet } from './inbox-presence.js';
+import { createGatherer, GROUP_WINDOW_MS, ORPHAN_WAIT_MS } from './gatherer.js';
+import { inProgressMatcher } from './in-progress.js';
 import { watchLibrary, type LibraryPresence } from './library-presence.js';
-import { checkExiftool, checkLayout, checkLibrary } from './preflight.js';
+import { checkExiftool, checkLayout, type Layout } from './preflight.js';
 import { mergeReload } from './reload.js';
+import type { Services } from './services.js';
 
 /** A new journal batch starts when no file has been filed for this long. */
 const BATCH_IDLE_MS = 60_000;
@@ -47,18 +59,23 @@ export interface Daemon extends DashboardControl {
 export interface DaemonOptions {
   config: Config;
   logger: Logger;
+  /** Opened by the caller (under the state lock); the daemon closes them when it stops. */
+  services: Services;
+  /** What `checkLibrary` found at start: the library's device, watched from then on. */
+  layout: Layout;
+  /** The pipeline's stages for a configuration over `services` (the daemon's, the dashboard's). */
+  buildStages: (config: Config, options: StageOptions) => NamedStage[];
 }
 
 /**
- * Wires watcher → pipeline → journal. Every settled file in an inbox is handled once;
+ * Wires watcher → pipeline → journal over `services` (see `app/launch.ts`, which checks the
+ * layout and takes the state folder first). Every settled file in an inbox is handled once;
  * while paused, arrivals are remembered and handled on resume.
  */
 export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
   const { logger } = options;
   let config = options.config;
-  await checkLayout(config);
-  const layout = await checkLibrary(config);
-  const services: Services = await openServices(config, logger);
+  const { services, layout } = options;
   try {
     await checkExiftool(services.exiftool);
   } catch (error) {
@@ -69,6 +86,8 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
   const listeners = new Set<(event: ControlEvent) => void>();
   const inFlight = new Set<string>();
   const held = new Map<string, string>();
+  /** Files left in the inbox on purpose, by path, with the reason (newest last). */
+  const holding = new Map<string, string>();
   /** Files the library's absence sent back, with their inbox: taken again when their job ends. */
   const retry = new Map<string, string>();
   /** Who holds filing back: the user (`pause`), and the library while it is unavailable. */
@@ -76,7 +95,10 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
   let stopping = false;
   let processed = 0;
   let failed = 0;
+  const handled: Record<Action, number> = { move: 0, unsorted: 0, duplicate: 0, skip: 0, error: 0 };
   let batch = services.journal.newBatchId();
+  // The watchers skip the built-in temp names; the configured ones are dropped here.
+  let inProgress = inProgressMatcher(config.inProgress);
   let lastFiled = Date.now();
   const outcomes = new InboxOutcomes();
 
@@ -91,12 +113,7 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
   };
 
   const pipeline: Pipeline = createPipeline({
-    stages: buildStages(config, services, {
-      batch: currentBatch,
-      dryRun: false,
-      skipRestored: true,
-      checkLibrary: () => library.verify(),
-    }),
+    stages: daemonStages(options, config, currentBatch, () => library.verify()),
     concurrency: config.concurrency,
     exclusive: PIPELINE_LOCKS,
     onResult: (result) => report(result),
@@ -104,6 +121,7 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
 
   function report(result: FileResult) {
     const { job, event } = result;
+    holding.delete(job.source);
     if (retry.has(job.source)) return;
     if (job.error?.code === 'LIBRARY_UNAVAILABLE') {
       // Not a failure of the file: it waits in the inbox, with its companions, and is taken
@@ -115,18 +133,64 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
       logger.warn({ source: job.source, error: event.error }, 'library unavailable; file waits');
       return;
     }
+    if (job.error?.code === STILL_BEING_WRITTEN) return retryLater(job);
+    if (event.action === 'skip') {
+      holding.set(job.source, job.plan?.reason ?? job.error?.message ?? 'left in the inbox');
+    }
     outcomes.record(result);
     processed += 1;
+    handled[event.action] += 1;
     if (event.action === 'error') failed += 1;
     const line = { source: event.source, target: event.target, rule: event.rule };
     if (event.action === 'error') logger.error({ ...line, error: event.error }, 'file failed');
     else if (event.action === 'move') logger.info(line, 'filed');
-    else logger.warn({ ...line, reason: job.plan?.reason }, event.action);
+    else if (job.error?.code === 'LEFT_BEFORE') {
+      // Said once, when it was left; a restart does not say it again.
+      logger.debug({ ...line, reason: job.plan?.reason }, event.action);
+    } else logger.warn({ ...line, reason: job.plan?.reason }, event.action);
+    rememberIfLeft({ job, event });
     publish(event);
   }
 
+  /**
+   * A file found still open for writing (or changed) right before its move: no event may
+   * come when its writer only closes it, so it is taken again after another settle period.
+   */
+  function retryLater(job: FileJob) {
+    holding.set(job.source, job.error?.message ?? 'still being written');
+    logger.info({ source: job.source, reason: job.error?.message }, 'still being written');
+    setTimeout(() => take(job.source, job.root), Math.max(config.settle, 2000)).unref();
+  }
+
+  /**
+   * A file left in the inbox by the policy (a duplicate under `duplicates: skip`, an
+   * occupied name under `onCollision: skip`) is remembered in the journal with why, so the
+   * next start neither hashes nor warns about it again, and `journal` shows the reason.
+   */
+  function rememberIfLeft({ job, event }: FileResult) {
+    const byPolicy =
+      !job.error &&
+      ((event.action === 'duplicate' && event.target === null) || event.action === 'skip');
+    if (!byPolicy) return;
+    try {
+      services.journal.rememberLeft({
+        source: job.source,
+        size: job.size,
+        mtimeMs: job.mtimeMs,
+        policy: leavingPolicy(config),
+        action: event.action,
+        reason: job.plan?.reason ?? event.action,
+      });
+    } catch (error) {
+      logger.warn(
+        { source: job.source, err: error },
+        'could not remember a file left in the inbox',
+      );
+    }
+  }
+
   function take(path: string, inbox: string) {
-    if (stopping || inFlight.has(path)) return;
+    if (stopping || inFlight.has(path) || inProgress(basename(path))) return;
     if (pausedBy.size > 0) {
       held.set(path, inbox);
       return;
@@ -220,6 +284,7 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
     },
     processed,
     failed,
+    handled: { ...handled },
     startedAt,
     version: VERSION,
     inboxes: inboxes.status(),
@@ -236,6 +301,10 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
     },
     journal: services.journal.size(),
     lastFiledAt: services.journal.lastFiledAt(),
+    holding: {
+      count: holding.size,
+      files: [...holding].slice(-HOLDING_LISTED).map(([source, reason]) => ({ source, reason })),
+    },
     ...(services.cluster ? { cluster: services.cluster.status() } : {}),
   });
 
@@ -262,7 +331,7 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
         inboxes: config.inboxes.map((inbox) => inbox.path),
       });
       // A dry run (the dashboard's confirmation, `undo --dry-run`) changed nothing to tell.
-      if (undoOptions.dryRun) return result;
+      if (result.batch === null) return result;
       logger.info(
         { batch: result.batch, undone: result.undone.length, refused: result.refused.length },
         'undo',
@@ -288,22 +357,18 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
     async reload(next) {
       const { config: merged, restartNeeded } = mergeReload(config, next);
       await checkLayout(merged, { library: false });
-      const stages = buildStages(merged, services, {
-        batch: currentBatch,
-        dryRun: false,
-        skipRestored: true,
-        checkLibrary: () => library.verify(),
-      });
+      const stages = daemonStages(options, merged, currentBatch, () => library.verify());
       if (stopping) return;
       pipeline.reconfigure(stages, merged.concurrency);
       config = merged;
+      inProgress = inProgressMatcher(merged.inProgress);
       logger.level = merged.log.level;
       const { added, removed } = await inboxes.update(merged.inboxes, merged.settle);
       if (restartNeeded.length > 0) {
         logger.warn(
           { keys: restartNeeded },
-          `configuration reloaded, but ${restartNeeded.join(', ')} only change on restart; ` +
-            'the values in use are kept',
+          `configuration reloaded; a change to ${restartNeeded.join(', ')} takes effect only ` +
+            'after a restart, so the values in use are kept until then',
         );
       }
       logger.info(
@@ -339,7 +404,27 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
       waiting: (path) => inFlight.has(path) || held.has(path),
       report,
       checkLibrary: () => library.verify(),
+      buildStages: options.buildStages,
     }),
   };
   return daemon;
+}
+
+/**
+ * The daemon's own stages: files an undo put back into an inbox it watches stay there, and
+ * the mover checks the library is still there before each move.
+ */
+function daemonStages(
+  options: DaemonOptions,
+  config: Config,
+  batch: () => string,
+  checkLibrary: () => Promise<void>,
+): NamedStage[] {
+  return options.buildStages(config, {
+    batch,
+    dryRun: false,
+    skipRestored: true,
+    skipLeftBefore: true,
+    checkLibrary,
+  });
 }

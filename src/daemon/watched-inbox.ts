@@ -1,21 +1,18 @@
 import type { Logger } from '../lib/logger.js';
+import { isInProgressName } from './in-progress.js';
 
 /**
  * What both inbox watchers (chokidar in watcher.ts, inotify in fs-watcher.ts) are given and
  * give back, and which names they skip: a module of its own so neither imports the other.
  */
 
-/** Extensions of files that are still being downloaded or written by another program. */
-const PARTIAL_EXTENSIONS = ['.part', '.crdownload', '.tmp', '.download', '.partial', '.!qb'];
-
 /**
- * Whether a file name belongs to something incomplete or private: partial downloads, temp
- * files of office programs (`~$…`), Syncthing's and rsync's temp names and dotfiles.
+ * Whether a file name belongs to something incomplete or private: a name in
+ * `IN_PROGRESS_PATTERNS` (in-progress.ts: partial downloads, sync tools' temp names) or a
+ * dotfile.
  */
 export function isPartialOrHidden(name: string): boolean {
-  if (name.startsWith('.') || name.startsWith('~$')) return true;
-  const lower = name.toLowerCase();
-  return PARTIAL_EXTENSIONS.some((ext) => lower.endsWith(ext));
+  return name.startsWith('.') || isInProgressName(name);
 }
 
 /** One watched folder. */

@@ -21,6 +21,11 @@ export interface MoveRequest extends Omit<NewOperation, 'source' | 'target'> {
    * again, so the next recovery still sees it.
    */
   row?: number;
+  /**
+   * Runs right before the file is touched, with the row written: a throw (the source still
+   * being written, say) fails the row with its reason.
+   */
+  beforeMove?: () => Promise<void>;
 }
 
 /** Where {@link moveFile} put the file. */
@@ -39,12 +44,13 @@ export interface MoveDone {
  * `done` with the final path, or `failed` with the reason, which is then thrown.
  */
 export async function moveFile(journal: Journal, request: MoveRequest): Promise<MoveDone> {
-  const { from, to, onExists, markUndone = true, row, ...operation } = request;
+  const { from, to, onExists, markUndone = true, row, beforeMove, ...operation } = request;
   // Every move needs its row durable first: a crash must leave a trace to reconcile. The
   // row is synced off the event loop; closing it can wait for the next sync (see withoutSync).
   const id = row ?? (await journal.beginDurably({ ...operation, source: from, target: to }));
   let moved;
   try {
+    await beforeMove?.();
     moved = await safeMove(from, to, { expectedHash: request.hash, onExists });
   } catch (error) {
     if (row === undefined) journal.fail(id, errorMessage(error));

@@ -75,6 +75,21 @@ const isMediaExtension = (ext: string): boolean =>
   STILL_EXTENSIONS.has(ext) || RAW_EXTENSIONS.has(ext) || VIDEO_EXTENSIONS.has(ext);
 
 /**
+ * Whether a file name is neither a photo, RAW or video nor a sidecar of one: a PDF, a zip,
+ * `Thumbs.db`, a camera's `M0100.CTG`, Takeout's `metadata.json` (a JSON whose name holds no
+ * media file's name, and is too short to have been cut). The exif stage may still find that
+ * such a file is an image (`.bmp`, `.psd`); the planner asks both.
+ */
+export function isNonMediaName(name: string): boolean {
+  const lower = name.toLowerCase();
+  const ext = extname(lower);
+  if (isMediaExtension(ext)) return false;
+  if (ext !== '.json') return !SIDECAR_EXTENSIONS.has(ext);
+  if (lower.length >= TAKEOUT_NAME_LIMIT) return false;
+  return !isMediaExtension(extname(takeoutBase(lower.slice(0, -ext.length))));
+}
+
+/**
  * The key files of one group share, lower-cased: `IMG_1.JPG`, `IMG_1.CR2`, `IMG_1.xmp`,
  * `img_1.jpg.xmp`, `IMG_1.jpg.supplemental-metadata.json` and Takeout's `IMG_1.jpg(1).json`
  * (the JSON of `IMG_1(1).jpg`) all give `img_1` (the last `img_1(1)`).

@@ -224,7 +224,7 @@ function parseDateValue(value: string): ReturnType<typeof parseExifDateTime> {
 }
 
 /** Why a wall clock cannot be a capture time, or `null` when it can. */
-function implausible(wall: WallClock, instantMs: number, nowMs: number): string | null {
+export function implausible(wall: WallClock, instantMs: number, nowMs: number): string | null {
   if (wall.year === 0 || !isRealWallClock(wall)) return 'not a real date';
   if (wall.year < 1900) return 'before 1900';
   const { year, month, day, hour, minute, second } = wall;

@@ -1,9 +1,11 @@
 import { stat } from 'node:fs/promises';
-import { basename, dirname } from 'node:path';
+import { basename, dirname, extname } from 'node:path';
 import type { Journal } from '../journal/journal.js';
+import { captureInstant, wallClockAsUtcMillis } from '../lib/capture-date.js';
 import { createBatchReader, type ExifTool } from '../lib/exiftool.js';
 import type { JournalEntry } from '../journal/types.js';
 import { isSidecarName, primaryRank } from '../lib/sidecars.js';
+import type { CaptureDate } from '../lib/media.js';
 import type { FileJob } from './job.js';
 import type { ExclusiveLock } from './pipeline.js';
 
@@ -13,7 +15,7 @@ import type { ExclusiveLock } from './pipeline.js';
  * ContentIdentifier, which the still carries in its maker notes and the video in its
  * QuickTime keys. The halves are separate jobs, so they meet through the journal: whichever
  * is filed second joins the first. A lock on the identifier makes "second" well defined when
- * both are in flight at once. Halves with the same name travel as one job (companions.ts).
+ * both are in flight at once. Halves with the same name travel as one job (groups/grouping.ts).
  */
 
 const STILL_RANK = primaryRank('still.jpg');
@@ -43,24 +45,41 @@ export const livePhotoLock: ExclusiveLock = {
 const rowRank = (row: JournalEntry): number => primaryRank(basename(row.source));
 
 /**
+ * Whether a file is Apple's edited copy of a Live Photo's still (`IMG_E1234.HEIC` beside
+ * `IMG_1234.HEIC`): it keeps the original's ContentIdentifier, but the video is the
+ * original's, named after it.
+ */
+function isEditedCopy(path: string): boolean {
+  const name = basename(path);
+  return /^[a-z]+_E\d+$/i.test(name.slice(0, name.length - extname(name).length));
+}
+
+/** A filed still that can take a Live Photo's video: an original, not an edited copy. */
+const isOriginalStill = (row: JournalEntry): boolean =>
+  row.target !== null && rowRank(row) === STILL_RANK && !isEditedCopy(row.source);
+
+/**
  * The newest filed still with this ContentIdentifier (not undone), for a video arriving
- * after it. Any still counts: an edited copy (`IMG_E1234.HEIC`) keeps the identifier too.
+ * after it: the original when it was filed, else an edited copy (`IMG_E1234.HEIC`), which
+ * keeps the identifier too.
  */
 export function filedStill(journal: Journal, contentId: string): JournalEntry | undefined {
-  return journal
-    .movedWithContentId(contentId)
-    .find((row) => row.target !== null && rowRank(row) === STILL_RANK);
+  const rows = journal.movedWithContentId(contentId);
+  return (
+    rows.find(isOriginalStill) ??
+    rows.find((row) => row.target !== null && rowRank(row) === STILL_RANK)
+  );
 }
 
 /**
  * The video with this ContentIdentifier that was filed before its still arrived and still
  * sits where it was filed, alone in its journal group (a video filed with sidecars of its
  * own is left where it is: their names follow the video's, not the still's). `undefined`
- * when a still with the identifier is filed already: the video stays with that one.
+ * when an original still with the identifier is filed already: the video stays with that one.
  */
 function filedLoneVideo(journal: Journal, contentId: string): JournalEntry | undefined {
   const rows = journal.movedWithContentId(contentId);
-  if (rows.some((row) => rowRank(row) === STILL_RANK)) return undefined;
+  if (rows.some(isOriginalStill)) return undefined;
   const video = rows.find((row) => row.target !== null && rowRank(row) === VIDEO_RANK);
   if (!video?.group) return undefined;
   const alone = journal.doneInGroup(video.group).every((row) => row.id === video.id);
@@ -75,7 +94,8 @@ function filedLoneVideo(journal: Journal, contentId: string): JournalEntry | und
  */
 export function adoptFiledVideo(journal: Journal): (job: FileJob) => Promise<FileJob> {
   return async (job) => {
-    if (loneHalf(job) !== 'still' || !job.meta?.contentId) return job;
+    // An edited copy leaves the video to the original, as `scan` pairs them by name.
+    if (loneHalf(job) !== 'still' || !job.meta?.contentId || isEditedCopy(job.source)) return job;
     const video = filedLoneVideo(journal, job.meta.contentId);
     if (!video?.target) return job;
     const info = await stat(video.target).catch(() => undefined);
@@ -152,4 +172,44 @@ export async function pairLivePhotos(
       const video = videoOf.get(job);
       return video ? { ...job, companions: [...(job.companions ?? []), video] } : job;
     });
+}
+
+/**
+ * How far apart a still and a video with the same name may have been taken to count as one
+ * Live Photo (the video starts about 1.5 s before the still).
+ */
+const LIVE_PHOTO_SPAN_MS = 10_000;
+
+/** The span of real UTC offsets, UTC−12:00 to UTC+14:00, in milliseconds. */
+const OFFSETS_MS = { min: -12 * 3_600_000, max: 14 * 3_600_000 };
+
+/**
+ * Whether two captures were taken within {@link LIVE_PHOTO_SPAN_MS} of each other. When
+ * only one zone is known the other clock may have run in any zone, so they are apart only
+ * when no real offset brings them together; with neither known their clocks are compared.
+ */
+export function takenTogether(a: CaptureDate, b: CaptureDate): boolean {
+  const x = captureInstant(a);
+  const y = captureInstant(b);
+  if (x && y) return Math.abs(x.getTime() - y.getTime()) <= LIVE_PHOTO_SPAN_MS;
+  if (!x && !y)
+    return Math.abs(wallClockAsUtcMillis(a) - wallClockAsUtcMillis(b)) <= LIVE_PHOTO_SPAN_MS;
+  const [wall, instant] = x ? [b, x] : [a, y!];
+  const offset = wallClockAsUtcMillis(wall) - instant.getTime();
+  return (
+    offset >= OFFSETS_MS.min - LIVE_PHOTO_SPAN_MS && offset <= OFFSETS_MS.max + LIVE_PHOTO_SPAN_MS
+  );
+}
+
+/**
+ * Whether a video with its photo's name is that photo's Live Photo half: the same
+ * ContentIdentifier when both carry one, else taken moments apart. A date that only came
+ * from the file's mtime says nothing, and without two dates the shared name decides.
+ */
+export function sameMoment(photo: FileJob, video: FileJob): boolean {
+  const ids = [photo.meta?.contentId, video.meta?.contentId];
+  if (ids[0] && ids[1]) return ids[0] === ids[1];
+  const dates = [photo.meta?.takenAt, video.meta?.takenAt];
+  if (!dates[0] || !dates[1] || dates.some((date) => date?.source === 'mtime')) return true;
+  return takenTogether(dates[0], dates[1]);
 }

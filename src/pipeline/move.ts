@@ -18,9 +18,10 @@ import {
   libraryUnavailable,
   sameIdentity,
 } from '../lib/real-path.js';
-import { freeGroupTarget, memberTarget, movingCompanions } from './companions.js';
+import { freeGroupTarget, memberTarget, needsGroupName } from './groups/targets.js';
 import type { FileJob, Plan, Stage } from './job.js';
 import { exists } from '../lib/exists.js';
+import { assertNotBeingWritten, type OpenWriterCheck } from '../lib/open-writers.js';
 
 /**
  * What happens to a file whose content the library already holds: left in the inbox,
@@ -47,6 +48,8 @@ export interface MoveStageOptions {
   checkLibrary?: () => Promise<void>;
   /** Change nothing on disk; the returned plan says where the file would go. */
   dryRun: boolean;
+  /** Who still writes a source; asked right before it moves. */
+  writers?: OpenWriterCheck;
 }
 
 /** {@link MoveStageOptions} with the collision policy as safe-move takes it. */
@@ -93,8 +96,9 @@ async function act(mover: Mover, job: FileJob): Promise<FileJob> {
 async function file(mover: Mover, job: FileJob, plan: Plan): Promise<FileJob> {
   const { index, onCollision, dryRun } = mover;
   const planned = requireTarget(job, plan);
-  // A group takes the first name free for every member, so its members keep one name.
-  const grouped = movingCompanions(job).length > 0;
+  // A group takes the first name free for every member, so its members keep one name, and
+  // a still or RAW a name no other shot's file has (its late half will take it too).
+  const grouped = needsGroupName(job);
   const target = grouped ? await freeGroupTarget(job, planned) : planned;
   if (onCollision === 'skip' && (grouped ? target !== planned : await exists(target))) {
     return collided(job, plan, planned);
@@ -169,7 +173,7 @@ async function duplicate(mover: Mover, job: FileJob, plan: Plan): Promise<FileJo
   const { duplicates, trashDir, dryRun } = mover;
   const original = plan.duplicateOf;
   if (duplicates === 'skip' || !original) {
-    const reason = `same content as ${original ?? 'a library file'}; left in the inbox (duplicates: skip)`;
+    const reason = `same content as ${original ?? 'a library file'}; left where it is (duplicates: skip)`;
     return { ...job, plan: { ...plan, target: null, reason }, ...staying(job, reason) };
   }
   if (duplicates !== 'delete') return file(mover, job, plan);
@@ -258,6 +262,7 @@ async function journaled(
       group,
       details: details(job, plan),
       onExists,
+      beforeMove: mover.writers && (() => assertNotBeingWritten(mover.writers!, job.source, job)),
     });
     return moved.target;
   } catch (error) {
@@ -280,7 +285,7 @@ async function checkBeforeMove(mover: Mover, job: FileJob, target: string): Prom
 }
 
 function collided(job: FileJob, plan: Plan, target: string): FileJob {
-  const reason = `a different file is already at ${target}; left in the inbox (onCollision: skip)`;
+  const reason = `a different file is already at ${target}; left where it is (onCollision: skip)`;
   return {
     ...job,
     plan: { ...plan, action: 'skip', target: null, reason },

@@ -1,9 +1,14 @@
 import { basename } from 'node:path';
-import { isSidecarName } from '../lib/sidecars.js';
-import { planCompanions, type FiledFile } from './companions.js';
+import { isNonMediaName, isSidecarName } from '../lib/sidecars.js';
+import type { FiledFile } from './groups/followers.js';
+import { planCompanions } from './groups/members.js';
+import { createNameReservations, memberTarget, movingCompanions } from './groups/targets.js';
 import type { FileJob, Plan, Stage } from './job.js';
 import { matchRule, type CompiledRule } from './rules.js';
 import { resolveTarget, type CompiledTemplate } from './template.js';
+
+/** What to do with a file that is not a photo or video: leave it, or send it to a template. */
+export type NonMediaPolicy = 'leave' | CompiledTemplate;
 
 /** What to do with a file whose content the library already holds. */
 export type DuplicatePolicy = 'skip' | 'delete' | CompiledTemplate;
@@ -23,18 +28,31 @@ export interface PlanOptions {
   rules: CompiledRule[];
   unsorted: CompiledTemplate;
   duplicates: DuplicatePolicy;
+  /** Files that are not media (PDF, zip, `Thumbs.db`); left in the inbox unless a template. */
+  nonMedia?: NonMediaPolicy;
   index: ContentLookup;
-  /** Where a sidecar goes whose file was filed earlier (see companions.ts). */
+  /** Where a sidecar goes whose file was filed earlier (see groups/followers.ts). */
   filedFile?: (job: FileJob) => FiledFile | undefined;
   /** Adds to a file being filed the companions filed before it (see live-photo.ts). */
   adopt?: (job: FileJob) => Promise<FileJob>;
+  /**
+   * A dry run: plans as the real run files, by handing out each target name and content
+   * once (a second different `IMG_4.JPG` is numbered, a second identical one a duplicate).
+   */
+  dryRun?: boolean;
 }
 
 /**
  * Errors from earlier stages that mean "leave the file where it is". An empty file is often
  * one still being written; it is taken again once it has content.
  */
-const LEAVE_IN_PLACE = new Set(['NOT_A_FILE', 'NOT_FOUND', 'RESTORED_BY_UNDO', 'EMPTY_FILE']);
+const LEAVE_IN_PLACE = new Set([
+  'NOT_A_FILE',
+  'NOT_FOUND',
+  'RESTORED_BY_UNDO',
+  'EMPTY_FILE',
+  'LEFT_BEFORE',
+]);
 
 /**
  * Decides where a file goes. Rules see the record the earlier stages built; the
@@ -42,6 +60,9 @@ const LEAVE_IN_PLACE = new Set(['NOT_A_FILE', 'NOT_FOUND', 'RESTORED_BY_UNDO', '
  */
 export function createPlanStage(options: PlanOptions): Stage {
   const { library, rules, unsorted, duplicates, index } = options;
+  const names = options.dryRun ? createNameReservations() : undefined;
+  /** Content the dry run has planned to file, by hash: where it would be. */
+  const planned = new Map<string, string>();
 
   const toUnsorted = (job: FileJob, reason: string): Plan => ({
     action: 'unsorted',
@@ -55,21 +76,47 @@ export function createPlanStage(options: PlanOptions): Stage {
     const plan = filed?.plan ?? decide(input);
     const job = plan.action === 'move' && options.adopt ? await options.adopt(input) : input;
     const companions = planCompanions(job, plan, decide);
-    return {
+    const result: FileJob = {
       ...job,
       plan,
       ...(companions ? { companions } : {}),
       ...(filed?.group ? { group: filed.group } : {}),
     };
+    return names ? reserve(result) : result;
   };
+
+  /** For a dry run: takes the planned target's name and the content, as filing would. */
+  async function reserve(job: FileJob): Promise<FileJob> {
+    const plan = job.plan!;
+    if ((plan.action !== 'move' && plan.action !== 'unsorted') || !plan.target) return job;
+    const target = await names!.reserve(job, plan.target);
+    if (job.hash) planned.set(job.hash, target);
+    for (const member of movingCompanions(job)) {
+      if (member.hash) planned.set(member.hash, memberTarget(job, member, target));
+    }
+    return { ...job, plan: { ...plan, target } };
+  }
+
+  function nonMedia(job: FileJob): Plan {
+    const what = `${basename(job.source)} is not a photo or video`;
+    const policy = options.nonMedia ?? 'leave';
+    if (policy === 'leave') {
+      const reason = `${what}; left where it is (nonMedia: leave)`;
+      return { action: 'skip', rule: null, target: null, reason };
+    }
+    const target = resolveTarget(library, policy, job);
+    return { action: 'unsorted', rule: null, target, reason: `${what} (nonMedia)` };
+  }
 
   function decide(job: FileJob): Plan {
     if (job.error && LEAVE_IN_PLACE.has(job.error.code)) {
       return { action: 'skip', rule: null, target: null, reason: job.error.message };
     }
+    if (isNonMedia(job)) return nonMedia(job);
     if (job.error) return toUnsorted(job, job.error.message);
 
-    const { original, itself } = job.hash ? index.lookup(job.hash, job.source) : {};
+    const { original: indexed, itself } = job.hash ? index.lookup(job.hash, job.source) : {};
+    const original = indexed ?? (job.hash ? planned.get(job.hash) : undefined);
     if (itself) {
       const reason =
         `${job.source} is the library's own ${itself} (same device and inode, reached through ` +
@@ -98,4 +145,12 @@ export function createPlanStage(options: PlanOptions): Stage {
     if (!rule) return toUnsorted(job, 'no rule matched');
     return { action: 'move', rule: rule.name, target: resolveTarget(library, rule.template, job) };
   }
+}
+
+/**
+ * Neither its name (a media or sidecar extension) nor its content (exiftool's type) says it
+ * is a photo or video. A corrupt `.jpg` is media by name and goes to `unsorted`.
+ */
+function isNonMedia(job: FileJob): boolean {
+  return job.kind !== 'photo' && job.kind !== 'video' && isNonMediaName(basename(job.source));
 }
