@@ -388,7 +388,10 @@ export async function resolve(specifier, context, next) {
       victim.child.kill('SIGKILL');
       const where = await filedCount(p.library, count);
       expectTagged(where, 3, count);
-      expect(await listFiles(p.inbox)).toEqual([]);
+      // A move links into the library before it unlinks the source: wait for the second half.
+      await waitFor(async () => (await listFiles(p.inbox)).length === 0, {
+        what: 'an empty inbox',
+      });
       daemon.kill('SIGTERM');
       expect(await exited(daemon)).toBe(0);
       await stopWorker(survivor);
@@ -422,7 +425,10 @@ export async function resolve(specifier, context, next) {
       for (let i = 30; i < 40; i++) await colourPhoto(p.inbox, i, 4);
       const where = await filedCount(p.library, 40);
       expectTagged(where, 4, 40);
-      expect(await listFiles(p.inbox)).toEqual([]);
+      // A move links into the library before it unlinks the source: wait for the second half.
+      await waitFor(async () => (await listFiles(p.inbox)).length === 0, {
+        what: 'an empty inbox',
+      });
       await waitFor(async () => (await completedJobs(db)) > 0, {
         timeoutMs: 60_000,
         what: 'a worker to answer a job after the restart',
