@@ -30,6 +30,14 @@ const SLOW_SUITES = [
   'test/**/*.browser.test.ts', // the dashboard in a real browser
   'test/cluster.test.ts', // a real redis-server, worker processes and daemons
   'test/web-actions.test.ts', // the dashboard's actions on files a running daemon filed
+  'test/quick-start.test.ts', // the README's quick start on a fresh copy: npm start, lint, format
+  'test/install.test.ts', // npm pack and a copying install
+  'test/left-in-inbox.test.ts', // daemons restarted over files they left in the inbox
+  'test/status-handled.test.ts', // a running daemon's status counts
+  'test/undecodable-names.test.ts', // names that are not UTF-8, through daemons and the CLI
+  'test/undo-words.test.ts', // undo through the CLI
+  'test/config-check.test.ts', // config check and doctor through the CLI
+  'test/web-search.test.ts', // the Search page over what a running daemon tagged
 ];
 
 export default defineConfig({

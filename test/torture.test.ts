@@ -21,8 +21,8 @@ describe('a daemon filing while every other command runs against its state folde
     const far = await mkdtemp(join(OTHER_FS, 'photosortd-torture-'));
     made.push(dir, far);
     expect((await stat(far)).dev).not.toBe((await stat(dir)).dev);
-    const inboxes = [join(dir, 'inbox'), far];
-    await mkdir(inboxes[0] as string);
+    const inboxes: [string, string] = [join(dir, 'inbox'), far];
+    await mkdir(inboxes[0]);
     const outside = join(dir, 'outside');
     await generate(outside, 10, 10_000);
     const configFile = join(dir, 'photosortd.config.yaml');

@@ -50,10 +50,6 @@ async function hashesBelow(root) {
   return result;
 }
 
-async function countBelow(root) {
-  return (await hashesBelow(root)).size;
-}
-
 /** The journal as `photosortd journal --json` prints it (a read-only copy: safe beside a daemon). */
 async function journalRows(configFile) {
   const result = await cli(['journal', '--json', '--limit', '100000', '--config', configFile]);

@@ -6,6 +6,7 @@ import type { DaemonControl, DashboardControl } from '../daemon/control.js';
 import type { UndoSelector } from '../journal/types.js';
 import { PhotosortdError, errorMessage } from '../lib/errors.js';
 import type { Logger } from '../lib/logger.js';
+import { SharedSearch } from '../search/index.js';
 import { createDashboardApp } from '../web/app.js';
 import { Authenticator, type AcceptedKey } from './auth.js';
 import { streamEvents } from './events.js';
@@ -73,6 +74,7 @@ export function createApiApp(options: ApiAppOptions): ApiApp {
   );
   const authenticator = new Authenticator(options.keys ?? config.api.keys, config.api.jwt);
   const limiter = new RateLimiter(config.api.rateLimit.perMinute, options.now);
+  const search = new SharedSearch({ config, closing: options.closing });
   // Before the bearer check: the dashboard's paths take a session cookie instead.
   if (options.dashboard) {
     app.route(
@@ -83,6 +85,7 @@ export function createApiApp(options: ApiAppOptions): ApiApp {
         authenticator,
         limiter,
         logger,
+        search,
         closing: options.closing,
       }),
     );
@@ -163,7 +166,7 @@ export function createApiApp(options: ApiAppOptions): ApiApp {
     c.text(await metrics.render(control.status()), 200, { 'Content-Type': metrics.contentType }),
   );
 
-  mountSearchRoutes(app, { config, logger, closing: options.closing });
+  mountSearchRoutes(app, search);
 
   app.openAPIRegistry.registerComponent('securitySchemes', SECURITY_SCHEME, {
     type: 'http',
