@@ -18,6 +18,7 @@ const SLOW_SUITES = [
   'test/hostile.test.ts', // hostile names and metadata through the CLI
   'test/doctor.test.ts', // `photosortd doctor` through the CLI
   'test/corpus-scan.test.ts', // `photosortd scan` over the whole shared corpus
+  'test/dates.test.ts', // issue 14's date cases through `photosortd scan`
   'test/tagging-e2e.test.ts', // CLIP tagging through the CLI and the daemon
   'test/live-photo.test.ts', // Live Photo halves meeting in running daemons
   'test/drops.test.ts', // real drops: slow writers, stalls, second cards, against daemons

@@ -234,11 +234,14 @@ describe('API key file', () => {
 
   it('is not accepted once api.keys is configured, and the CLI says why', async () => {
     const key = 'configured-key-0123456789';
-    const withKeys = configFor('127.0.0.1:0', {
-      keys: [
-        { name: 'ops', sha256: createHash('sha256').update(key).digest('hex'), scope: 'admin' },
-      ],
-    });
+    // As written in a config file: parseConfig's output (jwt.maxLifetimeSeconds, …) is not.
+    const withKeys = {
+      api: {
+        keys: [
+          { name: 'ops', sha256: createHash('sha256').update(key).digest('hex'), scope: 'admin' },
+        ],
+      },
+    };
     const keyed = join(root, 'keyed-state');
     const other = await daemonStandIn(
       configFor('127.0.0.1:0', withKeys.api, keyed),

@@ -46,6 +46,15 @@ export const statusExample = {
   geocode: { enabled: true, provider: 'geonames' },
   journal: { operations: 1520, bytes: 1_245_184 },
   lastFiledAt: '2024-06-12T18:31:02.114Z',
+  holding: {
+    count: 1,
+    files: [
+      {
+        source: '/home/ana/Pictures/inbox/IMG_1240.jpg',
+        reason: 'still being written by another program; taken again once it is complete',
+      },
+    ],
+  },
 } as const;
 
 /** `POST /undo`. */

@@ -3,18 +3,13 @@ import type { Context, MiddlewareHandler } from 'hono';
 import type { Logger } from '../lib/logger.js';
 import { scopeAllows, type Authenticator, type Principal } from './auth.js';
 import type { Scope } from './jwt.js';
+import { PUBLIC_PATHS } from './public-paths.js';
 import type { RateDecision, RateLimiter } from './rate-limit.js';
 
 /** The hono environment of the API app: the authenticated caller, once known. */
 export interface ApiEnv {
   Variables: { principal: Principal };
 }
-
-/**
- * Routes anyone may call: liveness probes carry no token, and the API's description holds no
- * secret while it is what tells a tool how to authenticate.
- */
-export const PUBLIC_PATHS: ReadonlySet<string> = new Set(['/health', '/openapi.json']);
 
 /** The peer's address, or `unknown` when the app runs without a socket (`app.request`). */
 export function remoteAddress(c: Context): string {

@@ -8,7 +8,8 @@ import {
   undoExample,
 } from './examples.js';
 import type { Scope } from './jwt.js';
-import { PUBLIC_PATHS, requireScope } from './middleware.js';
+import { requireScope } from './middleware.js';
+import { PUBLIC_PATHS } from './public-paths.js';
 import {
   ErrorSchema,
   HealthQuerySchema,

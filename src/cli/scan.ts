@@ -36,6 +36,7 @@ function scanLine(result: FileResult): ScanRow & Record<string, unknown> {
     place: event.place,
     tags: event.tags,
     error: event.error,
+    dateRejected: job.meta?.dateRejected ?? [],
     reason: job.plan?.reason ?? null,
     duplicateOf: job.plan?.duplicateOf ?? null,
   };

@@ -12,7 +12,8 @@ import { explain, findKey } from './remote.js';
 /** Options of {@link runUndo}. */
 export interface UndoCommandOptions {
   config: Config;
-  selector: UndoSelector;
+  /** What to undo; picking rows by id is the dashboard's, not the command line's. */
+  selector: Exclude<UndoSelector, { ids: number[] }>;
   force: boolean;
   dryRun: boolean;
   out?: NodeJS.WritableStream;

@@ -141,7 +141,12 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
     processed += 1;
     handled[event.action] += 1;
     if (event.action === 'error') failed += 1;
-    const line = { source: event.source, target: event.target, rule: event.rule };
+    const line = {
+      source: event.source,
+      target: event.target,
+      rule: event.rule,
+      dateSource: event.dateSource,
+    };
     if (event.action === 'error') logger.error({ ...line, error: event.error }, 'file failed');
     else if (event.action === 'move') logger.info(line, 'filed');
     else if (job.error?.code === 'LEFT_BEFORE') {

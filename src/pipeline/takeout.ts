@@ -4,7 +4,7 @@ import { wallClockInZone } from '../lib/capture-date.js';
 import { errorMessage } from '../lib/errors.js';
 import type { ExifTool } from '../lib/exiftool.js';
 import { toGpsPosition } from '../lib/gps.js';
-import { implausible, zoneAt } from './date-resolution.js';
+import { implausible, isStandInDate, zoneAt } from './date-resolution.js';
 import type { FileJob, Stage } from './job.js';
 import type { CaptureDate, GpsPosition } from '../lib/media.js';
 
@@ -13,9 +13,6 @@ const TAKEOUT_DATE_SOURCE = 'takeout:photoTakenTime';
 
 /** Takeout's JSON files are a few kilobytes; anything this big is not one. */
 const MAX_JSON_BYTES = 1024 * 1024;
-
-/** Dates that only stand in for a real one: an embedded date is never replaced. */
-const STAND_INS = new Set(['filename', 'mtime']);
 
 /** Options of {@link createTakeoutStage}. */
 export interface TakeoutStageOptions {
@@ -47,7 +44,7 @@ export function createTakeoutStage(options: TakeoutStageOptions): Stage {
   return async (job) => {
     const meta = job.meta;
     if (job.error || !meta) return job;
-    const dated = meta.takenAt !== null && !STAND_INS.has(meta.takenAt.source);
+    const dated = meta.takenAt !== null && !isStandInDate(meta.takenAt);
     if (dated && meta.gps) return job;
     const json = job.companions?.find(
       (member) => extname(member.source).toLowerCase() === '.json' && !member.error,
