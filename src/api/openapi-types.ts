@@ -307,6 +307,30 @@ export interface components {
         'put-back-by-undo': number;
         'left-by-rules': number;
       };
+      /** @description Only with `cluster` in the configuration. */
+      cluster?: {
+        /** @example redis://***:***@nas.local:6379/0 */
+        redis: string;
+        reachable: boolean;
+        error?: string;
+        /**
+         * @example [
+         *       "desktop:4242"
+         *     ]
+         */
+        workers: string[];
+        waiting: number;
+        active: number;
+        /**
+         * @example {
+         *       "desktop:4242": 1200,
+         *       "this machine": 3
+         *     }
+         */
+        done: {
+          [key: string]: number;
+        };
+      };
     };
     UndoResult: {
       /** @description null for a dry run: nothing journaled */

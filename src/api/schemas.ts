@@ -77,6 +77,20 @@ export const StatusSchema = z
       'put-back-by-undo': z.number().int(),
       'left-by-rules': z.number().int(),
     }),
+    cluster: z
+      .object({
+        redis: z.string().openapi({ example: 'redis://***:***@nas.local:6379/0' }),
+        reachable: z.boolean(),
+        error: z.string().optional(),
+        workers: z.array(z.string()).openapi({ example: ['desktop:4242'] }),
+        waiting: z.number().int(),
+        active: z.number().int(),
+        done: z.record(z.string(), z.number().int()).openapi({
+          example: { 'desktop:4242': 1200, 'this machine': 3 },
+        }),
+      })
+      .optional()
+      .openapi({ description: 'Only with `cluster` in the configuration.' }),
   })
   .openapi('Status');
 

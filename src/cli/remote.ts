@@ -173,10 +173,25 @@ function describeStatus(status: StatusAnswer, url: string): string {
     ['geocode', feature(status.geocode.enabled, status.geocode.provider, status.geocode.reason)],
     ['holding', `${status.holding.count} file(s) left in the inbox on purpose`],
     ...status.holding.files.map((file): [string, string] => ['', `${file.source}: ${file.reason}`]),
+    ...(status.cluster ? [['cluster', describeCluster(status.cluster)] as [string, string]] : []),
     ['api', url],
   ];
   const head = `photosortd ${status.version} is ${status.state} (since ${status.startedAt})\n`;
   return head + rows.map(([label, value]) => `  ${label.padEnd(8)} ${value}\n`).join('');
+}
+
+function describeCluster(cluster: NonNullable<StatusAnswer['cluster']>): string {
+  if (!cluster.reachable) {
+    return `${cluster.redis} not answering (${cluster.error ?? 'unknown'}): model work runs here`;
+  }
+  const workers = cluster.workers.length > 0 ? cluster.workers.join(', ') : 'none';
+  const done = Object.entries(cluster.done)
+    .map(([who, n]) => `${who} ${n}`)
+    .join(', ');
+  return (
+    `${cluster.redis}; workers: ${workers}; jobs ${cluster.waiting} waiting, ` +
+    `${cluster.active} active${done ? `; embedded by ${done}` : ''}`
+  );
 }
 
 /** `3 filed, 2 duplicates, 1 unsorted, 0 failed` (and `skipped` when there were any). */

@@ -1,3 +1,4 @@
+import type { ClusterStatus } from '../cluster/status.js';
 import type { Config } from '../config/load.js';
 import type { JournalEntry, UndoResult, UndoSelector } from '../journal/types.js';
 import type { Action } from '../lib/media.js';
@@ -36,6 +37,11 @@ export interface DaemonStatus {
   holding: { count: number; files: { source: string; reason: string }[] };
   /** Files waiting in an inbox, counted by why: what an operator alerts on. */
   waiting: Record<WaitingReason, number>;
+  /**
+   * With `cluster` in the config: Redis reachable, workers connected, jobs waiting, and how
+   * many images each worker (and this machine) embedded since start.
+   */
+  cluster?: ClusterStatus & { done: Record<string, number> };
 }
 
 /**

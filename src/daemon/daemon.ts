@@ -321,6 +321,7 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
         .map(([source, { reason }]) => ({ source, reason })),
     },
     waiting: waitingByReason(),
+    ...(services.cluster ? { cluster: services.cluster.status() } : {}),
   });
 
   function waitingByReason(): Record<WaitingReason, number> {
