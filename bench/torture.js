@@ -79,13 +79,17 @@ try {
   const lines = [
     '## Concurrency torture',
     '',
-    `${files} generated JPEGs written into two inboxes of a running daemon (every third on tmpfs, filed across filesystems; written under a dot name and renamed, in bursts of 20), while these ran over and over against the same state folder until every photo was filed: \`scan --dry-run\` of another folder (${answers.dryRun.ok} runs), \`scan\` of it (${answers.scan.refused} refused: the daemon owns the state folder), \`undo --last 5\` through the daemon (${answers.undo.ok} runs), a second \`run\` (${answers.secondRun.refused} refused) and \`journal\` (${answers.journal.ok} reads). Total ${trial.seconds.toFixed(0)} s.`,
+    `${files} generated JPEGs written into two inboxes of a running daemon (every third on tmpfs, filed across filesystems; written under a dot name and renamed, five at a time every 250 ms), while these ran over and over against the same state folder until every photo was filed: \`scan --dry-run\` of another folder (${answers.dryRun.ok} runs), \`scan\` of it (${answers.scan.refused} refused: the daemon owns the state folder), \`undo --last 5\` through the daemon (${answers.undo.ok} runs), a second \`run\` (${answers.secondRun.refused} refused) and \`journal\` (${answers.journal.ok} reads). Total ${trial.seconds.toFixed(0)} s.`,
     '',
     '| check | result | expected |',
     '|---|---:|---:|',
     ...checks.map(([what, got, want]) => `| ${what} | ${got} | ${want} |`),
     '',
   ];
+  const others = Object.entries(answers).flatMap(([command, a]) =>
+    Array.isArray(a?.other) ? a.other.map((line) => `- \`${command}\`: ${line}`) : [],
+  );
+  if (others.length > 0) lines.push('Answers other than expected:', '', ...others, '');
   process.stdout.write(lines.join('\n'));
 } finally {
   await rm(work, { recursive: true, force: true });

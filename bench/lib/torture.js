@@ -102,7 +102,8 @@ export async function runTortureTrial({
         const temp = join(inbox, `.${photoName(i)}.part`);
         await writeFile(temp, await photo(i));
         await rename(temp, join(inbox, photoName(i)));
-        if (i % 20 === 19) await sleep(150);
+        // A copy that goes on for a while, so the other commands meet it mid-stream.
+        if (i % 5 === 4) await sleep(250);
       }
       writing = false;
     })();

@@ -48,13 +48,13 @@ export async function* walkFiles(
       if (!options.renameUndecodable) yield undecodableJob(path, root);
     } else if (entry.isDirectory()) {
       subfolders.push(path);
-      continue;
+    } else {
+      const info = await lstat(path).catch((error: unknown) => {
+        if (errorCode(error) === 'ENOENT') return undefined;
+        throw error;
+      });
+      yield { source: path, root, size: info?.size ?? 0, mtimeMs: info?.mtimeMs ?? 0 };
     }
-    const info = await lstat(path).catch((error: unknown) => {
-      if (errorCode(error) === 'ENOENT') return undefined;
-      throw error;
-    });
-    yield { source: path, root, size: info?.size ?? 0, mtimeMs: info?.mtimeMs ?? 0 };
   }
   if (undecodable && options.renameUndecodable) {
     for (const { path } of await renameUndecodable(dirPath)) {
