@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { copyFile, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -48,6 +48,10 @@ async function start(config: Config): Promise<{ daemon: Daemon; events: ControlE
 async function bigJpeg(spec: PhotoSpec, size: number): Promise<Buffer> {
   const jpeg = await makeJpeg(spec);
   return Buffer.concat([jpeg, randomBytes(Math.max(0, size - jpeg.length))]);
+}
+
+function digest(bytes: Buffer): string {
+  return createHash('sha256').update(bytes).digest('hex');
 }
 
 /** The file events of a daemon, by source file name. */
@@ -477,6 +481,49 @@ describe('a write that stalls longer than settle (issue 19.5)', () => {
     expect(undone.refused).toEqual([]);
     expect(await readFile(join(inbox, 'IMG_5005.JPG'))).toEqual(bytes);
   });
+
+  it('records the final bytes of a file its writer kept writing into after it was filed', async () => {
+    const { inbox, config } = await setup();
+    const { daemon, events } = await start(config);
+    const first = await bigJpeg({ date: '2024:09:10 10:10:10', seed: 99 }, 200 * 1024);
+    const rest = randomBytes(300 * 1024);
+    const whole = Buffer.concat([first, rest]);
+    // The writer closes the file (so it settles and nothing has it open for writing), keeps
+    // a read handle, and once the daemon has filed it appends the rest through that handle:
+    // into the library copy, as a file server holding a handle across a rename does.
+    const writer = startWriter({
+      bytes: first,
+      path: join(inbox, 'IMG_5006.JPG'),
+      chunk: 50 * 1024,
+      chunkPauseMs: 100,
+      appendAfterMove: rest,
+    });
+    expect(await writer.done).toBe(0);
+    const target = join(config.library, '2024/2024-09-10/IMG_5006.JPG');
+    expect(await readFile(target)).toEqual(whole);
+    // The journal's row (and so undo) comes to hold the final bytes once they settle.
+    const filed = () => daemon.journal(10).find((row) => row.op === 'move');
+    await waitFor(async () => filed()?.hash === digest(whole), {
+      what: 'the journal row to take the final bytes',
+      timeoutMs: 30_000,
+    });
+    expect(filed()).toMatchObject({ size: whole.length, target });
+    expect(filed()?.details?.changedAfterFiling).toMatchObject([
+      { hash: digest(first), size: first.length },
+    ]);
+    // Duplicate detection knows the final bytes: the same file dropped again is a duplicate.
+    await writeFile(join(inbox, 'copy.jpg'), whole);
+    const duplicate = await waitFor(
+      () => fileEvents(events).find((event) => event.source === join(inbox, 'copy.jpg')),
+      { what: 'the copy to be handled' },
+    );
+    expect(duplicate).toMatchObject({ action: 'duplicate' });
+    expect(await listFiles(inbox)).toEqual(['copy.jpg']);
+    await rm(join(inbox, 'copy.jpg'));
+    const undone = await daemon.undo({ last: 1 });
+    expect(undone.refused).toEqual([]);
+    expect(await readFile(join(inbox, 'IMG_5006.JPG'))).toEqual(whole);
+  }, 60_000);
 });
 
 describe('dropping the same files again after an undo (issue 19.7)', () => {
