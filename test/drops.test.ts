@@ -596,3 +596,85 @@ describe('Takeout in the daemon (issue 19.3)', () => {
     expect(undone.undone).toHaveLength(2);
   });
 });
+
+describe('a Takeout JSON that arrives after its photo (issue 19.3)', () => {
+  it('re-dates the photo filed by mtime, files the JSON beside it, and undo puts both back', async () => {
+    const { inbox, config } = await setup();
+    const { daemon } = await start(config);
+    const staging = await tempDir('photosortd-takeout-late-');
+    // Google stripped the date from the bytes; the zips came apart: the photo in the first,
+    // its JSON in the second, unzipped a while later.
+    await writeJpeg(join(staging, 'beach.jpg'), { seed: 77 });
+    const photoBytes = await readFile(join(staging, 'beach.jpg'));
+    const jsonText = JSON.stringify({
+      title: 'beach.jpg',
+      photoTakenTime: { timestamp: '1691875800' },
+    });
+    await writeFile(join(staging, 'beach.jpg.json'), jsonText);
+    await copyFile(join(staging, 'beach.jpg'), join(inbox, 'beach.jpg'));
+    const today = new Date().toLocaleDateString('sv-SE');
+    const byMtime = `${today.slice(0, 4)}/${today}/beach.jpg`;
+    await waitFor(async () => (await listFiles(config.library)).includes(byMtime), {
+      what: 'the photo filed by its mtime',
+    });
+    await daemon.idle();
+
+    await copyFile(join(staging, 'beach.jpg.json'), join(inbox, 'beach.jpg.json'));
+    const day = new Date(1691875800 * 1000).toLocaleDateString('sv-SE');
+    const dated = [`2023/${day}/beach.jpg`, `2023/${day}/beach.jpg.json`];
+    await waitFor(async () => (await listFiles(config.library)).join() === dated.join(), {
+      what: 'the photo moved to the JSON’s date, with its JSON',
+    });
+    await daemon.idle();
+    expect(await readFile(join(config.library, dated[0]!))).toEqual(photoBytes);
+    expect(await listFiles(inbox)).toEqual([]);
+
+    const undone = await daemon.undo({ last: 1 });
+    expect(undone.refused).toEqual([]);
+    expect(undone.undone).toHaveLength(3);
+    expect(await listFiles(config.library)).toEqual([]);
+    expect(await listFiles(inbox)).toEqual(['beach.jpg', 'beach.jpg.json']);
+    expect(await readFile(join(inbox, 'beach.jpg'))).toEqual(photoBytes);
+    expect(await readFile(join(inbox, 'beach.jpg.json'), 'utf8')).toBe(jsonText);
+  }, 60_000);
+
+  it('files the JSON beside its numbered photo when its date puts the photo where it is', async () => {
+    const { inbox, config } = await setup();
+    const { daemon } = await start(config);
+    const staging = await tempDir('photosortd-takeout-same-');
+    const today = new Date().toLocaleDateString('sv-SE');
+    const folder = `${today.slice(0, 4)}/${today}`;
+    // Another beach.jpg (different bytes) was filed today first: this one is `beach (1).jpg`.
+    await writeJpeg(join(staging, 'other.jpg'), { seed: 78 });
+    await mkdir(join(inbox, 'earlier'));
+    await copyFile(join(staging, 'other.jpg'), join(inbox, 'earlier', 'beach.jpg'));
+    await waitFor(async () => (await listFiles(config.library)).length === 1, { what: 'other' });
+    await writeJpeg(join(staging, 'beach.jpg'), { seed: 79 });
+    await copyFile(join(staging, 'beach.jpg'), join(inbox, 'beach.jpg'));
+    await waitFor(async () => (await listFiles(config.library)).length === 2, { what: 'beach' });
+    await daemon.idle();
+    expect(await listFiles(config.library)).toEqual([
+      `${folder}/beach (1).jpg`,
+      `${folder}/beach.jpg`,
+    ]);
+    // Its JSON says it was taken now: the rules put it where it is.
+    const seconds = Math.floor(Date.now() / 1000);
+    const json = JSON.stringify({ photoTakenTime: { timestamp: String(seconds) } });
+    await writeFile(join(inbox, 'beach.jpg.json'), json);
+    await waitFor(async () => (await listFiles(config.library)).length === 3, { what: 'JSON' });
+    await daemon.idle();
+    expect(await listFiles(config.library)).toEqual([
+      `${folder}/beach (1).jpg`,
+      `${folder}/beach (1).jpg.json`,
+      `${folder}/beach.jpg`,
+    ]);
+    // The photo was not moved again: its group is its first move and the JSON's.
+    const undone = await daemon.undo({ last: 1 });
+    expect(undone.refused).toEqual([]);
+    expect(undone.undone.map((item) => basename(item.to))).toEqual(['beach.jpg.json', 'beach.jpg']);
+    expect(await listFiles(inbox)).toEqual(['beach.jpg', 'beach.jpg.json']);
+    expect(await readFile(join(inbox, 'beach.jpg'))).toEqual(
+      await readFile(join(staging, 'beach.jpg')),
+    );
+  }, 60_000);
+});

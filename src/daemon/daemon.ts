@@ -9,7 +9,7 @@ import { isInside } from '../lib/sanitize.js';
 import { VERSION } from '../lib/version.js';
 import { buildStages, openServices, PIPELINE_LOCKS, type Services } from '../pipeline/assemble.js';
 import { recordFiledContent } from '../pipeline/changed-after-filing.js';
-import { fileOfSidecar } from '../pipeline/groups/followers.js';
+import { fileOfSidecar, redateByLateJson } from '../pipeline/groups/followers.js';
 import { groupJobs } from '../pipeline/groups/grouping.js';
 import type { FileJob } from '../pipeline/job.js';
 import { createPipeline, type FileResult, type Pipeline } from '../pipeline/pipeline.js';
@@ -200,7 +200,10 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
         ),
       );
       const jobs = found.filter((job): job is FileJob => job !== undefined);
-      await Promise.all(groupJobs(jobs).map((job) => pipeline.add(job)));
+      const grouped = await Promise.all(
+        groupJobs(jobs).map((job) => redateByLateJson(services.journal, config.library, job)),
+      );
+      await Promise.all(grouped.map((job) => pipeline.add(job)));
     } finally {
       for (const path of paths) inFlight.delete(path);
       for (const path of paths) {

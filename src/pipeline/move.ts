@@ -97,6 +97,9 @@ async function act(mover: Mover, job: FileJob): Promise<FileJob> {
 async function file(mover: Mover, job: FileJob, plan: Plan): Promise<FileJob> {
   const { onCollision, dryRun } = mover;
   const planned = requireTarget(job, plan);
+  // A library file filed again (a late Takeout JSON) that its rules put where it is (its
+  // `{name}` is its library name, `IMG_1 (1)` included).
+  if (job.group && planned === job.source) return fileBeside(mover, job, plan, job.group);
   // A group takes the first name free for every member, so its members keep one name, and
   // a still or RAW a name no other shot's file has (its late half will take it too).
   const grouped = needsGroupName(job);
@@ -113,12 +116,26 @@ async function file(mover: Mover, job: FileJob, plan: Plan): Promise<FileJob> {
   if (!moved) return collided(job, plan, target);
   const placed = moved.target;
   await indexPlaced(mover, job, moved);
+  if (isInside(mover.index.library, job.source)) {
+    mover.index.remove(job.source);
+    await removeEmptyFolders(dirname(job.source), mover.index.library);
+  }
   return {
     ...job,
     group,
     plan: { ...plan, target: placed },
     ...(await companions(mover, job, placed, group)),
   };
+}
+
+/**
+ * Files a job's companions beside it, in its journal group, when it is a library file filed
+ * again that its rules put where it already is.
+ */
+async function fileBeside(mover: Mover, job: FileJob, plan: Plan, group: string) {
+  const reason = plan.reason ?? 'already where the rules put it';
+  const here = { ...job, group, plan: { ...plan, target: job.source, reason } };
+  return { ...here, ...(await companions(mover, job, job.source, group)) };
 }
 
 /**

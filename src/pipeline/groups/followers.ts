@@ -1,4 +1,5 @@
-import { basename, dirname, join } from 'node:path';
+import { stat } from 'node:fs/promises';
+import { basename, dirname, extname, join } from 'node:path';
 import type { Journal } from '../../journal/journal.js';
 import type { JournalEntry } from '../../journal/types.js';
 import { parseExifDateTime } from '../../lib/capture-date.js';
@@ -130,4 +131,39 @@ function filedTogether(row: JournalEntry, job: FileJob): boolean {
   if (!parsed || !video) return false;
   const still = { ...parsed.wall, offsetMinutes: parsed.offsetMinutes, zone: null, source: '' };
   return takenTogether(still, video);
+}
+
+/** Dates that only stand in for a capture date: a Takeout JSON's date replaces them. */
+const STAND_IN_DATES = new Set(['filename', 'mtime']);
+
+/**
+ * A Takeout `.json` arriving on its own after its photo was filed by a stand-in date (its
+ * bytes carry none; Takeout split across zips): the job that files the photo again, from
+ * where it is in the library, with the JSON as its companion. The Takeout stage then dates
+ * it by the JSON, the rules place it, and the mover moves it (when that is elsewhere) in its
+ * journal group, with the JSON beside it; undo puts both back. Any other job, or a photo
+ * that is gone or changed since it was filed, comes back as it was.
+ */
+export async function redateByLateJson(
+  journal: Journal,
+  library: string,
+  job: FileJob,
+): Promise<FileJob> {
+  if (job.companions?.length || extname(job.source).toLowerCase() !== '.json') return job;
+  const row = fileOfSidecar(journal, job.source);
+  const dateSource = row?.details?.dateSource;
+  if (!row?.target || typeof dateSource !== 'string' || !STAND_IN_DATES.has(dateSource)) {
+    return job;
+  }
+  if (journal.lastMovedTo(row.target)?.id !== row.id) return job;
+  const info = await stat(row.target).catch(() => undefined);
+  if (!info?.isFile() || info.size !== row.size) return job;
+  return {
+    source: row.target,
+    root: library,
+    size: info.size,
+    mtimeMs: info.mtimeMs,
+    group: row.group ?? undefined,
+    companions: [job],
+  };
 }
