@@ -628,12 +628,17 @@ describe('a Takeout JSON that arrives after its photo (issue 19.3)', () => {
     await daemon.idle();
     expect(await readFile(join(config.library, dated[0]!))).toEqual(photoBytes);
     expect(await listFiles(inbox)).toEqual([]);
+    // A sidecar arriving after that follows the photo to where it is now.
+    await writeFile(join(inbox, 'beach.xmp'), '<x:xmpmeta xmlns:x="adobe:ns:meta/"/>');
+    await waitFor(async () => (await listFiles(config.library)).length === 3, { what: 'XMP' });
+    await daemon.idle();
+    expect(await listFiles(config.library)).toEqual([...dated, `2023/${day}/beach.xmp`]);
 
     const undone = await daemon.undo({ last: 1 });
     expect(undone.refused).toEqual([]);
-    expect(undone.undone).toHaveLength(3);
+    expect(undone.undone).toHaveLength(4);
     expect(await listFiles(config.library)).toEqual([]);
-    expect(await listFiles(inbox)).toEqual(['beach.jpg', 'beach.jpg.json']);
+    expect(await listFiles(inbox)).toEqual(['beach.jpg', 'beach.jpg.json', 'beach.xmp']);
     expect(await readFile(join(inbox, 'beach.jpg'))).toEqual(photoBytes);
     expect(await readFile(join(inbox, 'beach.jpg.json'), 'utf8')).toBe(jsonText);
   }, 60_000);

@@ -63,14 +63,34 @@ export function followFiledFile(journal: Journal): (job: FileJob) => FiledFile |
       : job.kind === 'video'
         ? stillOfVideo(journal, job)
         : filedHalf(journal, job);
-    if (!row?.target) return undefined;
-    const target = join(
-      dirname(row.target),
-      memberName(basename(row.source), basename(row.target), name),
+    const target = row && whereNow(journal, row);
+    if (!row || !target) return undefined;
+    const reason = `goes with ${basename(row.source)}, filed earlier at ${target}`;
+    const memberTarget = join(
+      dirname(target),
+      memberName(basename(row.source), basename(target), name),
     );
-    const reason = `goes with ${basename(row.source)}, filed earlier at ${row.target}`;
-    return { plan: { action: 'move', rule: row.rule, target, reason }, group: row.group };
+    return {
+      plan: { action: 'move', rule: row.rule, target: memberTarget, reason },
+      group: row.group,
+    };
   };
+}
+
+/**
+ * Where the file a row filed is now: its target, or where a later move in the library took
+ * it from there (a late Takeout JSON re-dated it, see {@link redateByLateJson}).
+ */
+function whereNow(journal: Journal, row: JournalEntry): string | null {
+  let target = row.target;
+  // Each step is a move from the library path the previous one filed to; a few at most.
+  for (let step = 0; target !== null && step < 10; step++) {
+    const from: string = target;
+    const next = journal.movedFrom(from, 5).find((entry) => entry.source === from);
+    if (!next?.target) break;
+    target = next.target;
+  }
+  return target;
 }
 
 const RAW_RANK = primaryRank('raw.cr3');
