@@ -8,7 +8,10 @@ RUN apt-get update \
  && apt-get install -y --no-install-recommends python3 make g++ \
  && rm -rf /var/lib/apt/lists/*
 COPY . .
-# `npm ci` builds dist/ (the prepare script); then the dev tools go.
+# `npm ci` builds dist/ (the prepare script); then the dev tools go. node:22's npm 10 does not
+# read package.json's allowScripts, so onnxruntime-node is told by its own switch not to
+# download CUDA libraries.
+ENV ONNXRUNTIME_NODE_INSTALL=skip
 RUN npm ci && npm prune --omit=dev
 
 FROM node:22-slim

@@ -10,6 +10,7 @@ const SLOW_SUITES = [
   'test/daemon.test.ts', // the daemon in-process with its watcher, settle and windows
   'test/signals.test.ts', // SIGTERM/SIGHUP/SIGINT to daemon processes
   'test/crash.test.ts', // SIGKILLs a filing daemon again and again
+  'test/torture.test.ts', // a daemon filing while scan, undo, run and journal run beside it
   'test/faults.test.ts', // full disks, vanished mounts, killed exiftool
   'test/service.test.ts', // systemd units, a daemon under systemd-run
   'test/api-daemon.test.ts', // the API of a running daemon
@@ -17,6 +18,7 @@ const SLOW_SUITES = [
   'test/hostile.test.ts', // hostile names and metadata through the CLI
   'test/doctor.test.ts', // `photosortd doctor` through the CLI
   'test/corpus-scan.test.ts', // `photosortd scan` over the whole shared corpus
+  'test/dates.test.ts', // issue 14's date cases through `photosortd scan`
   'test/tagging-e2e.test.ts', // CLIP tagging through the CLI and the daemon
   'test/live-photo.test.ts', // Live Photo halves meeting in running daemons
   'test/drops.test.ts', // real drops: slow writers, stalls, second cards, against daemons
@@ -25,8 +27,17 @@ const SLOW_SUITES = [
   'test/search-cli.test.ts', // search, similar and index through the CLI (one kills index)
   'test/search-api.test.ts', // the search routes against the CLI's answers
   'test/search-daemon.test.ts', // search on a running daemon, then undo over its API
+  'test/state-lock.test.ts', // daemons racing for a state folder, SIGKILLed, impostors on ports
   'test/**/*.browser.test.ts', // the dashboard in a real browser
   'test/web-actions.test.ts', // the dashboard's actions on files a running daemon filed
+  'test/quick-start.test.ts', // the README's quick start on a fresh copy: npm start, lint, format
+  'test/install.test.ts', // npm pack and a copying install
+  'test/left-in-inbox.test.ts', // daemons restarted over files they left in the inbox
+  'test/status-handled.test.ts', // a running daemon's status counts
+  'test/undecodable-names.test.ts', // names that are not UTF-8, through daemons and the CLI
+  'test/undo-words.test.ts', // undo through the CLI
+  'test/config-check.test.ts', // config check and doctor through the CLI
+  'test/web-search.test.ts', // the Search page over what a running daemon tagged
 ];
 
 export default defineConfig({

@@ -59,6 +59,7 @@ try {
     ['inputs lost (content in neither library nor inbox)', trial.lost.length, 0],
     ['inputs present more than once', trial.twice.length, 0],
     ['partial copies left anywhere', trial.partial.length, 0],
+    ['exiftool processes outliving a killed daemon (5 s grace)', trial.orphans, 0],
     ['files in the library after the last run', trial.filed.size, files],
     ['exit status of the last run (SIGTERM)', trial.lastExit, 0],
     ['`undo --all` exit status', trial.undo.code, 0],

@@ -29,6 +29,7 @@ const BENCHMARKS = [
   ['geocode', 'geocode.js', [], []],
   ['journal', 'journal.js', ['200000', '500'], ['20000', '50']],
   ['crash', 'crash.js', ['500', '20'], ['60', '3']],
+  ['torture', 'torture.js', ['300'], ['30']],
   ['library-fs', 'library-fs.js', ['40', '8'], ['5', '2']],
 ];
 

@@ -6,19 +6,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readApiKey } from '../src/api/api-key.js';
 import { Metrics } from '../src/api/metrics.js';
 import { startApiServer, type ApiServer } from '../src/api/server.js';
-import {
-  daemonClient,
-  remoteJournal,
-  remotePause,
-  remoteResume,
-  remoteStatus,
-  remoteUndo,
-} from '../src/cli/remote.js';
+import { daemonClient, remotePause, remoteResume, remoteStatus } from '../src/cli/remote.js';
 import { tokenCreate } from '../src/cli/token.js';
+import { runUndo } from '../src/cli/undo.js';
 import { parseConfig, type Config } from '../src/config/load.js';
 import { silentLogger } from '../src/lib/logger.js';
 import { capturedStream } from './support/captured.js';
-import { RecordingDaemonControl, journalEntry } from './support/recording-daemon-control.js';
+import { daemonStandIn, type DaemonStandIn } from './support/daemon-stand-in.js';
+import { RecordingDaemonControl } from './support/recording-daemon-control.js';
 
 const SECRET = 'another-jwt-secret-of-at-least-32-bytes!';
 
@@ -26,15 +21,20 @@ let root: string;
 let state: string;
 let control: RecordingDaemonControl;
 let server: ApiServer;
+let standIn: DaemonStandIn;
 /** The config a CLI on this machine would load: same state folder, the server's real port. */
 let cliConfig: Config;
 
-function configFor(listen: string, api: Record<string, unknown> = {}): Config {
+function configFor(
+  listen: string,
+  api: Record<string, unknown> = {},
+  stateDir: string = state,
+): Config {
   return parseConfig(
     {
       library: join(root, 'library'),
       inboxes: [join(root, 'inbox')],
-      state,
+      state: stateDir,
       api: { listen, jwt: { secret: SECRET }, ...api },
     },
     null,
@@ -70,24 +70,23 @@ beforeAll(async () => {
   root = await mkdtemp(join(tmpdir(), 'photosortd-api-cli-'));
   state = join(root, 'state');
   control = new RecordingDaemonControl();
-  server = await startApiServer({
-    config: configFor('127.0.0.1:0'),
-    control,
-    logger: silentLogger(),
-    metrics: new Metrics(),
-  });
+  standIn = await daemonStandIn(configFor('127.0.0.1:0'), control);
+  server = standIn.server;
   cliConfig = configFor(`127.0.0.1:${server.port}`);
 });
 
 afterAll(async () => {
-  await server.close();
+  await standIn.close();
   await rm(root, { recursive: true, force: true });
 });
 
 describe('remote CLI commands against a running daemon', () => {
   it('status prints the state and counters, using the key from <state>/api-key', async () => {
     control.queue = { waiting: 4, active: 1 };
+    control.handled = { move: 3, unsorted: 1, duplicate: 2, skip: 0, error: 0 };
     const result = await run(remoteStatus, { config: cliConfig });
+    // By action, not one "handled" count that hides duplicates among filed files.
+    expect(result.out).toMatch(/handled\s+3 filed, 2 duplicates, 1 unsorted, 0 failed\n/);
     expect(result).toMatchObject({ code: 0, err: '' });
     expect(result.out).toContain('photosortd 0.1.0-test is running');
     expect(result.out).toMatch(/queue\s+4 waiting, 1 in flight/);
@@ -118,7 +117,8 @@ describe('remote CLI commands against a running daemon', () => {
       undone: [{ id: 3, from: '/srv/library/2024/a.jpg', to: '/srv/inbox/a.jpg' }],
       refused: [],
     };
-    const clean = await run(remoteUndo, { config: cliConfig, selector: { last: 1 } });
+    const undoing = { force: false, dryRun: false };
+    const clean = await run(runUndo, { config: cliConfig, selector: { last: 1 }, ...undoing });
     expect(clean.code).toBe(0);
     expect(clean.out).toContain('put back  /srv/library/2024/a.jpg\n     →  /srv/inbox/a.jpg');
     control.undoResult = {
@@ -128,40 +128,27 @@ describe('remote CLI commands against a running daemon', () => {
           id: 4,
           from: '/srv/library/b.jpg',
           to: '/srv/inbox/b.jpg',
-          reason: 'changed since filed',
+          reason:
+            '/srv/library/b.jpg changed since it was filed; use --force to move it back anyway',
         },
       ],
     };
-    const refused = await run(remoteUndo, {
+    const refused = await run(runUndo, {
       config: cliConfig,
       selector: { batch: 'b-1' },
+      ...undoing,
       dryRun: true,
     });
     expect(refused.code).toBe(1);
-    expect(refused.out).toContain('refused  /srv/library/b.jpg: changed since filed');
+    expect(refused.out).toContain('refused  /srv/library/b.jpg: /srv/library/b.jpg changed since');
     expect(refused.out).toContain('use --force');
+    expect(refused.out).toContain('dry run: would put back 0 files; 1 file refused');
+    expect(refused.out).not.toContain('batch');
     expect(control.calls.filter((c) => c.method === 'undo').at(-1)).toEqual({
       method: 'undo',
       selector: { batch: 'b-1' },
-      options: { dryRun: true },
+      options: { force: false, dryRun: true },
     });
-  });
-
-  it('journal prints rows newest first, or one JSON object per line', async () => {
-    control.entries = [
-      journalEntry({ id: 2, source: '/srv/inbox/new.jpg' }),
-      journalEntry({ id: 1 }),
-    ];
-    const text = await run(remoteJournal, { config: cliConfig, limit: 5 });
-    expect(text.code).toBe(0);
-    expect(text.out.split('\n')[0]).toContain('/srv/inbox/new.jpg →');
-    const json = await run(remoteJournal, { config: cliConfig, json: true, limit: 1 });
-    expect(
-      json.out
-        .trim()
-        .split('\n')
-        .map((line) => JSON.parse(line).id),
-    ).toEqual([2]);
   });
 
   it('prefers PHOTOSORTD_API_KEY and explains a refused key', async () => {
@@ -179,14 +166,15 @@ describe('remote CLI commands against a running daemon', () => {
 });
 
 describe('remote CLI commands without a daemon', () => {
-  it('say photosortd is not running at its address and exit 1', async () => {
+  it('say photosortd is not running for the state folder and exit 1', async () => {
     const port = await closedPort();
-    const config = configFor(`127.0.0.1:${port}`);
-    for (const command of [remoteStatus, remotePause, remoteResume, remoteJournal]) {
+    const idle = join(root, 'idle-state');
+    const config = configFor(`127.0.0.1:${port}`, {}, idle);
+    for (const command of [remoteStatus, remotePause, remoteResume]) {
       const result = await run(command, { config });
       expect(result.code).toBe(1);
       expect(result.err).toBe(
-        `photosortd is not running at http://127.0.0.1:${port} (start it with \`photosortd run\`)\n`,
+        `photosortd is not running for the state folder ${idle} (start it with \`photosortd run\`)\n`,
       );
     }
     expect(await daemonClient(config, {})).toBeNull();
@@ -246,19 +234,23 @@ describe('API key file', () => {
 
   it('is not accepted once api.keys is configured, and the CLI says why', async () => {
     const key = 'configured-key-0123456789';
-    const withKeys = configFor('127.0.0.1:0', {
-      keys: [
-        { name: 'ops', sha256: createHash('sha256').update(key).digest('hex'), scope: 'admin' },
-      ],
-    });
-    const other = await startApiServer({
-      config: withKeys,
-      control: new RecordingDaemonControl(),
-      logger: silentLogger(),
-      metrics: new Metrics(),
-    });
+    // As written in a config file: parseConfig's output (jwt.maxLifetimeSeconds, …) is not.
+    const withKeys = {
+      api: {
+        keys: [
+          { name: 'ops', sha256: createHash('sha256').update(key).digest('hex'), scope: 'admin' },
+        ],
+      },
+    };
+    const keyed = join(root, 'keyed-state');
+    const other = await daemonStandIn(
+      configFor('127.0.0.1:0', withKeys.api, keyed),
+      new RecordingDaemonControl(),
+    );
     try {
-      const config = configFor(`127.0.0.1:${other.port}`, { keys: withKeys.api.keys });
+      // A key file left from before api.keys was set.
+      await writeFile(join(keyed, 'api-key'), 'psd_left_from_before\n', { mode: 0o600 });
+      const config = configFor(`127.0.0.1:${other.server.port}`, withKeys.api, keyed);
       const refused = await run(remoteStatus, { config });
       expect(refused.code).toBe(1);
       expect(refused.err).toContain('api.keys is set, so the daemon does not accept');

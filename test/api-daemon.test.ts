@@ -12,7 +12,8 @@ import {
   type ApiServer,
 } from '../src/api/index.js';
 import type { ControlEvent } from '../src/daemon/control.js';
-import { startDaemon, type Daemon } from '../src/daemon/daemon.js';
+import { launchDaemon } from '../src/app/launch.js';
+import type { Daemon } from '../src/daemon/daemon.js';
 import { silentLogger } from '../src/lib/logger.js';
 import { listFiles, snapshot, waitFor } from './support/fs.js';
 import { ROOT } from './support/cli.js';
@@ -47,7 +48,7 @@ async function start(): Promise<{
     'photosortd-api-daemon-',
   );
   const logger = silentLogger();
-  const daemon = await startDaemon({ config, logger });
+  const daemon = await launchDaemon(config, logger);
   cleanups.push(() => daemon.stop(10_000));
   const metrics = new Metrics();
   daemon.subscribe((event) => {

@@ -144,7 +144,11 @@ describe('control API with good tokens', () => {
       body: JSON.stringify({ last: 2, force: true }),
     });
     expect(response.status).toBe(200);
-    expect(await response.json()).toEqual({ batch: 'undo-1', ...ctx.control.undoResult });
+    expect(await response.json()).toEqual({
+      batch: 'undo-1',
+      dryRun: false,
+      ...ctx.control.undoResult,
+    });
     await call(ctx.server, 'POST', '/undo', {
       token: ADMIN_KEY,
       body: JSON.stringify({ batch: 'b-42', dryRun: true }),
@@ -179,6 +183,30 @@ describe('control API with good tokens', () => {
     const admin = await mintToken(SECRET, { scope: 'admin', ttlSeconds: 60 });
     expect((await call(ctx.server, 'POST', '/pause', { token: admin })).status).toBe(200);
     expect((await call(ctx.server, 'POST', '/resume', { token: admin })).status).toBe(200);
+  });
+
+  it('reads the body of `curl -d` (a form content type) as JSON, as the README sends it', async () => {
+    const before = ctx.control.calls.filter((c) => c.method === 'undo').length;
+    for (const headers of [
+      { 'content-type': 'application/x-www-form-urlencoded' },
+      { 'content-type': 'text/plain;charset=UTF-8' },
+    ]) {
+      const response = await call(ctx.server, 'POST', '/undo', {
+        token: ADMIN_KEY,
+        body: '{"last":5}',
+        headers,
+      });
+      expect(response.status).toBe(200);
+    }
+    const undos = ctx.control.calls.filter((c) => c.method === 'undo').slice(before);
+    expect(undos.map((c) => c.selector)).toEqual([{ last: 5 }, { last: 5 }]);
+    // Still validated: a form-encoded body that is not the JSON object is a 400, not a 415.
+    const bad = await call(ctx.server, 'POST', '/undo', {
+      token: ADMIN_KEY,
+      body: 'last=5',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    });
+    expect(bad.status).toBe(400);
   });
 
   it('streams file, pause, resume and undo events over /events', async () => {
@@ -253,6 +281,56 @@ describe('control API with good tokens', () => {
     const response = await call(ctx.server, 'GET', '/nope', { token: READ_KEY });
     expect(response.status).toBe(404);
     expect((await response.json()).error).toContain('/openapi.json');
+  });
+});
+
+describe('control API with api.jwt.issuer, audience and maxLifetime set', () => {
+  let ctx: Awaited<ReturnType<typeof start>>;
+  beforeAll(async () => {
+    ctx = await start({
+      jwt: { secret: SECRET, maxLifetime: '2h', issuer: 'sso.example', audience: 'photosortd-nas' },
+    });
+  });
+  afterAll(async () => {
+    await ctx.server.close();
+  });
+
+  const signed = (claims: { iss?: string; aud?: string; ttl?: string }) => {
+    const jwt = new SignJWT({ scope: 'read' })
+      .setProtectedHeader({ alg: 'HS256' })
+      .setIssuedAt()
+      .setExpirationTime(claims.ttl ?? '1h');
+    if (claims.iss) jwt.setIssuer(claims.iss);
+    if (claims.aud) jwt.setAudience(claims.aud);
+    return jwt.sign(Buffer.from(SECRET));
+  };
+
+  it('accepts a token with the configured iss and aud within the lifetime', async () => {
+    const token = await signed({ iss: 'sso.example', aud: 'photosortd-nas' });
+    expect((await call(ctx.server, 'GET', '/status', { token })).status).toBe(200);
+    const minted = await mintToken(SECRET, {
+      scope: 'read',
+      ttlSeconds: 3600,
+      issuer: 'sso.example',
+      audience: 'photosortd-nas',
+    });
+    expect((await call(ctx.server, 'GET', '/status', { token: minted })).status).toBe(200);
+  });
+
+  it.each([
+    ['another issuer', { iss: 'evil.example', aud: 'photosortd-nas' }, '"iss"'],
+    ['no issuer', { aud: 'photosortd-nas' }, '"iss"'],
+    ['another audience', { iss: 'sso.example', aud: 'other' }, '"aud"'],
+    ['no audience', { iss: 'sso.example' }, '"aud"'],
+    [
+      'a lifetime over 2h',
+      { iss: 'sso.example', aud: 'photosortd-nas', ttl: '3h' },
+      'longer than api.jwt.maxLifetime (7200 s)',
+    ],
+  ])('refuses a token with %s', async (_what, claims, reason) => {
+    const response = await call(ctx.server, 'GET', '/status', { token: await signed(claims) });
+    expect(response.status).toBe(401);
+    expect((await response.json()).error).toContain(reason);
   });
 });
 
@@ -335,6 +413,32 @@ describe('control API refusals', () => {
       expect(response.headers.get('www-authenticate')).toContain('Bearer');
       expect((await response.json()).error).toContain(reason);
     }
+  });
+
+  it.each([
+    [
+      'a JWT living longer than api.jwt.maxLifetime (30d by default)',
+      () =>
+        new SignJWT({ scope: 'admin' })
+          .setProtectedHeader({ alg: 'HS256' })
+          .setIssuedAt()
+          .setExpirationTime('10y')
+          .sign(Buffer.from(SECRET)),
+      'longer than api.jwt.maxLifetime',
+    ],
+    [
+      'a JWT without iat whose exp is years away',
+      () =>
+        new SignJWT({ scope: 'admin' })
+          .setProtectedHeader({ alg: 'HS256' })
+          .setExpirationTime('400d')
+          .sign(Buffer.from(SECRET)),
+      'longer than api.jwt.maxLifetime',
+    ],
+  ])('refuses %s', async (_what, token, reason) => {
+    const response = await call(ctx.server, 'GET', '/status', { token: await token() });
+    expect(response.status).toBe(401);
+    expect((await response.json()).error).toContain(reason);
   });
 
   it('refuses the alg-none JWT even where JWTs are accepted, for admin routes too', async () => {

@@ -45,6 +45,16 @@ describe('parseExifDateTime', () => {
     expect(parseExifDateTime('yesterday')).toBeNull();
   });
 
+  it("reads AVCHD's ` DST` suffix: the offset before it already counts the summer hour", () => {
+    // The value exiftool prints for a Sony AVCHD clip recorded with the DST flag set.
+    expect(parseExifDateTime('2019:04:24 22:24:00+02:00 DST')).toEqual({
+      wall: { year: 2019, month: 4, day: 24, hour: 22, minute: 24, second: 0, millisecond: 0 },
+      offsetMinutes: 120,
+    });
+    expect(parseExifDateTime('2019:04:24 22:24:00 DST')).toBeNull();
+    expect(parseExifDateTime('2019:04:24 22:24:00+02:00 DSTX')).toBeNull();
+  });
+
   it('reads offsets and refuses impossible ones', () => {
     expect(parseOffset('+05:45')).toBe(345);
     expect(parseOffset('-0300')).toBe(-180);

@@ -122,7 +122,7 @@ describe('photosortd CLI', () => {
 
     const undo = await runCli(['undo', '--batch', batch!, '--config', file]);
     expect(undo.code).toBe(0);
-    expect(undo.stdout).toContain('3 file(s) put back, 0 refused');
+    expect(undo.stdout).toContain('put back 3 files (batch ');
     expect(await snapshot(inbox)).toEqual(before);
   });
 

@@ -2,7 +2,8 @@ import { copyFile, mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Config } from '../src/config/load.js';
-import { startDaemon, type Daemon } from '../src/daemon/daemon.js';
+import { launchDaemon } from '../src/app/launch.js';
+import type { Daemon } from '../src/daemon/daemon.js';
 import { Journal } from '../src/journal/journal.js';
 import { undo } from '../src/journal/undo.js';
 import { silentLogger } from '../src/lib/logger.js';
@@ -172,10 +173,36 @@ describe('groups in a scan', () => {
   });
 });
 
+describe('a Takeout JSON that is no help', () => {
+  it.each([
+    ['null', 'null'],
+    ['a list', '[1,2]'],
+    ['an absurd time stamp', '{"photoTakenTime":{"timestamp":"99999999999999999"}}'],
+    ['a time stamp beyond any date', '{"photoTakenTime":{"timestamp":1e300}}'],
+    ['a time stamp in the future', `{"photoTakenTime":{"timestamp":"${4102444800}"}}`],
+    ['a null photoTakenTime and geoData', '{"photoTakenTime":null,"geoData":null}'],
+  ])('holding %s does not block its photo: it is filed with its JSON', async (_what, text) => {
+    const { inbox, config } = await setup();
+    await writeJpeg(join(inbox, 'PXL_x.jpg'), { seed: 9 });
+    await writeFile(join(inbox, 'PXL_x.jpg.json'), text);
+    const { code, lines } = await scanJson(config, [inbox]);
+    expect(code).toBe(0);
+    expect(lines.find((line) => line.source.endsWith('.jpg'))).toMatchObject({
+      action: 'unsorted',
+      error: null,
+    });
+    expect(await listFiles(config.library)).toEqual([
+      'Unsorted/PXL_x.jpg',
+      'Unsorted/PXL_x.jpg.json',
+    ]);
+    expect(await listFiles(inbox)).toEqual([]);
+  });
+});
+
 describe('groups in the daemon', () => {
   it('files a HEIC and the MOV arriving a second later together, and a later sidecar beside them', async () => {
     const { dir, inbox, config } = await setup();
-    const daemon = await startDaemon({ config, logger: silentLogger() });
+    const daemon = await launchDaemon(config, silentLogger());
     running.push(daemon);
     await livePhoto(join(dir, 'phone'), 'IMG_0100');
     await copyFile(join(dir, 'phone', 'IMG_0100.HEIC'), join(inbox, 'IMG_0100.HEIC'));

@@ -1,6 +1,6 @@
 import { mkdtemp, mkdir, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { defaultStateDir, loadConfig, parseConfig } from '../src/config/load.js';
 import { checkLayout } from '../src/daemon/preflight.js';
@@ -88,24 +88,63 @@ describe('loadConfig', () => {
     expect(problems.some((p) => p.startsWith('onCollision:'))).toBe(true);
   });
 
-  it('reads a JWT secret from the environment with env:NAME, and says when it is unset', () => {
+  it('reads a JWT secret from the environment with env:NAME; unset, only the daemon minds', () => {
     const input = { library: 'l', inboxes: ['i'], api: { jwt: { secret: 'env:PSD_TEST_SECRET' } } };
-    expect(parseConfig(input, null, { PSD_TEST_SECRET: 's3cret' }).api.jwt).toEqual({
-      secret: 's3cret',
-    });
-    const problems = problemsOf(() => parseConfig(input, null, {}));
-    expect(problems[0]).toContain('PSD_TEST_SECRET');
+    const set = parseConfig(input, null, { PSD_TEST_SECRET: 's3cret' });
+    expect(set.api.jwt).toEqual({ secret: 's3cret', maxLifetimeSeconds: 30 * 86_400 });
+    expect(set.missingFromEnvironment).toEqual([]);
+    const unset = parseConfig(input, null, {});
+    expect(unset.api.jwt).toBeUndefined();
+    expect(unset.missingFromEnvironment[0]).toContain('PSD_TEST_SECRET');
   });
 
-  it('says when no configuration can be found, pointing at the example when it is there', async () => {
+  it('takes api.jwt.maxLifetime, issuer and audience, and refuses a lifetime that is no duration', () => {
+    const jwt = { secret: 'x'.repeat(40), maxLifetime: '12h', issuer: 'sso', audience: 'nas' };
+    expect(parseConfig({ library: 'l', inboxes: ['i'], api: { jwt } }, null).api.jwt).toEqual({
+      secret: 'x'.repeat(40),
+      maxLifetimeSeconds: 12 * 3600,
+      issuer: 'sso',
+      audience: 'nas',
+    });
+    const problems = problemsOf(() =>
+      parseConfig(
+        { library: 'l', inboxes: ['i'], api: { jwt: { ...jwt, maxLifetime: 'forever' } } },
+        null,
+      ),
+    );
+    expect(problems[0]).toContain('api.jwt.maxLifetime: must be a duration');
+  });
+
+  it('without --config: PHOTOSORTD_CONFIG, the folder and above, the example, ~/.config, /etc', async () => {
+    const home = await tempDir();
     const dir = await tempDir();
-    const error = await loadConfig(undefined, { cwd: dir }).catch((e: unknown) => e);
-    expect((error as ConfigError).message).toContain('no configuration found');
-    expect((error as ConfigError).message).not.toContain('--config photosortd.config.example');
-    await writeFile(join(dir, 'photosortd.config.example.yaml'), 'library: l\ninboxes: [i]\n');
-    const hinted = await loadConfig(undefined, { cwd: dir }).catch((e: unknown) => e);
-    expect((hinted as ConfigError).message).toContain(
-      'pass --config photosortd.config.example.yaml',
+    const system = join(home, 'etc-photosortd.yaml');
+    const env = { HOME: home, XDG_CONFIG_HOME: '' };
+    const load = (extra: NodeJS.ProcessEnv = {}) =>
+      loadConfig(undefined, { cwd: dir, env: { ...env, ...extra }, systemFile: system });
+    const write = async (file: string, library: string) => {
+      await mkdir(dirname(file), { recursive: true });
+      await writeFile(file, `library: ${library}\ninboxes: [i]\n`);
+      return file;
+    };
+
+    const nothing = await load().catch((e: unknown) => e);
+    expect((nothing as ConfigError).message).toContain('no configuration found');
+    expect((nothing as ConfigError).message).toContain('PHOTOSORTD_CONFIG');
+
+    await write(system, '/system');
+    expect((await load()).file).toBe(system);
+    const user = await write(join(home, '.config', 'photosortd', 'photosortd.config.yaml'), '/u');
+    expect((await load()).file).toBe(user);
+    // A clone after `npm start`: the example the daemon runs on.
+    const example = await write(join(dir, 'photosortd.config.example.yaml'), './library');
+    expect((await load()).file).toBe(example);
+    const own = await write(join(dir, 'photosortd.config.yaml'), './library');
+    expect((await load()).file).toBe(own);
+    const named = await write(join(home, 'elsewhere.yaml'), '/e');
+    expect((await load({ PHOTOSORTD_CONFIG: named })).file).toBe(named);
+    expect((await loadConfig(user, { cwd: dir, env: { PHOTOSORTD_CONFIG: named } })).file).toBe(
+      user,
     );
   });
 });

@@ -2,7 +2,8 @@ import { open, readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Config } from '../src/config/load.js';
-import { startDaemon, type Daemon } from '../src/daemon/daemon.js';
+import { launchDaemon } from '../src/app/launch.js';
+import type { Daemon } from '../src/daemon/daemon.js';
 import type { ControlEvent } from '../src/daemon/control.js';
 import { silentLogger } from '../src/lib/logger.js';
 import { listFiles, snapshot, waitFor } from './support/fs.js';
@@ -23,7 +24,7 @@ async function setup(
 }
 
 async function start(config: Config): Promise<Daemon> {
-  const daemon = await startDaemon({ config, logger: silentLogger() });
+  const daemon = await launchDaemon(config, silentLogger());
   running.push(daemon);
   return daemon;
 }

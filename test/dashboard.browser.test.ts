@@ -1,14 +1,20 @@
-import { existsSync, mkdtempSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
-import { tmpdir } from 'node:os';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ROOT } from './support/cli.js';
+import {
+  SHOTS,
+  hasChromium,
+  imageLoaded,
+  launchChromium,
+  logIn as logInAs,
+  unlabelledControls,
+} from './support/browser.js';
 import { ADMIN_KEY, READ_KEY, dashboardWorld, type DashboardWorld } from './support/dashboard.js';
-import { listFiles, sha256, tempDir, waitFor } from './support/fs.js';
+import { listFiles, sha256, waitFor } from './support/fs.js';
 import { writeJpeg } from './support/media.js';
 
 /**
@@ -16,24 +22,10 @@ import { writeJpeg } from './support/media.js';
  * real daemon and API server. Screenshots of each page go to docs/ for the README.
  */
 
-const CHROMIUM = process.env.PHOTOSORTD_CHROMIUM ?? '/usr/bin/chromium';
-const HAS_CHROMIUM = existsSync(CHROMIUM);
-if (!HAS_CHROMIUM) {
-  console.warn(`chromium not found at ${CHROMIUM}: the dashboard browser suite is skipped`);
-}
+const HAS_CHROMIUM = hasChromium('the dashboard browser suite');
 
 /** A host name the browser resolves to 127.0.0.1 (as a rebinding attacker's DNS would). */
 const REBOUND = 'rebind.example';
-
-/**
- * Where the pages' screenshots go: docs/ (shown in the README) when
- * PHOTOSORTD_SCREENSHOTS=docs asks to refresh them, else a temporary folder, so that a test
- * run leaves the working tree as it found it.
- */
-const SHOTS =
-  process.env.PHOTOSORTD_SCREENSHOTS === 'docs'
-    ? join(ROOT, 'docs')
-    : mkdtempSync(join(tmpdir(), 'photosortd-screenshots-'));
 
 describe.skipIf(!HAS_CHROMIUM)('dashboard in chromium', () => {
   let world: DashboardWorld;
@@ -47,24 +39,7 @@ describe.skipIf(!HAS_CHROMIUM)('dashboard in chromium', () => {
       dates: { from: ['exif', 'filename'] },
       rules: [{ name: 'by day', to: '{year}/{date}/{name}{ext}' }],
     });
-    context = await chromium.launchPersistentContext(await tempDir('photosortd-chromium-'), {
-      executablePath: CHROMIUM,
-      headless: true,
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-        `--host-resolver-rules=MAP ${REBOUND} 127.0.0.1`,
-      ],
-      viewport: { width: 1100, height: 900 },
-    });
-    page = context.pages()[0] ?? (await context.newPage());
-    page.setDefaultTimeout(30_000);
+    ({ context, page } = await launchChromium([`--host-resolver-rules=MAP ${REBOUND} 127.0.0.1`]));
     // Destructive buttons ask first; the tests say yes.
     page.on('dialog', (dialog) => void dialog.accept());
     // Another origin on the same machine serving a form that posts to the dashboard.
@@ -85,10 +60,7 @@ describe.skipIf(!HAS_CHROMIUM)('dashboard in chromium', () => {
   });
 
   async function logIn(token: string): Promise<void> {
-    await page.goto(`${world.url}/login`);
-    await page.getByLabel('API key or token').fill(token);
-    await page.getByRole('button', { name: 'Log in' }).click();
-    await page.waitForURL(`${world.url}/`);
+    await logInAs(page, world.url, token);
   }
 
   async function shoot(name: string): Promise<void> {
@@ -112,16 +84,7 @@ describe.skipIf(!HAS_CHROMIUM)('dashboard in chromium', () => {
       join(world.library, '2024', '2024-06-12', 'IMG_0001.jpg'),
     );
     const thumb = item.locator('img.thumb');
-    await waitFor(
-      () =>
-        thumb.evaluate(
-          (img: { complete: boolean; naturalWidth: number }) =>
-            img.complete && img.naturalWidth > 0,
-        ),
-      {
-        what: 'the thumbnail to load',
-      },
-    );
+    await imageLoaded(thumb, 'the thumbnail to load');
     await shoot('now');
     await page.setViewportSize({ width: 360, height: 780 });
     await page.emulateMedia({ colorScheme: 'dark' });
@@ -246,16 +209,11 @@ describe.skipIf(!HAS_CHROMIUM)('dashboard in chromium', () => {
   });
 
   it('labels every control, reads at 360 px and is driven from the keyboard', async () => {
-    const pages = ['/', '/ui/history', '/ui/attention', '/ui/rules'];
+    const pages = ['/', '/ui/history', '/ui/attention', '/ui/rules', '/ui/search'];
     await page.setViewportSize({ width: 360, height: 780 });
     for (const path of pages) {
       await page.goto(world.url + path);
-      // (Strings: this suite's types are Node's, the code runs in the page.)
-      const unlabelled = await page.evaluate(`[...document.querySelectorAll(
-          'input:not([type=hidden]), textarea, select, button')]
-        .filter((el) => !(el.labels && el.labels.length) && !el.getAttribute('aria-label')
-          && !el.textContent.trim())
-        .map((el) => el.outerHTML)`);
+      const unlabelled = await unlabelledControls(page);
       expect(unlabelled, path).toEqual([]);
       const width = await page.evaluate('document.documentElement.scrollWidth');
       expect(width, `${path} scrolls sideways at 360 px`).toBeLessThanOrEqual(360);

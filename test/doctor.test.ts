@@ -38,7 +38,7 @@ describe('photosortd doctor', () => {
     expect(result.stdout).toContain(`config   ${file}`);
     expect(result.stdout).toContain(`inbox 1  ${join(dir, 'inbox')}`);
     expect(result.stdout).toContain(`state    ${join(dir, 'state')}`);
-    expect(result.stdout).toContain('folders  ✓');
+    expect(result.stdout).toContain('startup  ✓ 1 rule(s) compile');
     // The inbox, a, b and b/c; not the hidden one.
     if (process.platform === 'linux') {
       expect(result.stdout).toMatch(
@@ -48,7 +48,7 @@ describe('photosortd doctor', () => {
     expect(result.stdout).toContain('daemon   – not running');
   });
 
-  it('exits 1 and names what does not work', async () => {
+  it('exits 2 and names each start-up problem, as run would', async () => {
     const dir = await tempDir('photosortd-doctor-bad-');
     const file = await configIn(dir, {
       library: './library',
@@ -58,11 +58,11 @@ describe('photosortd doctor', () => {
       tagging: { enabled: true, model: './no-model' },
     });
     const result = await runCli(['doctor', '--config', file]);
-    expect(result.code).toBe(1);
+    expect(result.code).toBe(2);
     expect(result.stdout).toContain(
-      `folders  ✗ inboxes[0].path: ${join(dir, 'missing')} does not exist`,
+      `startup  ✗ inboxes[0].path: ${join(dir, 'missing')} does not exist`,
     );
-    expect(result.stdout).toMatch(/rules {4}✗ .*nope/);
+    expect(result.stdout).toMatch(/startup {2}✗ .*nope/);
     expect(result.stdout).toContain(`model        ✗ no model at ${join(dir, 'no-model')}`);
   });
 

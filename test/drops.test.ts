@@ -6,7 +6,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { walkFiles } from '../src/daemon/walk-files.js';
 import type { Config } from '../src/config/load.js';
 import type { ControlEvent } from '../src/daemon/control.js';
-import { startDaemon, type Daemon } from '../src/daemon/daemon.js';
+import { launchDaemon } from '../src/app/launch.js';
+import type { Daemon } from '../src/daemon/daemon.js';
 import { silentLogger } from '../src/lib/logger.js';
 import { ROOT } from './support/cli.js';
 import { exiftoolCli, livePhotoHalves, scanJson } from './support/companions.js';
@@ -34,7 +35,7 @@ async function setup(
 }
 
 async function start(config: Config): Promise<{ daemon: Daemon; events: ControlEvent[] }> {
-  const daemon = await startDaemon({ config, logger: silentLogger() });
+  const daemon = await launchDaemon(config, silentLogger());
   running.push(daemon);
   const events: ControlEvent[] = [];
   daemon.subscribe((event) => events.push(event));

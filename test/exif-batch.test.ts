@@ -1,4 +1,5 @@
 import { mkdir, readdir, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -43,6 +44,32 @@ const settled = <T>(promise: Promise<T>): Promise<T | { rejected: string }> =>
   promise.catch((error: unknown) => ({ rejected: String(error) }));
 
 describe('batch reader', () => {
+  it('reads a file whose name has a line break (through an alias), batched with others', async () => {
+    const names = ['line\nbreak.jpg', 'carriage\rreturn.jpg', 'plain.jpg'];
+    for (const [i, name] of names.entries()) {
+      await writeJpeg(join(tmp, 'breaks', name), {
+        seed: 500 + i,
+        date: '2020:02:0' + (i + 1) + ' 10:00:00',
+      });
+    }
+    const reader = createBatchReader(exiftool, [...ARGS, '-FileName', '-Directory']);
+    const read = await Promise.all(names.map((name) => reader.read(join(tmp, 'breaks', name))));
+    expect(read.map((tags) => tags['ExifIFD:DateTimeOriginal'])).toEqual([
+      '2020:02:01 10:00:00',
+      '2020:02:02 10:00:00',
+      '2020:02:03 10:00:00',
+    ]);
+    expect(read.map((tags) => tags.SourceFile)).toEqual(
+      names.map((name) => join(tmp, 'breaks', name)),
+    );
+    expect(read.map((tags) => tags['System:FileName'])).toEqual(names);
+    expect(read[0]?.['System:Directory']).toBe(join(tmp, 'breaks'));
+    // The alias folders are gone.
+    expect((await readdir(tmpdir())).filter((name) => name.startsWith('photosortd-name-'))).toEqual(
+      [],
+    );
+  });
+
   it('answers many files in a few exiftool commands', async () => {
     const files = await Promise.all(
       Array.from({ length: 40 }, (_, i) =>

@@ -8,6 +8,7 @@ import { formatCaptureDate } from '../src/lib/capture-date.js';
 import { createExifTool, type ExifTool } from '../src/lib/exiftool.js';
 import { createExifStage, type ExifStageOptions } from '../src/pipeline/exif.js';
 import type { FileJob } from '../src/pipeline/job.js';
+import { writeAvchdWithDst } from './support/media.js';
 import { fileJob } from './support/records.js';
 
 const FIXTURES = path.join(import.meta.dirname, 'fixtures');
@@ -261,5 +262,87 @@ describe('capture date choice', () => {
     expect(() => createExifStage({ exiftool, dates: ['exif'], timeZone: 'Mars/Olympus' })).toThrow(
       /Unknown time zone "Mars\/Olympus"/,
     );
+  });
+});
+
+describe('date cases found on real camera files', () => {
+  it('reads an AVCHD clip whose date exiftool prints with ` DST`', async () => {
+    const file = await writeAvchdWithDst(path.join(tmp, '00042.MTS'));
+    const raw = (await exiftool.readRaw(file, {
+      readArgs: ['-G1', '-H264:DateTimeOriginal'],
+    })) as unknown as Record<string, unknown>;
+    expect(raw['H264:DateTimeOriginal']).toBe('2008:12:31 23:16:24+01:00 DST');
+    const j = await read(file, { timeZone: 'Pacific/Auckland' });
+    expect(takenAt(j)).toBe('2008-12-31T23:16:24+01:00');
+    expect(j.meta?.takenAt?.source).toBe('H264:DateTimeOriginal');
+    expect(j.meta?.dateRejected).toEqual([]);
+  });
+
+  it('takes a PNG CreationTime after EXIF and XMP', async () => {
+    const only = await copyWith('ft_fixture-itxt.png', 'creation-time.png', {
+      'XMP-xmp:CreateDate': null,
+      'PNG:CreationTime': '2021:07:04 10:20:30+02:00',
+    } as unknown as WriteTags);
+    const j = await read(only);
+    expect(takenAt(j)).toBe('2021-07-04T10:20:30+02:00');
+    expect(j.meta?.takenAt?.source).toBe('PNG:CreationTime');
+    const both = await copyWith('ft_fixture-itxt.png', 'xmp-and-creation-time.png', {
+      'PNG:CreationTime': '2021:07:04 10:20:30+02:00',
+    } as unknown as WriteTags);
+    expect(takenAt(await read(both))).toBe('2020-01-27T14:08:33+01:00');
+  });
+
+  it('does not take an mtime written by the copy for a capture date, and says why', async () => {
+    const file = await copyWith('ft_fixture-itxt.png', 'copied.png', {
+      'XMP-xmp:CreateDate': null,
+    } as unknown as WriteTags);
+    const copied = Date.parse('2026-11-30T10:54:45.991Z');
+    const stage = createExifStage({ exiftool, dates: ['exif', 'mtime'], timeZone: 'UTC' });
+    // `cp` writes the mtime a moment before the ctime it leaves behind.
+    const j = await stage({ ...job(file, copied), arrivedMs: copied + 7 });
+    expect(j.meta?.takenAt).toBeNull();
+    expect(j.meta?.dateRejected).toEqual([
+      {
+        source: 'mtime',
+        value: '2026-11-30T10:54:45.991+00:00',
+        reason:
+          'the time the file was copied here (it arrived 2026-11-30T10:54:45.998Z), not when it was taken',
+      },
+    ]);
+    // `cp -p` or `rsync -t` keep the old mtime; the ctime is the copy's: the mtime is a date.
+    const kept = await stage({
+      ...job(file, Date.parse('2015-05-06T07:08:09Z')),
+      arrivedMs: copied,
+    });
+    expect(takenAt(kept)).toBe('2015-05-06T07:08:09+00:00');
+    expect(kept.meta?.takenAt?.source).toBe('mtime');
+  });
+
+  it('does not take an mtime later than the last change the file records', async () => {
+    const file = await copyWith('et_Canon1DmkIII.jpg', 'touched.jpg', {
+      DateTimeOriginal: null,
+      CreateDate: null,
+      'XMP-xmp:CreateDate': null,
+      ModifyDate: '2019:03:04 05:06:07',
+    } as unknown as WriteTags);
+    const j = await read(file, { dates: ['exif', 'mtime'] });
+    expect(j.meta?.takenAt).toBeNull();
+    expect(j.meta?.dateRejected).toContainEqual({
+      source: 'mtime',
+      value: '2025-03-04T05:06:07+00:00',
+      reason:
+        "after the file's own last change (IFD0:ModifyDate 2019:03:04 05:06:07): the time of a copy",
+    });
+  });
+
+  it('lists each rejected date with its source, value and reason', async () => {
+    const j = await read('et_Google.jpg', { now: () => new Date('2023-10-06T12:00:00Z') });
+    expect(j.meta?.dateRejected).toEqual([]);
+    const future = await read('et_Google.jpg', { now: () => new Date('2023-10-01T00:00:00Z') });
+    expect(future.meta?.dateRejected).toContainEqual({
+      source: 'ExifIFD:DateTimeOriginal',
+      value: '2023:10:06 22:53:51',
+      reason: 'in the future',
+    });
   });
 });

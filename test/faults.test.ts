@@ -4,7 +4,7 @@ import { chmod, chown, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/p
 import { basename, join } from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../src/config/load.js';
-import { buildStages, openServices } from '../src/pipeline/assemble.js';
+import { buildStages, openWriter } from '../src/app/assemble.js';
 import type { FileJob } from '../src/pipeline/job.js';
 import { createExifStage } from '../src/pipeline/exif.js';
 import { identify } from '../src/pipeline/identify.js';
@@ -257,7 +257,7 @@ describe('the file changing under the pipeline', () => {
   /** Runs a file through the real stages, calling `between` after `plan` and before `move`. */
   async function fileWith(p: Project, name: string, between: (source: string) => Promise<void>) {
     const config = await loadConfig(p.config);
-    const services = await openServices(config, silentLogger());
+    const services = await openWriter(config, 'scan', silentLogger());
     cleanup.push(() => services.close());
     const stages = buildStages(config, services, { batch: () => 'b1', dryRun: false });
     let job = { source: join(p.inbox, name), root: p.inbox } as FileJob;

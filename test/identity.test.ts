@@ -7,7 +7,8 @@ import { Metrics } from '../src/api/metrics.js';
 import { loadConfig, type Config } from '../src/config/load.js';
 import type { ControlEvent, DaemonStatus } from '../src/daemon/control.js';
 import type { FileEvent } from '../src/pipeline/file-event.js';
-import { startDaemon, type Daemon } from '../src/daemon/daemon.js';
+import { launchDaemon } from '../src/app/launch.js';
+import type { Daemon } from '../src/daemon/daemon.js';
 import { silentLogger } from '../src/lib/logger.js';
 import { assertLibraryDevice } from '../src/lib/real-path.js';
 import { createMoveStage } from '../src/pipeline/move.js';
@@ -81,7 +82,7 @@ async function loaded(p: Project): Promise<Config> {
 }
 
 async function start(config: Config): Promise<Daemon> {
-  const daemon = await startDaemon({ config, logger: silentLogger() });
+  const daemon = await launchDaemon(config, silentLogger());
   running.push(daemon);
   return daemon;
 }

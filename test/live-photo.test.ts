@@ -2,7 +2,8 @@ import { copyFile, mkdir, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Config } from '../src/config/load.js';
-import { startDaemon, type Daemon } from '../src/daemon/daemon.js';
+import { launchDaemon } from '../src/app/launch.js';
+import type { Daemon } from '../src/daemon/daemon.js';
 import type { FileJob } from '../src/pipeline/job.js';
 import { groupJobs } from '../src/pipeline/groups/grouping.js';
 import { pairLivePhotos } from '../src/pipeline/live-photo.js';
@@ -288,7 +289,7 @@ describe('Live Photos paired by ContentIdentifier', () => {
 
   it('files halves dropped into a running daemon a moment apart, in either order, together', async () => {
     const { dir, inbox, config } = await setup();
-    const daemon = await startDaemon({ config, logger: silentLogger() });
+    const daemon = await launchDaemon(config, silentLogger());
     running.push(daemon);
     const first = await liveHalves(join(dir, 'a'), 'IMG_3001.JPG', 'IMG_3001 (1).MOV', 'ID-A');
     const second = await liveHalves(join(dir, 'b'), 'IMG_3002.JPG', 'Live_3002.MOV', 'ID-B');

@@ -2,7 +2,7 @@ import { basename, join } from 'node:path';
 import { ExifTool } from 'exiftool-vendored';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ApiClient, Metrics, readApiKey, startApiServer } from '../src/api/index.js';
-import { startDaemon } from '../src/daemon/daemon.js';
+import { launchDaemon } from '../src/app/launch.js';
 import { silentLogger } from '../src/lib/logger.js';
 import { ensureBuilt, runCli } from './support/cli.js';
 import { listFiles, tempDir, waitFor } from './support/fs.js';
@@ -31,7 +31,7 @@ describe('search on a running daemon', () => {
       'photosortd-search-daemon-',
     );
     const logger = silentLogger();
-    const daemon = await startDaemon({ config: p.loaded, logger });
+    const daemon = await launchDaemon(p.loaded, logger);
     cleanups.push(() => daemon.stop(10_000));
     const server = await startApiServer({
       config: p.loaded,

@@ -9,7 +9,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { modelsPull } from '../src/cli/models.js';
+import { DEFAULT_MODEL, modelTarget, modelsPull } from '../src/cli/models.js';
+import { runCli } from './support/cli.js';
+import { project } from './support/project.js';
 import { createTagger } from '../src/tagging/tagger.js';
 
 let work: string;
@@ -103,5 +105,25 @@ describe('photosortd models pull', () => {
     expect(tagger.status).toMatchObject({ enabled: true });
     await tagger.close();
     await exiftool.end();
+  });
+
+  it("without --dir, writes into tagging.model's folder, not ./models of the current folder", async () => {
+    const p = await project({ tagging: { model: './ai/clip' } });
+    const cwd = await mkdtemp(join(tmpdir(), 'photosortd-pull-cwd-'));
+    const result = await runCli(['models', 'pull', 'test/colour-clip', '--config', p.config], {
+      cwd,
+      env: { HF_ENDPOINT: endpoint },
+    });
+    expect(result.stderr).toContain(`is ready in ${join(p.dir, 'ai', 'colour-clip')}`);
+    expect(result.code).toBe(0);
+    expect(existsSync(join(p.dir, 'ai', 'colour-clip', 'onnx', 'text_model.onnx'))).toBe(true);
+    expect(existsSync(join(cwd, 'models'))).toBe(false);
+    // The default model goes to tagging.model itself, so tagging finds it as configured.
+    expect(modelTarget(DEFAULT_MODEL, { configuredModel: join(p.dir, 'ai', 'clip') })).toBe(
+      join(p.dir, 'ai', 'clip'),
+    );
+    expect(modelTarget(DEFAULT_MODEL, { dir: '/m', configuredModel: '/x/clip' })).toBe(
+      '/m/clip-vit-base-patch32',
+    );
   });
 });

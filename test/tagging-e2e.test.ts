@@ -1,10 +1,10 @@
 import { execFileSync } from 'node:child_process';
-import { mkdir, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { ExifTool } from 'exiftool-vendored';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startDaemon } from '../src/daemon/daemon.js';
+import { launchDaemon } from '../src/app/launch.js';
 import { silentLogger } from '../src/lib/logger.js';
 import { ROOT, runCli } from './support/cli.js';
 import { listFiles, snapshot, tempDir, waitFor } from './support/fs.js';
@@ -65,6 +65,23 @@ async function project(tagging: Record<string, unknown>) {
 }
 
 describe('AI tags, end to end', () => {
+  it('a duplicate that stays in the inbox is not run through the model', async () => {
+    const { dir, file } = await project({ model: modelDir, write: 'none' });
+    const inbox = join(dir, 'inbox');
+    await colourPhoto(join(inbox, 'IMG_green.jpg'), [20, 230, 20], '2021:09:09 12:00:00');
+    expect((await runCli(['scan', inbox, '--config', file])).code).toBe(0);
+    await copyFile(
+      join(dir, 'library', '2021', 'green', 'IMG_green.jpg'),
+      join(inbox, 'again.jpg'),
+    );
+    const result = await runCli(['scan', inbox, '--json', '--config', file]);
+    const [line] = result.stdout
+      .trim()
+      .split('\n')
+      .map((text) => JSON.parse(text) as { action: string; tags: unknown });
+    expect(line).toMatchObject({ action: 'duplicate', tags: null });
+  }, 180_000);
+
   it('scan --json reports tags, a rule on a tag routes the file, {tag} names a folder, the sidecar holds the tags', async () => {
     const { dir, file } = await project({ model: modelDir, write: 'sidecar' });
     await colourPhoto(join(dir, 'inbox', 'IMG_red.jpg'), [230, 20, 20], '2021:07:07 12:00:00');
@@ -144,7 +161,7 @@ describe('AI tags, end to end', () => {
       },
       'photosortd-tag-missing-',
     );
-    const daemon = await startDaemon({ config, logger: silentLogger() });
+    const daemon = await launchDaemon(config, silentLogger());
     try {
       const status = daemon.status();
       expect(status.tagging.enabled).toBe(false);

@@ -25,6 +25,8 @@ export interface CrashTrialResult {
   total: number;
   /** Files in the library right after each kill. */
   filedAtKill: number[];
+  /** exiftool processes still alive 5 s after their daemon was SIGKILLed, over all kills. */
+  orphans: number;
   /** The library after the last run: relative path → SHA-256. */
   filed: Map<string, string>;
   /** Exit status of the last run, stopped with SIGTERM. */

@@ -5,10 +5,29 @@ import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { mkdir, readdir, readFile, rename } from 'node:fs/promises';
 import { basename, dirname, extname, join, relative } from 'node:path';
-import { BIN, sleep, startDaemon } from './daemon.js';
+import { BIN, isLive, sleep, startDaemon, tree } from './daemon.js';
 
 /** A cross-device copy in progress: `.NAME.photosortd-<random hex>.tmp` (see src/lib/safe-move.ts). */
 const PARTIAL = /^\..+\.photosortd-.*\.tmp$/;
+
+/** How long a killed daemon's exiftool processes get to end before they count as orphans. */
+const ORPHAN_GRACE_MS = 5_000;
+
+/**
+ * SIGKILLs the daemon alone and returns how many of its child processes (exiftool's perl
+ * processes) outlive it by more than {@link ORPHAN_GRACE_MS}; those are then killed, so that
+ * one failure does not pile up over the rounds.
+ */
+async function crashCountingOrphans(daemon) {
+  const children = tree(daemon.child.pid).slice(1);
+  daemon.crash();
+  await daemon.exited;
+  const deadline = Date.now() + ORPHAN_GRACE_MS;
+  while (children.some(isLive) && Date.now() < deadline) await sleep(50);
+  const orphans = children.filter(isLive).length;
+  daemon.killGroup();
+  return orphans;
+}
 
 /** Every file below `root` as sorted relative paths, dotfiles included. */
 async function filesBelow(root) {
@@ -106,8 +125,10 @@ function splitShots(original, filed) {
  * been filed (plus up to 30 ms more), and SIGKILLs it; a last start runs until the inbox is
  * empty and stops with SIGTERM; then `undo --all`. With `late`, the files of `late.staging`
  * are renamed into the inbox `late.afterMs` after the first start, kills or not: the halves
- * of RAW+JPEG pairs arriving seconds apart, which must end as one shot (`splitShots`). Returns what a user would check: which
- * inputs were lost or filed twice, partial files, and whether the inbox came back exactly.
+ * of RAW+JPEG pairs arriving seconds apart, which must end as one shot (`splitShots`).
+ * Returns what a user would check: which inputs were lost or filed twice, partial files,
+ * whether the inbox came back exactly, and how many exiftool processes outlived the killed
+ * daemons (`orphans`).
  */
 export async function runCrashTrial({
   inbox,
@@ -126,6 +147,7 @@ export async function runCrashTrial({
     : Promise.resolve();
   const total = original.size;
   const filedAtKill = [];
+  let orphans = 0;
   const started = performance.now();
   let current = null;
   let lastExit;
@@ -147,8 +169,7 @@ export async function runCrashTrial({
         );
         await sleep(random() * 30);
       }
-      daemon.crash();
-      await daemon.exited;
+      orphans += await crashCountingOrphans(daemon);
       filedAtKill.push((await filesBelow(library)).length);
     }
     await arrived;
@@ -160,7 +181,7 @@ export async function runCrashTrial({
   } catch (error) {
     // A trial that fails or times out leaves no daemon behind (it runs in its own group).
     if (current && current.child.exitCode === null && current.child.signalCode === null) {
-      current.crash();
+      current.killGroup();
     }
     throw error;
   }
@@ -185,6 +206,7 @@ export async function runCrashTrial({
   return {
     total,
     filedAtKill,
+    orphans,
     filed,
     lastExit,
     lost,

@@ -12,11 +12,10 @@ export interface RunningDaemon {
   exited: Promise<number | string | null>;
   /** Everything it has logged so far. */
   log(): string;
-  /**
-   * SIGKILLs it and its exiftool processes together (a SIGKILLed daemon alone leaves its
-   * exiftool processes running, reparented to init).
-   */
+  /** SIGKILLs the daemon alone; its exiftool processes must end by themselves. */
   crash(): void;
+  /** SIGKILLs whatever is left of its process group. */
+  killGroup(): void;
 }
 
 /** Starts `photosortd run --config FILE`. */
@@ -25,5 +24,9 @@ export function startDaemon(configFile: string, env?: Record<string, string>): R
 export function memoryOf(pid: number): { rss: number; peak: number; treeRss: number };
 /** CPU seconds (user + system) used so far by a process and its descendants. */
 export function cpuSecondsOf(pid: number): number;
+/** The process and every process below it. */
+export function tree(pid: number): number[];
+/** Whether `pid` is a process that has not exited (zombies have). */
+export function isLive(pid: number): boolean;
 /** Resolves after `ms`. */
 export function sleep(ms: number): Promise<void>;

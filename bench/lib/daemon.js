@@ -9,14 +9,15 @@ export const BIN = fileURLToPath(new URL('../../bin/photosortd', import.meta.url
 /**
  * Starts `photosortd run --config FILE`. `watching` resolves once it logs that it watches its
  * inboxes (and rejects if it exits first); `exited` resolves with its exit code or signal;
- * `log()` is everything it has logged so far; `crash()` SIGKILLs it and its exiftool
- * processes together, as a machine losing power or a service manager cleaning up would.
+ * `log()` is everything it has logged so far; `crash()` SIGKILLs the daemon alone, as the
+ * OOM killer or `kill -9` would (its exiftool processes must then end by themselves);
+ * `killGroup()` SIGKILLs whatever is left of its process group.
  */
 export function startDaemon(configFile, env = {}) {
   const child = spawn(process.execPath, [BIN, 'run', '--config', configFile], {
     env: { ...process.env, PHOTOSORTD_LOG_LEVEL: 'info', ...env },
     stdio: ['ignore', 'ignore', 'pipe'],
-    // Its own process group, so that a crash can take its exiftool processes with it.
+    // Its own process group, so that killGroup() can clean up whatever a crash leaves.
     detached: true,
   });
   let log = '';
@@ -39,12 +40,19 @@ export function startDaemon(configFile, env = {}) {
   const exited = new Promise((resolve) =>
     child.once('exit', (code, signal) => resolve(code ?? signal)),
   );
-  const crash = () => process.kill(-child.pid, 'SIGKILL');
-  return { child, watching, exited, log: () => log, crash };
+  const crash = () => process.kill(child.pid, 'SIGKILL');
+  const killGroup = () => {
+    try {
+      process.kill(-child.pid, 'SIGKILL');
+    } catch {
+      // Nothing is left of the group.
+    }
+  };
+  return { child, watching, exited, log: () => log, crash, killGroup };
 }
 
 /** The process and every process below it (exiftool's perl processes, for one). */
-function tree(pid) {
+export function tree(pid) {
   const children = new Map();
   for (const entry of readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
@@ -62,6 +70,16 @@ function tree(pid) {
   };
   visit(pid);
   return all;
+}
+
+/** Whether `pid` is a process that has not exited (a zombie has: it only awaits its reaper). */
+export function isLive(pid) {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2)[0] !== 'Z';
+  } catch {
+    return false;
+  }
 }
 
 function statusKb(pid, field) {

@@ -3,13 +3,11 @@ import { chmod, link, mkdir, readFile, rename, rm, stat, writeFile } from 'node:
 import { join } from 'node:path';
 import { PhotosortdError, errorCode, errorMessage } from '../lib/errors.js';
 import type { Logger } from '../lib/logger.js';
-
-/** The generated key's file name inside the state folder. */
-const API_KEY_FILE = 'api-key';
+import { STATE_NAMES, statePaths } from '../lib/state-paths.js';
 
 /** Where the generated admin key lives for a state folder. */
 export function apiKeyPath(stateDir: string): string {
-  return join(stateDir, API_KEY_FILE);
+  return statePaths(stateDir).apiKey;
 }
 
 /** SHA-256 (hex) of a key: what `api.keys[].sha256` holds. */
@@ -70,7 +68,7 @@ export async function ensureApiKey(stateDir: string, logger: Logger): Promise<st
   // an existing file, so a start racing this one either wins or reads the complete winner.
   const temporary = join(
     stateDir,
-    `.${API_KEY_FILE}.${process.pid}.${randomBytes(4).toString('hex')}`,
+    `.${STATE_NAMES.apiKey}.${process.pid}.${randomBytes(4).toString('hex')}`,
   );
   try {
     await writeFile(temporary, `${generateApiKey()}\n`, { mode: 0o600, flag: 'wx' });

@@ -6,13 +6,15 @@ import type { DaemonControl, DashboardControl } from '../daemon/control.js';
 import type { UndoSelector } from '../journal/types.js';
 import { PhotosortdError, errorMessage } from '../lib/errors.js';
 import type { Logger } from '../lib/logger.js';
+import { SharedSearch } from '../search/index.js';
 import { createDashboardApp } from '../web/app.js';
 import { Authenticator, type AcceptedKey } from './auth.js';
 import { streamEvents } from './events.js';
 import { hostGuard } from './host-guard.js';
+import { instanceProof, type ApiInstance } from './instance.js';
 import { clientUrl, parseListen } from './listen.js';
 import type { Metrics } from './metrics.js';
-import { authenticate, type ApiEnv } from './middleware.js';
+import { authenticate, bodyAsJson, type ApiEnv } from './middleware.js';
 import { RateLimiter } from './rate-limit.js';
 import { mountSearchRoutes } from './search-routes.js';
 import {
@@ -40,6 +42,8 @@ export interface ApiAppOptions {
   keys?: AcceptedKey[];
   /** Aborted when the server shuts down: ends open event streams. */
   closing?: AbortSignal;
+  /** Who this daemon is: `/health?challenge=` answers with a proof of it. */
+  instance?: ApiInstance;
   /** The rate limiter's clock, for tests. */
   now?: () => number;
   /** When given, the dashboard is served at `/` (its pages, login and session routes). */
@@ -68,8 +72,9 @@ export function createApiApp(options: ApiAppOptions): ApiApp {
     '*',
     hostGuard({ listen: parseListen(config.api.listen), allowedHosts: config.api.allowedHosts }),
   );
-  const authenticator = new Authenticator(options.keys ?? config.api.keys, config.api.jwt?.secret);
+  const authenticator = new Authenticator(options.keys ?? config.api.keys, config.api.jwt);
   const limiter = new RateLimiter(config.api.rateLimit.perMinute, options.now);
+  const search = new SharedSearch({ config, closing: options.closing });
   // Before the bearer check: the dashboard's paths take a session cookie instead.
   if (options.dashboard) {
     app.route(
@@ -80,6 +85,7 @@ export function createApiApp(options: ApiAppOptions): ApiApp {
         authenticator,
         limiter,
         logger,
+        search,
         closing: options.closing,
       }),
     );
@@ -100,14 +106,24 @@ export function createApiApp(options: ApiAppOptions): ApiApp {
     }),
   );
 
+  app.use('*', bodyAsJson());
+
   app.openapi(healthRoute, (c) => {
+    const { challenge } = c.req.valid('query');
     const { libraryState, inboxes } = control.status();
     const watching = inboxes.filter((inbox) => inbox.watching).length;
+    // Asked with a challenge, the daemon also proves it is the one of its state folder.
+    const { instance } = options;
+    const proof =
+      challenge && instance
+        ? { pid: instance.pid, proof: instanceProof(instance.secret, challenge) }
+        : {};
     return c.json(
       {
         ok: true as const,
         library: libraryState.present ? ('present' as const) : ('unavailable' as const),
         inboxes: { watching, missing: inboxes.length - watching },
+        ...proof,
       },
       200,
     );
@@ -150,7 +166,7 @@ export function createApiApp(options: ApiAppOptions): ApiApp {
     c.text(await metrics.render(control.status()), 200, { 'Content-Type': metrics.contentType }),
   );
 
-  mountSearchRoutes(app, { config, logger, closing: options.closing });
+  mountSearchRoutes(app, search);
 
   app.openAPIRegistry.registerComponent('securitySchemes', SECURITY_SCHEME, {
     type: 'http',

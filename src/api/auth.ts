@@ -1,6 +1,6 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { PhotosortdError } from '../lib/errors.js';
-import { JwtRefused, verifyToken, type Scope } from './jwt.js';
+import { JwtRefused, verifyToken, type JwtSettings, type Scope } from './jwt.js';
 
 /** An API key the daemon accepts, as the config holds it: only its SHA-256. */
 export interface AcceptedKey {
@@ -28,7 +28,7 @@ export function scopeAllows(has: Scope, needs: Scope): boolean {
 }
 
 /**
- * Checks bearer tokens: API keys by SHA-256 in constant time, then (when a secret is set)
+ * Checks bearer tokens: API keys by SHA-256 in constant time, then (when `api.jwt` is set)
  * JWTs. Holds no token in memory beyond the request that brought it.
  */
 export class Authenticator {
@@ -36,7 +36,7 @@ export class Authenticator {
 
   constructor(
     keys: AcceptedKey[],
-    private readonly jwtSecret: string | undefined,
+    private readonly jwt: JwtSettings | undefined,
   ) {
     this.keys = keys.map((key) => {
       const digest = Buffer.from(key.sha256, 'hex');
@@ -67,9 +67,9 @@ export class Authenticator {
     if (found)
       return { ok: true, principal: { name: found.name, scope: found.scope, kind: 'key', id } };
 
-    if (this.jwtSecret && token.split('.').length === 3) {
+    if (this.jwt && token.split('.').length === 3) {
       try {
-        const grant = await verifyToken(this.jwtSecret, token);
+        const grant = await verifyToken(this.jwt, token);
         return {
           ok: true,
           principal: { name: grant.subject, scope: grant.scope, kind: 'jwt', id },

@@ -1,11 +1,41 @@
 import type { Config } from '../config/load.js';
-import type { ControlEvent, DaemonStatus } from '../daemon/control.js';
-import type { JournalEntry, UndoResult, UndoSelector } from '../journal/types.js';
+import type { ControlEvent } from '../daemon/control.js';
 import { PhotosortdError, errorCode, errorMessage } from '../lib/errors.js';
 import { clientUrl, parseListen } from './listen.js';
+import type { paths } from './openapi-types.js';
+import { PUBLIC_PATHS } from './public-paths.js';
+
+/**
+ * The JSON body route `P` answers `M` with on success, as the API's OpenAPI document
+ * describes it (src/api/openapi-types.ts is generated from the document the server serves),
+ * so that a route change that breaks the CLI fails the type check.
+ */
+type Answer<P extends keyof paths, M extends keyof paths[P]> = paths[P][M] extends {
+  responses: { 200: { content: { 'application/json': infer B } } };
+}
+  ? B
+  : never;
+
+/** The JSON body route `P` takes with `M`. */
+type Request<P extends keyof paths, M extends keyof paths[P]> = paths[P][M] extends {
+  requestBody: { content: { 'application/json': infer B } };
+}
+  ? B
+  : never;
+
+/** `GET /status` (also what pause and resume answer). */
+export type StatusAnswer = Answer<'/status', 'get'>;
+/** `POST /undo`'s body and answer. */
+export type UndoRequest = Request<'/undo', 'post'>;
+export type UndoAnswer = Answer<'/undo', 'post'>;
+/** `GET /journal`. */
+export type JournalAnswer = Answer<'/journal', 'get'>;
 
 /** Requests other than undo and the event stream give up after this long. */
 const REQUEST_TIMEOUT_MS = 30_000;
+
+/** `/health` answers at once; a process that does not is not a working daemon. */
+const IDENTIFY_TIMEOUT_MS = 5_000;
 
 /** Nothing listens at the API's address: the daemon is not running (or listens elsewhere). */
 export class DaemonNotRunningError extends PhotosortdError {
@@ -45,40 +75,54 @@ export class ApiClient {
     private readonly token: string | null,
   ) {}
 
-  /** `GET /health` → true when the daemon answers. */
+  /** `GET /health` → true when the daemon answers. Never carries the token. */
   async health(): Promise<boolean> {
-    const body = await this.request<{ ok: boolean }>('GET', '/health');
+    const body = await this.request<Answer<'/health', 'get'>>('GET', '/health');
     return body.ok;
   }
 
+  /**
+   * `GET /health?challenge=C`: the answering process's pid and its proof of the secret in
+   * `daemon.json` (see `instance.ts`); both absent when it is not a photosortd that knows one.
+   */
+  identify(challenge: string): Promise<{ ok?: unknown; pid?: unknown; proof?: unknown }> {
+    return this.request(
+      'GET',
+      `/health?challenge=${encodeURIComponent(challenge)}`,
+      undefined,
+      IDENTIFY_TIMEOUT_MS,
+    );
+  }
+
   /** `GET /status`. */
-  status(): Promise<DaemonStatus> {
+  status(): Promise<StatusAnswer> {
     return this.request('GET', '/status');
   }
 
   /** `POST /pause`: the status after pausing. */
-  pause(): Promise<DaemonStatus> {
+  pause(): Promise<Answer<'/pause', 'post'>> {
     return this.request('POST', '/pause');
   }
 
   /** `POST /resume`: the status after resuming. */
-  resume(): Promise<DaemonStatus> {
+  resume(): Promise<Answer<'/resume', 'post'>> {
     return this.request('POST', '/resume');
   }
 
   /**
-   * `POST /undo`, with the arguments of `DaemonControl.undo`. No timeout: undoing many files
-   * across filesystems takes a while.
+   * `POST /undo`: what to undo (`last`, `batch`, `all` or `ids`) with `force`/`dryRun`. No
+   * timeout: undoing many files across filesystems takes a while.
    */
   undo(
-    selector: UndoSelector,
-    options: { force?: boolean; dryRun?: boolean } = {},
-  ): Promise<UndoResult> {
-    return this.request('POST', '/undo', { ...selector, ...options }, null);
+    selector: Omit<UndoRequest, 'force' | 'dryRun'>,
+    options: Pick<UndoRequest, 'force' | 'dryRun'> = {},
+  ): Promise<UndoAnswer> {
+    const body: UndoRequest = { ...selector, ...options };
+    return this.request('POST', '/undo', body, null);
   }
 
   /** `GET /journal?limit=N`: newest first. */
-  journal(limit: number): Promise<JournalEntry[]> {
+  journal(limit: number): Promise<JournalAnswer> {
     return this.request('GET', `/journal?limit=${encodeURIComponent(String(limit))}`);
   }
 
@@ -137,13 +181,16 @@ export class ApiClient {
     signal?: AbortSignal,
   ): Promise<Response> {
     const headers: Record<string, string> = { accept: 'application/json' };
-    if (this.token) headers.authorization = `Bearer ${this.token}`;
+    const url = new URL(path, this.url);
+    if (this.token && !PUBLIC_PATHS.has(url.pathname)) {
+      headers.authorization = `Bearer ${this.token}`;
+    }
     if (body !== undefined) headers['content-type'] = 'application/json';
     const signals = [signal, timeoutMs === null ? undefined : AbortSignal.timeout(timeoutMs)];
     const active = signals.filter((s): s is AbortSignal => s !== undefined);
     let response: Response;
     try {
-      response = await fetch(new URL(path, this.url), {
+      response = await fetch(url, {
         method,
         headers,
         body: body === undefined ? undefined : JSON.stringify(body),

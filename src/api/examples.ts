@@ -36,6 +36,7 @@ export const statusExample = {
   queue: { waiting: 4, active: 2 },
   processed: 1520,
   failed: 3,
+  handled: { move: 1490, unsorted: 12, duplicate: 15, skip: 0, error: 3 },
   startedAt: '2024-06-12T08:00:00.000Z',
   version: '0.1.0',
   inboxes: [{ path: '/home/ana/Pictures/inbox', watching: true }],
@@ -45,11 +46,21 @@ export const statusExample = {
   geocode: { enabled: true, provider: 'geonames' },
   journal: { operations: 1520, bytes: 1_245_184 },
   lastFiledAt: '2024-06-12T18:31:02.114Z',
+  holding: {
+    count: 1,
+    files: [
+      {
+        source: '/home/ana/Pictures/inbox/IMG_1240.jpg',
+        reason: 'still being written by another program; taken again once it is complete',
+      },
+    ],
+  },
 } as const;
 
 /** `POST /undo`. */
 export const undoExample = {
   batch: 'u-20240612-1902-77c1',
+  dryRun: false,
   undone: [{ id: FILED.id, from: FILED.target, to: FILED.source }],
   refused: [
     {

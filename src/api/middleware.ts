@@ -3,18 +3,13 @@ import type { Context, MiddlewareHandler } from 'hono';
 import type { Logger } from '../lib/logger.js';
 import { scopeAllows, type Authenticator, type Principal } from './auth.js';
 import type { Scope } from './jwt.js';
+import { PUBLIC_PATHS } from './public-paths.js';
 import type { RateDecision, RateLimiter } from './rate-limit.js';
 
 /** The hono environment of the API app: the authenticated caller, once known. */
 export interface ApiEnv {
   Variables: { principal: Principal };
 }
-
-/**
- * Routes anyone may call: liveness probes carry no token, and the API's description holds no
- * secret while it is what tells a tool how to authenticate.
- */
-export const PUBLIC_PATHS: ReadonlySet<string> = new Set(['/health', '/openapi.json']);
 
 /** The peer's address, or `unknown` when the app runs without a socket (`app.request`). */
 export function remoteAddress(c: Context): string {
@@ -99,6 +94,26 @@ export function requireScope(scope: Scope): MiddlewareHandler<ApiEnv> {
         },
         403,
       );
+    }
+    return next();
+  };
+}
+
+const JSON_MEDIA_TYPE = /^application\/([\w.-]+\+)?json$/i;
+
+/**
+ * Reads every request body as JSON, whatever content type it was sent with. The API's bodies
+ * are small JSON objects, parsed and validated by the route's schema anyway, and the common
+ * `curl -d '{"last":5}'` sends them as `application/x-www-form-urlencoded`: refusing that
+ * with 415 helps nobody. Runs before the routes' validators.
+ */
+export function bodyAsJson(): MiddlewareHandler<ApiEnv> {
+  return async (c, next) => {
+    const type = c.req.header('content-type')?.split(';')[0]?.trim() ?? '';
+    if (c.req.raw.body !== null && !JSON_MEDIA_TYPE.test(type)) {
+      const headers = new Headers(c.req.raw.headers);
+      headers.set('content-type', 'application/json');
+      c.req.raw = new Request(c.req.raw, { headers });
     }
     return next();
   };

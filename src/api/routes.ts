@@ -8,9 +8,11 @@ import {
   undoExample,
 } from './examples.js';
 import type { Scope } from './jwt.js';
-import { PUBLIC_PATHS, requireScope } from './middleware.js';
+import { requireScope } from './middleware.js';
+import { PUBLIC_PATHS } from './public-paths.js';
 import {
   ErrorSchema,
+  HealthQuerySchema,
   HealthSchema,
   JournalQuerySchema,
   JournalSchema,
@@ -83,12 +85,13 @@ function open(path: string) {
   return { path, security: [], description: 'Needs no token.' };
 }
 
-/** `GET /health`: liveness, no token needed. */
+/** `GET /health`: liveness, and with `?challenge=` proof of which daemon this is; no token. */
 export const healthRoute = createRoute({
   method: 'get',
   ...open('/health'),
   operationId: 'getHealth',
-  summary: 'Is the daemon up',
+  summary: 'Is the daemon up (and is it the one of my state folder)',
+  request: { query: HealthQuerySchema },
   responses: { 200: json(HealthSchema, 'The daemon is up', healthExample), ...misdirected },
 });
 

@@ -19,8 +19,18 @@ export const HealthSchema = z
     ok: z.literal(true),
     library: z.enum(['present', 'unavailable']),
     inboxes: z.object({ watching: z.number().int(), missing: z.number().int() }),
+    pid: z.number().int().optional().openapi({ description: 'The daemon process, when asked' }),
+    proof: z.string().optional().openapi({
+      description: "HMAC-SHA256 of the challenge under the secret in the daemon's daemon.json",
+    }),
   })
   .openapi('Health');
+
+export const HealthQuerySchema = z.object({
+  challenge: z.string().min(8).max(128).optional().openapi({
+    description: 'Random text; the daemon answers with a proof that it owns its state folder',
+  }),
+});
 
 export const StatusSchema = z
   .object({
@@ -28,6 +38,15 @@ export const StatusSchema = z
     queue: z.object({ waiting: z.number().int(), active: z.number().int() }),
     processed: z.number().int(),
     failed: z.number().int(),
+    handled: z
+      .object({
+        move: z.number().int(),
+        unsorted: z.number().int(),
+        duplicate: z.number().int(),
+        skip: z.number().int(),
+        error: z.number().int(),
+      })
+      .openapi({ description: 'files handled since start, by the action taken' }),
     startedAt: z.string().openapi({ example: '2024-06-12T18:30:00.000Z' }),
     version: z.string(),
     inboxes: z.array(
@@ -91,7 +110,12 @@ const UndoItemSchema = z.object({
 });
 
 export const UndoResultSchema = z
-  .object({ batch: z.string(), undone: z.array(UndoItemSchema), refused: z.array(UndoItemSchema) })
+  .object({
+    batch: z.string().nullable().openapi({ description: 'null for a dry run: nothing journaled' }),
+    dryRun: z.boolean(),
+    undone: z.array(UndoItemSchema).openapi({ description: 'put back, or would be in a dry run' }),
+    refused: z.array(UndoItemSchema),
+  })
   .openapi('UndoResult');
 
 export const JournalQuerySchema = z.object({

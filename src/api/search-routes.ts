@@ -1,13 +1,12 @@
 import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
-import type { Config } from '../config/load.js';
+import type { Context } from 'hono';
 import { PhotosortdError, errorCode, errorMessage } from '../lib/errors.js';
-import { createExifTool, type ExifTool } from '../lib/exiftool.js';
-import type { Logger } from '../lib/logger.js';
 import {
-  SearchService,
   THUMBNAIL_DEFAULTS,
   type FindRequest,
   type SearchResult,
+  type SharedSearch,
+  type Thumbnail,
 } from '../search/index.js';
 import type { ApiEnv } from './middleware.js';
 import { failure, guarded, json, refusals } from './routes.js';
@@ -171,8 +170,29 @@ const thumbRoute = createRoute({
   },
 });
 
+/**
+ * The filters of a search from query parameters, with the checks the API's routes make (the
+ * dashboard's Search form sends the same names); `SEARCH_BAD_FILTER` names each bad one.
+ */
+export function searchFilters(query: Record<string, string | string[]>): FindRequest {
+  const parsed = FilterQuery.safeParse(query);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map(
+      (issue) => `${issue.path.map(String).join('.') || 'filters'}: ${issue.message}`,
+    );
+    throw new PhotosortdError('SEARCH_BAD_FILTER', problems.join('; '));
+  }
+  const { tag, ...filters } = parsed.data;
+  return { ...filters, tags: tagList(tag) };
+}
+
+/** `tag` once or repeated, as a list. */
+function tagList(tag: string | string[] | undefined): string[] | undefined {
+  return tag === undefined ? undefined : Array.isArray(tag) ? tag : [tag];
+}
+
 /** HTTP statuses of the search errors a request can cause. */
-const STATUS: Record<string, 400 | 404 | 503> = {
+export const SEARCH_ERROR_STATUS: Record<string, 400 | 404 | 503> = {
   SEARCH_BAD_FILTER: 400,
   SEARCH_EMPTY_QUERY: 400,
   SEARCH_BAD_IMAGE: 404,
@@ -182,42 +202,12 @@ const STATUS: Record<string, 400 | 404 | 503> = {
   SEARCH_MODEL_MISMATCH: 503,
 };
 
-/** What {@link mountSearchRoutes} needs. */
-export interface SearchRoutesOptions {
-  config: Config;
-  logger: Logger;
-  /** Aborted when the server shuts down: the index and exiftool are closed. */
-  closing?: AbortSignal;
-}
-
 /**
- * Adds `GET /search`, `GET /similar` and `GET /thumb/:id` (scope `read`). The index and the
- * model's text tower are opened on the first request, so a daemon with search unused pays
- * nothing; the index is read, never embedded into, here.
+ * Adds `GET /search`, `GET /similar` and `GET /thumb/:id` (scope `read`), answered by the
+ * server's shared search service (opened on the first request); the index is read, never
+ * embedded into, here.
  */
-export function mountSearchRoutes(app: OpenAPIHono<ApiEnv>, options: SearchRoutesOptions): void {
-  const { config } = options;
-  let exiftool: ExifTool | undefined;
-  let service: Promise<SearchService> | undefined;
-  const open = () => {
-    service ??= SearchService.open({
-      state: config.state,
-      library: config.library,
-      modelDir: config.tagging.model,
-      prompt: config.tagging.prompt,
-      exiftool: () => (exiftool ??= createExifTool()),
-    });
-    // A failed open (no model yet) is tried again on the next request.
-    service.catch(() => (service = undefined));
-    return service;
-  };
-  options.closing?.addEventListener('abort', () => {
-    void service?.then((s) => s.close()).catch(() => undefined);
-    void exiftool?.end();
-  });
-  const tags = (tag: string | string[] | undefined) =>
-    tag === undefined ? undefined : Array.isArray(tag) ? tag : [tag];
-
+export function mountSearchRoutes(app: OpenAPIHono<ApiEnv>, search: SharedSearch): void {
   /** Runs a search; a search error becomes its status and message. */
   const find = async (
     request: FindRequest & { tag?: string | string[] },
@@ -227,7 +217,7 @@ export function mountSearchRoutes(app: OpenAPIHono<ApiEnv>, options: SearchRoute
   > => {
     const { tag, ...rest } = request;
     try {
-      const results = await (await open()).find({ ...rest, tags: tags(tag) });
+      const results = await (await search.open()).find({ ...rest, tags: tagList(tag) });
       return {
         ok: true,
         body: { results: results.map((hit) => ({ ...hit, thumb: `/thumb/${hit.id}` })) },
@@ -249,13 +239,7 @@ export function mountSearchRoutes(app: OpenAPIHono<ApiEnv>, options: SearchRoute
   });
   app.openapi(thumbRoute, async (c) => {
     try {
-      const thumb = await (await open()).thumbnail(c.req.valid('param').id);
-      const headers = {
-        ETag: thumb.etag,
-        'Cache-Control': `private, max-age=${THUMBNAIL_DEFAULTS.maxAgeSeconds}`,
-      };
-      if (c.req.header('if-none-match') === thumb.etag) return c.body(null, 304, headers);
-      return c.body(new Uint8Array(thumb.bytes), 200, { ...headers, 'Content-Type': 'image/jpeg' });
+      return thumbnailResponse(c, await (await search.open()).thumbnail(c.req.valid('param').id));
     } catch (error) {
       const failed = searchFailure(error);
       return c.json(failed.body, failed.status);
@@ -263,12 +247,22 @@ export function mountSearchRoutes(app: OpenAPIHono<ApiEnv>, options: SearchRoute
   });
 }
 
+/** A thumbnail as its response: the JPEG, or 304 when the client's copy is this version. */
+export function thumbnailResponse(c: Context, thumb: Thumbnail): Response {
+  const headers = {
+    ETag: thumb.etag,
+    'Cache-Control': `private, max-age=${THUMBNAIL_DEFAULTS.maxAgeSeconds}`,
+  };
+  if (c.req.header('if-none-match') === thumb.etag) return c.body(null, 304, headers);
+  return c.body(new Uint8Array(thumb.bytes), 200, { ...headers, 'Content-Type': 'image/jpeg' });
+}
+
 /** A search error as its status and JSON body; anything else is rethrown (a 500). */
 function searchFailure(error: unknown): {
   status: 400 | 404 | 503;
   body: { error: string; code: string };
 } {
-  const status = error instanceof PhotosortdError ? STATUS[error.code] : undefined;
+  const status = error instanceof PhotosortdError ? SEARCH_ERROR_STATUS[error.code] : undefined;
   if (!status) throw error;
   return { status, body: { error: errorMessage(error), code: errorCode(error) } };
 }

@@ -8,6 +8,7 @@ import type { Logger } from '../lib/logger.js';
 import { apiKeyPath, ensureApiKey, hashApiKey } from './api-key.js';
 import { createApiApp } from './app.js';
 import type { AcceptedKey } from './auth.js';
+import type { ApiInstance } from './instance.js';
 import { clientUrl, isLoopback, parseListen, type ListenAddress } from './listen.js';
 import type { Metrics } from './metrics.js';
 
@@ -34,10 +35,12 @@ export async function startApiServer(options: {
   control: DaemonControl;
   logger: Logger;
   metrics: Metrics;
+  /** Who this daemon is, proven on `/health?challenge=` (see `instance.ts`). */
+  instance?: ApiInstance;
   /** Serve the dashboard at `/` over this control (the daemon itself). */
   dashboard?: DashboardControl;
 }): Promise<ApiServer> {
-  const { config, control, metrics } = options;
+  const { config, control, metrics, instance } = options;
   const logger = options.logger.child({ component: 'api' });
   const address = parseListen(config.api.listen);
 
@@ -68,6 +71,7 @@ export async function startApiServer(options: {
     logger,
     metrics,
     keys,
+    instance,
     closing: closing.signal,
     dashboard: options.dashboard,
   });
@@ -106,7 +110,8 @@ function listen(server: Server, address: ListenAddress): Promise<void> {
       const shown = `${address.host}:${address.port}`;
       const hint =
         errorCode(error) === 'EADDRINUSE'
-          ? 'another process (perhaps photosortd itself) is using it; stop it or change api.listen'
+          ? `another process (perhaps another photosortd) is using it (\`ss -ltnp 'sport = :${address.port}'\` ` +
+            'shows which); stop it or change api.listen'
           : errorCode(error) === 'EACCES'
             ? 'ports below 1024 need privileges; pick another port in api.listen'
             : 'check api.listen';

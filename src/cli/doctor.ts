@@ -3,14 +3,13 @@ import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { loadConfig, type Config } from '../config/load.js';
-import { readDaemonInfo } from '../daemon/daemon-file.js';
-import { checkExiftool, checkLayout } from '../daemon/preflight.js';
+import { checkExiftool, checkStartup } from '../daemon/preflight.js';
 import { isPartialOrHidden } from '../daemon/watched-inbox.js';
-import { ConfigError, errorMessage } from '../lib/errors.js';
+import { ConfigError, errorCode, errorMessage } from '../lib/errors.js';
 import { createExifTool } from '../lib/exiftool.js';
 import { VERSION } from '../lib/version.js';
-import { compileTemplates } from '../pipeline/assemble.js';
 import { inspectModelDir } from '../tagging/model-files.js';
+import { findDaemon, noDaemonMessage } from './find-daemon.js';
 
 /** One line of the report: what was checked, and whether it works. */
 interface Finding {
@@ -18,6 +17,8 @@ interface Finding {
   /** `null`: not in use, so neither working nor broken. */
   ok: boolean | null;
   detail: string;
+  /** A problem of the configuration, which stops `run` with exit 2. */
+  config?: true;
 }
 
 /** Options of {@link doctor}. */
@@ -112,37 +113,54 @@ async function inotifyFinding(config: Config): Promise<Finding | null> {
     : { label: 'inotify', ok: true, detail };
 }
 
-/** The folders and templates, checked as `photosortd run` checks them at start. */
+/**
+ * The start-up checks `photosortd run` makes ({@link checkStartup}: templates, labels,
+ * folders), one finding per problem, then what only doctor looks at.
+ */
 async function configFindings(config: Config): Promise<Finding[]> {
   const findings: Finding[] = [];
   try {
-    await checkLayout(config);
+    const warnings = await checkStartup(config, { environmentIsTheDaemons: false });
     findings.push({
-      label: 'folders',
+      label: 'startup',
       ok: true,
-      detail: 'inboxes readable, library and state writable, no folder inside another',
+      detail:
+        `${config.rules.length} rule(s) compile; inboxes readable, library and state writable, ` +
+        'no folder inside another' +
+        (config.tagging.enabled ? '; tagging labels readable' : ''),
     });
+    for (const warning of warnings) findings.push({ label: 'startup', ok: null, detail: warning });
   } catch (error) {
-    const problems = error instanceof ConfigError ? error.problems : [errorMessage(error)];
-    for (const problem of problems) findings.push({ label: 'folders', ok: false, detail: problem });
+    if (!(error instanceof ConfigError)) throw error;
+    for (const problem of error.problems) {
+      findings.push({ label: 'startup', ok: false, detail: problem, config: true });
+    }
   }
   const inotify = await inotifyFinding(config);
   if (inotify) findings.push(inotify);
-  try {
-    compileTemplates(config);
-    findings.push({ label: 'rules', ok: true, detail: `${config.rules.length} rule(s) compile` });
-  } catch (error) {
-    findings.push({ label: 'rules', ok: false, detail: errorMessage(error) });
-  }
-  const daemon = await readDaemonInfo(config.state);
-  findings.push({
-    label: 'daemon',
-    ok: daemon ? true : null,
-    detail: daemon
-      ? `running, pid ${daemon.pid}, API ${daemon.url ?? 'off'}, since ${daemon.startedAt}`
-      : 'not running',
-  });
+  findings.push(await daemonFinding(config));
   return findings;
+}
+
+/** Whether the daemon of the state folder runs, as the CLI would find and check it. */
+async function daemonFinding(config: Config): Promise<Finding> {
+  try {
+    const found = await findDaemon(config);
+    if (found.kind === 'none')
+      return { label: 'daemon', ok: null, detail: `not running${found.note}` };
+    if (found.kind === 'busy') {
+      return { label: 'daemon', ok: null, detail: noDaemonMessage(found, config) };
+    }
+    const { pid, url, startedAt } = found.info;
+    return {
+      label: 'daemon',
+      ok: true,
+      detail: `running, pid ${pid}, API ${url}, since ${startedAt}`,
+    };
+  } catch (error) {
+    // A daemon run with api.enabled: false is running fine; it just cannot be asked.
+    return { label: 'daemon', ok: errorCode(error) === 'API_OFF', detail: errorMessage(error) };
+  }
 }
 
 function section(title: string, rows: [string, string][]): string {
@@ -152,8 +170,9 @@ function section(title: string, rows: [string, string][]): string {
 
 /**
  * `photosortd doctor`: versions of what photosortd runs on, the paths it uses, and which
- * parts work. Exits 0 when everything needed works, 1 when something does not, 2 when the
- * configuration cannot be loaded (the versions are still printed).
+ * parts work. Exits 0 when everything needed works, 2 when the configuration cannot be loaded
+ * or fails the checks that would stop `run` (the versions are still printed), else 1 when
+ * something does not work.
  */
 export async function doctor(options: DoctorOptions = {}): Promise<number> {
   const out = options.out ?? process.stdout;
@@ -202,6 +221,7 @@ export async function doctor(options: DoctorOptions = {}): Promise<number> {
       checks.map((f) => [f.label, mark(f)]),
     ),
   );
+  if (checks.some((finding) => finding.config)) return 2;
   return [...findings, ...checks].some((finding) => finding.ok === false) ? 1 : 0;
 }
 

@@ -6,7 +6,7 @@ import type { Config } from '../config/load.js';
 import { readDaemonInfo } from '../daemon/daemon-file.js';
 import { createExifTool } from '../lib/exiftool.js';
 import type { Logger } from '../lib/logger.js';
-import { openGeocoder, openTagger } from '../pipeline/assemble.js';
+import { openGeocoder, openTagger } from '../app/assemble.js';
 import { createExifStage } from '../pipeline/exif.js';
 import { createGeocodeStage } from '../pipeline/geocode.js';
 import { identify } from '../pipeline/identify.js';

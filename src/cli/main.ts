@@ -5,19 +5,31 @@ import { createLogger } from '../lib/logger.js';
 import { VERSION } from '../lib/version.js';
 import { configCheck } from './config-check.js';
 import { doctor } from './doctor.js';
-import { printJournal, runUndo } from './journal-commands.js';
+import { printJournal } from './journal-commands.js';
 import { modelsPull } from './models.js';
 import { remotePause, remoteResume, remoteStatus } from './remote.js';
 import { runDaemon } from './run.js';
 import { scan } from './scan.js';
 import { registerSearchCommands } from './search-commands.js';
 import { tokenCreate } from './token.js';
+import { runUndo } from './undo.js';
 
 /** Exit statuses of DESIGN.md. */
 export const EXIT = { ok: 0, failed: 1, usage: 2 } as const;
 
-/** Error codes that mean the configuration is wrong: exit 2, like a schema error. */
-const CONFIG_CODES = new Set(['TEMPLATE_INVALID', 'RULE_INVALID', 'SCAN_INSIDE_LIBRARY']);
+/**
+ * Error codes that restarting cannot fix: exit 2, like a schema error, so that systemd's
+ * `RestartPreventExitStatus=2` does not loop. A bad template or rule; a scan of the library;
+ * the state folder taken by another process; the API's port taken or not allowed.
+ */
+const CONFIG_CODES = new Set([
+  'TEMPLATE_INVALID',
+  'RULE_INVALID',
+  'SCAN_INSIDE_LIBRARY',
+  'STATE_LOCKED',
+  'API_LISTEN_FAILED',
+  'API_LISTEN_INVALID',
+]);
 
 function positiveInt(value: string): number {
   const n = Number(value);
@@ -209,11 +221,17 @@ export function buildProgram(setExit: (code: number) => void): Command {
     .command('models')
     .description('CLIP models for tagging')
     .command('pull')
-    .description('download a model into ./models (needs internet)')
+    .description("download a model into tagging.model's folder (needs internet)")
     .argument('[name]', 'model name', undefined)
-    .option('--dir <dir>', 'where models live', 'models')
-    .action(async (name: string | undefined, options: { dir: string }) => {
-      setExit(await modelsPull(name, { dir: options.dir }));
+    .option('--dir <dir>', "where models live (default: tagging.model's folder, else ./models)")
+    .addOption(configOption())
+    .action(async (name: string | undefined, options: { dir?: string; config?: string }) => {
+      // Without a configuration the model still downloads, into ./models.
+      const configured = await loadConfig(options.config).then(
+        (config) => config.tagging.model,
+        () => undefined,
+      );
+      setExit(await modelsPull(name, { dir: options.dir, configuredModel: configured }));
     });
 
   return program;

@@ -10,12 +10,17 @@ import { errorMessage } from '../lib/errors.js';
 import { inspectModelDir, REQUIRED_FILES } from '../tagging/model-files.js';
 
 /** The model `photosortd models pull` fetches when none is named. */
-const DEFAULT_MODEL = 'Xenova/clip-vit-base-patch32';
+export const DEFAULT_MODEL = 'Xenova/clip-vit-base-patch32';
 
 /** Options of {@link modelsPull}. */
 export interface ModelsPullOptions {
-  /** Folder models live in; the model lands in `<dir>/<name without owner>`. */
-  dir: string;
+  /** `--dir`: folder models live in; the model lands in `<dir>/<name without owner>`. */
+  dir?: string;
+  /**
+   * `tagging.model` of the configuration, when one was found: without `--dir` the default
+   * model lands exactly there (and a named one beside it), so tagging finds it.
+   */
+  configuredModel?: string;
   /** The `_quantized` ONNX files (int8, about a quarter of the size) instead of fp32. */
   quantized?: boolean;
   /** Hub address; defaults to `$HF_ENDPOINT`, else https://huggingface.co. */
@@ -79,6 +84,22 @@ async function download(url: string, dest: string, bar: SingleBar): Promise<'don
 }
 
 /**
+ * Where a model is written: `<--dir>/<name>`; else, with a configuration, `tagging.model` for
+ * the default model and its folder for another; else `./models/<name>`.
+ */
+export function modelTarget(
+  model: string,
+  options: Pick<ModelsPullOptions, 'dir' | 'configuredModel'>,
+): string {
+  const name = model.split('/')[1]!;
+  if (options.dir !== undefined) return resolve(options.dir, name);
+  if (options.configuredModel === undefined) return resolve('models', name);
+  return model === DEFAULT_MODEL
+    ? options.configuredModel
+    : join(dirname(options.configuredModel), name);
+}
+
+/**
  * `photosortd models pull [NAME]`: downloads a CLIP model in the transformers.js layout from
  * the Hugging Face hub into `<dir>/<name>`, checking every file against the hub's checksum.
  * Files go to a `.partial` folder first and are moved into place only when all are verified.
@@ -95,7 +116,7 @@ export async function modelsPull(
     say(`"${model}" is not a model name; give OWNER/NAME, e.g. ${DEFAULT_MODEL}`);
     return 2;
   }
-  const target = resolve(options.dir, model.split('/')[1]!);
+  const target = modelTarget(model, options);
   const existing = await inspectModelDir(target);
   if (existing.ok) {
     say(`${target} already holds ${model}; set tagging.model to it`);

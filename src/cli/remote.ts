@@ -1,10 +1,9 @@
 import { apiKeyPath, readApiKey } from '../api/api-key.js';
-import { ApiClient, ApiResponseError, DaemonNotRunningError, apiUrl } from '../api/client.js';
+import { ApiClient, ApiResponseError } from '../api/client.js';
 import type { Config } from '../config/load.js';
 import type { DaemonStatus } from '../daemon/control.js';
-import { readDaemonInfo } from '../daemon/daemon-file.js';
-import type { JournalEntry, UndoResult, UndoSelector } from '../journal/types.js';
 import { PhotosortdError, errorMessage } from '../lib/errors.js';
+import { findDaemon, noDaemonMessage } from './find-daemon.js';
 
 /** The variable holding an API key, for setups where `<state>/api-key` is not readable. */
 const API_KEY_ENV = 'PHOTOSORTD_API_KEY';
@@ -20,51 +19,47 @@ export interface RemoteOptions {
   env?: NodeJS.ProcessEnv;
 }
 
-interface KeySource {
+/** An API key and where it came from, for messages. */
+export interface KeySource {
   key: string | null;
   from: string;
 }
 
-async function findKey(config: Config, env: NodeJS.ProcessEnv): Promise<KeySource> {
+/** The key the CLI sends: {@link API_KEY_ENV}, else `<state>/api-key`. */
+export async function findKey(config: Config, env: NodeJS.ProcessEnv): Promise<KeySource> {
   const fromEnv = env[API_KEY_ENV]?.trim();
   if (fromEnv) return { key: fromEnv, from: API_KEY_ENV };
   return { key: await readApiKey(config.state), from: apiKeyPath(config.state) };
 }
 
 /**
- * A client for the running daemon's API, or `null` when no daemon answers at `api.listen`
- * (or the API is disabled). Throws when a daemon answers but no key is at hand.
+ * A client for the daemon of `config.state`, checked to be that daemon (see
+ * {@link findDaemon}), or `null` when none runs for it. Throws when another process holds the
+ * state folder or answers in the daemon's place, and when no key is at hand.
  */
 export async function daemonClient(
   config: Config,
   env: NodeJS.ProcessEnv = process.env,
 ): Promise<ApiClient | null> {
-  if (!config.api.enabled) return null;
-  // The daemon sharing our state folder says where it listens; without that record (state
-  // not readable, or a daemon from before it existed) `api.listen` is the best guess, and
-  // the key check keeps us from steering another daemon that happens to listen there.
-  const url = (await readDaemonInfo(config.state))?.url ?? apiUrl(config);
-  const { key, from } = await findKey(config, env);
-  const client = new ApiClient(url, key);
-  try {
-    await client.health();
-  } catch (error) {
-    if (error instanceof DaemonNotRunningError) return null;
-    throw error;
+  const found = await findDaemon(config);
+  if (found.kind === 'none') return null;
+  if (found.kind === 'busy') {
+    throw new PhotosortdError('STATE_LOCKED', noDaemonMessage(found, config));
   }
+  const { key, from } = await findKey(config, env);
   if (key === null) {
     throw new PhotosortdError(
       'API_KEY_MISSING',
-      `photosortd is running at ${url} but no API key was found: ${from} does not exist ` +
-        `and ${API_KEY_ENV} is not set. Set ${API_KEY_ENV} to a key listed (by hash) in api.keys`,
+      `photosortd is running at ${found.info.url} but no API key was found: ${from} does not ` +
+        `exist and ${API_KEY_ENV} is not set. Set ${API_KEY_ENV} to a key listed (by hash) in api.keys`,
     );
   }
-  return client;
+  return new ApiClient(found.info.url, key);
 }
 
 /**
- * Runs `action` against the daemon and turns failures into a message on stderr and an exit
- * status: 1 when the daemon is not running or refused, 2 when the API is disabled.
+ * Runs `action` against the daemon of the state folder and turns failures into a message on
+ * stderr and an exit status: 1 when no daemon runs or it refused, 2 when the API is disabled.
  */
 async function withDaemon(
   options: RemoteOptions,
@@ -81,18 +76,21 @@ async function withDaemon(
     return 2;
   }
   const source = await findKey(config, options.env ?? process.env);
-  // As in daemonClient: the daemon of our state folder, wherever it listens (port 0 too).
-  const url = (await readDaemonInfo(config.state))?.url ?? apiUrl(config);
-  const client = new ApiClient(url, source.key);
   try {
-    return await action(client, out);
+    const found = await findDaemon(config);
+    if (found.kind !== 'daemon') {
+      err.write(`${noDaemonMessage(found, config)}\n`);
+      return 1;
+    }
+    return await action(new ApiClient(found.info.url, source.key), out);
   } catch (error) {
     err.write(`${explain(error, config, source)}\n`);
     return 1;
   }
 }
 
-function explain(error: unknown, config: Config, source: KeySource): string {
+/** A failure of a remote command, in words that say what to do. */
+export function explain(error: unknown, config: Config, source: KeySource): string {
   if (error instanceof ApiResponseError && error.status === 401) {
     if (source.key === null) {
       return (
@@ -158,39 +156,10 @@ export function remoteResume(options: RemoteOptions): Promise<number> {
   });
 }
 
-/**
- * `photosortd undo` through the running daemon. Exit status 1 when any file was refused (or
- * the daemon is not running).
- */
-export function remoteUndo(
-  options: RemoteOptions & { selector: UndoSelector; force?: boolean; dryRun?: boolean },
-): Promise<number> {
-  return withDaemon(options, async (client, out) => {
-    const result = await client.undo(options.selector, {
-      force: options.force,
-      dryRun: options.dryRun,
-    });
-    if (options.json) printJson(out, result);
-    else out.write(describeUndo(result, options.dryRun === true, options.force === true));
-    return result.refused.length > 0 ? 1 : 0;
-  });
-}
-
-/** `photosortd journal` from the running daemon: recent operations, newest first. */
-export function remoteJournal(options: RemoteOptions & { limit?: number }): Promise<number> {
-  return withDaemon(options, async (client, out) => {
-    const entries = await client.journal(options.limit ?? 20);
-    for (const entry of entries) {
-      out.write(options.json ? `${JSON.stringify(entry)}\n` : describeEntry(entry));
-    }
-    return 0;
-  });
-}
-
 function describeStatus(status: DaemonStatus, url: string): string {
   const rows: [string, string][] = [
     ['queue', `${status.queue.waiting} waiting, ${status.queue.active} in flight`],
-    ['handled', `${status.processed} file(s), ${status.failed} failed`],
+    ['handled', describeHandled(status.handled)],
     [
       'library',
       status.libraryState.present
@@ -211,26 +180,19 @@ function describeStatus(status: DaemonStatus, url: string): string {
   return head + rows.map(([label, value]) => `  ${label.padEnd(8)} ${value}\n`).join('');
 }
 
+/** `3 filed, 2 duplicates, 1 unsorted, 0 failed` (and `skipped` when there were any). */
+function describeHandled(handled: DaemonStatus['handled']): string {
+  const parts = [
+    `${handled.move} filed`,
+    `${handled.duplicate} duplicate${handled.duplicate === 1 ? '' : 's'}`,
+    `${handled.unsorted} unsorted`,
+    ...(handled.skip > 0 ? [`${handled.skip} skipped`] : []),
+    `${handled.error} failed`,
+  ];
+  return parts.join(', ');
+}
+
 function feature(enabled: boolean, detail?: string, reason?: string): string {
   const state = enabled ? `on${detail ? ` (${detail})` : ''}` : 'off';
   return reason ? `${state}: ${reason}` : state;
-}
-
-function describeUndo(result: UndoResult, dryRun: boolean, force: boolean): string {
-  const verb = dryRun ? 'would put back' : 'put back';
-  const lines = [
-    ...result.undone.map((item) => `${verb}  ${item.from}\n     →  ${item.to}`),
-    ...result.refused.map((item) => `refused  ${item.from}: ${item.reason ?? 'refused'}`),
-    `${result.undone.length} file(s) ${verb}, ${result.refused.length} refused` +
-      (result.refused.length > 0 && !force ? ' (use --force to put back changed files)' : '') +
-      (dryRun ? '' : ` (batch ${result.batch})`),
-  ];
-  return `${lines.join('\n')}\n`;
-}
-
-function describeEntry(entry: JournalEntry): string {
-  return (
-    `${entry.createdAt}  ${entry.batch}  ${entry.op.padEnd(6)} ${entry.status.padEnd(7)} ` +
-    `${entry.source} → ${entry.target ?? '-'}\n`
-  );
 }

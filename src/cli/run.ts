@@ -1,9 +1,11 @@
 import { execFile } from 'node:child_process';
 import { startApiServer, Metrics } from '../api/index.js';
+import { newInstanceSecret } from '../api/instance.js';
+import { launchDaemon } from '../app/launch.js';
 import { loadConfig, type Config } from '../config/load.js';
-import { startDaemon, type Daemon } from '../daemon/daemon.js';
-import { readDaemonInfo, removeDaemonInfo, writeDaemonInfo } from '../daemon/daemon-file.js';
-import { PhotosortdError, errorMessage } from '../lib/errors.js';
+import type { Daemon } from '../daemon/daemon.js';
+import { removeDaemonInfo, writeDaemonInfo } from '../daemon/daemon-file.js';
+import { errorMessage } from '../lib/errors.js';
 import { createLogger, type Logger } from '../lib/logger.js';
 
 /**
@@ -77,27 +79,31 @@ export async function runDaemon(config: Config): Promise<number> {
     process.off('SIGHUP', hangup);
   };
   try {
-    const other = await readDaemonInfo(config.state);
-    if (other && other.pid !== process.pid) {
-      throw new PhotosortdError(
-        'ALREADY_RUNNING',
-        `another photosortd (pid ${other.pid}) is already using the state folder ${config.state}; ` +
-          'stop it first, or give this one its own `state` folder',
-      );
-    }
-    const daemon = await startDaemon({ config, logger });
+    // Throws STATE_LOCKED, naming the other process, when the state folder is taken.
+    const daemon = await launchDaemon(config, logger);
     const metrics = new Metrics();
     const unsubscribe = daemon.subscribe((event) => {
       if (event.type === 'file') metrics.recordFile(event);
     });
 
+    const secret = newInstanceSecret();
     let api: Awaited<ReturnType<typeof startApiServer>> | null = null;
     if (config.api.enabled) {
       try {
-        api = await startApiServer({ config, control: daemon, dashboard: daemon, logger, metrics });
+        api = await startApiServer({
+          config,
+          control: daemon,
+          dashboard: daemon,
+          logger,
+          metrics,
+          instance: { pid: process.pid, secret },
+        });
       } catch (error) {
-        // The API is how one steers the daemon, not how it files photos: keep filing.
-        logger.error({ err: error }, `control API not started: ${errorMessage(error)}`);
+        // A daemon without its API cannot be steered or asked, and whoever holds the port
+        // would answer in its place: refuse to start (exit 2), saying why in one line.
+        unsubscribe();
+        await daemon.stop(STOP_TIMEOUT_MS);
+        throw error;
       }
     }
 
@@ -105,6 +111,7 @@ export async function runDaemon(config: Config): Promise<number> {
       pid: process.pid,
       url: api?.url ?? null,
       startedAt: new Date().toISOString(),
+      secret,
     });
     started(daemon);
     notifySystemd(logger, ['--ready', `--status=${watchingStatus(daemon)}`]);
@@ -117,8 +124,9 @@ export async function runDaemon(config: Config): Promise<number> {
     await reloading;
     unsubscribe();
     await api?.close();
-    await daemon.stop(STOP_TIMEOUT_MS);
+    // The record goes before the state lock (released by stop) so it never names a successor.
     await removeDaemonInfo(config.state);
+    await daemon.stop(STOP_TIMEOUT_MS);
     return 0;
   } finally {
     unlisten();

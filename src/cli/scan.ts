@@ -6,9 +6,11 @@ import { feedFolder } from '../daemon/walk-files.js';
 import { assertLibraryDevice } from '../lib/real-path.js';
 import { exists } from '../lib/exists.js';
 import type { Logger } from '../lib/logger.js';
-import { buildStages, openServices, PIPELINE_LOCKS } from '../pipeline/assemble.js';
+import { buildStages, openDryRun, openWriter } from '../app/assemble.js';
+import { PIPELINE_LOCKS } from '../pipeline/configured.js';
 import type { Action } from '../lib/media.js';
 import { createPipeline, type FileResult } from '../pipeline/pipeline.js';
+import { filesTable, type ScanRow } from './scan-table.js';
 
 /** Options of {@link scan}. */
 export interface ScanOptions {
@@ -17,12 +19,12 @@ export interface ScanOptions {
   dryRun: boolean;
   json: boolean;
   logger: Logger;
-  out?: NodeJS.WritableStream;
+  out?: NodeJS.WriteStream | NodeJS.WritableStream;
   err?: NodeJS.WriteStream | NodeJS.WritableStream;
 }
 
 /** One line of `scan --json`: the contract of DESIGN.md, plus why and what it duplicates. */
-function scanLine(result: FileResult): Record<string, unknown> {
+function scanLine(result: FileResult): ScanRow & Record<string, unknown> {
   const { job, event } = result;
   return {
     source: event.source,
@@ -34,6 +36,7 @@ function scanLine(result: FileResult): Record<string, unknown> {
     place: event.place,
     tags: event.tags,
     error: event.error,
+    dateRejected: job.meta?.dateRejected ?? [],
     reason: job.plan?.reason ?? null,
     duplicateOf: job.plan?.duplicateOf ?? null,
   };
@@ -49,7 +52,11 @@ export async function scan(options: ScanOptions): Promise<number> {
   const err = options.err ?? process.stderr;
   for (const dir of options.dirs) await refuseLibraryScan(resolve(dir), config.library);
   const checkFiling = await libraryCheck(config, options.dryRun);
-  const services = await openServices(config, logger);
+  // A dry run reads a copy of the journal and takes nothing; a real scan takes the state
+  // folder (refused, naming the daemon, while one runs) and recovers what a crash left.
+  const services = options.dryRun
+    ? await openDryRun(config, logger)
+    : await openWriter(config, 'scan', logger);
   const batch = services.journal.newBatchId();
   const counts: Record<Action, number> = { move: 0, unsorted: 0, duplicate: 0, skip: 0, error: 0 };
   const showBar = !options.json && 'isTTY' in err && err.isTTY === true;
@@ -63,6 +70,7 @@ export async function scan(options: ScanOptions): Promise<number> {
       )
     : null;
   let found = 0;
+  const rows: ScanRow[] = [];
   const pipeline = createPipeline({
     stages: buildStages(config, services, {
       batch: () => batch,
@@ -74,21 +82,21 @@ export async function scan(options: ScanOptions): Promise<number> {
     onResult: (result) => {
       counts[result.event.action] += 1;
       if (options.json) out.write(JSON.stringify(scanLine(result)) + '\n');
-      else if (result.event.action === 'error') {
-        logger.error({ source: result.event.source, error: result.event.error }, 'file failed');
-      }
+      else rows.push(scanLine(result));
       bar?.increment(1, { moved: counts.move });
     },
   });
 
   try {
-    bar?.start(0, 0, { moved: 0 });
     for (const dir of options.dirs) {
       await feedFolder(resolve(dir), pipeline, {
         exiftool: services.exiftool,
         backlog: config.concurrency * 8,
         inProgress: config.inProgress,
+        renameUndecodable: !options.dryRun,
         onFound: (job) => {
+          // The bar starts with the first file found: started at 0/0 it would show full.
+          if (found === 0) bar?.start(1, 0, { moved: 0 });
           found += 1 + (job.companions?.length ?? 0);
           bar?.setTotal(found);
         },
@@ -100,6 +108,16 @@ export async function scan(options: ScanOptions): Promise<number> {
     await services.close();
   }
 
+  if (!options.json && rows.length > 0) {
+    out.write(
+      filesTable(rows, {
+        library: config.library,
+        roots: options.dirs.map((dir) => resolve(dir)),
+        aligned: 'isTTY' in out && out.isTTY === true,
+        dryRun: options.dryRun,
+      }),
+    );
+  }
   if (!options.json) err.write(summaryTable(counts, options.dryRun, batch));
   return counts.error > 0 ? 1 : 0;
 }

@@ -2,7 +2,7 @@ import { relative } from 'node:path';
 import type { Config } from '../config/load.js';
 import { createExifTool } from '../lib/exiftool.js';
 import { silentLogger } from '../lib/logger.js';
-import { openTagger } from '../pipeline/assemble.js';
+import { openTagger } from '../app/assemble.js';
 import { SearchService, type FindRequest, type SearchResult } from '../search/index.js';
 import type { ImageEmbedder } from '../tagging/tagger.js';
 /** The options `search` and `similar` share. */

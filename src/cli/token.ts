@@ -16,8 +16,13 @@ export async function tokenCreate(options: {
 }): Promise<number> {
   const out = options.out ?? process.stdout;
   const err = options.err ?? process.stderr;
-  const secret = options.config.api.jwt?.secret;
-  if (!secret) {
+  const jwt = options.config.api.jwt;
+  const [unset] = options.config.missingFromEnvironment;
+  if (!jwt && unset) {
+    err.write(`${unset}; this command signs with the same secret as the daemon\n`);
+    return 2;
+  }
+  if (!jwt) {
     const where = options.config.file ? ` in ${options.config.file}` : '';
     err.write(
       `No JWT secret is configured${where}, so the daemon accepts no JWTs. Add\n` +
@@ -35,8 +40,21 @@ export async function tokenCreate(options: {
     err.write(`${error.message}\n`);
     return 2;
   }
+  if (ttlSeconds > jwt.maxLifetimeSeconds) {
+    err.write(
+      `--ttl ${options.ttl} is longer than api.jwt.maxLifetime (${jwt.maxLifetimeSeconds} s); ` +
+        'the daemon would refuse the token. Choose a shorter --ttl or raise api.jwt.maxLifetime\n',
+    );
+    return 2;
+  }
   const now = new Date();
-  const token = await mintToken(secret, { scope: options.scope, ttlSeconds, now });
+  const token = await mintToken(jwt.secret, {
+    scope: options.scope,
+    ttlSeconds,
+    now,
+    issuer: jwt.issuer,
+    audience: jwt.audience,
+  });
   out.write(`${token}\n`);
   const expires = new Date(Math.floor(now.getTime() / 1000 + ttlSeconds) * 1000);
   err.write(`Token with scope ${options.scope}, valid until ${expires.toISOString()}\n`);

@@ -1,19 +1,36 @@
 import { cosmiconfig } from 'cosmiconfig';
 import { homedir, platform } from 'node:os';
 import { existsSync } from 'node:fs';
-import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
+import { dirname, isAbsolute, join, resolve } from 'node:path';
+import { parseDuration } from '../lib/duration.js';
 import { ConfigError, errorMessage } from '../lib/errors.js';
 import { folderWithin } from '../lib/real-path.js';
 import { configSchema, type ParsedConfig } from './schema.js';
 import type { z } from 'zod';
 
+/** `api.jwt` resolved: the secret itself and the lifetime in seconds. */
+interface JwtConfig {
+  secret: string;
+  maxLifetimeSeconds: number;
+  issuer?: string;
+  audience?: string;
+}
+
 /** The configuration with every path absolute and every `env:NAME` secret resolved. */
-export interface Config extends ParsedConfig {
+export interface Config extends Omit<ParsedConfig, 'api'> {
   /** The file it was read from, or `null` when built in code. */
   file: string | null;
   library: string;
   state: string;
   inboxes: { path: string; poll: boolean }[];
+  /** Without `jwt` when none is configured or its `env:NAME` is not set here. */
+  api: Omit<ParsedConfig['api'], 'jwt'> & { jwt?: JwtConfig };
+  /**
+   * What only the daemon cannot do without, found missing in this process's environment: an
+   * `api.jwt.secret: env:NAME` whose NAME is unset. `run` refuses to start on it; the other
+   * commands, run from another shell than the service's, do not need it.
+   */
+  missingFromEnvironment: string[];
 }
 
 const MODULE = 'photosortd';
@@ -28,38 +45,74 @@ const SEARCH_PLACES = [
   `.${MODULE}rc.json`,
 ];
 
+/** The example configuration in a clone, which `npm start` runs on. */
+const EXAMPLE_FILE = 'photosortd.config.example.yaml';
+
+/** The system-wide configuration, as the README's service steps install it. */
+const SYSTEM_FILE = '/etc/photosortd/photosortd.config.yaml';
+
+/** Options of {@link loadConfig}. */
+export interface LoadOptions {
+  cwd?: string;
+  env?: NodeJS.ProcessEnv;
+  /** {@link SYSTEM_FILE} unless a test points elsewhere. */
+  systemFile?: string;
+}
+
 /**
- * Finds and loads the configuration: `file` when given, else the first of
- * {@link SEARCH_PLACES} from `cwd` upwards. Throws {@link ConfigError} naming each bad key.
+ * The files tried, in order, when no `--config` is given: `$PHOTOSORTD_CONFIG`; then
+ * {@link SEARCH_PLACES} from `cwd` upwards (a project's own file); then the example in `cwd`
+ * (a clone after `npm start`); then the user's `$XDG_CONFIG_HOME/photosortd/` (default
+ * `~/.config/photosortd/`) and the system's `/etc/photosortd/photosortd.config.yaml`, where the
+ * README's service steps put it. README "Configure" documents this order.
  */
-export async function loadConfig(
-  file?: string,
-  options: { cwd?: string; env?: NodeJS.ProcessEnv } = {},
-): Promise<Config> {
+function fallbackFiles(cwd: string, env: NodeJS.ProcessEnv, systemFile: string): string[] {
+  const configHome =
+    env.XDG_CONFIG_HOME && isAbsolute(env.XDG_CONFIG_HOME)
+      ? env.XDG_CONFIG_HOME
+      : join(env.HOME || homedir(), '.config');
+  return [
+    join(cwd, EXAMPLE_FILE),
+    join(configHome, MODULE, 'photosortd.config.yaml'),
+    join(configHome, MODULE, 'photosortd.config.yml'),
+    systemFile,
+  ];
+}
+
+/**
+ * Finds and loads the configuration: `file` when given, else `$PHOTOSORTD_CONFIG`, else the
+ * first of {@link SEARCH_PLACES} from `cwd` upwards, else the first of {@link fallbackFiles}
+ * that exists. Throws {@link ConfigError} naming each bad key.
+ */
+export async function loadConfig(file?: string, options: LoadOptions = {}): Promise<Config> {
   const explorer = cosmiconfig(MODULE, { searchPlaces: SEARCH_PLACES, cache: false });
   const cwd = options.cwd ?? process.cwd();
+  const env = options.env ?? process.env;
+  const given = file ?? (env.PHOTOSORTD_CONFIG || undefined);
+  const fallbacks = fallbackFiles(cwd, env, options.systemFile ?? SYSTEM_FILE);
   let result;
   try {
-    result = file ? await explorer.load(resolve(cwd, file)) : await explorer.search(cwd);
+    if (given) result = await explorer.load(resolve(cwd, given));
+    else {
+      result = await explorer.search(cwd);
+      const fallback = result ? undefined : fallbacks.find((candidate) => existsSync(candidate));
+      if (fallback) result = await explorer.load(fallback);
+    }
   } catch (error) {
-    const shown = file ? resolve(cwd, file) : null;
+    const shown = given ? resolve(cwd, given) : null;
     throw new ConfigError(shown, [`cannot be read: ${errorMessage(error)}`]);
   }
   if (!result) {
-    // `npm start` runs on the example file; a CLI call right after it should find its way.
-    const example = join(cwd, 'photosortd.config.example.yaml');
-    const hint = existsSync(example)
-      ? `; to use the example that \`npm start\` runs on, pass --config ${relative(cwd, example)}`
-      : '';
     throw new ConfigError(null, [
-      `no configuration found in ${cwd} or above; create photosortd.config.yaml ` +
-        `(see photosortd.config.example.yaml) or pass --config FILE${hint}`,
+      `no configuration found: looked for ${SEARCH_PLACES[0]} in ${cwd} and above, then ` +
+        `${fallbacks.join(', ')}; create one (see ${EXAMPLE_FILE}), pass --config FILE or ` +
+        'set PHOTOSORTD_CONFIG',
     ]);
   }
   if (result.isEmpty || result.config === null || typeof result.config !== 'object') {
     throw new ConfigError(result.filepath, ['is empty; it needs at least `library` and `inboxes`']);
   }
-  return parseConfig(result.config, result.filepath, options.env ?? process.env);
+  return parseConfig(result.config, result.filepath, env);
 }
 
 /**
@@ -76,16 +129,15 @@ export function parseConfig(
   const config = parsed.data;
   const base = file ? dirname(file) : process.cwd();
   const at = (p: string) => resolve(base, expandHome(p));
-  const problems: string[] = [];
-
-  const secret = config.api.jwt ? resolveSecret(config.api.jwt.secret, env) : undefined;
-  if (secret === null) {
-    problems.push(
-      `api.jwt.secret: ${config.api.jwt?.secret} names an environment variable that is not set; ` +
-        'set it or remove api.jwt',
-    );
-  }
-  if (problems.length > 0) throw new ConfigError(file, problems);
+  const { jwt, ...api } = config.api;
+  const secret = jwt ? resolveSecret(jwt.secret, env) : null;
+  const missingFromEnvironment =
+    jwt && secret === null
+      ? [
+          `api.jwt.secret: ${jwt.secret} names an environment variable that is not set; ` +
+            "set it in the daemon's environment (e.g. systemd's EnvironmentFile=) or remove api.jwt",
+        ]
+      : [];
 
   return {
     ...config,
@@ -94,7 +146,19 @@ export function parseConfig(
     state: config.state ? at(config.state) : defaultStateDir(env),
     inboxes: config.inboxes.map((inbox) => ({ ...inbox, path: at(inbox.path) })),
     tagging: { ...config.tagging, model: at(config.tagging.model) },
-    api: { ...config.api, jwt: secret ? { secret } : undefined },
+    api: {
+      ...api,
+      jwt:
+        jwt && secret !== null
+          ? {
+              secret,
+              maxLifetimeSeconds: parseDuration(jwt.maxLifetime) ?? 0,
+              issuer: jwt.issuer,
+              audience: jwt.audience,
+            }
+          : undefined,
+    },
+    missingFromEnvironment,
   };
 }
 

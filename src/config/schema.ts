@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { parseDuration } from '../lib/duration.js';
 
 /**
  * The configuration file's schema. The keys are a contract (DESIGN.md): users and tests
@@ -122,7 +123,27 @@ export const configSchema = z.strictObject({
        */
       tlsProxy: z.string().min(1).optional(),
       keys: z.array(apiKeySchema).default([]),
-      jwt: z.strictObject({ secret: z.string().min(1) }).optional(),
+      jwt: z
+        .strictObject({
+          /** The HS256 secret, or `env:NAME` to read it from the daemon's environment. */
+          secret: z.string().min(1),
+          /**
+           * Longest lifetime (`exp` − `iat`) of a token the daemon accepts: a leaked token
+           * must not work for years. 30 days covers a monthly script rotation.
+           */
+          maxLifetime: z
+            .string()
+            .refine(
+              (text) => parseDuration(text) !== null,
+              'must be a duration such as 1h, 7d or 30d',
+            )
+            .default('30d'),
+          /** When set, tokens must carry this `iss` (another minter, e.g. an SSO service). */
+          issuer: z.string().min(1).optional(),
+          /** When set, tokens must name this `aud`. */
+          audience: z.string().min(1).optional(),
+        })
+        .optional(),
       rateLimit: z
         .strictObject({ perMinute: z.number().int().min(1).default(120) })
         .default({ perMinute: 120 }),

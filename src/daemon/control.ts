@@ -11,6 +11,12 @@ export interface DaemonStatus {
   processed: number;
   /** Files whose handling ended in `error`. */
   failed: number;
+  /**
+   * Files handled since start by the action taken, as `/metrics` counts them: `move` (filed),
+   * `unsorted`, `duplicate`, `skip` (left where it is: an occupied name, a symlink, an undo
+   * put it back) and `error`.
+   */
+  handled: Record<Action, number>;
   startedAt: string;
   version: string;
   inboxes: { path: string; watching: boolean; problem?: string }[];

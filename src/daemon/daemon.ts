@@ -7,12 +7,19 @@ import type { Logger } from '../lib/logger.js';
 import { createOpenWriterCheck, STILL_BEING_WRITTEN } from '../lib/open-writers.js';
 import { isInside } from '../lib/sanitize.js';
 import { VERSION } from '../lib/version.js';
-import { buildStages, openServices, PIPELINE_LOCKS, type Services } from '../pipeline/assemble.js';
 import { recordFiledContent } from '../pipeline/changed-after-filing.js';
 import { fileOfSidecar, redateByLateJson } from '../pipeline/groups/followers.js';
 import { groupJobs } from '../pipeline/groups/grouping.js';
+import { leavingPolicy } from '../pipeline/left-before.js';
+import type { Action } from '../lib/media.js';
 import type { FileJob } from '../pipeline/job.js';
-import { createPipeline, type FileResult, type Pipeline } from '../pipeline/pipeline.js';
+import { PIPELINE_LOCKS, type StageOptions } from '../pipeline/configured.js';
+import {
+  createPipeline,
+  type FileResult,
+  type NamedStage,
+  type Pipeline,
+} from '../pipeline/pipeline.js';
 import {
   HOLDING_LISTED,
   type ControlEvent,
@@ -25,8 +32,9 @@ import { watchInboxSet, type InboxSet } from './inbox-presence.js';
 import { createGatherer, GROUP_WINDOW_MS, ORPHAN_WAIT_MS } from './gatherer.js';
 import { inProgressMatcher } from './in-progress.js';
 import { watchLibrary, type LibraryPresence } from './library-presence.js';
-import { checkExiftool, checkLayout, checkLibrary } from './preflight.js';
+import { checkExiftool, checkLayout, type Layout } from './preflight.js';
 import { mergeReload } from './reload.js';
+import type { Services } from './services.js';
 
 /** A new journal batch starts when no file has been filed for this long. */
 const BATCH_IDLE_MS = 60_000;
@@ -54,18 +62,23 @@ export interface Daemon extends DashboardControl {
 export interface DaemonOptions {
   config: Config;
   logger: Logger;
+  /** Opened by the caller (under the state lock); the daemon closes them when it stops. */
+  services: Services;
+  /** What `checkLibrary` found at start: the library's device, watched from then on. */
+  layout: Layout;
+  /** The pipeline's stages for a configuration over `services` (the daemon's, the dashboard's). */
+  buildStages: (config: Config, options: StageOptions) => NamedStage[];
 }
 
 /**
- * Wires watcher → pipeline → journal. Every settled file in an inbox is handled once;
+ * Wires watcher → pipeline → journal over `services` (see `app/launch.ts`, which checks the
+ * layout and takes the state folder first). Every settled file in an inbox is handled once;
  * while paused, arrivals are remembered and handled on resume.
  */
 export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
   const { logger } = options;
   let config = options.config;
-  await checkLayout(config);
-  const layout = await checkLibrary(config);
-  const services: Services = await openServices(config, logger);
+  const { services, layout } = options;
   try {
     await checkExiftool(services.exiftool);
   } catch (error) {
@@ -85,6 +98,7 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
   let stopping = false;
   let processed = 0;
   let failed = 0;
+  const handled: Record<Action, number> = { move: 0, unsorted: 0, duplicate: 0, skip: 0, error: 0 };
   let batch = services.journal.newBatchId();
   // The watchers skip the built-in temp names; the configured ones are dropped here.
   let inProgress = inProgressMatcher(config.inProgress);
@@ -102,12 +116,7 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
   };
 
   const pipeline: Pipeline = createPipeline({
-    stages: buildStages(config, services, {
-      batch: currentBatch,
-      dryRun: false,
-      skipRestored: true,
-      checkLibrary: () => library.verify(),
-    }),
+    stages: daemonStages(options, config, currentBatch, () => library.verify()),
     concurrency: config.concurrency,
     exclusive: PIPELINE_LOCKS,
     onResult: (result) => report(result),
@@ -154,11 +163,21 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
     }
     outcomes.record(result);
     processed += 1;
+    handled[event.action] += 1;
     if (event.action === 'error') failed += 1;
-    const line = { source: event.source, target: event.target, rule: event.rule };
+    const line = {
+      source: event.source,
+      target: event.target,
+      rule: event.rule,
+      dateSource: event.dateSource,
+    };
     if (event.action === 'error') logger.error({ ...line, error: event.error }, 'file failed');
     else if (event.action === 'move') logger.info(line, 'filed');
-    else logger.warn({ ...line, reason: job.plan?.reason }, event.action);
+    else if (job.error?.code === 'LEFT_BEFORE') {
+      // Said once, when it was left; a restart does not say it again.
+      logger.debug({ ...line, reason: job.plan?.reason }, event.action);
+    } else logger.warn({ ...line, reason: job.plan?.reason }, event.action);
+    rememberIfLeft({ job, event });
     publish(event);
   }
 
@@ -170,6 +189,33 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
     holding.set(job.source, job.error?.message ?? 'still being written');
     logger.info({ source: job.source, reason: job.error?.message }, 'still being written');
     setTimeout(() => take(job.source, job.root), Math.max(config.settle, 2000)).unref();
+  }
+
+  /**
+   * A file left in the inbox by the policy (a duplicate under `duplicates: skip`, an
+   * occupied name under `onCollision: skip`) is remembered in the journal with why, so the
+   * next start neither hashes nor warns about it again, and `journal` shows the reason.
+   */
+  function rememberIfLeft({ job, event }: FileResult) {
+    const byPolicy =
+      !job.error &&
+      ((event.action === 'duplicate' && event.target === null) || event.action === 'skip');
+    if (!byPolicy) return;
+    try {
+      services.journal.rememberLeft({
+        source: job.source,
+        size: job.size,
+        mtimeMs: job.mtimeMs,
+        policy: leavingPolicy(config),
+        action: event.action,
+        reason: job.plan?.reason ?? event.action,
+      });
+    } catch (error) {
+      logger.warn(
+        { source: job.source, err: error },
+        'could not remember a file left in the inbox',
+      );
+    }
   }
 
   function take(path: string, inbox: string) {
@@ -270,6 +316,7 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
     },
     processed,
     failed,
+    handled: { ...handled },
     startedAt,
     version: VERSION,
     inboxes: inboxes.status(),
@@ -315,7 +362,7 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
         inboxes: config.inboxes.map((inbox) => inbox.path),
       });
       // A dry run (the dashboard's confirmation, `undo --dry-run`) changed nothing to tell.
-      if (undoOptions.dryRun) return result;
+      if (result.batch === null) return result;
       logger.info(
         { batch: result.batch, undone: result.undone.length, refused: result.refused.length },
         'undo',
@@ -341,12 +388,7 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
     async reload(next) {
       const { config: merged, restartNeeded } = mergeReload(config, next);
       await checkLayout(merged, { library: false });
-      const stages = buildStages(merged, services, {
-        batch: currentBatch,
-        dryRun: false,
-        skipRestored: true,
-        checkLibrary: () => library.verify(),
-      });
+      const stages = daemonStages(options, merged, currentBatch, () => library.verify());
       if (stopping) return;
       pipeline.reconfigure(stages, merged.concurrency);
       config = merged;
@@ -356,8 +398,8 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
       if (restartNeeded.length > 0) {
         logger.warn(
           { keys: restartNeeded },
-          `configuration reloaded, but ${restartNeeded.join(', ')} only change on restart; ` +
-            'the values in use are kept',
+          `configuration reloaded; a change to ${restartNeeded.join(', ')} takes effect only ` +
+            'after a restart, so the values in use are kept until then',
         );
       }
       logger.info(
@@ -394,7 +436,27 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
       waiting: (path) => inFlight.has(path) || held.has(path),
       report,
       checkLibrary: () => library.verify(),
+      buildStages: options.buildStages,
     }),
   };
   return daemon;
+}
+
+/**
+ * The daemon's own stages: files an undo put back into an inbox it watches stay there, and
+ * the mover checks the library is still there before each move.
+ */
+function daemonStages(
+  options: DaemonOptions,
+  config: Config,
+  batch: () => string,
+  checkLibrary: () => Promise<void>,
+): NamedStage[] {
+  return options.buildStages(config, {
+    batch,
+    dryRun: false,
+    skipRestored: true,
+    skipLeftBefore: true,
+    checkLibrary,
+  });
 }

@@ -7,12 +7,8 @@ import { PhotosortdError, errorCode, errorMessage } from '../lib/errors.js';
 import { exists } from '../lib/exists.js';
 import { removeEmptyFolders } from '../lib/safe-move.js';
 import { isInside } from '../lib/sanitize.js';
-import {
-  buildStages,
-  compileTemplates,
-  PIPELINE_LOCKS,
-  type Services,
-} from '../pipeline/assemble.js';
+import { compileTemplates, PIPELINE_LOCKS, type StageOptions } from '../pipeline/configured.js';
+import type { Services } from './services.js';
 import type { Journal } from '../journal/journal.js';
 import type { Action, CaptureDate, Place } from '../lib/media.js';
 import type { FileEvent } from '../pipeline/file-event.js';
@@ -89,6 +85,8 @@ export interface DashboardContext {
   report(result: FileResult): void;
   /** The mover's check, right before a move, that the library is still there. */
   checkLibrary(): Promise<void>;
+  /** The pipeline's stages for a configuration over the daemon's services. */
+  buildStages(config: Config, options: StageOptions): NamedStage[];
 }
 
 /** The dashboard's operations on a running daemon; see {@link DashboardControl}. */
@@ -252,7 +250,7 @@ async function fileOne(
   const { extra, content } = options;
   const job = await jobFor(config, path);
   const batch = services.journal.newBatchId();
-  const built = buildStages(config, services, {
+  const built = context.buildStages(config, {
     batch: () => batch,
     dryRun: false,
     content,
@@ -333,7 +331,7 @@ async function runOver(
     throw new PhotosortdError('NOT_A_FOLDER', `${folder} is not a folder this daemon can read`);
   }
   const batch = services.journal.newBatchId();
-  const built = buildStages(config, services, {
+  const built = context.buildStages(config, {
     batch: () => batch,
     dryRun: options.dryRun,
     checkLibrary: context.checkLibrary,

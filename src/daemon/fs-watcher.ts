@@ -1,5 +1,6 @@
 import { watch, type FSWatcher } from 'node:fs';
 import { lstat, readdir } from 'node:fs/promises';
+import { REPLACEMENT, renameUndecodable } from '../lib/undecodable-names.js';
 import { basename, join, sep } from 'node:path';
 import { errorCode } from '../lib/errors.js';
 import {
@@ -63,8 +64,11 @@ export function watchWithFsEvents(inbox: WatchedInbox, options: WatchOptions): I
     let watcher: FSWatcher;
     try {
       watcher = watch(folder, { persistent: true }, (_event, name) =>
-        // Without a name (some platforms, an overflowed queue) only a re-read can tell.
-        name ? void onEntry(join(folder, name.toString())) : void list(folder),
+        // Without a name (some platforms, an overflowed queue) only a re-read can tell; a
+        // name that is not UTF-8 (U+FFFD in it) names no file, and the re-read renames it.
+        name && !name.includes(REPLACEMENT)
+          ? void onEntry(join(folder, name.toString()))
+          : void list(folder),
       );
     } catch (error) {
       return warnOrForget(folder, error);
@@ -81,6 +85,15 @@ export function watchWithFsEvents(inbox: WatchedInbox, options: WatchOptions): I
     let entries;
     try {
       entries = await readdir(folder, { withFileTypes: true });
+      if (entries.some((entry) => entry.name.includes(REPLACEMENT))) {
+        for (const { path, shownAs } of await renameUndecodable(folder)) {
+          options.logger.warn(
+            { inbox: inbox.path, path, was: shownAs },
+            'renamed a file whose name is not valid UTF-8 (each bad byte is now %XX)',
+          );
+        }
+        entries = await readdir(folder, { withFileTypes: true });
+      }
     } catch (error) {
       return warnOrForget(folder, error);
     }

@@ -1,8 +1,11 @@
 import { access, constants, mkdir, stat } from 'node:fs/promises';
+import { dirname } from 'node:path';
 import { folderOverlaps, type Config } from '../config/load.js';
 import { ConfigError, PhotosortdError, errorMessage } from '../lib/errors.js';
 import type { ExifTool } from '../lib/exiftool.js';
 import { folderWithin } from '../lib/real-path.js';
+import { compileTemplates } from '../pipeline/configured.js';
+import { loadLabels } from '../tagging/index.js';
 
 /** How long exiftool may take to start and answer its first request. */
 const EXIFTOOL_START_TIMEOUT_MS = 15_000;
@@ -113,6 +116,51 @@ export async function refuseLibraryScan(dir: string, library: string): Promise<v
       'into itself. Scan a folder outside the library; to re-sort the library, move its files ' +
       'out to an inbox first.',
   );
+}
+
+/** Options of {@link checkStartup}. */
+export interface StartupCheckOptions {
+  /**
+   * Whether this process's environment is the daemon's: `config check` and `doctor`, run
+   * from a shell, only report an `env:NAME` secret that shell lacks (the service has its own
+   * environment), where `run` refuses to start without it.
+   */
+  environmentIsTheDaemons?: boolean;
+}
+
+/**
+ * Every check `photosortd run` makes on a configuration before it watches or moves anything,
+ * in one place so that `config check` and `doctor` say exactly what `run` will: templates
+ * compile, the tagging labels can be read (when tagging is on), the JWT secret is there, and
+ * the folders pass {@link checkLayout}. Throws {@link ConfigError} listing every problem
+ * (exit 2); returns the problems that were only reported (see {@link StartupCheckOptions}).
+ */
+export async function checkStartup(
+  config: Config,
+  options: StartupCheckOptions = {},
+): Promise<string[]> {
+  const problems: string[] = [];
+  const unset = config.missingFromEnvironment;
+  if (options.environmentIsTheDaemons !== false) problems.push(...unset);
+  try {
+    compileTemplates(config);
+  } catch (error) {
+    problems.push(errorMessage(error));
+  }
+  if (config.tagging.enabled) {
+    const configDir = config.file ? dirname(config.file) : process.cwd();
+    await loadLabels(config.tagging.labels, configDir).catch((error: unknown) => {
+      problems.push(errorMessage(error));
+    });
+  }
+  try {
+    await checkLayout(config);
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    problems.push(...error.problems);
+  }
+  if (problems.length > 0) throw new ConfigError(config.file, problems);
+  return options.environmentIsTheDaemons === false ? unset : [];
 }
 
 /**

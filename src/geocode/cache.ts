@@ -1,8 +1,8 @@
 import { mkdirSync } from 'node:fs';
-import { join } from 'node:path';
 import Keyv from 'keyv';
-import KeyvSqlite from '@keyv/sqlite';
 import type { GpsPosition, Place } from '../lib/media.js';
+import { SqliteKeyvStore } from '../lib/sqlite-keyv-store.js';
+import { createPrivateFile, STATE_DIR_MODE, statePaths } from '../lib/state-paths.js';
 
 /**
  * Decimals kept of each coordinate: 3 is a cell of ~110 m, far finer than a town and coarse
@@ -32,7 +32,7 @@ function key(gps: GpsPosition): string {
 }
 
 /**
- * Opens `<stateDir>/geocode-cache.sqlite` (keyv + @keyv/sqlite). `namespace` separates
+ * Opens `<stateDir>/geocode-cache.sqlite` (keyv on better-sqlite3). `namespace` separates
  * providers and data versions, whose answers differ; store failures go to `onError`.
  */
 export function openPlaceCache(
@@ -40,8 +40,10 @@ export function openPlaceCache(
   namespace: string,
   onError: (error: unknown) => void,
 ): PlaceCache {
-  mkdirSync(stateDir, { recursive: true });
-  const store = new KeyvSqlite({ uri: `sqlite://${join(stateDir, 'geocode-cache.sqlite')}` });
+  mkdirSync(stateDir, { recursive: true, mode: STATE_DIR_MODE });
+  const file = statePaths(stateDir).geocodeCache;
+  createPrivateFile(file);
+  const store = new SqliteKeyvStore(file);
   const keyv = new Keyv<{ place: Place | null }>({ store, namespace });
   keyv.on('error', onError);
   return {

@@ -6,6 +6,7 @@ import { PhotosortdError } from '../lib/errors.js';
 import { readGeolocationDat, shippedGeolocationDat } from './geolocation-dat.js';
 import { distanceKm } from './gps.js';
 import { indexPositions, type PlaceTable } from './place-index.js';
+import { statePaths } from '../lib/state-paths.js';
 
 const require = createRequire(import.meta.url);
 
@@ -420,7 +421,7 @@ export async function geonamesFiles(
   const { stamp } = await shippedSources();
   const shipped = dumpLayout(shippedDir);
   if (await preparedFrom(shipped, stamp)) return shipped;
-  return prepareGeonamesData(join(stateDir, 'geonames'));
+  return prepareGeonamesData(statePaths(stateDir).geonames);
 }
 
 /** Reads a prepared admin1CodesASCII.txt into `CC.CODE` → name. */

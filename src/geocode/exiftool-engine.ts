@@ -1,10 +1,10 @@
 import { mkdir, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import { ExifTool } from 'exiftool-vendored';
 import { PhotosortdError } from '../lib/errors.js';
 import type { GpsPosition } from '../lib/media.js';
 import type { Candidate } from './choose.js';
 import type { PlaceEngine } from './engine.js';
+import { STATE_DIR_MODE, statePaths } from '../lib/state-paths.js';
 
 /** Nearby cities asked of exiftool per lookup, so a city can win over its districts. */
 const NEAREST = 40;
@@ -49,8 +49,8 @@ export async function loadExiftoolGeolocation(
   shared?: ExifTool,
 ): Promise<PlaceEngine> {
   const exiftool = shared ?? new ExifTool({ geolocation: true, maxProcs: 1 });
-  const probe = join(stateDir, 'geocode-probe.txt');
-  await mkdir(stateDir, { recursive: true });
+  const probe = statePaths(stateDir).geocodeProbe;
+  await mkdir(stateDir, { recursive: true, mode: STATE_DIR_MODE });
   await writeFile(probe, 'photosortd geocoding probe: a file without GPS\n');
 
   async function candidates(gps: GpsPosition): Promise<Candidate[]> {

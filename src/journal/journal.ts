@@ -1,9 +1,15 @@
 import Database from 'better-sqlite3';
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, statSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Action } from '../lib/media.js';
 import { errorMessage, PhotosortdError } from '../lib/errors.js';
+import {
+  createPrivateFile,
+  STATE_DIR_MODE,
+  STATE_FILE_MODE,
+  STATE_NAMES,
+} from '../lib/state-paths.js';
 import type { JournalEntry, OperationKind, OperationStatus, UndoSelector } from './types.js';
 import { WalSync } from './wal-sync.js';
 
@@ -26,7 +32,7 @@ export interface NewOperation {
 }
 
 /** The journal database's file name inside the state folder. */
-export const JOURNAL_FILE = 'journal.sqlite';
+export const JOURNAL_FILE = STATE_NAMES.journal;
 
 /**
  * Schema steps, applied in order; the version table holds how many have run. A step is never
@@ -71,7 +77,32 @@ const MIGRATIONS: readonly string[] = [
   // A late sidecar or video finds its file by source path, ignoring ASCII case, as LIKE did
   // by reading every row (57 ms a lookup in a journal of 200,000 moves).
   `CREATE INDEX operations_source_lower ON operations (lower(source));`,
+  // Files the daemon left in an inbox (a duplicate under `duplicates: skip`, an occupied name
+  // under `onCollision: skip`): remembered with why, so a restart neither hashes nor warns
+  // about them again, and `journal` can say why they stayed.
+  `CREATE TABLE left_in_inbox (
+     source TEXT PRIMARY KEY,
+     size INTEGER NOT NULL,
+     mtime_ms REAL NOT NULL,
+     policy TEXT NOT NULL,
+     action TEXT NOT NULL,
+     reason TEXT NOT NULL,
+     at TEXT NOT NULL
+   );`,
 ];
+
+/** A file the daemon left in its inbox, and why. */
+export interface LeftInInbox {
+  source: string;
+  size: number;
+  mtimeMs: number;
+  /** The configuration that decided it (e.g. `duplicates: skip`): another one decides anew. */
+  policy: string;
+  action: string;
+  reason: string;
+  /** ISO 8601. */
+  at: string;
+}
 
 interface OperationRow {
   id: number;
@@ -149,7 +180,10 @@ export class Journal {
   static open(stateDir: string, options: { busyTimeoutMs?: number } = {}): Journal {
     const file = join(stateDir, JOURNAL_FILE);
     try {
-      mkdirSync(stateDir, { recursive: true });
+      mkdirSync(stateDir, { recursive: true, mode: STATE_DIR_MODE });
+      // Every path, place and tag of the library is in here: for its owner only.
+      createPrivateFile(file);
+      chmodSync(file, STATE_FILE_MODE);
     } catch (error) {
       throw new PhotosortdError(
         'JOURNAL_UNAVAILABLE',
@@ -158,14 +192,57 @@ export class Journal {
         { cause: error },
       );
     }
+    return Journal.connect(
+      file,
+      () => new Database(file, { timeout: options.busyTimeoutMs ?? 5000 }),
+      (db) => {
+        // Reading the schema first makes a corrupt file fail before a pragma could write to it.
+        db.prepare('SELECT count(*) FROM sqlite_master').get();
+        db.pragma('journal_mode = WAL');
+        db.pragma('synchronous = FULL');
+        db.pragma('foreign_keys = ON');
+      },
+    );
+  }
+
+  /**
+   * A private in-memory copy of the journal in `stateDir` (an empty journal when there is none
+   * yet), for dry runs: they plan against the real history, and whatever they record goes
+   * nowhere. The file is only read, so this needs no lock and never touches what a crash left
+   * half-done for recovery.
+   */
+  static snapshot(stateDir: string): Journal {
+    const file = join(stateDir, JOURNAL_FILE);
+    return Journal.connect(file, () => {
+      if (!existsSync(file)) return new Database(':memory:');
+      const disk = new Database(file, { readonly: true, fileMustExist: true, timeout: 5000 });
+      let image: Buffer;
+      try {
+        image = disk.serialize();
+      } finally {
+        disk.close();
+      }
+      // The header's file-format bytes say WAL, which a database in memory cannot use;
+      // 1 is the rollback-journal format, the same pages.
+      image[18] = 1;
+      image[19] = 1;
+      return new Database(image);
+    });
+  }
+
+  /**
+   * Connects with `connect`, prepares with `setup`, brings the schema up to date, and reports
+   * any failure as `JOURNAL_UNAVAILABLE` naming `file`, closing what was opened.
+   */
+  private static connect(
+    file: string,
+    connect: () => Database.Database,
+    setup: (db: Database.Database) => void = () => {},
+  ): Journal {
     let db: Database.Database | undefined;
     try {
-      db = new Database(file, { timeout: options.busyTimeoutMs ?? 5000 });
-      // Reading the schema first makes a corrupt file fail before any pragma could write to it.
-      db.prepare('SELECT count(*) FROM sqlite_master').get();
-      db.pragma('journal_mode = WAL');
-      db.pragma('synchronous = FULL');
-      db.pragma('foreign_keys = ON');
+      db = connect();
+      setup(db);
       migrate(db, file);
       return new Journal(db, file);
     } catch (error) {
@@ -292,6 +369,52 @@ export class Journal {
        WHERE op = 'move' AND status IN ('done', 'undone') ORDER BY id DESC LIMIT 1`,
     ).get() as { at: string | null } | undefined;
     return row?.at ?? null;
+  }
+
+  /** Remembers that `left.source` stays in its inbox, replacing what was known of it. */
+  rememberLeft(left: Omit<LeftInInbox, 'at'>): void {
+    this.statement(
+      `INSERT OR REPLACE INTO left_in_inbox (source, size, mtime_ms, policy, action, reason, at)
+       VALUES (?, ?, ?, ?, ?, ?, ?)`,
+    ).run(
+      left.source,
+      left.size,
+      left.mtimeMs,
+      left.policy,
+      left.action,
+      left.reason,
+      new Date().toISOString(),
+    );
+  }
+
+  /**
+   * What was left at `source` under `policy`, if the file there is still the same one (same
+   * size and modification time); a changed file, or another policy, is looked at anew.
+   */
+  leftBefore(
+    source: string,
+    size: number,
+    mtimeMs: number,
+    policy: string,
+  ): LeftInInbox | undefined {
+    const row = this.statement(
+      `SELECT source, size, mtime_ms AS mtimeMs, policy, action, reason, at FROM left_in_inbox
+       WHERE source = ? AND size = ? AND mtime_ms = ? AND policy = ?`,
+    ).get(source, size, mtimeMs, policy) as LeftInInbox | undefined;
+    return row;
+  }
+
+  /** Forgets `source`: it was filed, or is gone. */
+  forgetLeft(source: string): void {
+    this.statement('DELETE FROM left_in_inbox WHERE source = ?').run(source);
+  }
+
+  /** Files left in inboxes, newest first. */
+  leftInInbox(limit: number): LeftInInbox[] {
+    return this.statement(
+      `SELECT source, size, mtime_ms AS mtimeMs, policy, action, reason, at FROM left_in_inbox
+       ORDER BY at DESC LIMIT ?`,
+    ).all(Math.max(0, Math.floor(limit))) as LeftInInbox[];
   }
 
   /** The latest `limit` operations, newest first. */
@@ -549,23 +672,26 @@ export class Journal {
 }
 
 function migrate(db: Database.Database, file: string): void {
-  db.exec('CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)');
-  const row = db.prepare('SELECT version FROM schema_version').get() as
-    { version: number } | undefined;
-  const current = row?.version ?? 0;
-  if (current > MIGRATIONS.length) {
-    throw new PhotosortdError(
-      'JOURNAL_UNAVAILABLE',
-      `The journal ${file} was written by a newer photosortd (schema ${current}, this one knows ` +
-        `${MIGRATIONS.length}). Upgrade photosortd, or point "state" at another folder.`,
-    );
-  }
-  const apply = db.transaction(() => {
+  // Read and upgrade in one write transaction: two processes opening a new journal at once
+  // must not both see version 0 and both create the tables.
+  const upgrade = db.transaction(() => {
+    db.exec('CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)');
+    const row = db.prepare('SELECT version FROM schema_version').get() as
+      { version: number } | undefined;
+    const current = row?.version ?? 0;
+    if (current > MIGRATIONS.length) {
+      throw new PhotosortdError(
+        'JOURNAL_UNAVAILABLE',
+        `The journal ${file} was written by a newer photosortd (schema ${current}, this one ` +
+          `knows ${MIGRATIONS.length}). Upgrade photosortd, or point "state" at another folder.`,
+      );
+    }
+    if (current === MIGRATIONS.length) return;
     for (let step = current; step < MIGRATIONS.length; step++) db.exec(MIGRATIONS[step] as string);
     db.prepare('DELETE FROM schema_version').run();
     db.prepare('INSERT INTO schema_version (version) VALUES (?)').run(MIGRATIONS.length);
   });
-  if (current < MIGRATIONS.length) apply();
+  upgrade.immediate();
 }
 
 function unavailableMessage(file: string, error: unknown): string {

@@ -63,9 +63,12 @@ export interface UndoItem {
   reason?: string;
 }
 
-/** What an undo did. */
+/** What an undo did (or, in a dry run, would do). */
 export interface UndoResult {
-  batch: string;
+  /** The undo's journal batch; `null` for a dry run, which journals nothing. */
+  batch: string | null;
+  /** Whether this was a dry run: `undone` then lists what would be put back. */
+  dryRun: boolean;
   undone: UndoItem[];
   refused: UndoItem[];
 }

@@ -44,11 +44,14 @@ export async function undo(
   selector: UndoSelector,
   options: UndoOptions = {},
 ): Promise<UndoResult> {
-  const result: UndoResult = { batch: journal.newBatchId(), undone: [], refused: [] };
+  const dryRun = options.dryRun === true;
+  const batch = dryRun ? null : journal.newBatchId();
+  const result: UndoResult = { batch, dryRun, undone: [], refused: [] };
   const library = options.library ?? options.index?.library;
   for (const entry of journal.forUndo(selector)) {
     const item: UndoItem = { id: entry.id, from: entry.target ?? '', to: entry.source };
-    const reason = await undoOne(journal, entry, result.batch, options);
+    // A dry run returns before any row is written, so its batch is never used.
+    const reason = await undoOne(journal, entry, batch ?? '', options);
     if (reason) {
       result.refused.push({ ...item, reason });
       continue;

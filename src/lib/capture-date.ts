@@ -141,13 +141,16 @@ export function offsetOfWallClock(w: WallClock, zone: string): number {
   return Math.min(before, after);
 }
 
+// exiftool appends ` DST` to an AVCHD (H.264) date whose camera had its daylight-saving flag
+// set; the offset before it already includes the hour, so the suffix is read and dropped.
 const EXIF_DATE =
-  /^(\d{4})[:-](\d{2})[:-](\d{2})[ T](\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d+))?)?\s*(Z|[+-]\d{2}:?\d{2})?$/i;
+  /^(\d{4})[:-](\d{2})[:-](\d{2})[ T](\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d+))?)?(?:\s*(Z|[+-]\d{2}:?\d{2})(?:\s+DST)?)?$/i;
 
 /**
- * Parses an EXIF/XMP/QuickTime date-time string (`2024:06:12 18:30:00.123+01:00`, ISO with
- * `T`, `Z` or an offset, seconds optional). Returns the fields as written — not checked
- * against the calendar — and the inline offset, or `null` when the text is no date-time.
+ * Parses an EXIF/XMP/QuickTime/H.264 date-time string (`2024:06:12 18:30:00.123+01:00`, ISO
+ * with `T`, `Z` or an offset, seconds optional, AVCHD's `+02:00 DST`). Returns the fields as
+ * written — not checked against the calendar — and the inline offset, or `null` when the
+ * text is no date-time.
  */
 export function parseExifDateTime(
   text: string,

@@ -1,6 +1,8 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtemp, rm, symlink } from 'node:fs/promises';
 import os from 'node:os';
-import { resolve } from 'node:path';
-import { ExifTool, ExifToolTask } from 'exiftool-vendored';
+import { basename, dirname, extname, join, resolve } from 'node:path';
+import { DefaultExiftoolArgs, ExifTool, ExifToolTask, exiftoolPath } from 'exiftool-vendored';
 
 export type { ExifTool };
 
@@ -36,6 +38,55 @@ export function createExifTool(
     ignoreZeroZeroLatLon: true,
     geolocation: false,
     readArgs: ['-fast', '-api', 'largefilesupport=1'],
+    processFactory: spawnTiedExiftool,
+  });
+}
+
+/**
+ * prctl(2)'s system call number on Linux, by Node's `process.arch`: perl has no prctl of its
+ * own, but `syscall` reaches it.
+ */
+const PRCTL_SYSCALL: Readonly<Partial<Record<string, number>>> = Object.freeze({
+  x64: 157,
+  arm64: 167,
+  riscv64: 167,
+  arm: 172,
+  ia32: 172,
+});
+
+/**
+ * Starts exiftool so that it ends with this process, even when this process is SIGKILLed.
+ * exiftool's `-stay_open` loop does not stop when its stdin closes (it polls the argfile every
+ * 10 ms, forever), so without this every killed daemon left its perl processes behind. On
+ * Linux a perl shim asks the kernel for SIGKILL when its parent dies (PR_SET_PDEATHSIG, kept
+ * across exec), checks the parent did not die meanwhile, and execs exiftool in its place;
+ * elsewhere the shim forks a watcher that kills exiftool once the parent is gone.
+ */
+const TIE_TO_PARENT = `
+my ($parent, $prctl, @command) = @ARGV;
+if ($prctl) {
+  syscall($prctl, 1, 9) == 0 or die "prctl(PR_SET_PDEATHSIG): $!\n";
+} else {
+  my $tool = $$;
+  my $watcher = fork;
+  if (defined $watcher && $watcher == 0) {
+    while (getppid() == $tool) { sleep 1; kill('KILL', $tool), exit 0 unless kill 0, $parent; }
+    exit 0;
+  }
+}
+exit 1 if getppid() != $parent;
+exec { $^X } $^X, @command or die "cannot start exiftool: $!\n";
+`;
+
+async function spawnTiedExiftool(): Promise<ChildProcess> {
+  const prctl = process.platform === 'linux' ? (PRCTL_SYSCALL[process.arch] ?? 0) : 0;
+  const env: NodeJS.ProcessEnv = { PATH: process.env.PATH, LANG: 'C' };
+  if (process.env.EXIFTOOL_HOME) env.EXIFTOOL_HOME = process.env.EXIFTOOL_HOME;
+  const args = [String(process.pid), String(prctl), await exiftoolPath()];
+  return spawn('perl', ['-e', TIE_TO_PARENT, ...args, ...DefaultExiftoolArgs], {
+    stdio: 'pipe',
+    shell: false,
+    env,
   });
 }
 
@@ -70,6 +121,41 @@ interface Request {
 }
 
 /**
+ * exiftool runs with `-stay_open` and takes its arguments one per line (an `-@` argfile is
+ * read the same way, and `-charset filename=` changes only how bytes are decoded), so a name
+ * with a line break cannot be passed to it at all.
+ */
+const UNPASSABLE_NAME = /[\r\n]/;
+
+/**
+ * Reads a file whose name exiftool cannot take through a symlink with a plain name (its own
+ * extension kept, which exiftool uses to tell some formats apart) in a private temporary
+ * folder (mode 0700, removed afterwards). exiftool follows the link for the content and for
+ * `stat`, so every tag but the name and folder is the file's own; those two are put back.
+ * A symlink rather than a hard link: it works whatever filesystem the file is on. It costs a
+ * mkdtemp, a symlink and an rm — nothing next to the read.
+ */
+async function readThroughAlias(
+  file: string,
+  read: (path: string) => Promise<RawTags>,
+): Promise<RawTags> {
+  const dir = await mkdtemp(join(os.tmpdir(), 'photosortd-name-'));
+  try {
+    const alias = join(dir, `file${extname(file).replace(/[\r\n]/g, '')}`);
+    await symlink(file, alias);
+    const tags = await read(alias);
+    return {
+      ...tags,
+      SourceFile: file,
+      ...('System:FileName' in tags ? { 'System:FileName': basename(file) } : {}),
+      ...('System:Directory' in tags ? { 'System:Directory': dirname(file) } : {}),
+    };
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+/**
  * A reader that sends the files asked for while every exiftool process is busy as one command
  * (`exiftool ARGS -json FILE1 FILE2 …`) once a process is free. Each command costs a round
  * trip through batch-cluster (two timer ticks) and exiftool parses its arguments again, so one
@@ -85,18 +171,22 @@ export function createBatchReader(exiftool: ExifTool, readArgs: string[]): Batch
   let running = 0;
   let scheduled = false;
 
-  const single = (file: string): Promise<RawTags> =>
+  const readRaw = (file: string): Promise<RawTags> =>
     exiftool.readRaw(file, { readArgs, useMWG: false }) as unknown as Promise<RawTags>;
+  const single = (file: string): Promise<RawTags> =>
+    UNPASSABLE_NAME.test(file) ? readThroughAlias(file, readRaw) : readRaw(file);
 
   async function run(batch: Request[]): Promise<void> {
     running += 1;
     try {
-      const files = [...new Set(batch.map((r) => r.file))];
+      // A name exiftool cannot take goes on its own, through an alias.
+      const files = [...new Set(batch.map((r) => r.file))].filter(
+        (file) => !UNPASSABLE_NAME.test(file),
+      );
       let entries: RawTags[] = [];
       if (files.length > 1) {
-        // Not retried as a whole: the files it could not answer for are retried one by one.
-        // That includes a batch refused as it is made (a line break in a file name: exiftool
-        // takes its arguments one per line), which would otherwise reject nowhere.
+        // Not retried as a whole: the files it could not answer for are retried one by one,
+        // as is a batch refused as it is made, which would otherwise reject nowhere.
         entries = await Promise.resolve()
           .then(() => {
             const task = new ReadManyTask(

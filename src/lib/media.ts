@@ -31,6 +31,16 @@ export interface CaptureDate {
   source: string;
 }
 
+/** A date the file carried that was not taken as its capture date, and why. */
+export interface DateRejection {
+  /** The tag (`ExifIFD:DateTimeOriginal`) or `mtime`. */
+  source: string;
+  /** The value as the file holds it. */
+  value: string;
+  /** Why it is no capture date, for a person: "in the future", "the time of a copy". */
+  reason: string;
+}
+
 /** A GPS position in decimal degrees, already checked to be plausible. */
 export interface GpsPosition {
   lat: number;
@@ -52,6 +62,8 @@ export interface PhotoMeta {
   contentId: string | null;
   /** Things a person may want to know, e.g. "DateTimeOriginal 0000:00:00 rejected". */
   warnings: string[];
+  /** The date candidates passed over before `takenAt` was chosen (or all, when none was). */
+  dateRejected: DateRejection[];
 }
 
 /** The metadata of a file nothing could be read from: every field unknown. */
@@ -67,6 +79,7 @@ export function unknownPhotoMeta(): PhotoMeta {
     height: null,
     contentId: null,
     warnings: [],
+    dateRejected: [],
   };
 }
 

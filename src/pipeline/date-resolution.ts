@@ -13,7 +13,7 @@ import {
 } from '../lib/capture-date.js';
 import { splitTagKey, tagText, type ExifTool, type RawTags } from '../lib/exiftool.js';
 import { dateFromFileName } from '../lib/filename-date.js';
-import type { CaptureDate, GpsPosition } from '../lib/media.js';
+import type { CaptureDate, DateRejection, GpsPosition } from '../lib/media.js';
 
 /** The offset tags EXIF 2.31 gives DateTimeOriginal: its own, then the image's. */
 const ORIGINAL_OFFSETS = ['ExifIFD:OffsetTimeOriginal', 'ExifIFD:OffsetTime'];
@@ -111,6 +111,11 @@ const DATE_TIERS: readonly DateTier[] = Object.freeze<DateTier[]>([
     offsets: ORIGINAL_OFFSETS,
   },
   {
+    name: 'PNG CreationTime: the tEXt chunk PNG defines for the time of the original image',
+    from: { CreationTime: /^PNG$/ },
+    offsets: [],
+  },
+  {
     name: 'GPSDateTime: the fix time, in UTC; the last resort',
     from: { GPSDateTime: /^/ },
     utcGroups: /^/,
@@ -150,7 +155,24 @@ export interface DateContext {
   nowMs: number;
   /** Why candidates were passed over is added here, for the person reading the log. */
   warnings: string[];
+  /** Each candidate passed over, with why: `scan --json` shows them as `dateRejected`. */
+  rejected: DateRejection[];
 }
+
+/** What the date policy knows of the file on disk. */
+export interface FileTimes {
+  source: string;
+  mtimeMs: number;
+  /** When the file arrived where it is (the later of its ctime and birthtime), when known. */
+  arrivedMs?: number;
+}
+
+/**
+ * How close to the file's arrival its mtime may be and still be only the time of the copy:
+ * `cp` without `-p` writes mtime, ctime and birthtime within the same moment, a large file
+ * over a slow link within minutes.
+ */
+const COPY_SPAN_MS = 5 * 60_000;
 
 /**
  * The capture date of a file from the first of `dates` that gives a plausible one: `exif` by
@@ -158,7 +180,7 @@ export interface DateContext {
  * file's modification time. `null` when none does (the file goes to `unsorted`).
  */
 export function resolveCaptureDate(
-  file: { source: string; mtimeMs: number },
+  file: FileTimes,
   dates: readonly DateSource[],
   ctx: DateContext,
 ): CaptureDate | null {
@@ -168,10 +190,18 @@ export function resolveCaptureDate(
         ? embeddedDate(ctx)
         : source === 'filename'
           ? fileNameDate(file.source, ctx)
-          : mtimeDate(file.mtimeMs, ctx);
+          : mtimeDate(file, ctx);
     if (date) return date;
   }
   return null;
+}
+
+/**
+ * Whether a date only stands in for one the file does not record (its name's, its mtime):
+ * a date the file records (tags, Takeout JSON) is never replaced by another member's or file's.
+ */
+export function isStandInDate(date: CaptureDate): boolean {
+  return date.source === 'filename' || date.source === 'mtime';
 }
 
 /** The IANA zone at a GPS position (exiftool's geo-tz lookup), or `null` when it has none. */
@@ -224,7 +254,7 @@ function parseDateValue(value: string): ReturnType<typeof parseExifDateTime> {
 }
 
 /** Why a wall clock cannot be a capture time, or `null` when it can. */
-function implausible(wall: WallClock, instantMs: number, nowMs: number): string | null {
+export function implausible(wall: WallClock, instantMs: number, nowMs: number): string | null {
   if (wall.year === 0 || !isRealWallClock(wall)) return 'not a real date';
   if (wall.year < 1900) return 'before 1900';
   const { year, month, day, hour, minute, second } = wall;
@@ -236,17 +266,27 @@ function implausible(wall: WallClock, instantMs: number, nowMs: number): string 
   return null;
 }
 
+/** Records a candidate passed over, for the log and for `scan --json`. */
+function reject(ctx: DateContext, source: string, value: string, reason: string): void {
+  ctx.rejected.push({ source, value, reason });
+  ctx.warnings.push(`${source} ${value} rejected: ${reason}`);
+}
+
+/** The wall clock of the file's own record of its last change (`IFD0:ModifyDate`), if sane. */
+function modifiedWallMs(ctx: DateContext): number | null {
+  const modified = parseExifDateTime(tagText(ctx.raw[MODIFY_DATE]) ?? '');
+  return modified && !implausible(modified.wall, 0, ctx.nowMs)
+    ? wallClockAsUtcMillis(modified.wall)
+    : null;
+}
+
 function embeddedDate(ctx: DateContext): CaptureDate | null {
-  const { raw, warnings } = ctx;
-  const modified = parseExifDateTime(tagText(raw[MODIFY_DATE]) ?? '');
-  const modifiedMs =
-    modified && !implausible(modified.wall, 0, ctx.nowMs)
-      ? wallClockAsUtcMillis(modified.wall)
-      : null;
+  const { raw } = ctx;
+  const modifiedMs = modifiedWallMs(ctx);
   for (const c of dateCandidates(raw)) {
     const parsed = parseDateValue(c.value);
     if (!parsed) {
-      warnings.push(`${c.key} "${c.value}" is not a date; ignored`);
+      reject(ctx, c.key, c.value, 'not a date');
       continue;
     }
     const date = resolveZone(c, parsed, ctx);
@@ -257,7 +297,7 @@ function embeddedDate(ctx: DateContext): CaptureDate | null {
         ? `after the file was modified (${MODIFY_DATE} ${tagText(raw[MODIFY_DATE])}), a clock set wrong`
         : null);
     if (reason) {
-      warnings.push(`${c.key} ${c.value} rejected: ${reason}`);
+      reject(ctx, c.key, c.value, reason);
       continue;
     }
     return date;
@@ -330,15 +370,32 @@ function fileNameDate(source: string, ctx: DateContext): CaptureDate | null {
   return { ...wall, offsetMinutes, zone: ctx.gpsZone, source: 'filename' };
 }
 
-function mtimeDate(mtimeMs: number, ctx: DateContext): CaptureDate | null {
+function mtimeDate(file: FileTimes, ctx: DateContext): CaptureDate | null {
   const zone = ctx.gpsZone ?? ctx.timeZone;
-  const local = wallClockInZone(mtimeMs, zone);
-  const reason = implausible(local, mtimeMs, ctx.nowMs);
+  const local = wallClockInZone(file.mtimeMs, zone);
+  const date: CaptureDate = { ...local, zone, source: 'mtime' };
+  const reason = implausible(local, file.mtimeMs, ctx.nowMs) ?? copiedAt(file, local, ctx);
   if (reason) {
-    ctx.warnings.push(
-      `file modification time ${formatCaptureDate({ ...local, zone, source: 'mtime' })} rejected: ${reason}`,
-    );
+    reject(ctx, 'mtime', formatCaptureDate(date), reason);
     return null;
   }
-  return { ...local, zone, source: 'mtime' };
+  return date;
+}
+
+/**
+ * Why an mtime is only the time the file was copied, or `null` when it may be a capture
+ * time: it falls within {@link COPY_SPAN_MS} of the file's arrival (`cp` without `-p`), or
+ * more than a day after the last change the file itself records (a copy, or a `touch`).
+ */
+function copiedAt(file: FileTimes, local: WallClock, ctx: DateContext): string | null {
+  if (file.arrivedMs !== undefined && Math.abs(file.arrivedMs - file.mtimeMs) <= COPY_SPAN_MS) {
+    const arrived = new Date(file.arrivedMs).toISOString();
+    return `the time the file was copied here (it arrived ${arrived}), not when it was taken`;
+  }
+  const modifiedMs = modifiedWallMs(ctx);
+  if (modifiedMs !== null && wallClockAsUtcMillis(local) > modifiedMs + DAY) {
+    const modified = tagText(ctx.raw[MODIFY_DATE]);
+    return `after the file's own last change (${MODIFY_DATE} ${modified}): the time of a copy`;
+  }
+  return null;
 }

@@ -11,6 +11,7 @@ import {
 import { toGpsPosition } from '../lib/gps.js';
 import {
   unknownPhotoMeta,
+  type DateRejection,
   type GpsPosition,
   type MediaKind,
   type PhotoMeta,
@@ -94,7 +95,9 @@ export function createExifStage(options: ExifStageOptions): Stage {
     const gps = readGps(raw);
     const gpsZone = zoneAt(exiftool, gps);
     const nowMs = now().getTime();
-    const takenAt = resolveCaptureDate(job, dates, { raw, gpsZone, timeZone, nowMs, warnings });
+    const rejected: DateRejection[] = [];
+    const context = { raw, gpsZone, timeZone, nowMs, warnings, rejected };
+    const takenAt = resolveCaptureDate(job, dates, context);
 
     const size = tagText(raw['Composite:ImageSize'])?.split(/[ x]/).map(Number) ?? [];
     const meta: PhotoMeta = {
@@ -108,6 +111,7 @@ export function createExifStage(options: ExifStageOptions): Stage {
       height: positive(size[1]),
       contentId: firstText(raw, 'ContentIdentifier') ?? firstText(raw, 'MediaGroupUUID'),
       warnings,
+      dateRejected: rejected,
     };
     return { ...job, kind: kindOf(mimeType), meta };
   };

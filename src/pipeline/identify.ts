@@ -9,7 +9,7 @@ const fail = (job: FileJob, code: string, message: string): FileJob => {
 };
 
 /**
- * What the file is on disk — size, mtime and the SHA-256 of its content. Refuses
+ * What the file is on disk — size, mtime, ctime and the SHA-256 of its content. Refuses
  * symlinks and anything that is not a regular file (`NOT_A_FILE`), empty files
  * (`EMPTY_FILE`), files gone before they were read (`NOT_FOUND`) and files that cannot be
  * read (`UNREADABLE`), by setting `job.error`; it never throws for a bad file.
@@ -36,7 +36,13 @@ export async function identify(job: FileJob): Promise<FileJob> {
       `${job.source} is not a regular file (a directory, device, socket or FIFO); it was left where it is.`,
     );
   }
-  const sized: FileJob = { ...job, size: stats.size, mtimeMs: stats.mtimeMs };
+  const sized: FileJob = {
+    ...job,
+    size: stats.size,
+    mtimeMs: stats.mtimeMs,
+    // Some filesystems report the mtime as the ctime; a birthtime, where kept, is the copy's.
+    arrivedMs: Math.max(stats.ctimeMs, stats.birthtimeMs),
+  };
   if (stats.size === 0) {
     return fail(
       sized,

@@ -34,6 +34,12 @@ export interface FileJob {
   root: string;
   size: number;
   mtimeMs: number;
+  /**
+   * When the file arrived where it is: the later of its ctime (a copy, a move and a write
+   * all set it) and its birthtime.
+   * An mtime this close to it is only the time of the copy, not a capture date.
+   */
+  arrivedMs?: number;
   /** SHA-256 of the content, hex. */
   hash?: string;
   kind?: MediaKind;

@@ -195,7 +195,7 @@ async function duplicate(mover: Mover, job: FileJob, plan: Plan): Promise<FileJo
   const { duplicates, trashDir, dryRun } = mover;
   const original = plan.duplicateOf;
   if (duplicates === 'skip' || !original) {
-    const reason = `same content as ${original ?? 'a library file'}; left in the inbox (duplicates: skip)`;
+    const reason = `same content as ${original ?? 'a library file'}; left where it is (duplicates: skip)`;
     return { ...job, plan: { ...plan, target: null, reason }, ...staying(job, reason) };
   }
   if (duplicates !== 'delete') return file(mover, job, plan);
@@ -330,7 +330,7 @@ async function checkBeforeMove(mover: Mover, job: FileJob, target: string): Prom
 }
 
 function collided(job: FileJob, plan: Plan, target: string): FileJob {
-  const reason = `a different file is already at ${target}; left in the inbox (onCollision: skip)`;
+  const reason = `a different file is already at ${target}; left where it is (onCollision: skip)`;
   return {
     ...job,
     plan: { ...plan, action: 'skip', target: null, reason },

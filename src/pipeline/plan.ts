@@ -46,7 +46,13 @@ export interface PlanOptions {
  * Errors from earlier stages that mean "leave the file where it is". An empty file is often
  * one still being written; it is taken again once it has content.
  */
-const LEAVE_IN_PLACE = new Set(['NOT_A_FILE', 'NOT_FOUND', 'RESTORED_BY_UNDO', 'EMPTY_FILE']);
+const LEAVE_IN_PLACE = new Set([
+  'NOT_A_FILE',
+  'NOT_FOUND',
+  'RESTORED_BY_UNDO',
+  'EMPTY_FILE',
+  'LEFT_BEFORE',
+]);
 
 /**
  * Decides where a file goes. Rules see the record the earlier stages built; the

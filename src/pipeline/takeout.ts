@@ -4,8 +4,8 @@ import { wallClockInZone } from '../lib/capture-date.js';
 import { errorMessage } from '../lib/errors.js';
 import type { ExifTool } from '../lib/exiftool.js';
 import { toGpsPosition } from '../lib/gps.js';
-import { zoneAt } from './date-resolution.js';
-import type { Stage } from './job.js';
+import { implausible, isStandInDate, zoneAt } from './date-resolution.js';
+import type { FileJob, Stage } from './job.js';
 import type { CaptureDate, GpsPosition } from '../lib/media.js';
 
 /** The date source Takeout's JSON gives, as `scan --json` and the journal show it. */
@@ -14,15 +14,17 @@ const TAKEOUT_DATE_SOURCE = 'takeout:photoTakenTime';
 /** Takeout's JSON files are a few kilobytes; anything this big is not one. */
 const MAX_JSON_BYTES = 1024 * 1024;
 
-/** Dates that only stand in for a real one: an embedded date is never replaced. */
-const STAND_INS = new Set(['filename', 'mtime']);
-
 /** Options of {@link createTakeoutStage}. */
 export interface TakeoutStageOptions {
   exiftool: ExifTool;
   /** IANA zone for the UTC time stamp when the JSON gives no position; the machine's by default. */
   timeZone?: string;
+  /** The clock a date in the future is judged by; for tests. */
+  now?: () => Date;
 }
+
+/** Largest time stamp a JavaScript date holds (±8.64e15 ms): beyond it there is no date. */
+const MAX_SECONDS = 8.64e12;
 
 interface TakeoutJson {
   photoTakenTime?: { timestamp?: unknown };
@@ -42,7 +44,7 @@ export function createTakeoutStage(options: TakeoutStageOptions): Stage {
   return async (job) => {
     const meta = job.meta;
     if (job.error || !meta) return job;
-    const dated = meta.takenAt !== null && !STAND_INS.has(meta.takenAt.source);
+    const dated = meta.takenAt !== null && !isStandInDate(meta.takenAt);
     if (dated && meta.gps) return job;
     const json = job.companions?.find(
       (member) => extname(member.source).toLowerCase() === '.json' && !member.error,
@@ -52,22 +54,36 @@ export function createTakeoutStage(options: TakeoutStageOptions): Stage {
     try {
       data = JSON.parse(await readFile(json.source, 'utf8')) as TakeoutJson;
     } catch (error) {
-      const warning = `${basename(json.source)} is not readable JSON (${errorMessage(error)})`;
-      return { ...job, meta: { ...meta, warnings: [...meta.warnings, warning] } };
+      return warn(job, `${basename(json.source)} is not readable JSON (${errorMessage(error)})`);
+    }
+    // `null`, a list or a number parse as JSON too; Takeout's is always an object.
+    if (data === null || typeof data !== 'object' || Array.isArray(data)) {
+      return warn(job, `${basename(json.source)} holds no Takeout metadata object`);
     }
     const gps = takeoutPosition(data);
     // A photo dated by its own bytes keeps its date, and takes only the missing position.
     if (dated) return gps ? { ...job, meta: { ...meta, gps } } : job;
-    const seconds = Number(data.photoTakenTime?.timestamp);
-    if (!Number.isFinite(seconds) || seconds <= 0) return job;
+    const raw = data.photoTakenTime?.timestamp;
+    if (raw === undefined) return job;
+    const seconds = Number(raw);
+    if (!Number.isFinite(seconds) || Math.abs(seconds) > MAX_SECONDS) {
+      return warn(job, `${basename(json.source)}: photoTakenTime ${String(raw)} is not a time`);
+    }
     const zone = zoneAt(options.exiftool, gps) ?? machineZone;
-    const takenAt: CaptureDate = {
-      ...wallClockInZone(seconds * 1000, zone),
-      zone,
-      source: TAKEOUT_DATE_SOURCE,
-    };
+    const wall = wallClockInZone(seconds * 1000, zone);
+    const why = implausible(wall, seconds * 1000, (options.now?.() ?? new Date()).getTime());
+    if (why) {
+      return warn(job, `${basename(json.source)}: photoTakenTime ${String(raw)} is ${why}`);
+    }
+    const takenAt: CaptureDate = { ...wall, zone, source: TAKEOUT_DATE_SOURCE };
     return { ...job, meta: { ...meta, takenAt, gps: meta.gps ?? gps } };
   };
+}
+
+/** The job with a warning added: the photo goes on with the date it had (or none). */
+function warn(job: FileJob, warning: string): FileJob {
+  const meta = job.meta!;
+  return { ...job, meta: { ...meta, warnings: [...meta.warnings, warning] } };
 }
 
 /** Takeout writes 0,0 when it knows no position. */

@@ -5,9 +5,10 @@ import { PhotosortdError, errorMessage } from '../lib/errors.js';
 import { EmbeddingMatrix } from './matrix.js';
 import { quantize } from './quantize.js';
 import type { MediaFacts, SearchHit, SearchQuery } from './types.js';
+import { STATE_NAMES } from '../lib/state-paths.js';
 
 /** The index's database file inside the state folder, beside the journal. */
-const SEARCH_INDEX_FILE = 'search.sqlite';
+const SEARCH_INDEX_FILE = STATE_NAMES.search;
 
 /**
  * Schema steps, applied in order (as the journal's are). Embeddings and facts are keyed by

@@ -1,7 +1,7 @@
-import KeyvSqlite from '@keyv/sqlite';
 import Keyv from 'keyv';
 import { mkdir } from 'node:fs/promises';
-import { join } from 'node:path';
+import { SqliteKeyvStore } from '../lib/sqlite-keyv-store.js';
+import { createPrivateFile, STATE_DIR_MODE, statePaths } from '../lib/state-paths.js';
 
 /**
  * Embeddings kept across runs in `<state>/tagging-cache.sqlite`: label text embeddings keyed
@@ -16,11 +16,10 @@ export interface EmbeddingCache {
 
 /** Opens (creating when needed) the embedding cache under `stateDir`. */
 export async function openEmbeddingCache(stateDir: string): Promise<EmbeddingCache> {
-  await mkdir(stateDir, { recursive: true });
-  const store = new KeyvSqlite({
-    uri: `sqlite://${join(stateDir, 'tagging-cache.sqlite')}`,
-    busyTimeout: 10_000,
-  });
+  await mkdir(stateDir, { recursive: true, mode: STATE_DIR_MODE });
+  const file = statePaths(stateDir).taggingCache;
+  createPrivateFile(file);
+  const store = new SqliteKeyvStore(file);
   const keyv = new Keyv<string>({ store, namespace: 'embeddings' });
   const keyOf = (kind: string, model: string, key: string) => `${kind}\u0000${model}\u0000${key}`;
   return {

@@ -6,6 +6,7 @@ import type { RateLimiter } from '../api/rate-limit.js';
 import type { Config } from '../config/load.js';
 import type { DashboardControl } from '../daemon/control.js';
 import type { Logger } from '../lib/logger.js';
+import type { SharedSearch } from '../search/index.js';
 import { ASSETS, asset } from './assets.js';
 import { RecentFiles } from './feed.js';
 import { guardWrites, loadSession } from './guards.js';
@@ -15,6 +16,7 @@ import { historyRoutes } from './routes/history.js';
 import { loginRoutes } from './routes/login.js';
 import { nowRoutes } from './routes/now.js';
 import { rulesRoutes } from './routes/rules.js';
+import { searchRoutes } from './routes/search.js';
 import { SessionStore } from './session.js';
 
 /** What the dashboard is built from. */
@@ -25,6 +27,8 @@ export interface DashboardOptions {
   authenticator: Authenticator;
   limiter: RateLimiter;
   logger: Logger;
+  /** The server's search service, shared with the API's search routes. */
+  search: SharedSearch;
   /** Aborted when the server shuts down: ends open event streams. */
   closing?: AbortSignal;
 }
@@ -88,5 +92,6 @@ export function createDashboardApp(options: DashboardOptions): Hono<WebEnv> {
   historyRoutes(web, deps);
   attentionRoutes(web, deps);
   rulesRoutes(web, deps);
+  searchRoutes(web, deps);
   return app;
 }

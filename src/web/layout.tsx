@@ -8,6 +8,7 @@ const PAGES = [
   { path: '/ui/history', label: 'History' },
   { path: '/ui/attention', label: 'Needs attention' },
   { path: '/ui/rules', label: 'Rules lab' },
+  { path: '/ui/search', label: 'Search' },
 ] as const;
 
 /** The frame of every page: head, skip link, navigation, and `children` as the main part. */

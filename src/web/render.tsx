@@ -6,6 +6,7 @@ import type { RateLimiter } from '../api/rate-limit.js';
 import type { DashboardControl } from '../daemon/control.js';
 import { PhotosortdError, errorMessage } from '../lib/errors.js';
 import type { Logger } from '../lib/logger.js';
+import type { SharedSearch } from '../search/index.js';
 import type { RecentFiles } from './feed.js';
 import { Layout, Notice } from './layout.js';
 import type { Session, SessionStore } from './session.js';
@@ -32,6 +33,8 @@ export interface WebDeps {
   /** The API's own token checker: a login takes exactly the tokens the API takes. */
   authenticator: Authenticator;
   limiter: RateLimiter;
+  /** The server's search service, shared with the API's search routes. */
+  search: SharedSearch;
   /** Aborted when the server shuts down: ends open event streams. */
   closing?: AbortSignal;
 }
@@ -88,7 +91,7 @@ export function page(
   path: string,
   session: Session | undefined,
   body: Child,
-  status: 200 | 400 | 401 | 403 | 409 | 429 | 500 = 200,
+  status: 200 | 400 | 401 | 403 | 404 | 409 | 429 | 500 | 503 = 200,
 ): Response | Promise<Response> {
   return c.html(
     <>

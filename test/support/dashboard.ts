@@ -2,7 +2,8 @@ import { request } from 'node:http';
 import { afterEach } from 'vitest';
 import { hashApiKey } from '../../src/api/api-key.js';
 import { startApiServer, Metrics, type ApiServer } from '../../src/api/index.js';
-import { startDaemon, type Daemon } from '../../src/daemon/daemon.js';
+import { launchDaemon } from '../../src/app/launch.js';
+import type { Daemon } from '../../src/daemon/daemon.js';
 import { silentLogger } from '../../src/lib/logger.js';
 import { projectConfig } from './daemon-project.js';
 import type { Project } from './project.js';
@@ -44,7 +45,7 @@ export async function dashboardWorld(
     'photosortd-dashboard-',
   );
   const logger = silentLogger();
-  const daemon = await startDaemon({ config: p.loaded, logger });
+  const daemon = await launchDaemon(p.loaded, logger);
   let server: ApiServer;
   try {
     server = await startApiServer({

@@ -1,5 +1,5 @@
-import { mkdir, writeFile } from 'node:fs/promises';
-import { dirname } from 'node:path';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
 import sharp from 'sharp';
 
 /** What a generated photo carries. */
@@ -49,4 +49,22 @@ export async function writeJpeg(path: string, spec: PhotoSpec = {}): Promise<Buf
   await mkdir(dirname(path), { recursive: true });
   await writeFile(path, bytes);
   return bytes;
+}
+
+/**
+ * Writes at `target` a copy of the AVCHD fixture `et_M2TS.mts` whose recording date has the
+ * camera's daylight-saving flag set (bit 0x40 of the time-zone byte of its H.264 MDPM date),
+ * as a Sony camera writes it in summer: exiftool then prints `2008:12:31 23:16:24+01:00 DST`.
+ * exiftool cannot write H.264 tags, so the one byte is set here.
+ */
+export async function writeAvchdWithDst(target: string): Promise<string> {
+  const bytes = await readFile(join(import.meta.dirname, '..', 'fixtures', 'et_M2TS.mts'));
+  // Tag 0x18: zone byte, 2008-12; tag 0x19: day 31, 23:16:24 (BCD).
+  const date = Buffer.from([0x20, 0x08, 0x12, 0x19, 0x31, 0x23, 0x16, 0x24]);
+  const zone = bytes.indexOf(date) - 1;
+  if (zone < 1 || bytes[zone - 1] !== 0x18) throw new Error('et_M2TS.mts: no H.264 date found');
+  bytes[zone] = bytes[zone]! | 0x40;
+  await mkdir(dirname(target), { recursive: true });
+  await writeFile(target, bytes);
+  return target;
 }

@@ -20,9 +20,10 @@ export class RecordingDaemonControl implements DaemonControl {
   queue = { waiting: 0, active: 0 };
   processed = 0;
   failed = 0;
+  handled = { move: 0, unsorted: 0, duplicate: 0, skip: 0, error: 0 };
   entries: JournalEntry[] = [];
   /** What the next `undo` returns (its batch is filled in). */
-  undoResult: Omit<UndoResult, 'batch'> = { undone: [], refused: [] };
+  undoResult: Omit<UndoResult, 'batch' | 'dryRun'> = { undone: [], refused: [] };
   /** When set, `undo` throws this instead. */
   undoError: Error | null = null;
   private readonly listeners = new Set<(event: ControlEvent) => void>();
@@ -40,6 +41,7 @@ export class RecordingDaemonControl implements DaemonControl {
       queue: { ...this.queue },
       processed: this.processed,
       failed: this.failed,
+      handled: { ...this.handled },
       startedAt: '2024-06-12T18:30:00.000Z',
       version: '0.1.0-test',
       inboxes: [{ path: '/srv/inbox', watching: true }],
@@ -72,7 +74,9 @@ export class RecordingDaemonControl implements DaemonControl {
     this.calls.push({ method: 'undo', selector, options });
     if (this.undoError) throw this.undoError;
     this.batches += 1;
-    const result = { batch: `undo-${this.batches}`, ...this.undoResult };
+    // As the daemon does: a dry run journals nothing and is no event.
+    if (options.dryRun === true) return { batch: null, dryRun: true, ...this.undoResult };
+    const result = { batch: `undo-${this.batches}`, dryRun: false, ...this.undoResult };
     this.emit({
       type: 'undo',
       at: new Date().toISOString(),
@@ -99,6 +103,7 @@ export class RecordingDaemonControl implements DaemonControl {
   emit(event: ControlEvent): void {
     if (event.type === 'file') {
       this.processed += 1;
+      this.handled[event.action] += 1;
       if (event.action === 'error') this.failed += 1;
     }
     for (const listener of this.listeners) listener(event);

@@ -4,6 +4,7 @@ import { dirname, join } from 'node:path';
 import type { ExifTool, WriteTags } from 'exiftool-vendored';
 import sharp from 'sharp';
 import { ROOT } from './cli.js';
+import { listFiles, waitFor } from './fs.js';
 import { project, type Project } from './project.js';
 
 /** A photo of one flat colour, which the colour test model embeds as that colour. */
@@ -90,4 +91,32 @@ export interface HitLine {
   place: { city: string | null; countryCode: string | null } | null;
   tags: { label: string; score: number }[] | null;
   camera: string | null;
+}
+
+/** Flat-colour photos a search for "red" ranks clearly: the reds first, then the rest. */
+export const COLOUR_PHOTOS: readonly ColourPhoto[] = Object.freeze([
+  { name: 'red-a', rgb: [230, 20, 20], date: '2021:05:01 10:00:00' },
+  { name: 'blue', rgb: [20, 20, 230], date: '2021:05:02 10:00:00' },
+  { name: 'red-b', rgb: [200, 50, 40], date: '2021:05:03 10:00:00' },
+  { name: 'green', rgb: [20, 200, 30], date: '2021:05:04 10:00:00' },
+  { name: 'white', rgb: [250, 250, 250], date: '2021:05:05 10:00:00' },
+]);
+
+/**
+ * Drops `photos` (as `<name>.jpg`) into a running daemon's inbox and waits until the
+ * library holds them all, so the tag stage has put them in the search index.
+ */
+export async function dropColourPhotos(
+  p: { inbox: string; library: string },
+  photos: readonly ColourPhoto[],
+  exiftool: ExifTool,
+): Promise<void> {
+  for (const photo of photos) {
+    await writeColourPhoto(join(p.inbox, `${photo.name}.jpg`), photo, exiftool);
+  }
+  await waitFor(
+    async () =>
+      (await listFiles(p.library)).filter((f) => f.endsWith('.jpg')).length === photos.length,
+    { what: `${photos.length} colour photos filed`, timeoutMs: 90_000 },
+  );
 }

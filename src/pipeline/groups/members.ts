@@ -3,10 +3,12 @@ import { errorCode, errorMessage } from '../../lib/errors.js';
 import type { FileJob, Plan, Stage } from '../job.js';
 import { sameMoment } from '../live-photo.js';
 import type { NamedStage } from '../pipeline.js';
+import { withGroupDate } from './group-date.js';
 
 /**
  * Runs the given stages (identify, exif) on each companion of a job, so that every member
- * has its own hash to verify its move with. A member that fails stays where it is.
+ * has its own hash to verify its move with. A member that fails stays where it is. The
+ * group then takes the best date any member has ({@link withGroupDate}).
  */
 export function createCompanionsStage(stages: NamedStage[]): Stage {
   return async (job) => {
@@ -25,7 +27,7 @@ export function createCompanionsStage(stages: NamedStage[]): Stage {
         return current;
       }),
     );
-    return { ...job, companions };
+    return withGroupDate({ ...job, companions });
   };
 }
 

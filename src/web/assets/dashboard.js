@@ -1,6 +1,6 @@
 // The dashboard's progressive enhancement: every page works without it. It keeps the Now
 // page live over the daemon's event stream, asks before a destructive button, and adds
-// page shortcuts (g then n, h, a, r). No inline code: the CSP allows only this file.
+// page shortcuts (g then n, h, a, r, s). No inline code: the CSP allows only this file.
 
 const REFRESH_DELAY_MS = 300;
 const STATUS_POLL_MS = 5000;
@@ -43,7 +43,7 @@ function confirmations() {
 }
 
 function shortcuts() {
-  const pages = { n: '/', h: '/ui/history', a: '/ui/attention', r: '/ui/rules' };
+  const pages = { n: '/', h: '/ui/history', a: '/ui/attention', r: '/ui/rules', s: '/ui/search' };
   let leader = false;
   document.addEventListener('keydown', (event) => {
     const target = event.target;
