@@ -1,6 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
-import { copyFile, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, readFile, rename, rm, utimes, writeFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { walkFiles } from '../src/daemon/walk-files.js';
@@ -599,7 +599,7 @@ describe('Takeout in the daemon (issue 19.3)', () => {
 });
 
 describe('a Takeout JSON that arrives after its photo (issue 19.3)', () => {
-  it('re-dates the photo filed by mtime, files the JSON beside it, and undo puts both back', async () => {
+  it('dates the photo filed to Unsorted, files the JSON beside it, and undo puts both back', async () => {
     const { inbox, config } = await setup();
     const { daemon } = await start(config);
     const staging = await tempDir('photosortd-takeout-late-');
@@ -612,11 +612,10 @@ describe('a Takeout JSON that arrives after its photo (issue 19.3)', () => {
       photoTakenTime: { timestamp: '1691875800' },
     });
     await writeFile(join(staging, 'beach.jpg.json'), jsonText);
+    // Copied now, its mtime is the copy's: no date, so it goes to Unsorted.
     await copyFile(join(staging, 'beach.jpg'), join(inbox, 'beach.jpg'));
-    const today = new Date().toLocaleDateString('sv-SE');
-    const byMtime = `${today.slice(0, 4)}/${today}/beach.jpg`;
-    await waitFor(async () => (await listFiles(config.library)).includes(byMtime), {
-      what: 'the photo filed by its mtime',
+    await waitFor(async () => (await listFiles(config.library)).includes('Unsorted/beach.jpg'), {
+      what: 'the undated photo filed to Unsorted',
     });
     await daemon.idle();
 
@@ -648,24 +647,30 @@ describe('a Takeout JSON that arrives after its photo (issue 19.3)', () => {
     const { inbox, config } = await setup();
     const { daemon } = await start(config);
     const staging = await tempDir('photosortd-takeout-same-');
-    const today = new Date().toLocaleDateString('sv-SE');
-    const folder = `${today.slice(0, 4)}/${today}`;
-    // Another beach.jpg (different bytes) was filed today first: this one is `beach (1).jpg`.
+    // Kept with their times (`cp -p`), both are dated by an mtime of 2023-08-12 21:30 UTC.
+    const taken = new Date(1691875800 * 1000);
+    const day = taken.toLocaleDateString('sv-SE');
+    const folder = `2023/${day}`;
+    const keepTimes = async (from: string, to: string) => {
+      await copyFile(from, `${to}.part`);
+      await utimes(`${to}.part`, taken, taken);
+      await rename(`${to}.part`, to);
+    };
+    // Another beach.jpg (different bytes) was filed first: this one is `beach (1).jpg`.
     await writeJpeg(join(staging, 'other.jpg'), { seed: 78 });
     await mkdir(join(inbox, 'earlier'));
-    await copyFile(join(staging, 'other.jpg'), join(inbox, 'earlier', 'beach.jpg'));
+    await keepTimes(join(staging, 'other.jpg'), join(inbox, 'earlier', 'beach.jpg'));
     await waitFor(async () => (await listFiles(config.library)).length === 1, { what: 'other' });
     await writeJpeg(join(staging, 'beach.jpg'), { seed: 79 });
-    await copyFile(join(staging, 'beach.jpg'), join(inbox, 'beach.jpg'));
+    await keepTimes(join(staging, 'beach.jpg'), join(inbox, 'beach.jpg'));
     await waitFor(async () => (await listFiles(config.library)).length === 2, { what: 'beach' });
     await daemon.idle();
     expect(await listFiles(config.library)).toEqual([
       `${folder}/beach (1).jpg`,
       `${folder}/beach.jpg`,
     ]);
-    // Its JSON says it was taken now: the rules put it where it is.
-    const seconds = Math.floor(Date.now() / 1000);
-    const json = JSON.stringify({ photoTakenTime: { timestamp: String(seconds) } });
+    // Its JSON gives the same moment: the rules put it where it is.
+    const json = JSON.stringify({ photoTakenTime: { timestamp: '1691875800' } });
     await writeFile(join(inbox, 'beach.jpg.json'), json);
     await waitFor(async () => (await listFiles(config.library)).length === 3, { what: 'JSON' });
     await daemon.idle();

@@ -157,8 +157,8 @@ function filedTogether(row: JournalEntry, job: FileJob): boolean {
 const STAND_IN_DATES = new Set(['filename', 'mtime']);
 
 /**
- * A Takeout `.json` arriving on its own after its photo was filed by a stand-in date (its
- * bytes carry none; Takeout split across zips): the job that files the photo again, from
+ * A Takeout `.json` arriving on its own after its photo was filed with no date (to
+ * `unsorted`) or a stand-in one (its bytes carry none; Takeout split across zips): the job that files the photo again, from
  * where it is in the library, with the JSON as its companion. The Takeout stage then dates
  * it by the JSON, the rules place it, and the mover moves it (when that is elsewhere) in its
  * journal group, with the JSON beside it; undo puts both back. Any other job, or a photo
@@ -172,9 +172,8 @@ export async function redateByLateJson(
   if (job.companions?.length || extname(job.source).toLowerCase() !== '.json') return job;
   const row = fileOfSidecar(journal, job.source);
   const dateSource = row?.details?.dateSource;
-  if (!row?.target || typeof dateSource !== 'string' || !STAND_IN_DATES.has(dateSource)) {
-    return job;
-  }
+  const undated = dateSource === null || STAND_IN_DATES.has(String(dateSource));
+  if (!row?.target || !undated) return job;
   if (journal.lastMovedTo(row.target)?.id !== row.id) return job;
   const info = await stat(row.target).catch(() => undefined);
   if (!info?.isFile() || info.size !== row.size) return job;
