@@ -29,8 +29,6 @@ export interface FiledWatchOptions {
 export interface FiledWatch {
   /** Starts watching `path`, which the journal says a move just put there. */
   watch(path: string): void;
-  /** How many files are being watched. */
-  readonly size: number;
   /** Stops every watch (at shutdown). */
   close(): void;
 }
@@ -113,9 +111,6 @@ export function createFiledWatch(options: FiledWatchOptions): FiledWatch {
       clearTimeout(timers.get(path));
       timers.delete(path);
       void begin(path);
-    },
-    get size() {
-      return timers.size;
     },
     close() {
       closed = true;
