@@ -29,6 +29,7 @@ const SLOW_SUITES = [
   'test/search-daemon.test.ts', // search on a running daemon, then undo over its API
   'test/state-lock.test.ts', // daemons racing for a state folder, SIGKILLed, impostors on ports
   'test/**/*.browser.test.ts', // the dashboard in a real browser
+  'test/cluster.test.ts', // a real redis-server, worker processes and daemons
   'test/web-actions.test.ts', // the dashboard's actions on files a running daemon filed
   'test/quick-start.test.ts', // the README's quick start on a fresh copy: npm start, lint, format
   'test/install.test.ts', // npm pack and a copying install

@@ -25,6 +25,7 @@ const BENCHMARKS = [
   ['burst', 'burst.js', ['10000'], ['200']],
   ['idle', 'idle.js', ['60', '1000'], ['5', '50']],
   ['tagging', 'tagging.js', ['16'], ['4']],
+  ['cluster', 'cluster.js', ['64', '100'], ['8', '10']],
   ['search', 'search.js', ['100000,1000000', '30'], ['20000', '10']],
   ['geocode', 'geocode.js', [], []],
   ['journal', 'journal.js', ['200000', '500'], ['20000', '50']],

@@ -46,6 +46,8 @@ describe('Metrics', () => {
     expect(lines).toContain('photosortd_journal_bytes 65536');
     expect(lines).toContain('photosortd_last_filed_timestamp_seconds 1718217060');
     expect(lines).toContain('photosortd_paused 0');
+    expect(lines).toContain('photosortd_inbox_waiting{reason="queued"} 7');
+    expect(lines).toContain('photosortd_inbox_waiting{reason="being-written"} 0');
     // prom-client's process and Node figures ride along.
     expect(text).toMatch(/^process_resident_memory_bytes \d+/m);
     expect(text).toMatch(/^nodejs_eventloop_lag_seconds /m);

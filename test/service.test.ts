@@ -11,6 +11,8 @@ import { project } from './support/project.js';
 const run = promisify(execFile);
 
 const UNITS = ['systemd/photosortd.service', 'systemd/user/photosortd.service'];
+/** The cluster worker's unit: checked by the same verify, its own settings below. */
+const WORKER_UNIT = 'systemd/photosortd-worker.service';
 
 /** A config in a fresh folder whose inbox exists. */
 async function setup(prefix: string): Promise<{ dir: string; configFile: string }> {
@@ -24,7 +26,7 @@ describe('systemd units', () => {
     'pass systemd-analyze verify without a warning',
     async () => {
       const dir = await tempDir('photosortd-units-');
-      for (const unit of UNITS) {
+      for (const unit of [...UNITS, WORKER_UNIT]) {
         // verify insists that ExecStart's program exists: point it at this clone's CLI.
         const text = (await readFile(join(ROOT, unit), 'utf8')).replace(
           /^ExecStart=\S+/m,
@@ -63,6 +65,23 @@ describe('systemd units', () => {
       // Node's JIT needs writable executable memory.
       expect(text).not.toMatch(/^MemoryDenyWriteExecute=yes/m);
     }
+  });
+
+  it('the worker unit restarts on failure but not on a bad configuration, hardened alike', async () => {
+    const text = await readFile(join(ROOT, WORKER_UNIT), 'utf8');
+    const settings = new Set(text.split('\n').filter((line) => /^[A-Z]\w*=/.test(line)));
+    for (const expected of [
+      'Restart=on-failure',
+      'RestartPreventExitStatus=2',
+      'NoNewPrivileges=yes',
+      'ProtectSystem=strict',
+      'ProtectHome=read-only',
+      'PrivateTmp=yes',
+    ]) {
+      expect(settings, `${WORKER_UNIT}: ${expected}`).toContain(expected);
+    }
+    expect(text).toMatch(/^ExecStart=\S+ worker --config \S+$/m);
+    expect(text).not.toMatch(/^MemoryDenyWriteExecute=yes/m);
   });
 
   it('get READY=1 once the inboxes are watched, and a status line, through $NOTIFY_SOCKET', async () => {

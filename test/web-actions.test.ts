@@ -59,7 +59,7 @@ describe('duplicates from Needs attention', () => {
     expect(list).toContain('same content as');
     // The live feed says why the copy stayed, not only that it did.
     const feed = await (await browser.send('/ui/now/feed')).text();
-    expect(feed).toContain(`same content as ${original}; left in the inbox (duplicates: skip)`);
+    expect(feed).toContain(`same content as ${original}; left where it is (duplicates: skip)`);
     const compare = await browser.send(`/ui/duplicate?path=${encodeURIComponent(copy)}`);
     expect(compare.status).toBe(200);
     const html = await compare.text();

@@ -55,6 +55,14 @@ export const statusExample = {
       },
     ],
   },
+  waiting: {
+    queued: 4,
+    paused: 0,
+    'library-missing': 0,
+    'being-written': 1,
+    'put-back-by-undo': 0,
+    'left-by-rules': 0,
+  },
 } as const;
 
 /** `POST /undo`. */

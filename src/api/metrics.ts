@@ -133,6 +133,14 @@ function stateGauges(registry: Registry) {
       labelNames: ['inbox'],
       registers,
     }),
+    waiting: new Gauge({
+      name: 'photosortd_inbox_waiting',
+      help:
+        'Files waiting in an inbox, by reason: queued, paused, library-missing, being-written, ' +
+        'put-back-by-undo, left-by-rules.',
+      labelNames: ['reason'],
+      registers,
+    }),
     journalOperations: new Gauge({
       name: 'photosortd_journal_operations',
       help: 'File operations recorded in the journal.',
@@ -160,6 +168,9 @@ function setStateGauges(gauges: ReturnType<typeof stateGauges>, status: DaemonSt
   gauges.inboxUp.reset();
   for (const inbox of status.inboxes)
     gauges.inboxUp.set({ inbox: inbox.path }, inbox.watching ? 1 : 0);
+  for (const [reason, count] of Object.entries(status.waiting)) {
+    gauges.waiting.set({ reason }, count);
+  }
   gauges.journalOperations.set(status.journal.operations);
   gauges.journalBytes.set(status.journal.bytes);
   gauges.lastFiled.set(status.lastFiledAt ? Date.parse(status.lastFiledAt) / 1000 : 0);

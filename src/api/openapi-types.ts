@@ -299,6 +299,38 @@ export interface components {
           reason: string;
         }[];
       };
+      waiting: {
+        queued: number;
+        paused: number;
+        'library-missing': number;
+        'being-written': number;
+        'put-back-by-undo': number;
+        'left-by-rules': number;
+      };
+      /** @description Only with `cluster` in the configuration. */
+      cluster?: {
+        /** @example redis://***:***@nas.local:6379/0 */
+        redis: string;
+        reachable: boolean;
+        error?: string;
+        /**
+         * @example [
+         *       "desktop:4242"
+         *     ]
+         */
+        workers: string[];
+        waiting: number;
+        active: number;
+        /**
+         * @example {
+         *       "desktop:4242": 1200,
+         *       "this machine": 3
+         *     }
+         */
+        done: {
+          [key: string]: number;
+        };
+      };
     };
     UndoResult: {
       /** @description null for a dry run: nothing journaled */
@@ -500,6 +532,14 @@ export interface operations {
            *             "reason": "still being written by another program; taken again once it is complete"
            *           }
            *         ]
+           *       },
+           *       "waiting": {
+           *         "queued": 4,
+           *         "paused": 0,
+           *         "library-missing": 0,
+           *         "being-written": 1,
+           *         "put-back-by-undo": 0,
+           *         "left-by-rules": 0
            *       }
            *     }
            */
@@ -632,6 +672,14 @@ export interface operations {
            *             "reason": "still being written by another program; taken again once it is complete"
            *           }
            *         ]
+           *       },
+           *       "waiting": {
+           *         "queued": 4,
+           *         "paused": 0,
+           *         "library-missing": 0,
+           *         "being-written": 1,
+           *         "put-back-by-undo": 0,
+           *         "left-by-rules": 0
            *       }
            *     }
            */
@@ -764,6 +812,14 @@ export interface operations {
            *             "reason": "still being written by another program; taken again once it is complete"
            *           }
            *         ]
+           *       },
+           *       "waiting": {
+           *         "queued": 4,
+           *         "paused": 0,
+           *         "library-missing": 0,
+           *         "being-written": 1,
+           *         "put-back-by-undo": 0,
+           *         "left-by-rules": 0
            *       }
            *     }
            */

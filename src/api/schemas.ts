@@ -69,6 +69,28 @@ export const StatusSchema = z
       count: z.number().int(),
       files: z.array(z.object({ source: z.string(), reason: z.string() })),
     }),
+    waiting: z.object({
+      queued: z.number().int(),
+      paused: z.number().int(),
+      'library-missing': z.number().int(),
+      'being-written': z.number().int(),
+      'put-back-by-undo': z.number().int(),
+      'left-by-rules': z.number().int(),
+    }),
+    cluster: z
+      .object({
+        redis: z.string().openapi({ example: 'redis://***:***@nas.local:6379/0' }),
+        reachable: z.boolean(),
+        error: z.string().optional(),
+        workers: z.array(z.string()).openapi({ example: ['desktop:4242'] }),
+        waiting: z.number().int(),
+        active: z.number().int(),
+        done: z.record(z.string(), z.number().int()).openapi({
+          example: { 'desktop:4242': 1200, 'this machine': 3 },
+        }),
+      })
+      .optional()
+      .openapi({ description: 'Only with `cluster` in the configuration.' }),
   })
   .openapi('Status');
 

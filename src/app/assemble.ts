@@ -1,5 +1,6 @@
 import type { ExifTool } from 'exiftool-vendored';
 import { dirname } from 'node:path';
+import type { Cluster } from '../cluster/index.js';
 import type { Config } from '../config/load.js';
 import { readDaemonInfo } from '../daemon/daemon-file.js';
 import type { Services } from '../daemon/services.js';
@@ -142,19 +143,23 @@ async function openServices(
     journal.close();
     await lock?.release();
   };
+  let cluster: Cluster | null = null;
   try {
+    cluster = await openCluster(config, logger);
     const paths = statePaths(config.state);
     const index = await LibraryIndex.build(journal, config.library, {
       ignore: (path) => path.startsWith(paths.trash + '/'),
     });
     const notes: Services['notes'] = {};
-    const geocoder = openGeocoder(config, exiftool, logger);
+    const geocoder = openGeocoder(config, exiftool, logger, cluster);
     if (!geocoder) notes.geocode = 'geocode.enabled is false in the configuration';
     geocoder?.ready().catch((error: unknown) => {
       notes.geocode = errorMessage(error);
       logger.error({ err: error }, 'places are off: the geocoding data could not be loaded');
     });
-    const tagger = config.tagging.enabled ? await openTagger(config, exiftool, logger) : null;
+    const tagger = config.tagging.enabled
+      ? await openTagger(config, exiftool, logger, cluster)
+      : null;
     if (!tagger) notes.tagging = 'tagging.enabled is false in the configuration';
     else if (!tagger.status.enabled) notes.tagging = tagger.status.reason;
     const search = tagger?.model
@@ -167,14 +172,17 @@ async function openServices(
       geocoder,
       tagger,
       search,
+      cluster,
       notes,
       close: async () => {
         await Promise.allSettled([geocoder?.close(), tagger?.close()]);
+        await cluster?.close();
         search?.close();
         await closeBase();
       },
     };
   } catch (error) {
+    await cluster?.close();
     await closeBase();
     throw error;
   }
@@ -201,23 +209,50 @@ export async function openWriter(
   return openServices(config, logger, journal, lock);
 }
 
+/**
+ * The cluster when the configuration has `cluster`, else `null` — and then no Redis code is
+ * loaded at all (the import is dynamic). Throws a `ConfigError` naming `cluster.redis` when
+ * Redis does not answer or refuses the password.
+ */
+export async function openCluster(config: Config, logger: Logger): Promise<Cluster | null> {
+  if (!config.cluster) return null;
+  const { openCluster: open } = await import('../cluster/index.js');
+  return open({
+    url: config.cluster.redis,
+    timeoutMs: config.cluster.timeoutMs,
+    fallback: config.cluster.fallback,
+    configFile: config.file,
+    logger,
+  });
+}
+
 /** The geocoder the configuration asks for, or `null` when places are off. */
-export function openGeocoder(config: Config, exiftool: ExifTool, logger: Logger): Geocoder | null {
+export function openGeocoder(
+  config: Config,
+  exiftool: ExifTool,
+  logger: Logger,
+  cluster: Cluster | null = null,
+): Geocoder | null {
   return config.geocode.enabled
     ? createGeocoder({
         provider: config.geocode.provider ?? DEFAULT_GEOCODE_PROVIDER,
         stateDir: config.state,
         logger,
         exiftool,
+        shared: cluster ? (namespace) => cluster.places(namespace) : undefined,
       })
     : null;
 }
 
-/** The tagger the configuration asks for (its model, labels and prompt). */
+/**
+ * The tagger the configuration asks for (its model, labels and prompt); with a cluster, its
+ * model work goes to the workers and its embeddings are shared.
+ */
 export async function openTagger(
   config: Config,
   exiftool: ExifTool,
   logger: Logger,
+  cluster: Cluster | null = null,
 ): Promise<Tagger> {
   const configDir = config.file ? dirname(config.file) : process.cwd();
   return createTagger({
@@ -229,6 +264,7 @@ export async function openTagger(
     stateDir: config.state,
     exiftool,
     logger,
+    backend: cluster?.backend,
   });
 }
 

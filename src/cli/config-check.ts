@@ -1,5 +1,5 @@
 import { stringify } from 'yaml';
-import { loadConfig, type Config } from '../config/load.js';
+import { loadConfig, redactedRedisUrl, type Config } from '../config/load.js';
 import { checkStartup } from '../daemon/preflight.js';
 
 /** Options of {@link configCheck}. */
@@ -28,7 +28,7 @@ export async function configCheck(
   return 0;
 }
 
-/** The configuration as keys of the file: no `file`, and the secret not shown. */
+/** The configuration as keys of the file: no `file`, and no secret shown (JWT, Redis password). */
 function asWritten(config: Config): Record<string, unknown> {
   const keys: Record<string, unknown> = { ...config };
   delete keys.file;
@@ -44,7 +44,11 @@ function asWritten(config: Config): Record<string, unknown> {
     : config.missingFromEnvironment.length > 0
       ? { secret: '(an environment variable not set in this shell)' }
       : undefined;
-  return { ...keys, api: { ...api, jwt: shownJwt } };
+  const cluster = config.cluster && {
+    ...config.cluster,
+    redis: redactedRedisUrl(config.cluster.redis),
+  };
+  return { ...keys, api: { ...api, jwt: shownJwt }, cluster };
 }
 
 /** Seconds in the largest unit that divides them: 2592000 → `30d`. */

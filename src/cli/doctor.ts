@@ -75,6 +75,32 @@ async function modelFinding(config: Config): Promise<Finding> {
       };
 }
 
+/**
+ * With `cluster` in the config: whether Redis answers (with this password), which workers are
+ * connected and how many jobs wait. No workers is not a fault: the daemon then runs the model.
+ */
+async function clusterFinding(config: Config): Promise<Finding | null> {
+  if (!config.cluster) return null;
+  const { clusterStatus } = await import('../cluster/index.js');
+  const status = await clusterStatus(config.cluster.redis);
+  if (!status.reachable) {
+    return {
+      label: 'cluster',
+      ok: false,
+      detail: `${status.redis} does not answer: ${status.error ?? 'unknown'}; start Redis or correct cluster.redis`,
+    };
+  }
+  const workers =
+    status.workers.length > 0
+      ? `${status.workers.length} worker(s): ${status.workers.join(', ')}`
+      : "no worker connected (model work runs on the daemon's machine)";
+  return {
+    label: 'cluster',
+    ok: true,
+    detail: `${status.redis} reachable; ${workers}; jobs ${status.waiting} waiting, ${status.active} active`,
+  };
+}
+
 /** Folders under `root` the inbox watcher would watch (hidden and partial names are passed by). */
 async function countFolders(root: string): Promise<number> {
   const entries = await readdir(root, { withFileTypes: true }).catch(() => []);
@@ -138,6 +164,8 @@ async function configFindings(config: Config): Promise<Finding[]> {
   }
   const inotify = await inotifyFinding(config);
   if (inotify) findings.push(inotify);
+  const cluster = await clusterFinding(config);
+  if (cluster) findings.push(cluster);
   findings.push(await daemonFinding(config));
   return findings;
 }

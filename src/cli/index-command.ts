@@ -6,7 +6,8 @@ import type { Config } from '../config/load.js';
 import { readDaemonInfo } from '../daemon/daemon-file.js';
 import { createExifTool } from '../lib/exiftool.js';
 import type { Logger } from '../lib/logger.js';
-import { openGeocoder, openTagger } from '../app/assemble.js';
+import type { Cluster } from '../cluster/index.js';
+import { openCluster, openGeocoder, openTagger } from '../app/assemble.js';
 import { createExifStage } from '../pipeline/exif.js';
 import { createGeocodeStage } from '../pipeline/geocode.js';
 import { identify } from '../pipeline/identify.js';
@@ -55,12 +56,13 @@ export async function runIndex(options: IndexCommandOptions): Promise<number> {
   const out = options.out ?? process.stdout;
   const err = options.err ?? process.stderr;
   if (await readDaemonInfo(config.state)) setPriority(INDEX_DEFAULTS.niceWhileDaemonRuns);
+  const cluster = await openCluster(config, logger);
   const exiftool = createExifTool();
   let tagger: Tagger | undefined;
   let index: SearchIndex | undefined;
-  const geocoder = openGeocoder(config, exiftool, logger);
+  const geocoder = openGeocoder(config, exiftool, logger, cluster);
   try {
-    tagger = await openTagger(config, exiftool, logger);
+    tagger = await openTagger(config, exiftool, logger, cluster);
     if (!tagger.model) {
       err.write(`photosortd: cannot index: ${tagger.status.reason ?? 'the model is not usable'}\n`);
       return 1;
@@ -80,13 +82,15 @@ export async function runIndex(options: IndexCommandOptions): Promise<number> {
       createExifStage({ exiftool, dates: config.dates.from }),
       ...(geocoder ? [createGeocodeStage(geocoder)] : []),
     ];
-    await indexLibrary({ config, index, tagger, stages, counts, logger, err });
+    await indexLibrary({ config, index, tagger, stages, counts, logger, err, cluster });
     out.write(summary(counts));
+    if (cluster && cluster.done.size > 0) out.write(`model work: ${cluster.describeWork()}\n`);
     return counts.failed > 0 ? 1 : 0;
   } finally {
     index?.close();
     await tagger?.close();
     await geocoder?.close();
+    await cluster?.close();
     await exiftool.end();
   }
 }
@@ -115,21 +119,26 @@ async function indexLibrary(context: {
   counts: IndexCounts;
   logger: Logger;
   err: NodeJS.WriteStream | NodeJS.WritableStream;
+  cluster: Cluster | null;
 }): Promise<void> {
-  const { config, counts, err } = context;
+  const { config, counts, err, cluster } = context;
+  // With a cluster, the bar also says who did the model work: each worker and this machine.
   const bar =
     'isTTY' in err && err.isTTY === true
       ? new SingleBar(
           {
             stream: err,
-            format: ' {bar} {value}/{total} files | {embedded} embedded | {eta_formatted} left',
+            format:
+              ' {bar} {value}/{total} files | {embedded} embedded | {eta_formatted} left' +
+              (cluster ? ' | {work}' : ''),
           },
           Presets.shades_classic,
         )
       : null;
+  const work = () => cluster?.describeWork() ?? '';
   const queue = new PQueue({ concurrency: INDEX_DEFAULTS.concurrency });
   let found = 0;
-  bar?.start(0, 0, { embedded: 0 });
+  bar?.start(0, 0, { embedded: 0, work: '' });
   try {
     for await (const job of walkFiles(config.library)) {
       found += 1;
@@ -137,7 +146,7 @@ async function indexLibrary(context: {
       await queue.onSizeLessThan(INDEX_DEFAULTS.concurrency * 4);
       void queue.add(async () => {
         await indexFile(job, context);
-        bar?.increment(1, { embedded: counts.embedded });
+        bar?.increment(1, { embedded: counts.embedded, work: work() });
       });
     }
     await queue.onIdle();

@@ -13,6 +13,7 @@ import { scan } from './scan.js';
 import { registerSearchCommands } from './search-commands.js';
 import { tokenCreate } from './token.js';
 import { runUndo } from './undo.js';
+import { runWorker } from './worker.js';
 
 /** Exit statuses of DESIGN.md. */
 export const EXIT = { ok: 0, failed: 1, usage: 2 } as const;
@@ -216,6 +217,15 @@ export function buildProgram(setExit: (code: number) => void): Command {
     });
 
   registerSearchCommands(program, withConfig, setExit);
+
+  program
+    .command('worker')
+    .description('take model work from the Redis queue (cluster.redis) and run tagging.model')
+    .addOption(configOption())
+    .action(async (options: { config?: string }) => {
+      const config = await withConfig(options);
+      setExit(await runWorker({ config, logger: createLogger({ level: config.log.level }) }));
+    });
 
   program
     .command('models')

@@ -1,7 +1,6 @@
 import { apiKeyPath, readApiKey } from '../api/api-key.js';
-import { ApiClient, ApiResponseError } from '../api/client.js';
+import { ApiClient, ApiResponseError, type StatusAnswer } from '../api/client.js';
 import type { Config } from '../config/load.js';
-import type { DaemonStatus } from '../daemon/control.js';
 import { PhotosortdError, errorMessage } from '../lib/errors.js';
 import { findDaemon, noDaemonMessage } from './find-daemon.js';
 
@@ -156,7 +155,7 @@ export function remoteResume(options: RemoteOptions): Promise<number> {
   });
 }
 
-function describeStatus(status: DaemonStatus, url: string): string {
+function describeStatus(status: StatusAnswer, url: string): string {
   const rows: [string, string][] = [
     ['queue', `${status.queue.waiting} waiting, ${status.queue.active} in flight`],
     ['handled', describeHandled(status.handled)],
@@ -174,14 +173,29 @@ function describeStatus(status: DaemonStatus, url: string): string {
     ['geocode', feature(status.geocode.enabled, status.geocode.provider, status.geocode.reason)],
     ['holding', `${status.holding.count} file(s) left in the inbox on purpose`],
     ...status.holding.files.map((file): [string, string] => ['', `${file.source}: ${file.reason}`]),
+    ...(status.cluster ? [['cluster', describeCluster(status.cluster)] as [string, string]] : []),
     ['api', url],
   ];
   const head = `photosortd ${status.version} is ${status.state} (since ${status.startedAt})\n`;
   return head + rows.map(([label, value]) => `  ${label.padEnd(8)} ${value}\n`).join('');
 }
 
+function describeCluster(cluster: NonNullable<StatusAnswer['cluster']>): string {
+  if (!cluster.reachable) {
+    return `${cluster.redis} not answering (${cluster.error ?? 'unknown'}): model work runs here`;
+  }
+  const workers = cluster.workers.length > 0 ? cluster.workers.join(', ') : 'none';
+  const done = Object.entries(cluster.done)
+    .map(([who, n]) => `${who} ${n}`)
+    .join(', ');
+  return (
+    `${cluster.redis}; workers: ${workers}; jobs ${cluster.waiting} waiting, ` +
+    `${cluster.active} active${done ? `; embedded by ${done}` : ''}`
+  );
+}
+
 /** `3 filed, 2 duplicates, 1 unsorted, 0 failed` (and `skipped` when there were any). */
-function describeHandled(handled: DaemonStatus['handled']): string {
+function describeHandled(handled: StatusAnswer['handled']): string {
   const parts = [
     `${handled.move} filed`,
     `${handled.duplicate} duplicate${handled.duplicate === 1 ? '' : 's'}`,

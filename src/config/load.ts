@@ -138,6 +138,20 @@ export function parseConfig(
             "set it in the daemon's environment (e.g. systemd's EnvironmentFile=) or remove api.jwt",
         ]
       : [];
+  const problems: string[] = [];
+  let cluster = config.cluster;
+  if (cluster) {
+    // Unlike the JWT secret, a Redis URL is needed by every command that files or indexes
+    // (and by the worker): an unset variable is an error for all of them.
+    const url = resolveSecret(cluster.redis, env);
+    const problem =
+      url === null
+        ? `cluster.redis: ${cluster.redis} names an environment variable that is not set; set it or remove cluster`
+        : redisUrlProblem(url);
+    if (problem) problems.push(problem);
+    else cluster = { ...cluster, redis: url! };
+  }
+  if (problems.length > 0) throw new ConfigError(file, problems);
 
   return {
     ...config,
@@ -159,7 +173,31 @@ export function parseConfig(
           : undefined,
     },
     missingFromEnvironment,
+    cluster,
   };
+}
+
+/**
+ * Why `url` cannot name a Redis server, or `null` when it can. The message never repeats
+ * the URL, which may hold a password.
+ */
+function redisUrlProblem(url: string): string | null {
+  const shape = 'give redis://[user:password@]host:port/db (rediss:// for TLS)';
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    return `cluster.redis: is not a URL; ${shape}`;
+  }
+  if (parsed.protocol !== 'redis:' && parsed.protocol !== 'rediss:') {
+    return `cluster.redis: ${parsed.protocol}// is not a Redis scheme; ${shape}`;
+  }
+  if (!parsed.hostname) return `cluster.redis: names no host; ${shape}`;
+  const db = parsed.pathname.replace(/^\//, '');
+  if (db !== '' && !/^\d+$/.test(db)) {
+    return `cluster.redis: the database (after the last /) must be a number, e.g. /0; ${shape}`;
+  }
+  return null;
 }
 
 /**
@@ -236,4 +274,16 @@ function describeIssue(issue: z.core.$ZodIssue): string {
     return `${key}: is required`;
   }
   return `${key}: ${issue.message}`;
+}
+
+/** A Redis URL fit to print: its password (and user) replaced by `***`. */
+export function redactedRedisUrl(url: string): string {
+  try {
+    const parsed = new URL(url);
+    if (parsed.password) parsed.password = '***';
+    if (parsed.username) parsed.username = '***';
+    return parsed.toString();
+  } catch {
+    return '(not a URL)';
+  }
 }

@@ -160,6 +160,28 @@ export const configSchema = z.strictObject({
       rateLimit: { perMinute: 120 },
       allowedHosts: [],
     }),
+  /**
+   * Model work and caches shared through Redis (src/cluster). Absent: everything runs in
+   * this process and no Redis code is loaded.
+   */
+  cluster: z
+    .strictObject({
+      /** `redis://[user:pass@]host:port/db`, `rediss://` for TLS, or `env:NAME`. */
+      redis: z.string().min(1),
+      /**
+       * How long an image's model work may wait for a worker before this process does it
+       * itself (ms). Long enough for a busy worker, short enough that filing does not stall
+       * for long when every worker is gone.
+       */
+      timeoutMs: z.number().int().min(100).max(3_600_000).default(20_000),
+      /**
+       * What happens to an image no worker answered in time (or while Redis is away):
+       * `local` runs the model here, so filing never waits; `wait` puts it on the queue
+       * again until a worker answers, for a machine that should not run the model at all.
+       */
+      fallback: z.enum(['local', 'wait']).default('local'),
+    })
+    .optional(),
   log: z
     .strictObject({ level: z.enum(['trace', 'debug', 'info', 'warn', 'error']).default('info') })
     .default({ level: 'info' }),

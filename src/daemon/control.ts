@@ -1,3 +1,4 @@
+import type { ClusterStatus } from '../cluster/status.js';
 import type { Config } from '../config/load.js';
 import type { JournalEntry, UndoResult, UndoSelector } from '../journal/types.js';
 import type { Action } from '../lib/media.js';
@@ -34,7 +35,22 @@ export interface DaemonStatus {
    * still being written. `files` lists the newest {@link HOLDING_LISTED}.
    */
   holding: { count: number; files: { source: string; reason: string }[] };
+  /** Files waiting in an inbox, counted by why: what an operator alerts on. */
+  waiting: Record<WaitingReason, number>;
+  /**
+   * With `cluster` in the config: Redis reachable, workers connected, jobs waiting, and how
+   * many images each worker (and this machine) embedded since start.
+   */
+  cluster?: ClusterStatus & { done: Record<string, number> };
 }
+
+/**
+ * Why a file waits in an inbox: queued for the pipeline (or gathering its companions),
+ * held while paused, waiting for the library to come back, still being written, put back by
+ * undo, or left there by the rules (a duplicate kept in place, not a photo or video).
+ */
+export type WaitingReason =
+  'queued' | 'paused' | 'library-missing' | 'being-written' | 'put-back-by-undo' | 'left-by-rules';
 
 /** How many held files `status` lists by name. */
 export const HOLDING_LISTED = 20;

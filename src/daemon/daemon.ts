@@ -25,6 +25,7 @@ import {
   type ControlEvent,
   type DashboardControl,
   type DaemonStatus,
+  type WaitingReason,
 } from './control.js';
 import { createDashboardOps, InboxOutcomes } from './dashboard.js';
 import { createFiledWatch, type FiledWatch } from './filed-watch.js';
@@ -90,7 +91,8 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
   const inFlight = new Set<string>();
   const held = new Map<string, string>();
   /** Files left in the inbox on purpose, by path, with the reason (newest last). */
-  const holding = new Map<string, string>();
+  /** Files left in an inbox on purpose: why, for a person, and the kind, for metrics. */
+  const holding = new Map<string, { reason: string; kind: WaitingReason }>();
   /** Files the library's absence sent back, with their inbox: taken again when their job ends. */
   const retry = new Map<string, string>();
   /** Who holds filing back: the user (`pause`), and the library while it is unavailable. */
@@ -159,7 +161,10 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
     }
     if (job.error?.code === STILL_BEING_WRITTEN) return retryLater(job);
     if (event.action === 'skip') {
-      holding.set(job.source, job.plan?.reason ?? job.error?.message ?? 'left in the inbox');
+      holding.set(job.source, {
+        reason: job.plan?.reason ?? job.error?.message ?? 'left in the inbox',
+        kind: job.error?.code === 'RESTORED_BY_UNDO' ? 'put-back-by-undo' : 'left-by-rules',
+      });
     }
     outcomes.record(result);
     processed += 1;
@@ -186,7 +191,10 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
    * come when its writer only closes it, so it is taken again after another settle period.
    */
   function retryLater(job: FileJob) {
-    holding.set(job.source, job.error?.message ?? 'still being written');
+    holding.set(job.source, {
+      reason: job.error?.message ?? 'still being written',
+      kind: 'being-written',
+    });
     logger.info({ source: job.source, reason: job.error?.message }, 'still being written');
     setTimeout(() => take(job.source, job.root), Math.max(config.settle, 2000)).unref();
   }
@@ -335,9 +343,26 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
     lastFiledAt: services.journal.lastFiledAt(),
     holding: {
       count: holding.size,
-      files: [...holding].slice(-HOLDING_LISTED).map(([source, reason]) => ({ source, reason })),
+      files: [...holding]
+        .slice(-HOLDING_LISTED)
+        .map(([source, { reason }]) => ({ source, reason })),
     },
+    waiting: waitingByReason(),
+    ...(services.cluster ? { cluster: services.cluster.status() } : {}),
   });
+
+  function waitingByReason(): Record<WaitingReason, number> {
+    const counts: Record<WaitingReason, number> = {
+      queued: pipeline.size.waiting + gatherer.size,
+      paused: held.size,
+      'library-missing': retry.size,
+      'being-written': 0,
+      'put-back-by-undo': 0,
+      'left-by-rules': 0,
+    };
+    for (const { kind } of holding.values()) counts[kind] += 1;
+    return counts;
+  }
 
   const daemon: Daemon = {
     ready: inboxes.ready,

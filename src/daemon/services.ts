@@ -1,3 +1,4 @@
+import type { Cluster } from '../cluster/index.js';
 import type { ExifTool } from 'exiftool-vendored';
 import type { Geocoder } from '../geocode/index.js';
 import type { Journal } from '../journal/journal.js';
@@ -17,6 +18,8 @@ export interface Services {
   tagger: Tagger | null;
   /** Where the tag stage keeps image embeddings for search (when tagging runs). */
   search: SearchIndex | null;
+  /** Redis, its queue of model work and shared caches, when the config has `cluster`. */
+  cluster: Cluster | null;
   /** Why geocoding or tagging is off, for status and logs. */
   notes: { geocode?: string; tagging?: string };
   /** Closes everything, and gives up the state folder when it was taken for writing. */

@@ -57,6 +57,11 @@ export interface GeocoderOptions {
   engine?: GeonamesEngine;
   /** Remember answers in `<stateDir>/geocode-cache.sqlite`; default true. */
   cache?: boolean;
+  /**
+   * A second tier of answers shared beyond this machine (a cluster's Redis), opened under
+   * the same namespace as the file: asked when the file misses, told every new answer.
+   */
+  shared?: (namespace: string) => PlaceCache;
 }
 
 /** Bump when the choice of place changes, so cached answers from before are not reused. */
@@ -87,10 +92,12 @@ export function createGeocoder(options: GeocoderOptions): Geocoder {
         : `geonames/${engineName}`;
   const logger = options.logger;
   let cacheFailed = false;
+  const namespace = `geocode-${provider}-v${ANSWER_VERSION}`;
+  const shared = options.shared?.(namespace) ?? null;
   const cache: PlaceCache | null =
     options.cache === false
       ? null
-      : openPlaceCache(options.stateDir, `geocode-${provider}-v${ANSWER_VERSION}`, (error) => {
+      : openPlaceCache(options.stateDir, namespace, (error) => {
           if (!cacheFailed) {
             cacheFailed = true;
             logger?.warn(
@@ -126,12 +133,14 @@ export function createGeocoder(options: GeocoderOptions): Geocoder {
   ready.catch(() => undefined);
 
   async function cached(gps: GpsPosition): Promise<Place | null | undefined> {
-    if (!cache || cacheFailed) return undefined;
-    try {
-      return await cache.get(gps);
-    } catch {
-      return undefined;
+    let mine: Place | null | undefined;
+    if (cache && !cacheFailed) mine = await cache.get(gps).catch(() => undefined);
+    if (mine !== undefined || !shared) return mine;
+    const theirs = await shared.get(gps).catch(() => undefined);
+    if (theirs !== undefined && cache && !cacheFailed) {
+      await cache.set(gps, theirs).catch(() => undefined);
     }
+    return theirs;
   }
 
   return {
@@ -157,12 +166,14 @@ export function createGeocoder(options: GeocoderOptions): Geocoder {
         return null;
       }
       if (cache && !cacheFailed) await cache.set(gps, place).catch(() => undefined);
+      await shared?.set(gps, place).catch(() => undefined);
       return place;
     },
     async close() {
       const engine = await loading.catch(() => null);
       await engine?.close();
       await cache?.close().catch(() => undefined);
+      await shared?.close().catch(() => undefined);
     },
   };
 }

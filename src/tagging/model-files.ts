@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
 import { readFile, stat } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { errorMessage } from '../lib/errors.js';
@@ -101,6 +102,25 @@ export async function inspectModelDir(
   }
   const id = `${basename(dir)}@${dtype}:${digest.digest('hex').slice(0, 16)}`;
   return { ok: true, files: { dir, id, dtype, textDtype, image } };
+}
+
+/**
+ * A digest of what decides an image embedding: the vision tower's bytes and the model and
+ * preprocessing configs. Unlike {@link ModelFiles.id} (which takes the tower's size and
+ * mtime, to start fast) it is the same on every machine holding a copy of the same files,
+ * so a cluster can check that a worker runs the daemon's model. Reads the tower once.
+ */
+export async function modelFingerprint(files: ModelFiles): Promise<string> {
+  const digest = createHash('sha256');
+  for (const file of ['config.json', 'preprocessor_config.json']) {
+    digest.update(await readFile(join(files.dir, file)));
+  }
+  const tower = join(
+    files.dir,
+    `onnx/vision_model${files.dtype === 'q8' ? '_quantized' : ''}.onnx`,
+  );
+  for await (const chunk of createReadStream(tower)) digest.update(chunk as Buffer);
+  return `${basename(files.dir)}@${files.dtype}:${digest.digest('hex').slice(0, 32)}`;
 }
 
 function triple(value: unknown, key: string): [number, number, number] {

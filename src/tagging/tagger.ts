@@ -1,9 +1,9 @@
 import type { ExifTool } from 'exiftool-vendored';
-import { basename } from 'node:path';
 import type { Tag } from '../lib/media.js';
 import { errorMessage } from '../lib/errors.js';
 import type { Logger } from '../lib/logger.js';
 import { openEmbeddingCache, type EmbeddingCache } from './embedding-cache.js';
+import { loadLocalEmbedder, type Embedder, type LocalEmbedder } from './embedder.js';
 import { pixelsForJob, type TaggableFile } from './image-input.js';
 import { promptFor } from './labels.js';
 import { configureOffline, loadTextTower, type Transformers } from './text-encoder.js';
@@ -77,7 +77,30 @@ export interface TaggerOptions {
   logger?: Logger;
   /** Most images per vision tower run (default 8). */
   maxBatch?: number;
+  /**
+   * Where model work may go besides this process (a cluster's workers) and embeddings shared
+   * beyond this machine. Absent: everything runs here.
+   */
+  backend?: EmbeddingBackendFactory;
 }
+
+/** Image embeddings by content hash, shared by every machine running the same model. */
+export interface SharedEmbeddings {
+  get(hash: string): Promise<Float32Array | undefined>;
+  set(hash: string, embedding: Float32Array): Promise<void>;
+}
+
+/** What a tagger embeds through: an embedder (which owns the local one) and a shared cache. */
+interface EmbeddingBackend {
+  embedder: Embedder;
+  shared: SharedEmbeddings | null;
+}
+
+/** Builds the backend from the local embedder and the model it runs. */
+export type EmbeddingBackendFactory = (
+  local: LocalEmbedder,
+  files: ModelFiles,
+) => Promise<EmbeddingBackend>;
 
 /** A tagger that tags nothing, for when tagging is turned off or cannot run. */
 function createDisabledTagger(reason: string): Tagger {
@@ -90,16 +113,6 @@ function createDisabledTagger(reason: string): Tagger {
     embed: () => Promise.resolve(null),
     close: () => Promise.resolve(),
   };
-}
-
-type VisionModel = Awaited<
-  ReturnType<Transformers['CLIPVisionModelWithProjection']['from_pretrained']>
->;
-
-interface Pending {
-  pixels: Float32Array;
-  resolve: (embedding: Float32Array) => void;
-  reject: (error: unknown) => void;
 }
 
 /**
@@ -120,20 +133,24 @@ export async function createTagger(options: TaggerOptions): Promise<Tagger> {
   const files = inspected.files;
 
   let cache: EmbeddingCache | undefined;
-  let vision: VisionModel | undefined;
+  let local: LocalEmbedder | undefined;
+  const preparing = { count: 0 };
   try {
     cache = await openEmbeddingCache(options.stateDir);
     const transformers = await import('@huggingface/transformers');
     configureOffline(transformers, files.dir);
     const labelEmbeddings = await embedLabels(transformers, files, options, cache);
-    vision = await transformers.CLIPVisionModelWithProjection.from_pretrained(basename(files.dir), {
-      dtype: files.dtype,
-      local_files_only: true,
+    local = await loadLocalEmbedder(files, {
+      maxBatch: options.maxBatch,
+      preparing: () => preparing.count,
     });
+    const backend: EmbeddingBackend = options.backend
+      ? await options.backend(local, files)
+      : { embedder: local, shared: null };
     log?.info({ model: files.id, labels: options.labels.length }, 'tagging is on');
-    return startTagger(transformers, vision, cache, files, labelEmbeddings, options);
+    return startTagger({ local, backend, cache, files, labelEmbeddings, preparing }, options);
   } catch (error) {
-    await vision?.dispose().catch(() => undefined);
+    await local?.close().catch(() => undefined);
     await cache?.close().catch(() => undefined);
     return off(`the model at ${files.dir} cannot be loaded: ${errorMessage(error)}`);
   }
@@ -163,83 +180,57 @@ async function embedLabels(
   return found.map((embedding) => embedding!);
 }
 
-function startTagger(
-  transformers: Transformers,
-  vision: VisionModel,
-  cache: EmbeddingCache,
-  files: ModelFiles,
-  labelEmbeddings: Float32Array[],
-  options: TaggerOptions,
-): Tagger {
+/** What a started tagger runs on. */
+interface TaggerParts {
+  local: LocalEmbedder;
+  backend: EmbeddingBackend;
+  cache: EmbeddingCache;
+  files: ModelFiles;
+  labelEmbeddings: Float32Array[];
+  /** Inputs being decoded now: the local embedder's batches wait for them. */
+  preparing: { count: number };
+}
+
+function startTagger(parts: TaggerParts, options: TaggerOptions): Tagger {
+  const { local, backend, cache, files, labelEmbeddings, preparing } = parts;
   const log = options.logger;
-  const maxBatch = options.maxBatch ?? 8;
-  const plane = 3 * files.image.size * files.image.size;
   const stats: TaggerStats = { embedded: 0, cached: 0, batches: 0, failed: 0 };
-  const queue: Pending[] = [];
-  let preparing = 0;
-  let running: Promise<void> | null = null;
   let closed = false;
 
-  async function runBatch(batch: Pending[]): Promise<void> {
-    const pixels = new Float32Array(batch.length * plane);
-    batch.forEach((item, i) => pixels.set(item.pixels, i * plane));
-    try {
-      const input = new transformers.Tensor('float32', pixels, [
-        batch.length,
-        3,
-        files.image.size,
-        files.image.size,
-      ]);
-      const { image_embeds: embeds } = await vision({ pixel_values: input });
-      const width = embeds.dims[1] as number;
-      const data = embeds.data as Float32Array;
-      stats.batches += 1;
-      stats.embedded += batch.length;
-      batch.forEach((item, i) => item.resolve(data.slice(i * width, (i + 1) * width)));
-    } catch (error) {
-      batch.forEach((item) => item.reject(error));
-    }
-  }
-
-  // A batch waits while other files are still being decoded, so that files in flight
-  // together share one vision run; it goes as soon as it is full or nobody else is coming.
-  function maybeRun(): void {
-    if (running || queue.length === 0) return;
-    if (queue.length < maxBatch && preparing > 0) return;
-    running = runBatch(queue.splice(0, maxBatch)).finally(() => {
-      running = null;
-      maybeRun();
-    });
-  }
-
-  function embed(pixels: Float32Array): Promise<Float32Array> {
-    return new Promise((resolve, reject) => {
-      queue.push({ pixels, resolve, reject });
-      maybeRun();
-    });
+  async function remembered(hash: string): Promise<Float32Array | undefined> {
+    const mine = await cache.get('image', files.id, hash);
+    if (mine) return mine;
+    const shared = await backend.shared?.get(hash);
+    if (shared) await cache.set('image', files.id, hash, shared);
+    return shared;
   }
 
   async function imageEmbedding(job: TaggableFile): Promise<Float32Array | null> {
-    const cached = job.hash ? await cache.get('image', files.id, job.hash) : undefined;
+    const cached = job.hash ? await remembered(job.hash) : undefined;
     if (cached) {
       stats.cached += 1;
       return cached;
     }
-    preparing += 1;
+    preparing.count += 1;
     let prepared: Awaited<ReturnType<typeof pixelsForJob>>;
     try {
       prepared = await pixelsForJob(job, files.image, options.exiftool);
     } finally {
-      preparing -= 1;
+      preparing.count -= 1;
     }
     if (!prepared.ok) {
-      maybeRun();
+      local.poke();
       stats.failed += 1;
       log?.info({ file: job.source }, `not tagged: ${prepared.reason}`);
       return null;
     }
-    const embedding = normalise(await embed(prepared.pixels));
-    if (job.hash) await cache.set('image', files.id, job.hash, embedding);
+    const embedding = normalise(await backend.embedder.embed(prepared.input));
+    stats.embedded = local.stats.embedded;
+    stats.batches = local.stats.batches;
+    if (job.hash) {
+      await cache.set('image', files.id, job.hash, embedding);
+      await backend.shared?.set(job.hash, embedding);
+    }
     return embedding;
   }
 
@@ -270,8 +261,7 @@ function startTagger(
     async close() {
       if (closed) return;
       closed = true;
-      await running;
-      await vision.dispose();
+      await backend.embedder.close();
       await cache.close();
     },
   };

@@ -52,6 +52,14 @@ export class RecordingDaemonControl implements DaemonControl {
       geocode: { enabled: true, provider: 'geonames' },
       journal: { operations: 12, bytes: 65_536 },
       lastFiledAt: '2024-06-12T18:31:00.000Z',
+      waiting: {
+        queued: this.queue.waiting,
+        paused: 0,
+        'library-missing': 0,
+        'being-written': 0,
+        'put-back-by-undo': 0,
+        'left-by-rules': 0,
+      },
     };
   }
 
