@@ -1,6 +1,6 @@
 import { execFileSync } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
-import { copyFile, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { createHash, randomBytes } from 'node:crypto';
+import { copyFile, mkdir, readFile, rename, rm, utimes, writeFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { walkFiles } from '../src/daemon/walk-files.js';
@@ -49,6 +49,10 @@ async function start(config: Config): Promise<{ daemon: Daemon; events: ControlE
 async function bigJpeg(spec: PhotoSpec, size: number): Promise<Buffer> {
   const jpeg = await makeJpeg(spec);
   return Buffer.concat([jpeg, randomBytes(Math.max(0, size - jpeg.length))]);
+}
+
+function digest(bytes: Buffer): string {
+  return createHash('sha256').update(bytes).digest('hex');
 }
 
 /** The file events of a daemon, by source file name. */
@@ -478,6 +482,49 @@ describe('a write that stalls longer than settle (issue 19.5)', () => {
     expect(undone.refused).toEqual([]);
     expect(await readFile(join(inbox, 'IMG_5005.JPG'))).toEqual(bytes);
   });
+
+  it('records the final bytes of a file its writer kept writing into after it was filed', async () => {
+    const { inbox, config } = await setup();
+    const { daemon, events } = await start(config);
+    const first = await bigJpeg({ date: '2024:09:10 10:10:10', seed: 99 }, 200 * 1024);
+    const rest = randomBytes(300 * 1024);
+    const whole = Buffer.concat([first, rest]);
+    // The writer closes the file (so it settles and nothing has it open for writing), keeps
+    // a read handle, and once the daemon has filed it appends the rest through that handle:
+    // into the library copy, as a file server holding a handle across a rename does.
+    const writer = startWriter({
+      bytes: first,
+      path: join(inbox, 'IMG_5006.JPG'),
+      chunk: 50 * 1024,
+      chunkPauseMs: 100,
+      appendAfterMove: rest,
+    });
+    expect(await writer.done).toBe(0);
+    const target = join(config.library, '2024/2024-09-10/IMG_5006.JPG');
+    expect(await readFile(target)).toEqual(whole);
+    // The journal's row (and so undo) comes to hold the final bytes once they settle.
+    const filed = () => daemon.journal(10).find((row) => row.op === 'move');
+    await waitFor(async () => filed()?.hash === digest(whole), {
+      what: 'the journal row to take the final bytes',
+      timeoutMs: 30_000,
+    });
+    expect(filed()).toMatchObject({ size: whole.length, target });
+    expect(filed()?.details?.changedAfterFiling).toMatchObject([
+      { hash: digest(first), size: first.length },
+    ]);
+    // Duplicate detection knows the final bytes: the same file dropped again is a duplicate.
+    await writeFile(join(inbox, 'copy.jpg'), whole);
+    const duplicate = await waitFor(
+      () => fileEvents(events).find((event) => event.source === join(inbox, 'copy.jpg')),
+      { what: 'the copy to be handled' },
+    );
+    expect(duplicate).toMatchObject({ action: 'duplicate' });
+    expect(await listFiles(inbox)).toEqual(['copy.jpg']);
+    await rm(join(inbox, 'copy.jpg'));
+    const undone = await daemon.undo({ last: 1 });
+    expect(undone.refused).toEqual([]);
+    expect(await readFile(join(inbox, 'IMG_5006.JPG'))).toEqual(whole);
+  }, 60_000);
 });
 
 describe('dropping the same files again after an undo (issue 19.7)', () => {
@@ -549,4 +596,96 @@ describe('Takeout in the daemon (issue 19.3)', () => {
     const undone = await daemon.undo({ last: 1 });
     expect(undone.undone).toHaveLength(2);
   });
+});
+
+describe('a Takeout JSON that arrives after its photo (issue 19.3)', () => {
+  it('dates the photo filed to Unsorted, files the JSON beside it, and undo puts both back', async () => {
+    const { inbox, config } = await setup();
+    const { daemon } = await start(config);
+    const staging = await tempDir('photosortd-takeout-late-');
+    // Google stripped the date from the bytes; the zips came apart: the photo in the first,
+    // its JSON in the second, unzipped a while later.
+    await writeJpeg(join(staging, 'beach.jpg'), { seed: 77 });
+    const photoBytes = await readFile(join(staging, 'beach.jpg'));
+    const jsonText = JSON.stringify({
+      title: 'beach.jpg',
+      photoTakenTime: { timestamp: '1691875800' },
+    });
+    await writeFile(join(staging, 'beach.jpg.json'), jsonText);
+    // Copied now, its mtime is the copy's: no date, so it goes to Unsorted.
+    await copyFile(join(staging, 'beach.jpg'), join(inbox, 'beach.jpg'));
+    await waitFor(async () => (await listFiles(config.library)).includes('Unsorted/beach.jpg'), {
+      what: 'the undated photo filed to Unsorted',
+    });
+    await daemon.idle();
+
+    await copyFile(join(staging, 'beach.jpg.json'), join(inbox, 'beach.jpg.json'));
+    const day = new Date(1691875800 * 1000).toLocaleDateString('sv-SE');
+    const dated = [`2023/${day}/beach.jpg`, `2023/${day}/beach.jpg.json`];
+    await waitFor(async () => (await listFiles(config.library)).join() === dated.join(), {
+      what: 'the photo moved to the JSON’s date, with its JSON',
+    });
+    await daemon.idle();
+    expect(await readFile(join(config.library, dated[0]!))).toEqual(photoBytes);
+    expect(await listFiles(inbox)).toEqual([]);
+    // A sidecar arriving after that follows the photo to where it is now.
+    await writeFile(join(inbox, 'beach.xmp'), '<x:xmpmeta xmlns:x="adobe:ns:meta/"/>');
+    await waitFor(async () => (await listFiles(config.library)).length === 3, { what: 'XMP' });
+    await daemon.idle();
+    expect(await listFiles(config.library)).toEqual([...dated, `2023/${day}/beach.xmp`]);
+
+    const undone = await daemon.undo({ last: 1 });
+    expect(undone.refused).toEqual([]);
+    expect(undone.undone).toHaveLength(4);
+    expect(await listFiles(config.library)).toEqual([]);
+    expect(await listFiles(inbox)).toEqual(['beach.jpg', 'beach.jpg.json', 'beach.xmp']);
+    expect(await readFile(join(inbox, 'beach.jpg'))).toEqual(photoBytes);
+    expect(await readFile(join(inbox, 'beach.jpg.json'), 'utf8')).toBe(jsonText);
+  }, 60_000);
+
+  it('files the JSON beside its numbered photo when its date puts the photo where it is', async () => {
+    const { inbox, config } = await setup();
+    const { daemon } = await start(config);
+    const staging = await tempDir('photosortd-takeout-same-');
+    // Kept with their times (`cp -p`), both are dated by an mtime of 2023-08-12 21:30 UTC.
+    const taken = new Date(1691875800 * 1000);
+    const day = taken.toLocaleDateString('sv-SE');
+    const folder = `2023/${day}`;
+    const keepTimes = async (from: string, to: string) => {
+      await copyFile(from, `${to}.part`);
+      await utimes(`${to}.part`, taken, taken);
+      await rename(`${to}.part`, to);
+    };
+    // Another beach.jpg (different bytes) was filed first: this one is `beach (1).jpg`.
+    await writeJpeg(join(staging, 'other.jpg'), { seed: 78 });
+    await mkdir(join(inbox, 'earlier'));
+    await keepTimes(join(staging, 'other.jpg'), join(inbox, 'earlier', 'beach.jpg'));
+    await waitFor(async () => (await listFiles(config.library)).length === 1, { what: 'other' });
+    await writeJpeg(join(staging, 'beach.jpg'), { seed: 79 });
+    await keepTimes(join(staging, 'beach.jpg'), join(inbox, 'beach.jpg'));
+    await waitFor(async () => (await listFiles(config.library)).length === 2, { what: 'beach' });
+    await daemon.idle();
+    expect(await listFiles(config.library)).toEqual([
+      `${folder}/beach (1).jpg`,
+      `${folder}/beach.jpg`,
+    ]);
+    // Its JSON gives the same moment: the rules put it where it is.
+    const json = JSON.stringify({ photoTakenTime: { timestamp: '1691875800' } });
+    await writeFile(join(inbox, 'beach.jpg.json'), json);
+    await waitFor(async () => (await listFiles(config.library)).length === 3, { what: 'JSON' });
+    await daemon.idle();
+    expect(await listFiles(config.library)).toEqual([
+      `${folder}/beach (1).jpg`,
+      `${folder}/beach (1).jpg.json`,
+      `${folder}/beach.jpg`,
+    ]);
+    // The photo was not moved again: its group is its first move and the JSON's.
+    const undone = await daemon.undo({ last: 1 });
+    expect(undone.refused).toEqual([]);
+    expect(undone.undone.map((item) => basename(item.to))).toEqual(['beach.jpg.json', 'beach.jpg']);
+    expect(await listFiles(inbox)).toEqual(['beach.jpg', 'beach.jpg.json']);
+    expect(await readFile(join(inbox, 'beach.jpg'))).toEqual(
+      await readFile(join(staging, 'beach.jpg')),
+    );
+  }, 60_000);
 });

@@ -1,6 +1,7 @@
 import Database from 'better-sqlite3';
 import { createHash } from 'node:crypto';
 import {
+  appendFile,
   mkdtemp,
   mkdir,
   readFile,
@@ -15,7 +16,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Journal, JOURNAL_FILE, type NewOperation } from '../src/journal/journal.js';
+import { moveFile } from '../src/journal/journaled-move.js';
 import { LibraryIndex } from '../src/journal/library-index.js';
+import { undo } from '../src/journal/undo.js';
+import { recordFiledContent } from '../src/pipeline/changed-after-filing.js';
 
 const cleanup: (() => Promise<void> | void)[] = [];
 afterEach(async () => {
@@ -346,5 +350,44 @@ describe('LibraryIndex', () => {
     const index = await LibraryIndex.build(journal, root);
     expect(index.count()).toBe(files);
     expect(index.find(sha256('29/99'))).toBe(join(root, '29', '99.jpg'));
+  });
+});
+
+describe('a filed file that changed after filing', () => {
+  it('takes its final bytes into the move row and the index, so undo puts those back', async () => {
+    const base = await tempDir();
+    const inbox = join(base, 'inbox');
+    const root = join(base, 'library');
+    await mkdir(inbox, { recursive: true });
+    await mkdir(root, { recursive: true });
+    const journal = open(join(base, 'state'));
+    const index = await LibraryIndex.build(journal, root);
+    const source = join(inbox, 'a.jpg');
+    await writeFile(source, 'first half');
+    const moved = await moveFile(journal, {
+      batch: journal.newBatchId(),
+      op: 'move',
+      from: source,
+      to: join(root, 'a.jpg'),
+      hash: sha256('first half'),
+      size: 'first half'.length,
+      onExists: 'fail',
+    });
+    // A writer that held the inode through the rename writes the rest into the library copy.
+    await appendFile(moved.target, ', and the rest');
+    const final = 'first half, and the rest';
+
+    const recorded = await recordFiledContent(journal, index, moved.target, 'kept writing');
+    expect(recorded).toMatchObject({ hash: sha256(final), size: final.length });
+    expect(journal.get(moved.id)).toMatchObject({ hash: sha256(final), size: final.length });
+    expect(journal.get(moved.id)?.details?.changedAfterFiling).toMatchObject([
+      { hash: sha256('first half'), size: 'first half'.length, reason: 'kept writing' },
+    ]);
+    expect(index.find(sha256(final))).toBe(moved.target);
+    expect(index.find(sha256('first half'))).toBeUndefined();
+
+    const undone = await undo(journal, { last: 1 }, { index });
+    expect(undone.refused).toEqual([]);
+    expect(await readFile(source, 'utf8')).toBe(final);
   });
 });

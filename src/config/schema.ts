@@ -65,6 +65,11 @@ export const configSchema = z.strictObject({
   createLibrary: z.boolean().default(false),
   concurrency: z.number().int().min(1).max(256).default(32),
   settle: z.number().int().min(0).max(600_000).default(1000),
+  /**
+   * How long (ms) the daemon watches a file it just filed for a writer still writing into
+   * it; absent: five times `settle`, at least 5 s. 0 turns the watch off.
+   */
+  watchFiled: z.number().int().min(0).max(3_600_000).optional(),
   dates: z
     .strictObject({
       from: z.array(dateSourceSchema).min(1).default(['exif', 'filename', 'mtime']),

@@ -4,9 +4,11 @@ import type { Config } from '../config/load.js';
 import { undo } from '../journal/undo.js';
 import type { UndoSelector } from '../journal/types.js';
 import type { Logger } from '../lib/logger.js';
-import { STILL_BEING_WRITTEN } from '../lib/open-writers.js';
+import { createOpenWriterCheck, STILL_BEING_WRITTEN } from '../lib/open-writers.js';
+import { isInside } from '../lib/sanitize.js';
 import { VERSION } from '../lib/version.js';
-import { fileOfSidecar } from '../pipeline/groups/followers.js';
+import { recordFiledContent } from '../pipeline/changed-after-filing.js';
+import { fileOfSidecar, redateByLateJson } from '../pipeline/groups/followers.js';
 import { groupJobs } from '../pipeline/groups/grouping.js';
 import { leavingPolicy } from '../pipeline/left-before.js';
 import type { Action } from '../lib/media.js';
@@ -26,6 +28,7 @@ import {
   type WaitingReason,
 } from './control.js';
 import { createDashboardOps, InboxOutcomes } from './dashboard.js';
+import { createFiledWatch, type FiledWatch } from './filed-watch.js';
 import { watchInboxSet, type InboxSet } from './inbox-presence.js';
 import { createGatherer, GROUP_WINDOW_MS, ORPHAN_WAIT_MS } from './gatherer.js';
 import { inProgressMatcher } from './in-progress.js';
@@ -121,8 +124,29 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
     onResult: (result) => report(result),
   });
 
+  const filedWatch: FiledWatch = createFiledWatch({
+    journal: services.journal,
+    windowMs: () => config.watchFiled ?? Math.max(5 * config.settle, 5000),
+    settleMs: () => Math.max(config.settle, 500),
+    writers: createOpenWriterCheck(),
+    record: (path, reason) => recordFiledContent(services.journal, services.index, path, reason),
+    logger,
+  });
+
+  /** Watches the files a job put into the library (see filed-watch.ts). */
+  function watchFiled(job: FileJob) {
+    if (config.watchFiled === 0) return;
+    for (const member of [job, ...(job.companions ?? [])]) {
+      const target = member.plan?.target;
+      if (member.error || !target || !isInside(config.library, target)) continue;
+      if (member.plan?.action === 'skip') continue;
+      filedWatch.watch(target);
+    }
+  }
+
   function report(result: FileResult) {
     const { job, event } = result;
+    watchFiled(job);
     holding.delete(job.source);
     if (retry.has(job.source)) return;
     if (job.error?.code === 'LIBRARY_UNAVAILABLE') {
@@ -230,7 +254,10 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
         ),
       );
       const jobs = found.filter((job): job is FileJob => job !== undefined);
-      await Promise.all(groupJobs(jobs).map((job) => pipeline.add(job)));
+      const grouped = await Promise.all(
+        groupJobs(jobs).map((job) => redateByLateJson(services.journal, config.library, job)),
+      );
+      await Promise.all(grouped.map((job) => pipeline.add(job)));
     } finally {
       for (const path of paths) inFlight.delete(path);
       for (const path of paths) {
@@ -411,6 +438,7 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
       library.close();
       await inboxes.close();
       gatherer.close();
+      filedWatch.close();
       pipeline.clear();
       const finished = await Promise.race([
         pipeline.onIdle().then(() => true),

@@ -597,6 +597,36 @@ export class Journal {
     return restored ? (row.finished_at ?? undefined) : undefined;
   }
 
+  /**
+   * Records that the file a finished `move` or `rewrite` put at `path` changed after it was
+   * filed (a writer that had it open through the move kept writing): the newest such row
+   * takes the new `hash` and `size`, and its details keep the old ones with `reason`, so
+   * that undo checks, and puts back, the file's final bytes. Returns the row's id, or
+   * `undefined` when no such row names `path`.
+   */
+  amendContent(path: string, hash: string, size: number, reason: string): number | undefined {
+    const row = this.statement(
+      `SELECT id, hash, size, details FROM operations
+       WHERE target = ? AND status = 'done' AND op IN ('move', 'rewrite') ORDER BY id DESC LIMIT 1`,
+    ).get(path) as Pick<OperationRow, 'id' | 'hash' | 'size' | 'details'> | undefined;
+    if (!row) return undefined;
+    if (row.hash === hash && row.size === size) return row.id;
+    const details =
+      row.details === null ? {} : (JSON.parse(row.details) as Record<string, unknown>);
+    const earlier = Array.isArray(details.changedAfterFiling) ? details.changedAfterFiling : [];
+    const change = { at: new Date().toISOString(), hash: row.hash, size: row.size, reason };
+    details.changedAfterFiling = [...earlier, change];
+    this.withoutSync(() =>
+      this.statement(`UPDATE operations SET hash = ?, size = ?, details = ? WHERE id = ?`).run(
+        hash,
+        size,
+        JSON.stringify(details),
+        row.id,
+      ),
+    );
+    return row.id;
+  }
+
   /** Marks an operation `undone` by the `undo` row `undoId`. */
   markUndone(id: number, undoId: number): void {
     this.withoutSync(() =>

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { stat } from 'node:fs/promises';
 import { basename, dirname } from 'node:path';
 import type { Journal } from '../journal/journal.js';
-import { moveFile } from '../journal/journaled-move.js';
+import { moveFile, type MoveDone } from '../journal/journaled-move.js';
 import { trashPath } from '../journal/trash.js';
 import type { LibraryIndex } from '../journal/library-index.js';
 import type { OperationKind } from '../journal/types.js';
@@ -18,6 +18,7 @@ import {
   libraryUnavailable,
   sameIdentity,
 } from '../lib/real-path.js';
+import { recordFiledContent } from './changed-after-filing.js';
 import { freeGroupTarget, memberTarget, needsGroupName } from './groups/targets.js';
 import type { FileJob, Plan, Stage } from './job.js';
 import { exists } from '../lib/exists.js';
@@ -94,8 +95,11 @@ async function act(mover: Mover, job: FileJob): Promise<FileJob> {
 
 /** Files a job (and its companions) at its planned target, or a free variant of it. */
 async function file(mover: Mover, job: FileJob, plan: Plan): Promise<FileJob> {
-  const { index, onCollision, dryRun } = mover;
+  const { onCollision, dryRun } = mover;
   const planned = requireTarget(job, plan);
+  // A library file filed again (a late Takeout JSON) that its rules put where it is (its
+  // `{name}` is its library name, `IMG_1 (1)` included).
+  if (job.group && planned === job.source) return fileBeside(mover, job, plan, job.group);
   // A group takes the first name free for every member, so its members keep one name, and
   // a still or RAW a name no other shot's file has (its late half will take it too).
   const grouped = needsGroupName(job);
@@ -108,16 +112,30 @@ async function file(mover: Mover, job: FileJob, plan: Plan): Promise<FileJob> {
     return { ...job, plan: { ...plan, target: free }, ...(await companions(mover, job, free, '')) };
   }
   const group = job.group ?? newGroupId();
-  const placed = await journaled(mover, job, plan, { op: 'move', target, group });
-  if (!placed) return collided(job, plan, target);
-  const info = await stat(placed);
-  index.add(placed, requireHash(job), info.size, info.mtimeMs);
+  const moved = await journaled(mover, job, plan, { op: 'move', target, group });
+  if (!moved) return collided(job, plan, target);
+  const placed = moved.target;
+  await indexPlaced(mover, job, moved);
+  if (isInside(mover.index.library, job.source)) {
+    mover.index.remove(job.source);
+    await removeEmptyFolders(dirname(job.source), mover.index.library);
+  }
   return {
     ...job,
     group,
     plan: { ...plan, target: placed },
     ...(await companions(mover, job, placed, group)),
   };
+}
+
+/**
+ * Files a job's companions beside it, in its journal group, when it is a library file filed
+ * again that its rules put where it already is.
+ */
+async function fileBeside(mover: Mover, job: FileJob, plan: Plan, group: string) {
+  const reason = plan.reason ?? 'already where the rules put it';
+  const here = { ...job, group, plan: { ...plan, target: job.source, reason } };
+  return { ...here, ...(await companions(mover, job, job.source, group)) };
 }
 
 /**
@@ -147,11 +165,15 @@ async function companions(
       continue;
     }
     try {
-      const placed =
-        (await journaled(mover, member, plan, { op, target, group, onExists: 'suffix' })) ?? target;
-      if (op === 'move') {
-        const info = await stat(placed);
-        index.add(placed, requireHash(member), info.size, info.mtimeMs);
+      const done = await journaled(mover, member, plan, {
+        op,
+        target,
+        group,
+        onExists: 'suffix',
+      });
+      const placed = done?.target ?? target;
+      if (op === 'move' && done) {
+        await indexPlaced(mover, member, done);
         // A Live Photo's video filed before its still brings its journal group along and
         // leaves no empty folder behind.
         if (member.group && member.group !== group) journal.mergeGroup(member.group, group);
@@ -201,12 +223,14 @@ async function duplicate(mover: Mover, job: FileJob, plan: Plan): Promise<FileJo
   const group = newGroupId();
   const placed = dryRun
     ? await nextFreeName(trashed)
-    : await journaled(mover, job, plan, {
-        op: 'delete',
-        target: trashed,
-        group,
-        onExists: 'suffix',
-      });
+    : (
+        await journaled(mover, job, plan, {
+          op: 'delete',
+          target: trashed,
+          group,
+          onExists: 'suffix',
+        })
+      )?.target;
   const deleted = { ...job, plan: { ...plan, target: placed ?? trashed, reason } };
   return {
     ...deleted,
@@ -239,7 +263,7 @@ interface Placement {
 }
 
 /**
- * Moves a job through the journaled-move primitive. Returns the final path, or `undefined`
+ * Moves a job through the journaled-move primitive. Returns where it went, or `undefined`
  * when the target was taken in the meantime and the collision policy is skip.
  */
 async function journaled(
@@ -247,7 +271,7 @@ async function journaled(
   job: FileJob,
   plan: Plan,
   { op, target, group, onExists = mover.onExists }: Placement,
-): Promise<string | undefined> {
+): Promise<MoveDone | undefined> {
   await checkBeforeMove(mover, job, target);
   try {
     const moved = await moveFile(mover.journal, {
@@ -264,11 +288,32 @@ async function journaled(
       onExists,
       beforeMove: mover.writers && (() => assertNotBeingWritten(mover.writers!, job.source, job)),
     });
-    return moved.target;
+    return moved;
   } catch (error) {
     if (errorCode(error) === 'TARGET_EXISTS' && onExists === 'fail') return undefined;
     throw error;
   }
+}
+
+/**
+ * Adds a filed file to the library index, after checking it is still what was hashed: a
+ * rename or link moves the inode a writer may still have open (through a descriptor the
+ * open-writer check cannot see as writing), so a size or mtime other than identify's means
+ * bytes were added meanwhile, and the file is hashed again and its journal row amended. A
+ * copy was verified against the hash, and its mtime is only as fine as the target's
+ * filesystem keeps it, so only its size is compared.
+ */
+async function indexPlaced(mover: Mover, job: FileJob, moved: MoveDone): Promise<void> {
+  const info = await stat(moved.target);
+  const sameTime = moved.strategy === 'copy' || info.mtimeMs === job.mtimeMs;
+  if (info.size === job.size && sameTime) {
+    mover.index.add(moved.target, requireHash(job), info.size, info.mtimeMs);
+    return;
+  }
+  const reason = `changed while it was being filed (${job.size} → ${info.size} bytes)`;
+  const recorded = await recordFiledContent(mover.journal, mover.index, moved.target, reason);
+  // Still changing: the daemon watches a filed file and records it once it has settled.
+  if (!recorded) mover.index.add(moved.target, requireHash(job), info.size, info.mtimeMs);
 }
 
 /**

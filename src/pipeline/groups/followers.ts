@@ -1,4 +1,5 @@
-import { basename, dirname, join } from 'node:path';
+import { stat } from 'node:fs/promises';
+import { basename, dirname, extname, join } from 'node:path';
 import type { Journal } from '../../journal/journal.js';
 import type { JournalEntry } from '../../journal/types.js';
 import { parseExifDateTime } from '../../lib/capture-date.js';
@@ -62,14 +63,34 @@ export function followFiledFile(journal: Journal): (job: FileJob) => FiledFile |
       : job.kind === 'video'
         ? stillOfVideo(journal, job)
         : filedHalf(journal, job);
-    if (!row?.target) return undefined;
-    const target = join(
-      dirname(row.target),
-      memberName(basename(row.source), basename(row.target), name),
+    const target = row && whereNow(journal, row);
+    if (!row || !target) return undefined;
+    const reason = `goes with ${basename(row.source)}, filed earlier at ${target}`;
+    const memberTarget = join(
+      dirname(target),
+      memberName(basename(row.source), basename(target), name),
     );
-    const reason = `goes with ${basename(row.source)}, filed earlier at ${row.target}`;
-    return { plan: { action: 'move', rule: row.rule, target, reason }, group: row.group };
+    return {
+      plan: { action: 'move', rule: row.rule, target: memberTarget, reason },
+      group: row.group,
+    };
   };
+}
+
+/**
+ * Where the file a row filed is now: its target, or where a later move in the library took
+ * it from there (a late Takeout JSON re-dated it, see {@link redateByLateJson}).
+ */
+function whereNow(journal: Journal, row: JournalEntry): string | null {
+  let target = row.target;
+  // Each step is a move from the library path the previous one filed to; a few at most.
+  for (let step = 0; target !== null && step < 10; step++) {
+    const from: string = target;
+    const next = journal.movedFrom(from, 5).find((entry) => entry.source === from);
+    if (!next?.target) break;
+    target = next.target;
+  }
+  return target;
 }
 
 const RAW_RANK = primaryRank('raw.cr3');
@@ -130,4 +151,38 @@ function filedTogether(row: JournalEntry, job: FileJob): boolean {
   if (!parsed || !video) return false;
   const still = { ...parsed.wall, offsetMinutes: parsed.offsetMinutes, zone: null, source: '' };
   return takenTogether(still, video);
+}
+
+/** Dates that only stand in for a capture date: a Takeout JSON's date replaces them. */
+const STAND_IN_DATES = new Set(['filename', 'mtime']);
+
+/**
+ * A Takeout `.json` arriving on its own after its photo was filed with no date (to
+ * `unsorted`) or a stand-in one (its bytes carry none; Takeout split across zips): the job that files the photo again, from
+ * where it is in the library, with the JSON as its companion. The Takeout stage then dates
+ * it by the JSON, the rules place it, and the mover moves it (when that is elsewhere) in its
+ * journal group, with the JSON beside it; undo puts both back. Any other job, or a photo
+ * that is gone or changed since it was filed, comes back as it was.
+ */
+export async function redateByLateJson(
+  journal: Journal,
+  library: string,
+  job: FileJob,
+): Promise<FileJob> {
+  if (job.companions?.length || extname(job.source).toLowerCase() !== '.json') return job;
+  const row = fileOfSidecar(journal, job.source);
+  const dateSource = row?.details?.dateSource;
+  const undated = dateSource === null || STAND_IN_DATES.has(String(dateSource));
+  if (!row?.target || !undated) return job;
+  if (journal.lastMovedTo(row.target)?.id !== row.id) return job;
+  const info = await stat(row.target).catch(() => undefined);
+  if (!info?.isFile() || info.size !== row.size) return job;
+  return {
+    source: row.target,
+    root: library,
+    size: info.size,
+    mtimeMs: info.mtimeMs,
+    group: row.group ?? undefined,
+    companions: [job],
+  };
 }
