@@ -6,12 +6,11 @@
 // section; exits 1 when anything is wrong.
 // Usage: node bench/torture.js [FILES=300]
 import { execFileSync } from 'node:child_process';
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { generate } from './lib/photos.js';
-import { runTortureTrial } from './lib/torture.js';
+import { prepareTorture, runTortureTrial } from './lib/torture.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const files = Number(process.argv[2] ?? 300);
@@ -25,31 +24,8 @@ const work = await mkdtemp(join(tmpdir(), 'photosortd-bench-torture-'));
 const far = await mkdtemp(join(OTHER_FS, 'photosortd-bench-torture-'));
 let failed = false;
 try {
-  await mkdir(join(work, 'inbox'));
-  await generate(join(work, 'outside'), 20, 100_000);
-  const configFile = join(work, 'photosortd.config.yaml');
-  await writeFile(
-    configFile,
-    [
-      'library: ./library',
-      `inboxes: [./inbox, ${far}]`,
-      'state: ./state',
-      'createLibrary: true',
-      'settle: 200',
-      'geocode: { enabled: false }',
-      'tagging: { enabled: false }',
-      "api: { listen: '127.0.0.1:0' }",
-      'rules: [{ name: default, to: "{year}/{date}/{name}{ext}" }]',
-      '',
-    ].join('\n'),
-  );
-  const trial = await runTortureTrial({
-    inboxes: [join(work, 'inbox'), far],
-    outside: join(work, 'outside'),
-    library: join(work, 'library'),
-    configFile,
-    files,
-  });
+  const setup = await prepareTorture({ dir: work, far, outsideFiles: 20 });
+  const trial = await runTortureTrial({ ...setup, files });
   const { answers } = trial;
   const checks = [
     ['inputs lost (content nowhere)', trial.lost.length, 0],

@@ -1,8 +1,7 @@
-import { mkdir, mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { generate } from '../bench/lib/photos.js';
-import { runTortureTrial } from '../bench/lib/torture.js';
+import { prepareTorture, runTortureTrial } from '../bench/lib/torture.js';
 import { ensureBuilt } from './support/cli.js';
 import { tempDir } from './support/fs.js';
 
@@ -21,35 +20,8 @@ describe('a daemon filing while every other command runs against its state folde
     const far = await mkdtemp(join(OTHER_FS, 'photosortd-torture-'));
     made.push(dir, far);
     expect((await stat(far)).dev).not.toBe((await stat(dir)).dev);
-    const inboxes: [string, string] = [join(dir, 'inbox'), far];
-    await mkdir(inboxes[0]);
-    const outside = join(dir, 'outside');
-    await generate(outside, 10, 10_000);
-    const configFile = join(dir, 'photosortd.config.yaml');
-    await writeFile(
-      configFile,
-      [
-        'library: ./library',
-        `inboxes: [./inbox, ${far}]`,
-        'state: ./state',
-        'createLibrary: true',
-        'settle: 200',
-        'concurrency: 8',
-        'geocode: { enabled: false }',
-        'tagging: { enabled: false }',
-        "api: { listen: '127.0.0.1:0' }",
-        'rules: [{ name: default, to: "{year}/{date}/{name}{ext}" }]',
-        '',
-      ].join('\n'),
-    );
-    const trial = await runTortureTrial({
-      inboxes,
-      outside,
-      library: join(dir, 'library'),
-      configFile,
-      files: 90,
-      timeoutMs: 240_000,
-    });
+    const setup = await prepareTorture({ dir, far, outsideFiles: 10, concurrency: 8 });
+    const trial = await runTortureTrial({ ...setup, files: 90, timeoutMs: 240_000 });
     const why = JSON.stringify(trial.answers);
 
     // Each of the other commands really ran beside the daemon, and answered as it should.

@@ -43,5 +43,14 @@ export interface TortureTrialResult {
   outsideUntouched: boolean;
 }
 
+/** Lays out a trial: the inboxes, a folder of photos outside them, the configuration. */
+export function prepareTorture(options: {
+  dir: string;
+  /** The second inbox, on another filesystem than `dir`. */
+  far: string;
+  outsideFiles: number;
+  concurrency?: number;
+}): Promise<Omit<TortureTrialOptions, 'files' | 'timeoutMs'>>;
+
 /** Runs the trial (see bench/lib/torture.js). */
 export function runTortureTrial(options: TortureTrialOptions): Promise<TortureTrialResult>;

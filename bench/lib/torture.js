@@ -5,10 +5,10 @@
 // `planned`, and `undo --all` must give back both inboxes byte for byte.
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { readdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import { BIN, sleep, startDaemon } from './daemon.js';
-import { photo, photoName } from './photos.js';
+import { generate, photo, photoName } from './photos.js';
 
 /** A temporary name of a copy in progress (safe-move's cross-device copy or reservation). */
 const PARTIAL = /^\..+\.photosortd-.*\.tmp$/;
@@ -58,6 +58,36 @@ async function journalRows(configFile) {
     .split('\n')
     .filter((line) => line.trim() !== '')
     .map((line) => JSON.parse(line));
+}
+
+/**
+ * Lays out a trial in `dir`: an inbox there and `far` (a folder on another filesystem) as
+ * the second, `outsideFiles` photos in a folder no daemon watches, and a configuration with
+ * the API on a free port. Returns what {@link runTortureTrial} takes, but for `files`.
+ */
+export async function prepareTorture({ dir, far, outsideFiles, concurrency }) {
+  const inboxes = [join(dir, 'inbox'), far];
+  await mkdir(inboxes[0], { recursive: true });
+  const outside = join(dir, 'outside');
+  await generate(outside, outsideFiles, 100_000);
+  const configFile = join(dir, 'photosortd.config.yaml');
+  await writeFile(
+    configFile,
+    [
+      'library: ./library',
+      `inboxes: [./inbox, ${far}]`,
+      'state: ./state',
+      'createLibrary: true',
+      'settle: 200',
+      ...(concurrency ? [`concurrency: ${concurrency}`] : []),
+      'geocode: { enabled: false }',
+      'tagging: { enabled: false }',
+      "api: { listen: '127.0.0.1:0' }",
+      'rules: [{ name: default, to: "{year}/{date}/{name}{ext}" }]',
+      '',
+    ].join('\n'),
+  );
+  return { inboxes, outside, library: join(dir, 'library'), configFile };
 }
 
 /**
