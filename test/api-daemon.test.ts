@@ -163,7 +163,7 @@ describe('the API steering a real daemon', () => {
     const { inbox, library, daemon, server, key } = await start();
     for (let i = 0; i < 3; i++) {
       await writeJpeg(join(inbox, `IMG_${i}.jpg`), {
-        date: '2016:03:0${i + 1} 09:00:00',
+        date: `2016:03:0${i + 1} 09:00:00`,
         seed: 900 + i,
       });
     }
