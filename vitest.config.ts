@@ -38,6 +38,8 @@ const SLOW_SUITES = [
   'test/undecodable-names.test.ts', // names that are not UTF-8, through daemons and the CLI
   'test/undo-words.test.ts', // undo through the CLI
   'test/config-check.test.ts', // config check and doctor through the CLI
+  'test/scan-output.test.ts', // scan's table and progress through the CLI
+  'test/geonames-prepare.test.ts', // lays the GeoNames data out for real, seconds each
   'test/web-search.test.ts', // the Search page over what a running daemon tagged
 ];
 

@@ -1,5 +1,5 @@
 import { existsSync, readFileSync } from 'node:fs';
-import { cp, mkdtemp, mkdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdtemp, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ExifTool } from 'exiftool-vendored';
@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openPlaceCache, roundGps } from '../src/geocode/cache.js';
 import { chooseSettlement, type Candidate } from '../src/geocode/choose.js';
 import { countryName } from '../src/geocode/countries.js';
-import { SHIPPED_GEONAMES_DIR, geonamesFiles, prepareGeonamesData } from '../src/geocode/data.js';
+import { SHIPPED_GEONAMES_DIR, geonamesFiles } from '../src/geocode/data.js';
 import { createGeocoder, type Geocoder, type GeocoderOptions } from '../src/geocode/geocoder.js';
 import { readGeolocationDat, shippedGeolocationDat } from '../src/geocode/geolocation-dat.js';
 import { loadGeonamesIndex } from '../src/geocode/geonames-index.js';
@@ -261,37 +261,6 @@ describe('geonames provider', () => {
     expect(noGps.place).toBeNull();
     expect(job.place).toBeUndefined();
   });
-});
-
-describe('preparing the data', () => {
-  it('prepares once into a folder, then finds it current; a copy cut short is made again', async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'photosortd-geocode-prepare-'));
-    const files = await prepareGeonamesData(dir);
-    expect((await readFile(files.admin1, 'utf8')).split('\n').length).toBeGreaterThan(1000);
-    const written = (await stat(files.cities)).mtimeMs;
-    await prepareGeonamesData(dir);
-    expect((await stat(files.cities)).mtimeMs).toBe(written);
-    // A preparation cut short leaves no stamp behind: the next start makes the copy again.
-    await rm(join(dir, 'source.json'));
-    await writeFile(files.cities, 'half a file');
-    await prepareGeonamesData(dir);
-    expect((await readFile(files.cities, 'utf8')).split('\n').length).toBeGreaterThan(100_000);
-  }, 120_000);
-
-  it('a state folder is used only when the package has no current copy', async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'photosortd-geocode-fallback-'));
-    const current = await readFile(join(SHIPPED_GEONAMES_DIR, 'source.json'), 'utf8');
-    // A package whose copy was made by another preparation (or from other sources).
-    const old = join(dir, 'package-copy');
-    await cp(SHIPPED_GEONAMES_DIR, old, { recursive: true });
-    await writeFile(
-      join(old, 'source.json'),
-      JSON.stringify({ ...JSON.parse(current), preparation: -1 }),
-    );
-    const files = await geonamesFiles(join(dir, 'state'), old);
-    expect(files.dumpDir).toBe(join(dir, 'state', 'geonames'));
-    expect(await readFile(join(files.dumpDir, 'source.json'), 'utf8')).toBe(current);
-  }, 120_000);
 });
 
 describe('damaged data', () => {
