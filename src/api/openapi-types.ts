@@ -369,7 +369,8 @@ export interface components {
       status: 'planned' | 'done' | 'failed' | 'undone';
       source: string;
       target: string | null;
-      hash: string;
+      /** @description SHA-256 of the content moved; null for a file filed by hard link without being read (its inode identifies it) */
+      hash: string | null;
       size: number;
       /** @enum {string|null} */
       action: 'move' | 'unsorted' | 'duplicate' | 'skip' | 'error' | null;
