@@ -402,6 +402,10 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
       return result;
     },
     journal: (limit) => services.journal.recent(limit),
+    searchParts: () => ({
+      index: services.search,
+      embedder: services.tagger?.status.enabled ? services.tagger : null,
+    }),
     subscribe(listener) {
       listeners.add(listener);
       return () => listeners.delete(listener);
