@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { copyFile, mkdir, readFile, stat } from 'node:fs/promises';
+import { copyFile, mkdir, readFile, readdir, stat } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { ExifTool } from 'exiftool-vendored';
 import sharp from 'sharp';
@@ -7,7 +7,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Metrics } from '../src/api/metrics.js';
 import { startApiServer, type ApiServer } from '../src/api/server.js';
 import { loadConfig } from '../src/config/load.js';
+import { hashFile } from '../src/lib/hash.js';
+import { SearchIndex } from '../src/search/index.js';
 import { capturedLogger } from './support/captured.js';
+import { CORPUS_DEV, HAS_CORPUS } from './support/corpus.js';
 import { RecordingDaemonControl } from './support/recording-daemon-control.js';
 import { ROOT, ensureBuilt, runCli } from './support/cli.js';
 import { tempDir } from './support/fs.js';
@@ -309,5 +312,44 @@ describe('thumbnails', () => {
   it('answers 404 for an id the index does not hold', async () => {
     const response = await get('/thumb/99999');
     expect(response.status).toBe(404);
+  });
+});
+
+// The corpus's HEIC and HEIF files (iPhone and phone photos) hold only HEVC images, which
+// sharp's prebuilt libvips cannot decode, and no JPEG preview. Read in place: some of them
+// may not be copied into the project.
+describe.skipIf(!HAS_CORPUS)('thumbnails of HEVC-only HEIC files (shared corpus)', () => {
+  it('answers 404 saying why for each one, and caches no stand-in picture', async () => {
+    const heics = (await readdir(CORPUS_DEV)).filter((name) => /\.hei[cf]$/i.test(name));
+    expect(heics.length).toBeGreaterThanOrEqual(4);
+    await mkdir(join(p.library, 'heic'), { recursive: true });
+    // Recorded as the daemon's journal sync records a filed photo that could not be embedded.
+    const recorder = SearchIndex.open(p.state, { model: 'recorder', library: p.library });
+    const ids = new Map<string, { id: number; hash: string }>();
+    try {
+      for (const name of heics) {
+        const path = join(p.library, 'heic', name);
+        await copyFile(join(CORPUS_DEV, name), path);
+        const hash = await hashFile(path);
+        recorder.setFile(path, hash, (await stat(path)).size, null);
+        ids.set(name, { id: recorder.fileAt(path)!.id, hash });
+      }
+    } finally {
+      recorder.close();
+    }
+    for (const [name, { id, hash }] of ids) {
+      const response = await get(`/thumb/${id}`);
+      expect(response.status, name).toBe(404);
+      const body = (await response.json()) as { code: string; error: string };
+      expect(body.code).toBe('THUMBNAIL_UNAVAILABLE');
+      expect(body.error).toBe(
+        `no thumbnail for ${join(p.library, 'heic', name)}: its images are HEVC-compressed, ` +
+          'which the image library photosortd bundles (libvips as sharp ships it) cannot ' +
+          'decode, and it holds no JPEG preview (exiftool finds no PreviewImage, JpgFromRaw, ' +
+          'OtherImage, ThumbnailImage). The photo itself is intact; a JPEG copy of it would ' +
+          'get a thumbnail',
+      );
+      await expect(stat(join(p.state, 'thumbs', `${hash}-360.jpg`))).rejects.toThrow(/ENOENT/);
+    }
   });
 });
