@@ -132,41 +132,82 @@ export function isImageUpload(c: Context): boolean {
   return c.req.method === 'POST' && c.req.path === '/similar';
 }
 
-/** What a search route answers: the results, or why not. */
-const findResponses = (found: string) => ({
-  200: json(ResultsSchema, found, { results: [HIT_EXAMPLE] }),
-  ...searchRefusals,
-});
+/**
+ * What every search route has: its path and names, scope `read`, and its answers (the
+ * results, or why not, with the route's own `refused` answers besides).
+ */
+function findRoute<P extends string, R extends object = object>(
+  path: P,
+  names: { operationId: string; summary: string; found: string },
+  refused?: R,
+) {
+  const { operationId, summary, found } = names;
+  return {
+    path,
+    operationId,
+    summary,
+    ...guarded('read'),
+    responses: {
+      200: json(ResultsSchema, found, { results: [HIT_EXAMPLE] }),
+      ...searchRefusals,
+      ...(refused as R),
+    },
+  };
+}
 
 /** `GET /search`. */
 const searchRoute = createRoute({
   method: 'get',
-  path: '/search',
-  operationId: 'search',
-  summary: 'Find library photos by what they show',
-  ...guarded('read'),
+  ...findRoute('/search', {
+    operationId: 'search',
+    summary: 'Find library photos by what they show',
+    found: 'The best matches, best first',
+  }),
   request: { query: SearchQuerySchema },
-  responses: findResponses('The best matches, best first'),
 });
 
 /** `GET /similar`. */
 const similarRoute = createRoute({
   method: 'get',
-  path: '/similar',
-  operationId: 'findSimilar',
-  summary: 'Find library photos that look like an indexed one',
-  ...guarded('read'),
+  ...findRoute('/similar', {
+    operationId: 'findSimilar',
+    summary: 'Find library photos that look like an indexed one',
+    found: 'The best matches, best first, without the photo itself',
+  }),
   request: { query: SimilarQuerySchema },
-  responses: findResponses('The best matches, best first, without the photo itself'),
 });
 
 /** `POST /similar`: the photo is the body. */
 const similarUploadRoute = createRoute({
   method: 'post',
-  path: '/similar',
-  operationId: 'findSimilarToImage',
-  summary: 'Find library photos that look like an uploaded image',
-  ...guarded('read'),
+  ...findRoute(
+    '/similar',
+    {
+      operationId: 'findSimilarToImage',
+      summary: 'Find library photos that look like an uploaded image',
+      found: 'The best matches, best first',
+    },
+    {
+      413: failure(
+        'The image is larger than the upload limit',
+        `The image is larger than ${UPLOAD_MAX_BYTES / 2 ** 20} MiB; send a smaller copy (a ` +
+          'JPEG export of a few MB ranks the same)',
+        'PAYLOAD_TOO_LARGE',
+      ),
+      415: failure(
+        'The body is not sent as an image',
+        'Content-Type text/plain is not an image; send the photo as the body with its type, ' +
+          'e.g. image/jpeg (application/octet-stream for a RAW)',
+        'UNSUPPORTED_MEDIA_TYPE',
+      ),
+      422: failure(
+        'The body holds no image the model can read',
+        'the uploaded image holds no image the model can read (not a photo, or damaged); use ' +
+          'a JPEG, PNG, WebP, HEIC, TIFF or a RAW with an embedded preview',
+        'SEARCH_BAD_IMAGE',
+      ),
+    },
+  ),
   request: {
     query: FilterQuery,
     body: {
@@ -183,27 +224,6 @@ const similarUploadRoute = createRoute({
         ]),
       ),
     },
-  },
-  responses: {
-    ...findResponses('The best matches, best first'),
-    413: failure(
-      'The image is larger than the upload limit',
-      `The image is larger than ${UPLOAD_MAX_BYTES / 2 ** 20} MiB; send a smaller copy (a JPEG ` +
-        'export of a few MB ranks the same)',
-      'PAYLOAD_TOO_LARGE',
-    ),
-    415: failure(
-      'The body is not sent as an image',
-      'Content-Type text/plain is not an image; send the photo as the body with its type, ' +
-        'e.g. image/jpeg (application/octet-stream for a RAW)',
-      'UNSUPPORTED_MEDIA_TYPE',
-    ),
-    422: failure(
-      'The body holds no image the model can read',
-      'the uploaded image holds no image the model can read (not a photo, or damaged); use a ' +
-        'JPEG, PNG, WebP, HEIC, TIFF or a RAW with an embedded preview',
-      'SEARCH_BAD_IMAGE',
-    ),
   },
 });
 

@@ -59,6 +59,19 @@ function Field(props: {
   );
 }
 
+/** The Kind filter's choices: value and text. */
+const KIND_CHOICES = [
+  ['', 'Photos and videos'],
+  ['photo', 'Photos'],
+  ['video', 'Videos'],
+] as const;
+
+/** The orders a search can be sorted in. */
+const SORT_CHOICES = [
+  ['score', 'Best match first'],
+  ['date', 'Newest first'],
+] as const;
+
 /** A labelled choice of the form. */
 function Choice(props: {
   name: keyof SearchFields;
@@ -114,16 +127,7 @@ export function SearchForm(props: { fields: SearchFields }) {
           <Field name="to" label="Taken until" type="date" fields={fields} />
           <Field name="place" label="Place" hint="Lisbon, Portugal or PT" fields={fields} />
           <Field name="camera" label="Camera" hint="iPhone" fields={fields} />
-          <Choice
-            name="kind"
-            label="Kind"
-            fields={fields}
-            options={[
-              ['', 'Photos and videos'],
-              ['photo', 'Photos'],
-              ['video', 'Videos'],
-            ]}
-          />
+          <Choice name="kind" label="Kind" fields={fields} options={KIND_CHOICES} />
           <Field name="tag" label="Tag" hint="beach" fields={fields} />
           <Field
             name="minScore"
@@ -134,15 +138,7 @@ export function SearchForm(props: { fields: SearchFields }) {
             max="1"
             fields={fields}
           />
-          <Choice
-            name="sort"
-            label="Sort by"
-            fields={fields}
-            options={[
-              ['score', 'Best match first'],
-              ['date', 'Newest first'],
-            ]}
-          />
+          <Choice name="sort" label="Sort by" fields={fields} options={SORT_CHOICES} />
         </div>
       </details>
     </form>
