@@ -134,7 +134,9 @@ describe('the dashboard Search page', () => {
 
     const stranger = await browser.send('/ui/search?like=%2Fetc%2Fpasswd');
     expect(stranger.status).toBe(404);
-    expect(await stranger.text()).toContain('that photo is not in the search index');
+    expect(await stranger.text()).toContain(
+      '/etc/passwd is not in the search index; give the path of an indexed library file',
+    );
     const noThumb = await browser.send('/ui/search/thumb/9999');
     expect(noThumb.status).toBe(404);
     expect(await noThumb.text()).toContain('no file with id 9999 in the search index');
