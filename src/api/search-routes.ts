@@ -127,9 +127,12 @@ const UPLOAD_TYPES = [
   'application/octet-stream',
 ] as const;
 
-/** Whether a request is an image upload (`POST /similar`), the one body that is not JSON. */
+/**
+ * Whether a request is an image upload, the one body that is neither small nor JSON: the
+ * API's `POST /similar`, or the dashboard's Search form sending a photo.
+ */
 export function isImageUpload(c: Context): boolean {
-  return c.req.method === 'POST' && c.req.path === '/similar';
+  return c.req.method === 'POST' && (c.req.path === '/similar' || c.req.path === '/ui/search');
 }
 
 /**
@@ -290,7 +293,7 @@ export const SEARCH_ERROR_STATUS: Readonly<Record<string, 400 | 404 | 503>> = Ob
 });
 
 /** An upload's too: bytes that hold no readable image are the sender's to fix. */
-const UPLOAD_ERROR_STATUS: Readonly<Record<string, 400 | 404 | 422 | 503>> = Object.freeze({
+export const UPLOAD_ERROR_STATUS: Readonly<Record<string, 400 | 404 | 422 | 503>> = Object.freeze({
   ...SEARCH_ERROR_STATUS,
   SEARCH_BAD_IMAGE: 422,
 });

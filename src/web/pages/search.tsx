@@ -1,5 +1,7 @@
 import { basename } from 'node:path';
 import type { SearchResult } from '../../search/index.js';
+import { Csrf } from '../layout.js';
+import type { Session } from '../session.js';
 
 /** The Search form's fields as the visitor typed them, to show them again. */
 export type SearchFields = Readonly<Record<(typeof SEARCH_FIELDS)[number], string>>;
@@ -145,15 +147,38 @@ export function SearchForm(props: { fields: SearchFields }) {
   );
 }
 
-/** The photo a "more like this" search matches, with a way back to a plain search. */
-export function LikeThis(props: { fields: SearchFields }) {
-  const { fields } = props;
+/**
+ * The photo a "more like this" search matches (a library file, or the name of the visitor's
+ * own photo), with a way back to a plain search.
+ */
+export function LikeThis(props: { fields: SearchFields; uploaded?: string }) {
+  const { fields, uploaded } = props;
   return (
     <p class="like">
-      Photos that look like <code>{fields.like}</code>
-      {fields.q ? ` and match “${fields.q}”` : ''}.{' '}
+      Photos that look like {uploaded !== undefined ? 'your photo ' : ''}
+      <code>{uploaded ?? fields.like}</code>
+      {fields.q && uploaded === undefined ? ` and match “${fields.q}”` : ''}.{' '}
       <a href={searchUrl({ ...fields, like: '' })}>Search without it</a>
     </p>
+  );
+}
+
+/** What the photo field accepts: images, and RAW files, which browsers know by name only. */
+const PHOTO_TYPES = 'image/*,.heic,.heif,.dng,.cr2,.cr3,.crw,.nef,.arw,.raf,.orf,.rw2,.pef,.x3f';
+
+/**
+ * A search by a photo of the visitor's own, chosen or dropped on the field: a plain POST
+ * form (a file goes no other way), with the filters of the search in its address.
+ */
+export function UploadForm(props: { fields: SearchFields; session: Session }) {
+  const action = searchUrl({ ...props.fields, q: '', like: '' });
+  return (
+    <form method="post" action={action} enctype="multipart/form-data" class="search-upload">
+      <Csrf session={props.session} />
+      <label for="search-photo">Or find photos like one of yours</label>
+      <input id="search-photo" name="photo" type="file" accept={PHOTO_TYPES} required />
+      <button type="submit">Find similar</button>
+    </form>
   );
 }
 
