@@ -8,6 +8,7 @@ import { createExifTool } from '../lib/exiftool.js';
 import type { Logger } from '../lib/logger.js';
 import type { Cluster } from '../cluster/index.js';
 import { openCluster, openGeocoder, openTagger } from '../app/assemble.js';
+import { withHash } from '../pipeline/content-hash.js';
 import { createExifStage } from '../pipeline/exif.js';
 import { createGeocodeStage } from '../pipeline/geocode.js';
 import { identify } from '../pipeline/identify.js';
@@ -180,6 +181,8 @@ async function indexFile(
   }
   let job = found;
   for (const stage of context.stages) job = await stage(job);
+  // identify hashes small files only; the index is keyed by content, so read the rest now.
+  if (!job.error) job = await withHash(job).catch(() => job);
   if (job.error || !job.hash) {
     if (job.error?.code !== 'EMPTY_FILE') fail(job, job.error?.message ?? 'not readable', context);
     return;
