@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { copyFile, mkdir, readFile, readdir, stat } from 'node:fs/promises';
+import { copyFile, mkdir, readFile, readdir, stat, writeFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { ExifTool } from 'exiftool-vendored';
 import sharp from 'sharp';
@@ -308,41 +308,78 @@ describe('thumbnails', () => {
   });
 });
 
-// The corpus's HEIC and HEIF files (iPhone and phone photos) hold only HEVC images, which
-// sharp's prebuilt libvips cannot decode, and no JPEG preview. Read in place: some of them
-// may not be copied into the project.
-describe.skipIf(!HAS_CORPUS)('thumbnails of HEVC-only HEIC files (shared corpus)', () => {
-  it('answers 404 saying why for each one, and caches no stand-in picture', async () => {
-    const heics = (await readdir(CORPUS_DEV)).filter((name) => /\.hei[cf]$/i.test(name));
-    expect(heics.length).toBeGreaterThanOrEqual(4);
-    await mkdir(join(p.library, 'heic'), { recursive: true });
-    // Recorded as the daemon's journal sync records a filed photo that could not be embedded.
-    const recorder = SearchIndex.open(p.state, { model: 'recorder', library: p.library });
-    const ids = new Map<string, { id: number; hash: string }>();
-    try {
-      for (const name of heics) {
-        const path = join(p.library, 'heic', name);
-        await copyFile(join(CORPUS_DEV, name), path);
-        const hash = await hashFile(path);
-        recorder.setFile(path, hash, (await stat(path)).size, null);
-        ids.set(name, { id: recorder.fileAt(path)!.id, hash });
-      }
-    } finally {
-      recorder.close();
+/** Files put in the library by hand and recorded as the daemon's journal sync records them. */
+async function recorded(
+  folder: string,
+  sources: string[],
+): Promise<Map<string, { id: number; hash: string }>> {
+  await mkdir(join(p.library, folder), { recursive: true });
+  const recorder = SearchIndex.open(p.state, { model: 'recorder', library: p.library });
+  const ids = new Map<string, { id: number; hash: string }>();
+  try {
+    for (const source of sources) {
+      const path = join(p.library, folder, basename(source));
+      await copyFile(source, path);
+      const hash = await hashFile(path);
+      recorder.setFile(path, hash, (await stat(path)).size, null);
+      ids.set(basename(source), { id: recorder.fileAt(path)!.id, hash });
     }
+  } finally {
+    recorder.close();
+  }
+  return ids;
+}
+
+// The corpus's HEIC and HEIF files (iPhone and phone photos) hold only HEVC images, which
+// sharp's prebuilt libvips cannot decode, and no JPEG preview: heic-decode decodes them. Read
+// in place: some of them may not be copied into the project.
+describe.skipIf(!HAS_CORPUS)('thumbnails of HEVC-only HEIC files (shared corpus)', () => {
+  /** Each file's upright shape: the iPhone portraits carry `irot` (and EXIF Orientation 6). */
+  const SHAPES: Record<string, [number, number]> = {
+    'dn_IMG_1034.heic': [360, 270],
+    'ft_fixture-heic.heic': [270, 360],
+    'ia_HMD_Nokia_8.3_5G_hdr.heif': [360, 270],
+    'ia_iphone_13_pro_max.HEIC': [270, 360],
+    'ia_samplefilehub.heif': [360, 240],
+    'im_IMG_2682.heic': [360, 270],
+  };
+
+  it('serves each one as an upright JPEG of at most 360 px, cached', async () => {
+    const heics = (await readdir(CORPUS_DEV)).filter((name) => /\.hei[cf]$/i.test(name));
+    expect(heics.sort()).toEqual(Object.keys(SHAPES).sort());
+    const ids = await recorded(
+      'heic',
+      heics.map((name) => join(CORPUS_DEV, name)),
+    );
     for (const [name, { id, hash }] of ids) {
       const response = await get(`/thumb/${id}`);
-      expect(response.status, name).toBe(404);
-      const body = (await response.json()) as { code: string; error: string };
-      expect(body.code).toBe('THUMBNAIL_UNAVAILABLE');
-      expect(body.error).toBe(
-        `no thumbnail for ${join(p.library, 'heic', name)}: its images are HEVC-compressed, ` +
-          'which the image library photosortd bundles (libvips as sharp ships it) cannot ' +
-          'decode, and it holds no JPEG preview (exiftool finds no PreviewImage, JpgFromRaw, ' +
-          'OtherImage, ThumbnailImage). The photo itself is intact; a JPEG copy of it would ' +
-          'get a thumbnail',
-      );
-      await expect(stat(join(p.state, 'thumbs', `${hash}-360.jpg`))).rejects.toThrow(/ENOENT/);
+      expect(response.status, name).toBe(200);
+      expect(response.headers.get('content-type')).toBe('image/jpeg');
+      const bytes = Buffer.from(await response.arrayBuffer());
+      const meta = await sharp(bytes).metadata();
+      expect(meta.format).toBe('jpeg');
+      // Upright in its pixels, with no orientation left for a browser to apply again.
+      expect([meta.width, meta.height], name).toEqual(SHAPES[name]);
+      expect(meta.orientation).toBeUndefined();
+      expect(await readFile(join(p.state, 'thumbs', `${hash}-360.jpg`))).toEqual(bytes);
     }
+  }, 120_000);
+
+  it('answers 404 for a truncated HEIC, saying so, and caches no half-decoded picture', async () => {
+    // libheif would fill the missing tiles with green and call it a success.
+    const truncated = join(outside, 'IMG_cut.HEIC');
+    const whole = await readFile(join(CORPUS_DEV, 'ft_fixture-heic.heic'));
+    await writeFile(truncated, whole.subarray(0, 300_000));
+    const ids = await recorded('cut', [truncated]);
+    const { id, hash } = ids.get('IMG_cut.HEIC')!;
+    const response = await get(`/thumb/${id}`);
+    expect(response.status).toBe(404);
+    const body = (await response.json()) as { code: string; error: string };
+    expect(body.code).toBe('THUMBNAIL_UNAVAILABLE');
+    expect(body.error).toContain(`no thumbnail for ${join(p.library, 'cut', 'IMG_cut.HEIC')}: `);
+    expect(body.error).toContain(
+      `HEVC: truncated HEIF: box 'mdat' declares ${whole.length} bytes, but the file ends at 300000`,
+    );
+    await expect(stat(join(p.state, 'thumbs', `${hash}-360.jpg`))).rejects.toThrow(/ENOENT/);
   });
 });
