@@ -127,8 +127,9 @@ export class SearchService {
   }
 
   /**
-   * The embedding of uploaded bytes, through the same path as a photo on disk (sharp, or the
-   * embedded preview of a HEIC or RAW): kept in a private temporary file meanwhile.
+   * The embedding of uploaded bytes, through the same path as a photo on disk (sharp, the
+   * embedded preview of a HEIC or RAW, or a HEIC's HEVC image): kept in a private temporary
+   * file meanwhile.
    */
   private async uploadVector(bytes: Uint8Array): Promise<Float32Array> {
     const dir = await mkdtemp(join(tmpdir(), 'photosortd-upload-'));

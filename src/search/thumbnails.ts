@@ -29,8 +29,9 @@ function thumbnailPath(stateDir: string, hash: string, size = THUMBNAIL_DEFAULTS
 /**
  * A small JPEG of a library photo, made once per content and then read from the cache:
  * from the file when sharp decodes it, else from the largest preview exiftool finds in it
- * (HEIC, RAW), else from a HEIF file's HEVC image decoded in-process, turned upright. Throws `THUMBNAIL_UNAVAILABLE` when no image decodes, saying
- * why; there is no stand-in picture, which would pass for the photo.
+ * (HEIC, RAW), else from a HEIF file's HEVC image decoded in-process, turned upright.
+ * Throws `THUMBNAIL_UNAVAILABLE` when no image decodes (a truncated HEIC, say), saying why;
+ * there is no stand-in picture, which would pass for the photo.
  */
 export async function thumbnail(
   file: { path: string; hash: string },

@@ -5,9 +5,9 @@ import { Worker } from 'node:worker_threads';
 /** HEVC decoding settings, each with its reason. */
 export const HEIF_DECODE_DEFAULTS = Object.freeze({
   /**
-   * The decoding worker ends after this long without work: libheif's WebAssembly heap grows
-   * to ~300 MB on 12 MP photos and never shrinks, so an idle daemon gives it back; an
-   * `index` run over many HEICs keeps one worker warm.
+   * The decoding worker ends after this long without work: with libheif's WebAssembly heap,
+   * which never shrinks, it holds ~180 MiB after a 12 MP photo (BENCHMARKS.md), which an
+   * idle daemon gives back; an `index` run over many HEICs keeps one worker warm.
    */
   idleMs: 15_000,
 });

@@ -142,8 +142,8 @@ export async function uprightImage(
 /**
  * Where a photo's pixels may come from, best first: the file itself when sharp can decode
  * its type (or the type is unknown), then each JPEG preview exiftool extracts (HEIC, RAW),
- * then, for a HEIF file, its HEVC image decoded in-process (slower: 0.4–2 s per 12 MP
- * photo, in a worker thread). Lazy: each is tried only when the ones before it did not
+ * then, for a HEIF file, its HEVC image decoded in-process (slower: about 0.5–0.8 s per
+ * 12 MP photo, in a worker thread). Lazy: each is tried only when the ones before it did not
  * decode, and the HEVC decoder is loaded only then.
  */
 export async function* imageCandidates(
