@@ -1,14 +1,17 @@
 import { basename, dirname } from 'node:path';
 import {
-  companionStem,
+  companionKey,
   isNonMediaName,
   isSidecarName,
   isTruncatedTakeoutOf,
+  primaryRank,
 } from '../lib/sidecars.js';
 
 /**
- * How long the daemon holds a group after its latest member arrived: long enough for a
- * phone's HEIC and MOV, or a camera's RAW and JPEG, copied one after the other.
+ * The longest the daemon holds a group for more members after its latest one arrived: long
+ * enough for a phone's HEIC and MOV, or a camera's RAW and JPEG, copied one after the other.
+ * A group waits it out only when a member may still come that would not follow it once it
+ * is filed (see {@link createGatherer}); otherwise it is handed on at once.
  */
 export const GROUP_WINDOW_MS = 2000;
 
@@ -20,12 +23,20 @@ export const ORPHAN_WAIT_MS = 60_000;
 
 /** Options of {@link createGatherer}. */
 export interface GathererOptions {
-  /** How long after a group's latest arrival it is handed on, waiting for its other members. */
+  /** The longest a group is held after its latest arrival, waiting for its other members. */
   windowMs: number;
   /** How much longer a sidecar with no file beside it waits before it is handed on alone. */
   orphanWaitMs: number;
-  /** Whether a lone sidecar's file has already been filed (it then follows at once). */
-  fileFiled: (sidecar: string) => boolean;
+  /**
+   * Whether the file a lone sidecar or video follows (its photo; a video's still) has been
+   * filed already: it then goes at once, and joins that file in the library.
+   */
+  fileFiled: (path: string) => boolean;
+  /**
+   * Whether another file of `path`'s group is still being written or settling in the inbox;
+   * `null` (or no function) when that cannot be told: a group then waits the whole window.
+   */
+  settling?: (path: string) => boolean | null;
   /** Receives each group (its paths, all in one folder); resolves once it has been handled. */
   submit: (paths: string[], root: string) => Promise<unknown>;
 }
@@ -44,12 +55,34 @@ export interface Gatherer {
 interface Pending {
   paths: Set<string>;
   root: string;
-  timer: NodeJS.Timeout;
-  waitedForFile: boolean;
+  /** When its latest member arrived (`Date.now()`). */
+  latest: number;
+  timer?: NodeJS.Timeout;
+  /** Since when a group of sidecars alone has waited for its file. */
+  orphanSince?: number;
 }
 
-/** `folder\0stem`: the group an arrival joins. */
-const groupKey = (path: string): string => `${dirname(path)}\0${companionStem(basename(path))}`;
+const STILL_RANK = primaryRank('still.jpg');
+const VIDEO_RANK = primaryRank('video.mov');
+
+/**
+ * Whether a group may still get a member that would not follow it once it is filed, so it
+ * waits (within the window): a file of its name the watcher has seen but not reported yet
+ * (or a watcher that cannot tell), or, for a video without a still, the still. A still filed
+ * after its video fetches it only by Apple's ContentIdentifier (live-photo.ts), which the
+ * gatherer cannot read; a late RAW, JPEG, video or sidecar finds its filed file through the
+ * journal (groups/followers.ts).
+ */
+function mayGetMember(paths: string[], options: GathererOptions): boolean {
+  if (options.settling?.(paths[0]!) ?? true) return true;
+  const ranks = paths.map((path) => primaryRank(basename(path)));
+  const video = paths[ranks.indexOf(VIDEO_RANK)];
+  return video !== undefined && !ranks.includes(STILL_RANK) && !options.fileFiled(video);
+}
+
+/** Whether a group is sidecars alone, which wait for their file (Takeout's `metadata.json` is nobody's). */
+const isOrphan = (paths: string[]): boolean =>
+  paths.every((path) => isSidecarName(basename(path)) && !isNonMediaName(basename(path)));
 
 /**
  * The key of the group waiting for `path`. A Takeout JSON whose name was cut short has a stem
@@ -57,7 +90,7 @@ const groupKey = (path: string): string => `${dirname(path)}\0${companionStem(ba
  * the waiting cut-short JSONs of its name (they then wait no longer as orphans).
  */
 function keyOf(pending: Map<string, Pending>, path: string): string {
-  const key = groupKey(path);
+  const key = companionKey(path);
   const name = basename(path);
   const folder = dirname(path);
   const inFolder = [...pending].filter(([other]) => other.startsWith(`${folder}\0`));
@@ -78,19 +111,23 @@ function keyOf(pending: Map<string, Pending>, path: string): string {
     pending.delete(other);
     const mine = pending.get(key);
     if (mine) for (const member of entry.paths) mine.paths.add(member);
-    else pending.set(key, { ...entry, waitedForFile: false });
+    else pending.set(key, { paths: entry.paths, root: entry.root, latest: entry.latest });
   }
   return key;
 }
 
 /**
- * Holds arrivals until their group has settled: a group (same folder, same companion stem)
- * is handed on `windowMs` after its latest member arrived, so a HEIC and its MOV arriving
- * seconds apart travel together. A group of sidecars only waits `orphanWaitMs` more for its
+ * Holds arrivals until their group is complete, then hands each group on as one. A group
+ * (same folder, same companion stem) goes as soon as no member can still come that would not
+ * follow it once filed ({@link mayGetMember}), and at the latest `windowMs` after its latest
+ * member arrived; a member arriving while a group of its name is being handled waits for
+ * that one, and then follows it. A group of sidecars only waits `orphanWaitMs` more for its
  * file, unless that file was filed already.
  */
 export function createGatherer(options: GathererOptions): Gatherer {
   const pending = new Map<string, Pending>();
+  /** Groups handed on and not yet handled, by key: a later member of theirs waits for them. */
+  const handling = new Map<string, number>();
   let submitted = 0;
   let waiters: (() => void)[] = [];
 
@@ -100,26 +137,40 @@ export function createGatherer(options: GathererOptions): Gatherer {
     waiters = [];
   };
 
-  const fire = (key: string) => {
+  /** Hands a group on, or sets the timer that looks at it again. */
+  const consider = (key: string) => {
     const entry = pending.get(key);
     if (!entry) return;
+    clearTimeout(entry.timer);
+    // Looked at again when the group of its name now being handled is done.
+    if (handling.has(key)) return;
     const paths = [...entry.paths];
-    // Takeout's `metadata.json` is nobody's sidecar: it need not wait for a file.
-    const lone = paths.every(
-      (path) => isSidecarName(basename(path)) && !isNonMediaName(basename(path)),
-    );
-    if (lone && !entry.waitedForFile && !paths.some(options.fileFiled)) {
-      entry.waitedForFile = true;
-      entry.timer = setTimeout(fire, options.orphanWaitMs, key);
+    const now = Date.now();
+    const windowLeft = entry.latest + options.windowMs - now;
+    if (windowLeft > 0 && mayGetMember(paths, options)) {
+      entry.timer = setTimeout(consider, windowLeft, key);
       return;
+    }
+    if (isOrphan(paths) && !paths.some(options.fileFiled)) {
+      entry.orphanSince ??= now;
+      const orphanLeft = entry.orphanSince + options.orphanWaitMs - now;
+      if (orphanLeft > 0) {
+        entry.timer = setTimeout(consider, orphanLeft, key);
+        return;
+      }
     }
     pending.delete(key);
     submitted += 1;
+    handling.set(key, (handling.get(key) ?? 0) + 1);
     void options
       .submit(paths, entry.root)
       .catch(() => undefined)
       .finally(() => {
         submitted -= 1;
+        const left = handling.get(key)! - 1;
+        if (left > 0) handling.set(key, left);
+        else handling.delete(key);
+        consider(key);
         settleWaiters();
       });
   };
@@ -127,15 +178,14 @@ export function createGatherer(options: GathererOptions): Gatherer {
   return {
     add(path, root) {
       const key = keyOf(pending, path);
-      const entry = pending.get(key);
-      if (entry) {
-        clearTimeout(entry.timer);
-        entry.paths.add(path);
-        entry.timer = setTimeout(fire, options.windowMs, key);
-        return;
-      }
-      const timer = setTimeout(fire, options.windowMs, key);
-      pending.set(key, { paths: new Set([path]), root, timer, waitedForFile: false });
+      const entry = pending.get(key) ?? { paths: new Set<string>(), root, latest: 0 };
+      entry.paths.add(path);
+      entry.latest = Date.now();
+      pending.set(key, entry);
+      clearTimeout(entry.timer);
+      // Looked at once the arrivals of this turn are in: files taken together (a resume, a
+      // retry) are grouped even when no watcher saw them settling.
+      entry.timer = setTimeout(consider, 0, key);
     },
     get size() {
       let n = 0;
