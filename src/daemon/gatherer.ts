@@ -8,10 +8,11 @@ import {
 } from '../lib/sidecars.js';
 
 /**
- * The longest the daemon holds a group for more members after its latest one arrived: long
- * enough for a phone's HEIC and MOV, or a camera's RAW and JPEG, copied one after the other.
- * A group waits it out only when a member may still come that would not follow it once it
- * is filed (see {@link createGatherer}); otherwise it is handed on at once.
+ * How long after its latest arrival the daemon holds a group for a member that may still
+ * come and would not follow it once filed (a video's still; anything, where the watcher
+ * cannot tell what is on its way): long enough for a phone's HEIC and MOV, or a camera's RAW
+ * and JPEG, copied one after the other. A group waiting for nothing goes at once; one with a
+ * file still being written waits for that file (see {@link createGatherer}).
  */
 export const GROUP_WINDOW_MS = 2000;
 
@@ -23,7 +24,7 @@ export const ORPHAN_WAIT_MS = 60_000;
 
 /** Options of {@link createGatherer}. */
 export interface GathererOptions {
-  /** The longest a group is held after its latest arrival, waiting for its other members. */
+  /** How long after its latest arrival a group is held for a member that may still come. */
   windowMs: number;
   /** How much longer a sidecar with no file beside it waits before it is handed on alone. */
   orphanWaitMs: number;
@@ -66,18 +67,22 @@ const STILL_RANK = primaryRank('still.jpg');
 const VIDEO_RANK = primaryRank('video.mov');
 
 /**
- * Whether a group may still get a member that would not follow it once it is filed, so it
- * waits (within the window): a file of its name the watcher has seen but not reported yet
- * (or a watcher that cannot tell), or, for a video without a still, the still. A still filed
- * after its video fetches it only by Apple's ContentIdentifier (live-photo.ts), which the
- * gatherer cannot read; a late RAW, JPEG, video or sidecar finds its filed file through the
- * journal (groups/followers.ts).
+ * What a group still waits for. `settling`: a file of its name that the watcher has seen but
+ * not reported yet (being written, or within its settle period); the group waits for it as
+ * long as that lasts. `window`: a member that may still come, for at most the window after
+ * its latest arrival: when the watcher cannot tell what is on its way, or when a video has
+ * no still (a still filed after its video fetches it only by Apple's ContentIdentifier, see
+ * live-photo.ts, which is not read yet). Nothing else: a late RAW, JPEG, video or sidecar
+ * finds its filed file through the journal and follows it (groups/followers.ts).
  */
-function mayGetMember(paths: string[], options: GathererOptions): boolean {
-  if (options.settling?.(paths[0]!) ?? true) return true;
+function awaited(paths: string[], options: GathererOptions): 'settling' | 'window' | undefined {
+  const settling = options.settling?.(paths[0]!) ?? null;
+  if (settling === null) return 'window';
+  if (settling) return 'settling';
   const ranks = paths.map((path) => primaryRank(basename(path)));
   const video = paths[ranks.indexOf(VIDEO_RANK)];
-  return video !== undefined && !ranks.includes(STILL_RANK) && !options.fileFiled(video);
+  const stillMayCome = video !== undefined && !ranks.includes(STILL_RANK);
+  return stillMayCome && !options.fileFiled(video) ? 'window' : undefined;
 }
 
 /** Whether a group is sidecars alone, which wait for their file (Takeout's `metadata.json` is nobody's). */
@@ -119,10 +124,11 @@ function keyOf(pending: Map<string, Pending>, path: string): string {
 /**
  * Holds arrivals until their group is complete, then hands each group on as one. A group
  * (same folder, same companion stem) goes as soon as no member can still come that would not
- * follow it once filed ({@link mayGetMember}), and at the latest `windowMs` after its latest
- * member arrived; a member arriving while a group of its name is being handled waits for
- * that one, and then follows it. A group of sidecars only waits `orphanWaitMs` more for its
- * file, unless that file was filed already.
+ * follow it once filed ({@link awaited}): while a file of its name is still settling in the
+ * inbox, or for at most `windowMs` after its latest arrival for a member that may come. A
+ * member arriving while a group of its name is being handled waits for that one, and then
+ * follows it. A group of sidecars only waits `orphanWaitMs` more for its file, unless that
+ * file was filed already.
  */
 export function createGatherer(options: GathererOptions): Gatherer {
   const pending = new Map<string, Pending>();
@@ -146,8 +152,14 @@ export function createGatherer(options: GathererOptions): Gatherer {
     if (handling.has(key)) return;
     const paths = [...entry.paths];
     const now = Date.now();
+    const waitFor = awaited(paths, options);
+    // Its arrival brings the group back here; the timer only notices one that went away.
+    if (waitFor === 'settling') {
+      entry.timer = setTimeout(consider, options.windowMs, key);
+      return;
+    }
     const windowLeft = entry.latest + options.windowMs - now;
-    if (windowLeft > 0 && mayGetMember(paths, options)) {
+    if (waitFor === 'window' && windowLeft > 0) {
       entry.timer = setTimeout(consider, windowLeft, key);
       return;
     }
