@@ -90,6 +90,8 @@ describe('the inbox watcher', () => {
     const watcher = await w.start();
     const heic = join(w.inbox, 'IMG_1.HEIC');
     await writeFile(heic, 'still');
+    await waitFor(() => watcher.settling(join(w.inbox, 'IMG_1.MOV')), { what: 'the HEIC seen' });
+    await waitFor(() => w.names().includes('IMG_1.HEIC'), { what: 'the HEIC reported' });
     // The MOV is written to every 100 ms, less than `settle`: it has not settled.
     await writeFile(join(w.inbox, 'IMG_1.MOV'), 'v');
     await waitFor(() => watcher.settling(heic) === true, { what: 'the MOV seen' });
