@@ -2,7 +2,6 @@ import { createHash } from 'node:crypto';
 import {
   copyFile,
   link,
-  mkdir,
   mkdtemp,
   readFile,
   rename,
@@ -12,11 +11,12 @@ import {
 } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { parseConfig, type Config } from '../src/config/load.js';
+import type { Config } from '../src/config/load.js';
 import { Journal } from '../src/journal/journal.js';
 import { HASH_ON_SIGHT_BELOW } from '../src/pipeline/content-hash.js';
 import { scanJson, undoLast } from './support/companions.js';
-import { listFiles, tempDir } from './support/fs.js';
+import { projectConfig } from './support/daemon-project.js';
+import { listFiles } from './support/fs.js';
 import { writeLargeJpeg } from './support/media.js';
 
 /*
@@ -26,24 +26,9 @@ import { writeLargeJpeg } from './support/media.js';
  * duplicate, and what undo puts back or refuses.
  */
 
-async function setup(duplicates = 'skip'): Promise<{ inbox: string; config: Config }> {
-  const dir = await tempDir('photosortd-unread-');
-  const inbox = join(dir, 'inbox');
-  await mkdir(inbox);
-  await mkdir(join(dir, 'library'));
-  const config = parseConfig(
-    {
-      library: join(dir, 'library'),
-      inboxes: [inbox],
-      state: join(dir, 'state'),
-      geocode: { enabled: false },
-      api: { enabled: false },
-      rules: [{ name: 'default', to: '{year}/{date}/{name}{ext}' }],
-      duplicates,
-    },
-    null,
-  );
-  return { inbox, config };
+async function setup(): Promise<{ inbox: string; config: Config }> {
+  const { inbox, loaded } = await projectConfig({}, 'photosortd-unread-');
+  return { inbox, config: loaded };
 }
 
 function journalRows(config: Config) {
