@@ -23,7 +23,7 @@ import type { ExclusiveLock } from '../pipeline.js';
  * The journal row of the file a sidecar belongs to, when that file (same source folder,
  * same stem, not a sidecar itself) was filed and has not been undone; newest first.
  */
-export function fileOfSidecar(journal: Journal, sidecar: string): JournalEntry | undefined {
+function fileOfSidecar(journal: Journal, sidecar: string): JournalEntry | undefined {
   const name = basename(sidecar);
   const folder = dirname(sidecar);
   const stem = companionStem(name);
