@@ -1,8 +1,10 @@
 // Where `photosortd scan` spends its time on camera-sized photos: runs it under
 // `node --cpu-prof` on FILES generated 12 MP JPEGs and prints the profile's self time by
-// category. `--bin DIR` profiles another checkout's build (DIR/bin/photosortd), e.g. an
-// older commit built in a git worktree, to compare before and after a change.
-// Usage: node bench/scan-profile.js [FILES=150] [--bin DIR]
+// category. `--against DIR` profiles another checkout's build (DIR/bin/photosortd) on the
+// same photos in the same run, e.g. an older commit built in a git worktree
+// (`git worktree add /tmp/before REV && cd /tmp/before && npm ci && npm run build`), and
+// puts its figures beside this build's.
+// Usage: node bench/scan-profile.js [FILES=150] [--against DIR]
 import { execFileSync } from 'node:child_process';
 import { cp, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -12,9 +14,9 @@ import { benchConfig, largePhoto, photoName } from './lib/photos.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const args = process.argv.slice(2);
-const binAt = args.indexOf('--bin');
-const checkout = binAt >= 0 ? args[binAt + 1] : ROOT;
-const files = Number(args.find((arg, i) => /^\d+$/.test(arg) && args[i - 1] !== '--bin') ?? 150);
+const againstAt = args.indexOf('--against');
+const against = againstAt >= 0 ? args[againstAt + 1] : undefined;
+const files = Number(args.find((arg, i) => /^\d+$/.test(arg) && i !== againstAt + 1) ?? 150);
 
 /**
  * Categories of self time, first match wins: what the function is (a native call shows as
@@ -25,7 +27,7 @@ const CATEGORIES = [
   ['waiting (exiftool, fsync, disk)', (fn) => fn === '(idle)'],
   [
     'open-writer check (/proc/*/fd)',
-    (fn, url) => fn === 'readlink' || url.includes('open-writers'),
+    (fn, url) => fn === 'readlink' || fn === 'readlinkSync' || url.includes('open-writers'),
   ],
   [
     'loading modules',
@@ -79,18 +81,17 @@ function summarise(profile) {
     const category =
       CATEGORIES.find(([, match]) => match(functionName, url))?.[0] ?? 'other JavaScript';
     totals.set(category, totals.get(category) + micros);
+
     all += micros;
   }
   return { all, totals };
 }
 
-const work = await mkdtemp(join(tmpdir(), 'photosortd-bench-profile-'));
-try {
-  const source = join(work, 'source');
-  execFileSync('mkdir', ['-p', source]);
-  for (let i = 0; i < files; i++) await writeFile(join(source, photoName(i)), await largePhoto(i));
-  await cp(source, join(work, 'inbox'), { recursive: true });
-  await writeFile(join(work, 'photosortd.config.yaml'), benchConfig());
+/** Profiles `scan` by `checkout`'s build on a fresh copy of `source`. */
+async function profile(work, source, checkout, name) {
+  const dir = join(work, name);
+  await cp(source, join(dir, 'inbox'), { recursive: true });
+  await writeFile(join(dir, 'photosortd.config.yaml'), benchConfig());
   execFileSync('sync');
   const started = process.hrtime.bigint();
   execFileSync(
@@ -98,32 +99,51 @@ try {
     [
       '--cpu-prof',
       '--cpu-prof-dir',
-      join(work, 'profile'),
+      join(dir, 'profile'),
       join(checkout, 'bin/photosortd'),
       'scan',
-      join(work, 'inbox'),
+      join(dir, 'inbox'),
       '--config',
-      join(work, 'photosortd.config.yaml'),
+      join(dir, 'photosortd.config.yaml'),
       '--json',
     ],
     { stdio: ['ignore', 'ignore', 'inherit'] },
   );
   const wall = Number(process.hrtime.bigint() - started) / 1e6;
-  const [name] = await readdir(join(work, 'profile'));
-  const { all, totals } = summarise(
-    JSON.parse(await readFile(join(work, 'profile', name), 'utf8')),
-  );
+  const [file] = await readdir(join(dir, 'profile'));
+  const result = summarise(JSON.parse(await readFile(join(dir, 'profile', file), 'utf8')));
+  await rm(dir, { recursive: true, force: true });
+  return { wall, ...result };
+}
+
+const ms = (micros) => (micros / 1000).toFixed(0);
+
+const work = await mkdtemp(join(tmpdir(), 'photosortd-bench-profile-'));
+try {
+  const source = join(work, 'source');
+  execFileSync('mkdir', ['-p', source]);
+  for (let i = 0; i < files; i++) await writeFile(join(source, photoName(i)), await largePhoto(i));
+  const builds = [['this build', ROOT]];
+  if (against) builds.unshift([`--against build`, against]);
+  const results = [];
+  for (const [name, checkout] of builds)
+    results.push(await profile(work, source, checkout, name.replace(/\W/g, '')));
+  const mine = results.at(-1);
+  const order = [...mine.totals].sort((a, b) => b[1] - a[1]).map(([category]) => category);
+  const cell = (result, category) =>
+    `${ms(result.totals.get(category))} (${((100 * result.totals.get(category)) / result.all).toFixed(0)} %)`;
   const lines = [
-    `\`node bench/scan-profile.js ${files}${binAt >= 0 ? ' --bin DIR' : ''}\` — \`photosortd scan\` of ${files} generated 12 MP JPEGs (≈3.7 MB) under \`node --cpu-prof\`: ${wall.toFixed(0)} ms wall, ${(all / 1000).toFixed(0)} ms of main-thread samples.`,
+    "## Where scan's time goes (12 MP JPEGs)",
     '',
-    "| where the main thread's time went | ms | share |",
-    '|---|---:|---:|',
-    ...[...totals]
-      .sort((a, b) => b[1] - a[1])
-      .map(
-        ([category, micros]) =>
-          `| ${category} | ${(micros / 1000).toFixed(0)} | ${((100 * micros) / all).toFixed(0)} % |`,
-      ),
+    `\`node bench/scan-profile.js ${files}${against ? ' --against DIR' : ''}\` — \`photosortd scan\` of ${files} generated 12 MP JPEGs (≈3.7 MB, date folders, no AI) under \`node --cpu-prof\`, each build on a fresh copy of the same photos; self time of the main thread by category, in ms (share of its samples). Perl's time (exiftool) is not in the profile; the main thread waits for it under "waiting".`,
+    '',
+    `| where the main thread's time went | ${builds.map(([name]) => name).join(' | ')} |`,
+    `|---|${builds.map(() => '---:').join('|')}|`,
+    ...order.map(
+      (category) => `| ${category} | ${results.map((r) => cell(r, category)).join(' | ')} |`,
+    ),
+    `| **all samples** | ${results.map((r) => ms(r.all)).join(' | ')} |`,
+    `| wall time of the scan | ${results.map((r) => r.wall.toFixed(0)).join(' | ')} |`,
     '',
   ];
   process.stdout.write(lines.join('\n'));
