@@ -1,7 +1,9 @@
-import { readFile, writeFile } from 'node:fs/promises';
+import { copyFile, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import sharp from 'sharp';
 import { decodeHeif, isHeif } from '../src/tagging/heif-decode.js';
+import { thumbnailOf } from '../src/web/thumbnail.js';
 import { ROOT } from './support/cli.js';
 import { CORPUS_DEV, HAS_CORPUS } from './support/corpus.js';
 import { tempDir } from './support/fs.js';
@@ -74,5 +76,17 @@ describe.skipIf(!HAS_CORPUS)('decodeHeif on the corpus (shared corpus)', () => {
     await expect(decodeHeif(junk)).rejects.toThrow(
       'HEIF image not found (Could not parse HEIF file',
     );
+  }, 60_000);
+
+  it("gives the dashboard's feed an upright thumbnail of an iPhone HEIC, and none of a truncated one", async () => {
+    const dir = await tempDir('photosortd-heif-');
+    const heic = join(dir, 'IMG_0001.HEIC');
+    await copyFile(join(CORPUS_DEV, 'ft_fixture-heic.heic'), heic);
+    const thumb = await thumbnailOf(heic, [dir]);
+    const meta = await sharp(thumb!.jpeg).metadata();
+    expect([meta.format, meta.width, meta.height]).toEqual(['jpeg', 120, 160]);
+    const cut = join(dir, 'IMG_0002.HEIC');
+    await writeFile(cut, (await readFile(heic)).subarray(0, 300_000));
+    expect(await thumbnailOf(cut, [dir])).toBeUndefined();
   }, 60_000);
 });

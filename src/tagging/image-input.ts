@@ -164,10 +164,19 @@ export async function* imageCandidates(
     }
     yield { input: preview, from: tag, orientation };
   }
+  const heif = await heifCandidate(job.source);
+  if (heif) yield heif;
+}
+
+/**
+ * A HEIF file's own image as a candidate, decoded in-process when opened (heic-decode in a
+ * worker thread: HEVC, which sharp's libvips cannot decode); null for any other file. The
+ * decoder's module is loaded only here.
+ */
+export async function heifCandidate(path: string): Promise<ImageCandidate | null> {
   const heif = await import('./heif-decode.js');
-  if (await heif.isHeif(job.source).catch(() => false)) {
-    yield { input: () => heif.decodeHeif(job.source), from: 'HEVC', orientation: null };
-  }
+  if (!(await heif.isHeif(path).catch(() => false))) return null;
+  return { input: () => heif.decodeHeif(path), from: 'HEVC', orientation: null };
 }
 
 /**

@@ -1,6 +1,7 @@
 import { stat } from 'node:fs/promises';
-import sharp from 'sharp';
+import sharp, { type Sharp } from 'sharp';
 import { isInside } from '../lib/sanitize.js';
+import { heifCandidate, uprightImage } from '../tagging/image-input.js';
 
 /** Thumbnail settings, each with the reason for its value. */
 const THUMBNAIL_DEFAULTS = Object.freeze({
@@ -18,7 +19,7 @@ export interface Thumbnail {
 
 /**
  * Renders a thumbnail of `path` when it lies under one of `roots` (library, inboxes, trash);
- * `undefined` for anything else or anything sharp cannot read (a video, a sidecar). The
+ * `undefined` for anything else or anything that does not decode (a video, a sidecar). The
  * search work serves `/thumb/:id` from its index; this serves files by path for the pages.
  */
 export async function thumbnailOf(
@@ -28,14 +29,21 @@ export async function thumbnailOf(
   if (!roots.some((root) => isInside(root, path))) return undefined;
   const info = await stat(path).catch(() => undefined);
   if (!info?.isFile()) return undefined;
-  try {
-    const jpeg = await sharp(path, { failOn: 'none' })
-      .rotate()
-      .resize(THUMBNAIL_DEFAULTS.size, THUMBNAIL_DEFAULTS.size, { fit: 'inside' })
-      .jpeg({ quality: THUMBNAIL_DEFAULTS.quality })
-      .toBuffer();
-    return { jpeg, etag: `"${info.size.toString(36)}-${Math.floor(info.mtimeMs).toString(36)}"` };
-  } catch {
-    return undefined;
-  }
+  const jpeg = await small(sharp(path, { failOn: 'none' }).rotate())
+    .catch(async () => {
+      // An iPhone HEIC: HEVC, which sharp cannot decode, so decoded as tagging decodes it.
+      const heif = await heifCandidate(path);
+      return heif ? small(await uprightImage(heif)) : undefined;
+    })
+    .catch(() => undefined);
+  if (!jpeg) return undefined;
+  return { jpeg, etag: `"${info.size.toString(36)}-${Math.floor(info.mtimeMs).toString(36)}"` };
+}
+
+/** The feed's JPEG of an upright image. */
+function small(image: Sharp): Promise<Buffer> {
+  return image
+    .resize(THUMBNAIL_DEFAULTS.size, THUMBNAIL_DEFAULTS.size, { fit: 'inside' })
+    .jpeg({ quality: THUMBNAIL_DEFAULTS.quality })
+    .toBuffer();
 }
