@@ -77,7 +77,8 @@ async function truncation(path: string): Promise<string | null> {
  * 0.4–2 s per 12 MP photo, which on the main thread would stall the daemon's API and
  * watcher. CommonJS evaluated from a string, so the same code runs from `dist/` and under
  * the test runner; libheif's console chatter is kept as the error's detail instead of
- * reaching stdout (where `--json` output goes).
+ * reaching stdout (where `--json` output goes). One decode at a time (heic-decode yields
+ * mid-decode), so the heap holds one photo however many the tagger has in flight.
  */
 const WORKER_SOURCE = `
 const { parentPort, workerData } = require('node:worker_threads');
@@ -85,7 +86,7 @@ const { readFileSync } = require('node:fs');
 const said = [];
 console.log = console.warn = console.error = (...args) => said.push(args.map(String).join(' '));
 const decode = require(workerData.heicDecode);
-parentPort.on('message', async ({ id, path }) => {
+async function answer({ id, path }) {
   said.length = 0;
   try {
     const { width, height, data } = await decode({ buffer: readFileSync(path) });
@@ -94,7 +95,9 @@ parentPort.on('message', async ({ id, path }) => {
     const detail = said.length > 0 ? ' (' + said.join('; ') + ')' : '';
     parentPort.postMessage({ id, error: (error && error.message) + detail });
   }
-});
+}
+let queue = Promise.resolve();
+parentPort.on('message', (request) => (queue = queue.then(() => answer(request))));
 `;
 
 type Reply =
