@@ -1,13 +1,17 @@
 import { randomBytes } from 'node:crypto';
-import { copyFile, mkdir, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { ExifTool } from 'exiftool-vendored';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Metrics, readApiKey, startApiServer } from '../src/api/index.js';
+import { launchDaemon } from '../src/app/launch.js';
+import { silentLogger } from '../src/lib/logger.js';
 import { HASH_ON_SIGHT_BELOW } from '../src/pipeline/content-hash.js';
 import { PREVIEW_TAGS } from '../src/tagging/image-input.js';
 import { ROOT, ensureBuilt, runCli } from './support/cli.js';
-import { tempDir } from './support/fs.js';
+import { listFiles, tempDir, waitFor } from './support/fs.js';
+import { projectConfig } from './support/daemon-project.js';
 import { jsonLines, type Project } from './support/project.js';
 import { CORPUS_DEV, HAS_CORPUS } from './support/corpus.js';
 import {
@@ -126,6 +130,62 @@ describe('a HEVC-only HEIC', () => {
     expect(index.stdout).toContain('indexed 4 photo(s); 0 already indexed');
     expect(names(await search(p, ['search', 'blue']))[0]).toBe('IMG_0002.HEIC');
   });
+});
+
+describe('a HEVC-only HEIC dropped into a running daemon', () => {
+  it('is filed, tagged, found over the API, uploaded as a query, and gets a thumbnail', async () => {
+    const p = await projectConfig(
+      {
+        settle: 300,
+        api: { listen: '127.0.0.1:0' },
+        tagging: { enabled: true, model, labels: ['red', 'green', 'blue'], minScore: 0.3 },
+      },
+      'photosortd-heic-daemon-',
+    );
+    const logger = silentLogger();
+    const daemon = await launchDaemon(p.loaded, logger);
+    const server = await startApiServer({
+      config: p.loaded,
+      control: daemon,
+      logger,
+      metrics: new Metrics(),
+    });
+    try {
+      const key = await readApiKey(p.state);
+      const get = (path: string) =>
+        fetch(`${server.url}${path}`, { headers: { authorization: `Bearer ${key}` } });
+      await others(p.inbox);
+      await copyFile(blueHevc, join(p.inbox, 'IMG_0003.HEIC'));
+      const photos = async () =>
+        (await listFiles(p.library)).filter((file) => !file.endsWith('.xmp'));
+      await waitFor(async () => (await photos()).length === 3, {
+        what: 'the HEIC and two JPEGs filed',
+      });
+      const hits = (await (await get('/search?q=blue')).json()) as {
+        results: (HitLine & { thumb: string })[];
+      };
+      expect(basename(hits.results[0]!.path)).toBe('IMG_0003.HEIC');
+      expect(hits.results[0]!.tags?.[0]?.label).toBe('blue');
+
+      const uploaded = await fetch(`${server.url}/similar`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${key}`, 'content-type': 'image/heic' },
+        body: await readFile(blueHevc),
+      });
+      expect(uploaded.status).toBe(200);
+      const like = ((await uploaded.json()) as { results: HitLine[] }).results;
+      expect(basename(like[0]!.path)).toBe('IMG_0003.HEIC');
+
+      const thumb = await get(hits.results[0]!.thumb);
+      expect(thumb.status).toBe(200);
+      const meta = await sharp(Buffer.from(await thumb.arrayBuffer())).metadata();
+      // The 64×48 photo, not enlarged.
+      expect([meta.format, meta.width, meta.height]).toEqual(['jpeg', 64, 48]);
+    } finally {
+      await server.close();
+      await daemon.stop(10_000);
+    }
+  }, 120_000);
 });
 
 // Real iPhone and phone HEIC/HEIF files (read in place: the ia_ and im_ ones may not be copied
