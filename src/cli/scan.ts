@@ -1,4 +1,4 @@
-import { SingleBar, Presets } from 'cli-progress';
+import type { SingleBar } from 'cli-progress';
 import { resolve } from 'node:path';
 import type { Config } from '../config/load.js';
 import { checkLibrary, refuseLibraryScan } from '../daemon/preflight.js';
@@ -60,15 +60,7 @@ export async function scan(options: ScanOptions): Promise<number> {
   const batch = services.journal.newBatchId();
   const counts: Record<Action, number> = { move: 0, unsorted: 0, duplicate: 0, skip: 0, error: 0 };
   const showBar = !options.json && 'isTTY' in err && err.isTTY === true;
-  const bar = showBar
-    ? new SingleBar(
-        {
-          stream: err,
-          format: ' {bar} {value}/{total} files | {moved} filed | {eta_formatted} left',
-        },
-        Presets.shades_classic,
-      )
-    : null;
+  const bar = showBar ? await progressBar(err) : null;
   let found = 0;
   const rows: ScanRow[] = [];
   const pipeline = createPipeline({
@@ -120,6 +112,18 @@ export async function scan(options: ScanOptions): Promise<number> {
   }
   if (!options.json) err.write(summaryTable(counts, options.dryRun, batch));
   return counts.error > 0 ? 1 : 0;
+}
+
+/** The progress bar a scan shows on a terminal; cli-progress is loaded only then. */
+async function progressBar(stream: NodeJS.WritableStream): Promise<SingleBar> {
+  const { SingleBar, Presets } = await import('cli-progress');
+  return new SingleBar(
+    {
+      stream,
+      format: ' {bar} {value}/{total} files | {moved} filed | {eta_formatted} left',
+    },
+    Presets.shades_classic,
+  );
 }
 
 /**
