@@ -5,12 +5,17 @@ import { pathToFileURL } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { BIN, ROOT, ensureBuilt, exited, logOf } from './support/cli.js';
 import { tempDir } from './support/fs.js';
+import { writeJpeg } from './support/media.js';
 import { project } from './support/project.js';
+import { createExifTool } from '../src/lib/exiftool.js';
 
 // What a command loads decides what it costs before it does anything (issue 14: `scan` of an
-// empty folder ≤ 0.25 s). A module hook records every module the CLI resolves; the runs are not
-// timed, so the suite holds on a loaded machine, but a static import that pulls the API, the
-// dashboard, the model or sharp back onto a path that does not use them fails here.
+// empty folder ≤ 0.25 s). A module hook records every module the CLI resolves, and a wrapper
+// of CommonJS's resolver every `require` (exiftool-vendored and pino-pretty are required
+// lazily, which the ESM hook does not see; `Module._resolveFilename` is Node's internal, the
+// only place a `require` can be watched from). The runs are not timed, so the suite holds on a
+// loaded machine, but a static import that pulls the API, the dashboard, the model, sharp or
+// exiftool back onto a path that does not use them fails here.
 
 /** Packages and project modules only the API, the dashboard, tagging, search or places use. */
 const NOT_FOR_A_PLAIN_SCAN: Readonly<Record<string, RegExp>> = Object.freeze({
@@ -67,7 +72,17 @@ export async function resolve(specifier, context, next) {
   );
   await writeFile(
     register(),
-    `import { register } from 'node:module';\nregister(${JSON.stringify(pathToFileURL(hooks).href)});\n`,
+    `import { appendFileSync } from 'node:fs';
+import Module, { register } from 'node:module';
+import { isAbsolute } from 'node:path';
+import { pathToFileURL } from 'node:url';
+register(${JSON.stringify(pathToFileURL(hooks).href)});
+const resolveFilename = Module._resolveFilename;
+Module._resolveFilename = function (...args) {
+  const file = resolveFilename.apply(this, args);
+  if (isAbsolute(file)) appendFileSync(process.env.LOADED_LOG, pathToFileURL(file).href + '\\n');
+  return file;
+};\n`,
   );
 });
 
@@ -118,15 +133,22 @@ describe('lazy loading: a command loads what its run uses', () => {
     expect(scan.code).toBe(0);
     expect(scan.stdout).toBe('');
     expect(loadedOf(scan.urls, NOT_FOR_A_PLAIN_SCAN)).toEqual([]);
-    // What a scan does need is there: the configuration schema, the journal, exiftool.
+    // What a scan does need is there: the configuration schema, the journal; exiftool is
+    // neither loaded nor started while there is no file to read.
     expect(loadedOf(scan.urls, NOT_FOR_HELP)).toEqual([
       'zod',
       'cosmiconfig',
       'better-sqlite3',
-      'exiftool-vendored',
       'pino',
       'the pipeline',
     ]);
+
+    await writeJpeg(join(p.inbox, 'IMG_1.jpg'), { date: '2021:05:06 07:08:09', seed: 1 });
+    const one = await runLoading(['scan', p.inbox, '--config', p.config, '--json']);
+    expect(one.code).toBe(0);
+    expect(one.stdout).toContain('"action":"move"');
+    expect(loadedOf(one.urls, NOT_FOR_HELP)).toContain('exiftool-vendored');
+    expect(loadedOf(one.urls, NOT_FOR_A_PLAIN_SCAN)).toEqual([]);
   });
 
   it('scan with tagging (a model) and places on loads the tagger, the search index and the geocoder', async () => {
@@ -184,4 +206,19 @@ describe('lazy loading: a command loads what its run uses', () => {
       expect.arrayContaining(['hono', 'jose', 'prom-client', 'the API', 'the dashboard']),
     );
   }, 120_000);
+
+  it('an ExifTool is made at its first use; ended before it, it starts nothing and refuses work', async () => {
+    const used = createExifTool();
+    try {
+      expect(await used.version()).toMatch(/^\d+\.\d+/);
+      expect(used.pids.length).toBeGreaterThan(0);
+    } finally {
+      await used.end();
+    }
+
+    const unused = createExifTool();
+    await unused.end();
+    await expect(unused.version()).rejects.toThrow(/ended/);
+    expect(unused.pids).toEqual([]);
+  });
 });
