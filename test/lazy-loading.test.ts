@@ -1,21 +1,19 @@
 import { execFileSync, spawn } from 'node:child_process';
-import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { BIN, ROOT, ensureBuilt, exited, logOf } from './support/cli.js';
 import { tempDir } from './support/fs.js';
+import { loadedModules, moduleRecorder } from './support/loaded-modules.js';
 import { writeJpeg } from './support/media.js';
 import { project } from './support/project.js';
 import { createExifTool } from '../src/lib/exiftool.js';
 
 // What a command loads decides what it costs before it does anything (issue 14: `scan` of an
-// empty folder ≤ 0.25 s). A module hook records every module the CLI resolves, and a wrapper
-// of CommonJS's resolver every `require` (exiftool-vendored and pino-pretty are required
-// lazily, which the ESM hook does not see; `Module._resolveFilename` is Node's internal, the
-// only place a `require` can be watched from). The runs are not timed, so the suite holds on a
-// loaded machine, but a static import that pulls the API, the dashboard, the model, sharp or
-// exiftool back onto a path that does not use them fails here.
+// empty folder ≤ 0.25 s). The CLI runs under a recorder of every module it loads, ESM and
+// CommonJS (exiftool-vendored is required lazily). The runs are not timed, so the suite holds
+// on a loaded machine, but a static import that pulls the API, the dashboard, the model, sharp
+// or exiftool back onto a path that does not use them fails here.
 
 /** Packages and project modules only the API, the dashboard, tagging, search or places use. */
 const NOT_FOR_A_PLAIN_SCAN: Readonly<Record<string, RegExp>> = Object.freeze({
@@ -53,37 +51,12 @@ function loadedOf(urls: string[], patterns: Readonly<Record<string, RegExp>>): s
 }
 
 let hookDir: string;
-
-/** `--import` of this registers the hook that appends each resolved URL to `$LOADED_LOG`. */
-const register = () => join(hookDir, 'register.mjs');
+let recorder: string;
 
 beforeAll(async () => {
   ensureBuilt();
   hookDir = await tempDir('photosortd-lazy-');
-  const hooks = join(hookDir, 'hooks.mjs');
-  await writeFile(
-    hooks,
-    `import { appendFileSync } from 'node:fs';
-export async function resolve(specifier, context, next) {
-  const result = await next(specifier, context);
-  if (result.url.startsWith('file:')) appendFileSync(process.env.LOADED_LOG, result.url + '\\n');
-  return result;
-}\n`,
-  );
-  await writeFile(
-    register(),
-    `import { appendFileSync } from 'node:fs';
-import Module, { register } from 'node:module';
-import { isAbsolute } from 'node:path';
-import { pathToFileURL } from 'node:url';
-register(${JSON.stringify(pathToFileURL(hooks).href)});
-const resolveFilename = Module._resolveFilename;
-Module._resolveFilename = function (...args) {
-  const file = resolveFilename.apply(this, args);
-  if (isAbsolute(file)) appendFileSync(process.env.LOADED_LOG, pathToFileURL(file).href + '\\n');
-  return file;
-};\n`,
-  );
+  recorder = await moduleRecorder(hookDir);
 });
 
 let logs = 0;
@@ -93,7 +66,7 @@ async function runLoading(
   args: string[],
 ): Promise<{ code: unknown; stdout: string; urls: string[] }> {
   const log = join(hookDir, `loaded-${(logs += 1)}.log`);
-  const child = spawn(process.execPath, ['--import', register(), BIN, ...args], {
+  const child = spawn(process.execPath, ['--import', recorder, BIN, ...args], {
     cwd: ROOT,
     env: { ...process.env, LOADED_LOG: log },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -101,8 +74,7 @@ async function runLoading(
   let stdout = '';
   child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
   const code = await exited(child);
-  const urls = (await readFile(log, 'utf8').catch(() => '')).split('\n').filter(Boolean);
-  return { code, stdout, urls };
+  return { code, stdout, urls: await loadedModules(log) };
 }
 
 describe('lazy loading: a command loads what its run uses', () => {
@@ -182,7 +154,7 @@ describe('lazy loading: a command loads what its run uses', () => {
       const log = join(hookDir, `loaded-${(logs += 1)}.log`);
       const child = spawn(
         process.execPath,
-        ['--import', register(), BIN, 'run', '--config', p.config],
+        ['--import', recorder, BIN, 'run', '--config', p.config],
         {
           cwd: ROOT,
           env: { ...process.env, LOADED_LOG: log, PHOTOSORTD_LOG_LEVEL: 'info' },
@@ -192,7 +164,7 @@ describe('lazy loading: a command loads what its run uses', () => {
       await logOf(child).waitFor('"msg":"watching"', 60_000);
       child.kill('SIGTERM');
       expect(await exited(child)).toBe(0);
-      return (await readFile(log, 'utf8')).split('\n').filter(Boolean);
+      return loadedModules(log);
     };
     // api/instance.js (the secret the daemon proves itself with) is all of the API it needs.
     const off = await daemonLoading({ enabled: false });
