@@ -52,6 +52,8 @@ export async function scan(options: ScanOptions): Promise<number> {
   const err = options.err ?? process.stderr;
   for (const dir of options.dirs) await refuseLibraryScan(resolve(dir), config.library);
   const checkFiling = await libraryCheck(config, options.dryRun);
+  const showBar = !options.json && 'isTTY' in err && err.isTTY === true;
+  const bar = showBar ? await progressBar(err) : null;
   // A dry run reads a copy of the journal and takes nothing; a real scan takes the state
   // folder (refused, naming the daemon, while one runs) and recovers what a crash left.
   const services = options.dryRun
@@ -59,8 +61,6 @@ export async function scan(options: ScanOptions): Promise<number> {
     : await openWriter(config, 'scan', logger);
   const batch = services.journal.newBatchId();
   const counts: Record<Action, number> = { move: 0, unsorted: 0, duplicate: 0, skip: 0, error: 0 };
-  const showBar = !options.json && 'isTTY' in err && err.isTTY === true;
-  const bar = showBar ? await progressBar(err) : null;
   let found = 0;
   const rows: ScanRow[] = [];
   const pipeline = createPipeline({
