@@ -2,7 +2,9 @@
 // moments and restarted each time; then every input must exist exactly once (by content) in
 // the library or inbox, no partial copy may be left, and `undo --all` must give back the
 // original inbox byte for byte. Prints a markdown section; exits 1 when anything is wrong.
-// Usage: node bench/crash.js [FILES=500] [KILLS=20] [SEED]
+// Usage: node bench/crash.js [FILES=500] [KILLS=20] [SEED] [--large]
+// --large pads every photo to 2 MiB, above the size hashed on sight: the daemon then files
+// them by hard link unread (src/pipeline/content-hash.ts), and the kills land in that path.
 // PHOTOSORTD_TEST_LIBRARY=exfat or rclone puts the library on a real mount of that kind (an
 // exFAT image on a loop device, an rclone FUSE mount): filesystems without hard links.
 import { execFileSync } from 'node:child_process';
@@ -15,9 +17,11 @@ import { mountLibraryFs, whyNoMount } from './lib/mounts.js';
 import { benchConfig, generate } from './lib/photos.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
-const files = Number(process.argv[2] ?? 500);
-const kills = Number(process.argv[3] ?? 20);
-const seed = Number(process.argv[4] ?? Date.now() % 1_000_000);
+const [files = 500, kills = 20, seed = Date.now() % 1_000_000] = process.argv
+  .slice(2)
+  .filter((arg) => !arg.startsWith('--'))
+  .map(Number);
+const large = process.argv.includes('--large');
 
 execFileSync(process.execPath, ['node_modules/typescript/bin/tsc', '-p', 'tsconfig.build.json'], {
   cwd: ROOT,
@@ -39,7 +43,7 @@ const on = mount
   : 'the same disk as the inbox';
 let failed = false;
 try {
-  await generate(join(work, 'inbox'), files);
+  await generate(join(work, 'inbox'), files, 0, large ? 2 << 20 : 0);
   await writeFile(
     join(work, 'photosortd.config.yaml'),
     benchConfig({ concurrency: 4 }).replace(
@@ -72,9 +76,9 @@ try {
   ];
   failed = checks.some(([, got, want]) => got !== want);
   const lines = [
-    `## Crash suite${mount ? ` (library on ${kind})` : ''}`,
+    `## Crash suite${mount ? ` (library on ${kind})` : ''}${large ? ' (2 MiB photos, filed unread)' : ''}`,
     '',
-    `${files} generated JPEGs dropped at once into an inbox on the temp disk, filed into a library on ${on}; the daemon (concurrency 4, settle 200 ms) SIGKILLed ${kills} times at random moments (seed ${seed}: \`${kind ? `PHOTOSORTD_TEST_LIBRARY=${kind} ` : ''}node bench/crash.js ${files} ${kills} ${seed}\` replays it), restarted after each kill, then run to the end and stopped with SIGTERM. ${midBurst} of the ${kills} kills landed mid-burst; the rest during start-up or recovery, or once the inbox was empty. Total ${trial.seconds.toFixed(0)} s.`,
+    `${files} generated JPEGs${large ? ' padded to 2 MiB (filed by hard link without being read)' : ''} dropped at once into an inbox on the temp disk, filed into a library on ${on}; the daemon (concurrency 4, settle 200 ms) SIGKILLed ${kills} times at random moments (seed ${seed}: \`${kind ? `PHOTOSORTD_TEST_LIBRARY=${kind} ` : ''}node bench/crash.js ${files} ${kills} ${seed}${large ? ' --large' : ''}\` replays it), restarted after each kill, then run to the end and stopped with SIGTERM. ${midBurst} of the ${kills} kills landed mid-burst; the rest during start-up or recovery, or once the inbox was empty. Total ${trial.seconds.toFixed(0)} s.`,
     '',
     '| check | result | expected |',
     '|---|---:|---:|',

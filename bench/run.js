@@ -20,7 +20,8 @@ const write = !quick || args.includes('--write');
 
 /** name, script, full-size arguments, quick arguments; in the order BENCHMARKS.md lists them. */
 const BENCHMARKS = [
-  ['scan', 'scan.js', ['1000', '3'], ['100', '1']],
+  ['scan', 'scan.js', ['3'], ['1', '--scale', '0.05']],
+  ['scan-profile', 'scan-profile.js', ['150'], ['10']],
   ['latency', 'latency.js', ['30'], ['5']],
   ['burst', 'burst.js', ['10000'], ['200']],
   ['idle', 'idle.js', ['60', '1000'], ['5', '50']],

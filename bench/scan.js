@@ -1,18 +1,136 @@
-// Throughput of `photosortd scan` against exiftool's own one-liner doing the same job
-// (file by DateTimeOriginal into YYYY/YYYY-MM-DD) on identical copies of the same photos,
-// measured in the same run. Usage: node bench/scan.js [FILES] [ROUNDS]
+// Throughput of `photosortd scan` against exiftool's own one-liner doing the same job on
+// identical copies of the same files, measured in the same run, on sets shaped like real
+// cards and phones: small JPEGs (by date; by date and city on a fresh state), 12 MP JPEGs,
+// RAW-sized files and videos of hundreds of MB.
+// Usage: node bench/scan.js [ROUNDS] [--sets small,city,12mp,raw,video] [--scale F]
+// (`--scale 0.1` makes every set a tenth of its size, to check that the benchmark works.)
 import { execFileSync } from 'node:child_process';
-import { cp, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { cp, mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { benchConfig, generate } from './lib/photos.js';
+import {
+  benchConfig,
+  dateOf,
+  generate,
+  largePhoto,
+  photoName,
+  rawSizedPhoto,
+  writeVideo,
+} from './lib/photos.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const EXIFTOOL = join(ROOT, 'node_modules/exiftool-vendored.pl/bin/exiftool');
 const BIN = join(ROOT, 'bin/photosortd');
-const files = Number(process.argv[2] ?? 1000);
-const rounds = Number(process.argv[3] ?? 3);
+const args = process.argv.slice(2);
+const option = (name, fallback) => {
+  const at = args.indexOf(name);
+  return at >= 0 ? args[at + 1] : fallback;
+};
+const rounds = Number(args.find((arg) => /^\d+$/.test(arg)) ?? 3);
+const scale = Number(option('--scale', '1'));
+const only = new Set(option('--sets', 'small,city,12mp,raw,video').split(','));
+const count = (n) => Math.max(2, Math.round(n * scale));
+
+/** Real places (latitude, longitude) the `city` set's photos were "taken" at. */
+const PLACES = [
+  [38.7223, -9.1393],
+  [48.8566, 2.3522],
+  [35.6762, 139.6503],
+  [40.7128, -74.006],
+  [-33.8688, 151.2093],
+  [52.52, 13.405],
+  [-22.9068, -43.1729],
+  [55.7558, 37.6173],
+  [19.4326, -99.1332],
+  [1.3521, 103.8198],
+];
+
+/**
+ * Each set: how its files are made, the one-liner's tag and folder, and the rule photosortd
+ * files by. The one-liner renames each file into `DIR/<folder>`; photosortd journals, checks
+ * and moves it into the same folders.
+ */
+const SETS = {
+  small: {
+    what: (n) => `${n} small JPEGs (160×120, ≈10 kB), date folders`,
+    files: count(1000),
+    make: (dir, n) => generate(dir, n),
+    oneLiner: (dir) => ['-d', `${dir}/%Y/%Y-%m-%d`, '-Directory<DateTimeOriginal'],
+  },
+  city: {
+    what: (n) =>
+      `${n} small JPEGs with GPS, date + city folders, first run (fresh state: the places are loaded as a new user's first scan loads them)`,
+    files: count(1000),
+    make: async (dir, n) => {
+      await generate(dir, n);
+      exiftoolEach(dir, n, (i) => {
+        const [lat, lon] = PLACES[i % PLACES.length];
+        return [
+          `-GPSLatitude=${Math.abs(lat)}`,
+          `-GPSLatitudeRef=${lat < 0 ? 'S' : 'N'}`,
+          `-GPSLongitude=${Math.abs(lon)}`,
+          `-GPSLongitudeRef=${lon < 0 ? 'W' : 'E'}`,
+        ];
+      });
+    },
+    oneLiner: (dir) => [
+      '-api',
+      'geolocation',
+      '-d',
+      '%Y-%m-%d',
+      `-Directory<${dir}/$DateTimeOriginal $GeolocationCity`,
+    ],
+    config: { geocode: true, template: '{date} {place.city}/{name}{ext}' },
+  },
+  '12mp': {
+    what: (n) => `${n} JPEGs of 12 MP (4000×3000, ≈3.7 MB), date folders`,
+    files: count(150),
+    make: (dir, n) => writeEach(dir, n, (i) => largePhoto(i)),
+    oneLiner: (dir) => ['-d', `${dir}/%Y/%Y-%m-%d`, '-Directory<DateTimeOriginal'],
+  },
+  raw: {
+    what: (n) => `${n} RAW-sized files (TIFF 3000×2800 RGB, 25 MB, EXIF date), date folders`,
+    files: count(40),
+    make: async (dir, n) => {
+      await writeEach(
+        dir,
+        n,
+        (i) => rawSizedPhoto(i),
+        (i) => photoName(i).replace('.jpg', '.tif'),
+      );
+      // sharp keeps no EXIF in a TIFF; exiftool writes the date where a camera's TIFF has it.
+      exiftoolEach(dir, n, (i) => [`-DateTimeOriginal=${dateOf(i)}`], '.tif');
+    },
+    oneLiner: (dir) => ['-d', `${dir}/%Y/%Y-%m-%d`, '-Directory<DateTimeOriginal'],
+  },
+  video: {
+    what: (n) => `${n} MP4 videos of 250 MB (QuickTime CreateDate), date folders`,
+    files: count(4),
+    make: async (dir, n) => {
+      await mkdir(dir, { recursive: true });
+      for (let i = 0; i < n; i++) await writeVideo(join(dir, `VID_${i}.mp4`), i, 250);
+    },
+    oneLiner: (dir) => ['-d', `${dir}/%Y/%Y-%m-%d`, '-Directory<CreateDate'],
+  },
+};
+
+async function writeEach(dir, n, bytesOf, nameOf = photoName) {
+  await mkdir(dir, { recursive: true });
+  for (let i = 0; i < n; i++) await writeFile(join(dir, nameOf(i)), await bytesOf(i));
+}
+
+/** Runs one exiftool process over `n` files of `dir`, writing `tagsOf(i)` into each. */
+function exiftoolEach(dir, n, tagsOf, ext = '.jpg') {
+  const lines = [];
+  for (let i = 0; i < n; i++) {
+    lines.push('-overwrite_original', ...tagsOf(i), join(dir, photoName(i).replace('.jpg', ext)));
+    lines.push('-execute');
+  }
+  const argsFile = join(dir, '..', `${ext.slice(1)}-args.txt`);
+  execFileSync('sh', ['-c', `cat > "${argsFile}"`], { input: lines.join('\n') });
+  execFileSync(EXIFTOOL, ['-q', '-@', argsFile], { stdio: 'ignore' });
+}
 
 async function countFiles(dir) {
   const entries = await readdir(dir, { recursive: true, withFileTypes: true });
@@ -27,51 +145,42 @@ function timed(fn) {
 
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
-const work = await mkdtemp(join(tmpdir(), 'photosortd-bench-scan-'));
-try {
-  const source = join(work, 'source');
-  await generate(source, files);
-  const exiftoolTimes = [];
-  const photosortdTimes = [];
+function configFor(set) {
+  const base = benchConfig();
+  if (!set.config) return base;
+  return base
+    .replace('geocode: { enabled: false }', `geocode: { enabled: ${set.config.geocode} }`)
+    .replace('{year}/{date}/{name}{ext}', set.config.template);
+}
+
+/** Medians of `rounds` runs of the one-liner and of `photosortd scan` on fresh copies. */
+async function measure(work, name, set) {
+  const source = join(work, name, 'source');
+  await set.make(source, set.files);
+  const times = { exiftool: [], photosortd: [] };
   for (let round = 0; round < rounds; round++) {
-    const a = join(work, `exiftool-${round}`);
-    const b = join(work, `photosortd-${round}`);
+    const a = join(work, name, `exiftool-${round}`);
+    const b = join(work, name, `photosortd-${round}`);
     await cp(source, a, { recursive: true });
     await cp(source, join(b, 'inbox'), { recursive: true });
-    await writeFile(join(b, 'photosortd.config.yaml'), benchConfig());
-    // Alternate which runs first, so neither always gets the warmer cache.
+    await writeFile(join(b, 'photosortd.config.yaml'), configFor(set));
+    execFileSync('sync');
     const runExiftool = () =>
-      exiftoolTimes.push(
-        timed(() =>
-          execFileSync(EXIFTOOL, [
-            '-q',
-            '-r',
-            '-d',
-            `${a}/%Y/%Y-%m-%d`,
-            '-Directory<DateTimeOriginal',
-            a,
-          ]),
-        ),
-      );
+      times.exiftool.push(timed(() => execFileSync(EXIFTOOL, ['-q', '-r', ...set.oneLiner(a), a])));
+    const config = join(b, 'photosortd.config.yaml');
     const runPhotosortd = () =>
-      photosortdTimes.push(
+      times.photosortd.push(
         timed(() =>
           execFileSync(
             process.execPath,
-            [
-              BIN,
-              'scan',
-              join(b, 'inbox'),
-              '--config',
-              join(b, 'photosortd.config.yaml'),
-              '--json',
-            ],
+            [BIN, 'scan', join(b, 'inbox'), '--config', config, '--json'],
             {
               stdio: ['ignore', 'ignore', 'inherit'],
             },
           ),
         ),
       );
+    // Alternate which runs first, so neither always gets the warmer cache.
     if (round % 2 === 0) {
       runExiftool();
       runPhotosortd();
@@ -79,20 +188,34 @@ try {
       runPhotosortd();
       runExiftool();
     }
-    if ((await countFiles(join(b, 'library'))) !== files)
-      throw new Error('photosortd did not file every photo');
+    if ((await countFiles(join(b, 'library'))) !== set.files)
+      throw new Error(`photosortd did not file every file of the ${name} set`);
+    await rm(a, { recursive: true, force: true });
+    await rm(b, { recursive: true, force: true });
   }
-  const ex = median(exiftoolTimes);
-  const ps = median(photosortdTimes);
+  await rm(join(work, name), { recursive: true, force: true });
+  return { exiftool: median(times.exiftool), photosortd: median(times.photosortd) };
+}
+
+const work = await mkdtemp(join(tmpdir(), 'photosortd-bench-scan-'));
+try {
+  const rows = [];
+  for (const [name, set] of Object.entries(SETS)) {
+    if (!only.has(name)) continue;
+    process.stderr.write(`scan bench: ${name}\n`);
+    const { exiftool, photosortd } = await measure(work, name, set);
+    rows.push(
+      `| ${set.what(set.files)} | ${exiftool.toFixed(2)} | ${photosortd.toFixed(2)} | ${(exiftool / photosortd).toFixed(2)}× |`,
+    );
+  }
   const lines = [
-    '## Scan throughput (no AI, no geocoding)',
+    '## Scan throughput',
     '',
-    `${files} generated 160×120 JPEGs with DateTimeOriginal, filed into \`{year}/{date}/{name}{ext}\`; median of ${rounds} rounds, order alternated.`,
+    `\`node bench/scan.js ${rounds}\` — each set generated once, then per round copied afresh for each tool; wall time, median of ${rounds} rounds, order alternated. Baseline: exiftool's one-liner renaming every file into the same folders (\`exiftool -r -d DIR/%Y/%Y-%m-%d '-Directory<DateTimeOriginal' DIR\`; \`CreateDate\` for videos; \`-api geolocation\` and \`$GeolocationCity\` for the city set). photosortd: \`photosortd scan INBOX --json\` (no AI), journaled, verified, no-clobber moves into the same library folders.`,
     '',
-    '| tool | wall time (s) | files/s | ratio |',
+    '| set | exiftool one-liner (s) | photosortd scan (s) | photosortd faster by |',
     '|---|---:|---:|---:|',
-    `| exiftool one-liner (\`exiftool -r -d DIR/%Y/%Y-%m-%d '-Directory<DateTimeOriginal'\`) — baseline | ${ex.toFixed(2)} | ${(files / ex).toFixed(0)} | 1.00 |`,
-    `| \`photosortd scan --json\` (journaled, hashed, verified moves) | ${ps.toFixed(2)} | ${(files / ps).toFixed(0)} | ${(ex / ps).toFixed(2)}× |`,
+    ...rows,
     '',
   ];
   process.stdout.write(lines.join('\n'));

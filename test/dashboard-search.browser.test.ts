@@ -12,7 +12,12 @@ import {
 } from './support/browser.js';
 import { READ_KEY, dashboardWorld, type DashboardWorld } from './support/dashboard.js';
 import { tempDir } from './support/fs.js';
-import { COLOUR_PHOTOS, colourModel, dropColourPhotos } from './support/search-world.js';
+import {
+  COLOUR_PHOTOS,
+  colourModel,
+  dropColourPhotos,
+  writeColourPhoto,
+} from './support/search-world.js';
 
 /**
  * The dashboard's Search page in a real browser (Debian's chromium through playwright-core)
@@ -112,5 +117,22 @@ describe.skipIf(!HAS_CHROMIUM)('dashboard search in chromium', () => {
     await page.waitForURL(/sort=date/);
     await page.locator('.hit').first().waitFor();
     expect(await hitNames()).toEqual(['white.jpg', 'green.jpg', 'red-b.jpg', 'blue.jpg']);
+  });
+
+  it("finds photos like one chosen from the visitor's disk, reds first", async () => {
+    const red = join(await tempDir('photosortd-search-browser-upload-'), 'my-red.jpg');
+    await writeColourPhoto(
+      red,
+      { name: 'mine', rgb: [220, 30, 25], date: '2024:01:01 10:00:00' },
+      exiftool,
+    );
+    await page.goto(`${world.url}/ui/search`);
+    await page.getByLabel('Or find photos like one of yours').setInputFiles(red);
+    await page.getByRole('button', { name: 'Find similar' }).click();
+    await page.locator('.hit').first().waitFor();
+    expect((await hitNames()).slice(0, 2).sort()).toEqual(['red-a.jpg', 'red-b.jpg']);
+    await expect(page.locator('.like').textContent()).resolves.toContain('your photo my-red.jpg');
+    await allThumbnailsLoaded();
+    expect(await unlabelledControls(page)).toEqual([]);
   });
 });

@@ -211,11 +211,13 @@ describe('scan while files vanish (issue 19.8)', () => {
     for (let i = 0; i < 40; i++) {
       await writeJpeg(join(inbox, `IMG_${i}.jpg`), { date: '2022:02:02 02:02:02', seed: 200 + i });
     }
-    // Another program (a daemon filing them) empties the folder while scan walks it.
+    // Another program (a daemon filing them) empties the folder while scan walks it, a file
+    // every few milliseconds: at the pace of an event-loop turn it could empty the folder
+    // before a scan slowed by a busy machine had listed a single file.
     const remover = (async () => {
       for (let i = 39; i >= 0; i--) {
         await rm(join(inbox, `IMG_${i}.jpg`), { force: true });
-        await new Promise((resolve) => setImmediate(resolve));
+        await new Promise((resolve) => setTimeout(resolve, 5));
       }
     })();
     const { lines } = await scanJson(config, [inbox]);

@@ -201,4 +201,69 @@ describe('recover', () => {
     expect(w.journal.get(original)?.status).toBe('undone');
     expect(await readFile(target, 'utf8')).toBe(CONTENT);
   });
+
+  describe('of a file filed unread (no hash: its row records its inode)', () => {
+    /** The planned row moveFile writes for a file it links without reading. */
+    async function plannedUnread(w: World) {
+      const source = join(w.inbox, 'IMG_2.jpg');
+      const target = join(w.library, '2024', 'IMG_2.jpg');
+      await writeFile(source, CONTENT);
+      const info = await stat(source, { bigint: true });
+      const unread = {
+        dev: String(info.dev),
+        ino: String(info.ino),
+        mtimeNs: String(info.mtimeNs),
+      };
+      const id = w.journal.begin({
+        batch: 'b1',
+        op: 'move',
+        source,
+        target,
+        hash: null,
+        size: CONTENT.length,
+        details: { unread },
+      });
+      return { id, source, target };
+    }
+
+    it('finishes a link cut before the source was unlinked', async () => {
+      const w = await world();
+      const { id, source, target } = await plannedUnread(w);
+      await link(source, target);
+
+      const report = await recover(w.journal);
+
+      expect(report).toMatchObject({ completed: 1, keptSource: 0 });
+      expect(await exists(source)).toBe(false);
+      expect(await readFile(target, 'utf8')).toBe(CONTENT);
+      expect(w.journal.get(id)?.status).toBe('done');
+    });
+
+    it('finds the linked file by its inode once the source name is gone', async () => {
+      const w = await world();
+      const { id, source, target } = await plannedUnread(w);
+      await link(source, target);
+      await unlink(source);
+
+      const report = await recover(w.journal);
+
+      expect(report).toMatchObject({ completed: 1, missing: 0 });
+      expect(await readFile(target, 'utf8')).toBe(CONTENT);
+      expect(w.journal.get(id)?.status).toBe('done');
+    });
+
+    it('keeps both when another file with the same bytes sits at the target', async () => {
+      const w = await world();
+      const { id, source, target } = await plannedUnread(w);
+      // Not the inode the row recorded, and no hash to compare: neither name may go.
+      await copyFile(source, target);
+
+      const report = await recover(w.journal);
+
+      expect(report).toMatchObject({ rolledBack: 1 });
+      expect(await readFile(source, 'utf8')).toBe(CONTENT);
+      expect(await readFile(target, 'utf8')).toBe(CONTENT);
+      expect(w.journal.get(id)?.status).toBe('failed');
+    });
+  });
 });

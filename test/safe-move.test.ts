@@ -17,6 +17,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
+  contentStamp,
   nextFreeName,
   removeUnlessLastCopy,
   safeMove,
@@ -137,6 +138,48 @@ describe.each(filesystems)('safeMove $name', ({ targetBase, crossDevice, strateg
     await expect(
       safeMove(source, target, { expectedHash: before.hash, onExists: 'suffix' }),
     ).rejects.toMatchObject({ code: 'SOURCE_CHANGED', message: expect.stringContaining(source) });
+
+    expect(await readFile(source)).toEqual(after.bytes);
+    expect(await readdir(library)).toEqual([]);
+  });
+});
+
+describe('safeMove by hard link with a content stamp', () => {
+  const stampOf = async (path: string) => contentStamp(await stat(path, { bigint: true }));
+
+  it('moves a file still carrying its stamp without reading it again', async () => {
+    const inbox = await tempDir(tmpdir());
+    const library = await tempDir(tmpdir());
+    const source = join(inbox, 'IMG_0001.jpg');
+    const { bytes } = await photo(source);
+    const stamp = await stampOf(source);
+    const target = join(library, '2021', 'IMG_0001.jpg');
+
+    // The hash given is not the file's: only a read would notice, and none is made.
+    const result = await safeMove(source, target, {
+      expectedHash: sha256(Buffer.from('not these bytes')),
+      stamp,
+      onExists: 'fail',
+    });
+
+    expect(result.strategy).toBe('link');
+    expect(await readFile(target)).toEqual(bytes);
+    expect(await gone(source)).toBe(true);
+  });
+
+  it('reads the file when it was rewritten since, even with its size and mtime put back', async () => {
+    const inbox = await tempDir(tmpdir());
+    const library = await tempDir(tmpdir());
+    const source = join(inbox, 'IMG_0001.jpg');
+    const before = await photo(source, 5000, 1);
+    const stamp = await stampOf(source);
+    // Same size, mtime restored (as `exiftool -P` or `touch -r` would): only the ctime tells.
+    const after = await photo(source, 5000, 9);
+    const target = join(library, '2021', 'IMG_0001.jpg');
+
+    await expect(
+      safeMove(source, target, { expectedHash: before.hash, stamp, onExists: 'fail' }),
+    ).rejects.toMatchObject({ code: 'SOURCE_CHANGED' });
 
     expect(await readFile(source)).toEqual(after.bytes);
     expect(await readdir(library)).toEqual([]);

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { copyFile, mkdir, readFile, stat } from 'node:fs/promises';
+import { copyFile, mkdir, readFile, readdir, stat } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { ExifTool } from 'exiftool-vendored';
 import sharp from 'sharp';
@@ -7,7 +7,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Metrics } from '../src/api/metrics.js';
 import { startApiServer, type ApiServer } from '../src/api/server.js';
 import { loadConfig } from '../src/config/load.js';
+import { hashFile } from '../src/lib/hash.js';
+import { SearchIndex } from '../src/search/index.js';
 import { capturedLogger } from './support/captured.js';
+import { CORPUS_DEV, HAS_CORPUS } from './support/corpus.js';
 import { RecordingDaemonControl } from './support/recording-daemon-control.js';
 import { ROOT, ensureBuilt, runCli } from './support/cli.js';
 import { tempDir } from './support/fs.js';
@@ -27,10 +30,14 @@ const THUMB_SOURCES = {
 const exiftool = new ExifTool({ maxProcs: 1 });
 let p: Project;
 let server: ApiServer;
+/** Photos outside the library, for uploads. */
+let outside: string;
 
 beforeAll(async () => {
   ensureBuilt();
   const work = await tempDir('photosortd-search-api-');
+  outside = join(work, 'elsewhere');
+  await mkdir(outside, { recursive: true });
   const model = colourModel(work);
   p = await project(
     {
@@ -88,6 +95,14 @@ async function cli(args: string[]): Promise<HitLine[]> {
   return jsonLines<HitLine>(result.stdout);
 }
 
+/** The names of the two best hits, in name order (for hits that score level). */
+function bestTwo(hits: { path: string }[]): string[] {
+  return hits
+    .slice(0, 2)
+    .map((hit) => basename(hit.path))
+    .sort();
+}
+
 async function results(path: string): Promise<(HitLine & { thumb: string })[]> {
   const response = await get(path);
   expect(response.status).toBe(200);
@@ -99,12 +114,7 @@ describe('search over the API', () => {
     const api = await results('/search?q=red&limit=50');
     const printed = await cli(['search', 'red', '--limit', '50']);
     expect(api.map(({ thumb: _thumb, ...hit }) => hit)).toEqual(printed);
-    expect(
-      api
-        .map((hit) => basename(hit.path))
-        .slice(0, 2)
-        .sort(),
-    ).toEqual(['red-a.jpg', 'red-b.jpg']);
+    expect(bestTwo(api)).toEqual(['red-a.jpg', 'red-b.jpg']);
     for (const hit of api) expect(hit.thumb).toBe(`/thumb/${hit.id}`);
 
     const filtered = await results('/search?q=red&from=2022-02-01&to=2022-03-31&minScore=-1');
@@ -132,16 +142,136 @@ describe('search over the API', () => {
     const badDate = await get('/search?q=red&from=yesterday');
     expect(badDate.status).toBe(400);
     expect(((await badDate.json()) as { error: string }).error).toContain('--from "yesterday"');
-    const outside = await get(`/similar?path=${encodeURIComponent('/etc/hostname')}`);
-    expect(outside.status).toBe(404);
-    expect(((await outside.json()) as { code: string }).code).toBe('NOT_INDEXED');
+    // A path the index does not hold is not read: one that exists and one that does not get
+    // the same answer, so a token cannot probe the daemon's disk.
+    for (const path of ['/etc/hostname', '/etc/no-such-file']) {
+      const notIndexed = await get(`/similar?path=${encodeURIComponent(path)}`);
+      expect(notIndexed.status).toBe(404);
+      expect(await notIndexed.json()).toEqual({
+        code: 'NOT_INDEXED',
+        error: `${path} is not in the search index; give the path of an indexed library file`,
+      });
+    }
     expect((await fetch(`${server.url}/search?q=red`)).status).toBe(401);
   });
 
   it('lists the search routes in the OpenAPI document', async () => {
-    const doc = (await (await get('/openapi.json')).json()) as { paths: Record<string, unknown> };
+    const doc = (await (await get('/openapi.json')).json()) as {
+      paths: Record<string, Record<string, { requestBody?: { content: object } }>>;
+    };
     expect(Object.keys(doc.paths)).toEqual(
       expect.arrayContaining(['/search', '/similar', '/thumb/{id}']),
+    );
+    expect(Object.keys(doc.paths['/similar']!.post!.requestBody!.content)).toContain('image/jpeg');
+  });
+});
+
+/** `POST /similar` with `body` sent as `type` (none when `null`). */
+function upload(
+  body: Uint8Array | string,
+  type: string | null,
+  query = '',
+  key = READ_KEY,
+): Promise<Response> {
+  return fetch(`${server.url}/similar${query}`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${key}`, ...(type ? { 'content-type': type } : {}) },
+    body,
+  });
+}
+
+async function uploadResults(response: Response): Promise<HitLine[]> {
+  const body = (await response.json()) as { results: (HitLine & { thumb: string })[] };
+  expect(response.status, JSON.stringify(body)).toBe(200);
+  return body.results.map(({ thumb, ...hit }) => {
+    expect(thumb).toBe(`/thumb/${hit.id}`);
+    return hit;
+  });
+}
+
+describe('similar of an uploaded image (POST /similar)', () => {
+  it('ranks the reds first for a red JPEG, as `photosortd similar` of that file does, with the same filters', async () => {
+    // A red of its own (bytes the index has not seen), so the model embeds it now.
+    const red = join(outside, 'my-red.jpg');
+    await writeColourPhoto(
+      red,
+      { name: 'mine', rgb: [220, 30, 25], date: '2024:01:01 10:00:00' },
+      exiftool,
+    );
+    const bytes = await readFile(red);
+    const api = await uploadResults(await upload(bytes, 'image/jpeg', '?limit=50'));
+    expect(bestTwo(api)).toEqual(['red-a.jpg', 'red-b.jpg']);
+    expect(api).toEqual(await cli(['similar', red, '--limit', '50']));
+
+    const filtered = await uploadResults(
+      await upload(bytes, 'image/jpeg', '?from=2022-02-01&to=2022-03-31'),
+    );
+    expect(filtered).toEqual(
+      await cli(['similar', red, '--from', '2022-02-01', '--to', '2022-03-31']),
+    );
+    expect(filtered.map((hit) => basename(hit.path))).toEqual(['red-b.jpg', 'green.jpg']);
+  });
+
+  it('reads a HEIC and a RAW through their embedded previews, as the CLI does', async () => {
+    // The library's HEIC and RAW with a tag changed: other bytes (so the model embeds them
+    // now, not the index by their hash), the same previews.
+    const [heic, raw] = [join(outside, 'blue-again.heic'), join(outside, 'fuji-again.raf')];
+    await copyFile(THUMB_SOURCES.heic, heic);
+    await copyFile(THUMB_SOURCES.raw, raw);
+    for (const file of [heic, raw]) {
+      await exiftool.write(file, { Artist: 'uploader' }, { writeArgs: ['-overwrite_original'] });
+    }
+    const heicHits = await uploadResults(await upload(await readFile(heic), 'image/heic'));
+    expect(basename(heicHits[0]!.path)).toBe('blue-from-png.heic');
+    expect(heicHits).toEqual(await cli(['similar', heic]));
+
+    const rawHits = await uploadResults(
+      await upload(await readFile(raw), 'application/octet-stream'),
+    );
+    // Its preview is near white: the colour model ranks it level with white.jpg.
+    expect(bestTwo(rawHits)).toEqual(['et_FujiFilm.raf', 'white.jpg']);
+    expect(rawHits).toEqual(await cli(['similar', raw]));
+  });
+
+  it('refuses a body over the limit (413), one not sent as an image (415), bytes that are no image (422) and a wrong token (401)', async () => {
+    const tooLarge = await upload(new Uint8Array(50 * 2 ** 20 + 1), 'image/jpeg');
+    expect(tooLarge.status).toBe(413);
+    expect(await tooLarge.json()).toMatchObject({
+      code: 'PAYLOAD_TOO_LARGE',
+      error: expect.stringContaining('larger than 50 MiB; send a smaller copy'),
+    });
+
+    const text = await upload('just some words', 'text/plain');
+    expect(text.status).toBe(415);
+    expect(await text.json()).toMatchObject({
+      code: 'UNSUPPORTED_MEDIA_TYPE',
+      error: expect.stringContaining('Content-Type text/plain is not an image; send the photo'),
+    });
+
+    const notImage = await upload(new TextEncoder().encode('not a photo at all'), 'image/jpeg');
+    expect(notImage.status).toBe(422);
+    expect(await notImage.json()).toMatchObject({
+      code: 'SEARCH_BAD_IMAGE',
+      error: expect.stringMatching(/^the uploaded image holds no image the model can read/),
+    });
+    expect((await upload(new Uint8Array(0), 'image/png')).status).toBe(422);
+
+    const red = await readFile(join(p.library, 'colours', 'red-a.jpg'));
+    const wrongToken = await upload(red, 'image/jpeg', '', 'not-a-key-of-this-daemon');
+    expect(wrongToken.status).toBe(401);
+    const badFilter = await upload(red, 'image/jpeg', '?from=yesterday');
+    expect(badFilter.status).toBe(400);
+  });
+
+  it('keeps the 16 KiB body limit on every other route', async () => {
+    const response = await fetch(`${server.url}/pause`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${READ_KEY}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ padding: 'x'.repeat(20_000) }),
+    });
+    expect(response.status).toBe(413);
+    expect(((await response.json()) as { error: string }).error).toContain(
+      'larger than 16384 bytes',
     );
   });
 });
@@ -175,5 +305,44 @@ describe('thumbnails', () => {
   it('answers 404 for an id the index does not hold', async () => {
     const response = await get('/thumb/99999');
     expect(response.status).toBe(404);
+  });
+});
+
+// The corpus's HEIC and HEIF files (iPhone and phone photos) hold only HEVC images, which
+// sharp's prebuilt libvips cannot decode, and no JPEG preview. Read in place: some of them
+// may not be copied into the project.
+describe.skipIf(!HAS_CORPUS)('thumbnails of HEVC-only HEIC files (shared corpus)', () => {
+  it('answers 404 saying why for each one, and caches no stand-in picture', async () => {
+    const heics = (await readdir(CORPUS_DEV)).filter((name) => /\.hei[cf]$/i.test(name));
+    expect(heics.length).toBeGreaterThanOrEqual(4);
+    await mkdir(join(p.library, 'heic'), { recursive: true });
+    // Recorded as the daemon's journal sync records a filed photo that could not be embedded.
+    const recorder = SearchIndex.open(p.state, { model: 'recorder', library: p.library });
+    const ids = new Map<string, { id: number; hash: string }>();
+    try {
+      for (const name of heics) {
+        const path = join(p.library, 'heic', name);
+        await copyFile(join(CORPUS_DEV, name), path);
+        const hash = await hashFile(path);
+        recorder.setFile(path, hash, (await stat(path)).size, null);
+        ids.set(name, { id: recorder.fileAt(path)!.id, hash });
+      }
+    } finally {
+      recorder.close();
+    }
+    for (const [name, { id, hash }] of ids) {
+      const response = await get(`/thumb/${id}`);
+      expect(response.status, name).toBe(404);
+      const body = (await response.json()) as { code: string; error: string };
+      expect(body.code).toBe('THUMBNAIL_UNAVAILABLE');
+      expect(body.error).toBe(
+        `no thumbnail for ${join(p.library, 'heic', name)}: its images are HEVC-compressed, ` +
+          'which the image library photosortd bundles (libvips as sharp ships it) cannot ' +
+          'decode, and it holds no JPEG preview (exiftool finds no PreviewImage, JpgFromRaw, ' +
+          'OtherImage, ThumbnailImage). The photo itself is intact; a JPEG copy of it would ' +
+          'get a thumbnail',
+      );
+      await expect(stat(join(p.state, 'thumbs', `${hash}-360.jpg`))).rejects.toThrow(/ENOENT/);
+    }
   });
 });

@@ -1,9 +1,11 @@
+import { readFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { ExifTool } from 'exiftool-vendored';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ApiClient, Metrics, readApiKey, startApiServer } from '../src/api/index.js';
 import { launchDaemon } from '../src/app/launch.js';
 import { silentLogger } from '../src/lib/logger.js';
+import { SharedSearch } from '../src/search/index.js';
 import { ensureBuilt, runCli } from './support/cli.js';
 import { listFiles, tempDir, waitFor } from './support/fs.js';
 import { projectConfig } from './support/daemon-project.js';
@@ -88,6 +90,36 @@ describe('search on a running daemon', () => {
     const cli = await runCli(['search', 'red', '--json', '--config', p.config]);
     expect(cli.code, cli.stderr).toBe(0);
     expect(jsonLines<HitLine>(cli.stdout)).toEqual(found.map(({ thumb: _thumb, ...hit }) => hit));
+
+    // An uploaded photo is embedded by the daemon's own tagger.
+    const mine = join(work, 'my-red.jpg');
+    await writeColourPhoto(
+      mine,
+      { name: 'm', rgb: [220, 30, 25], date: '2024:01:01 10:00:00' },
+      exiftool,
+    );
+    const uploaded = await fetch(`${server.url}/similar`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${key}`, 'content-type': 'image/jpeg' },
+      body: await readFile(mine),
+    });
+    expect(uploaded.status).toBe(200);
+    const likeMine = ((await uploaded.json()) as { results: HitLine[] }).results;
+    expect(
+      likeMine
+        .map((hit) => basename(hit.path))
+        .slice(0, 2)
+        .sort(),
+    ).toEqual(['first-red.jpg', 'second-red.jpg']);
+
+    // The server's search reads the index the daemon's tag stage writes, not one of its own,
+    // and leaves it open for the daemon when it closes.
+    const lent = daemon.searchParts().index;
+    expect(lent).not.toBeNull();
+    const shared = new SharedSearch({ config: p.loaded, daemon: () => daemon.searchParts() });
+    expect((await shared.open()).index).toBe(lent);
+    await shared.close();
+    expect(lent!.counts()).toEqual({ files: 3, searchable: 3 });
 
     const undone = await client.undo({ last: 1 });
     expect(undone.undone.map((item) => basename(item.from))).toContain('second-red.jpg');

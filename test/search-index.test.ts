@@ -161,4 +161,21 @@ describe('search index', () => {
     expect(other.query({ vector: unit([1, 0, 0]) })).toEqual([]);
     expect(join(state, 'search.sqlite')).toBe(one.file);
   });
+
+  it("sees another process's writes even when it wrote since itself (a journal sync after the daemon filed)", async () => {
+    const { index: api, state } = await index();
+    add(api, '/lib/a.jpg', 'a', [1, 0, 0]);
+    expect(api.query({ vector: unit([1, 0, 0]) })).toHaveLength(1);
+    const daemon = SearchIndex.open(state, { model: 'test@fp32:0', library: LIBRARY });
+    open.push(daemon);
+    add(daemon, '/lib/b.jpg', 'b', [0, 1, 0]);
+    // A write of this connection's own must not count as having read the other's.
+    add(api, '/lib/c.jpg', 'c', [0, 0, 1]);
+    expect(
+      api
+        .query({ vector: unit([1, 0, 0]) })
+        .map((h) => h.path)
+        .sort(),
+    ).toEqual(['/lib/a.jpg', '/lib/b.jpg', '/lib/c.jpg']);
+  });
 });

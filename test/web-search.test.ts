@@ -1,4 +1,5 @@
-import { basename } from 'node:path';
+import { readFile } from 'node:fs/promises';
+import { basename, join } from 'node:path';
 import { ExifTool } from 'exiftool-vendored';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -13,6 +14,7 @@ import {
   COLOUR_PHOTOS,
   colourModel,
   dropColourPhotos,
+  writeColourPhoto,
   type HitLine,
 } from './support/search-world.js';
 
@@ -123,6 +125,66 @@ describe('the dashboard Search page', () => {
     expect(similar).toContain('Photos that look like');
   });
 
+  it("finds photos like one of the visitor's own, as POST /similar does, for a read-scope login", async () => {
+    const browser = await readSession(world);
+    const red = join(await tempDir('photosortd-web-upload-'), 'my-red.jpg');
+    await writeColourPhoto(
+      red,
+      { name: 'mine', rgb: [220, 30, 25], date: '2024:01:01 10:00:00' },
+      exiftool,
+    );
+    const bytes = await readFile(red);
+    const form = (csrf: string | null, file: Blob | null) => {
+      const data = new FormData();
+      if (csrf !== null) data.set('_csrf', csrf);
+      if (file) data.set('photo', file, 'my-red.jpg');
+      return data;
+    };
+    const csrf = await browser.csrf();
+    const photo = new Blob([bytes], { type: 'image/jpeg' });
+
+    const response = await browser.send('/ui/search?minScore=-1', {
+      multipart: form(csrf, photo),
+    });
+    const html = await response.text();
+    expect(response.status, html).toBe(200);
+    expect(html).toContain('Photos that look like your photo <code>my-red.jpg</code>');
+    const paths = listed(html);
+    expect(
+      paths
+        .slice(0, 2)
+        .map((path) => basename(path))
+        .sort(),
+    ).toEqual(['red-a.jpg', 'red-b.jpg']);
+    const uploaded = await fetch(`${world.url}/similar?minScore=-1`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${ADMIN_KEY}`, 'content-type': 'image/jpeg' },
+      body: bytes,
+    });
+    expect(paths).toEqual(
+      ((await uploaded.json()) as { results: HitLine[] }).results.map((hit) => hit.path),
+    );
+
+    // Origin and CSRF token are checked as for every other post.
+    expect((await browser.send('/ui/search', { multipart: form(null, photo) })).status).toBe(403);
+    const elsewhere = await browser.send('/ui/search', {
+      multipart: form(csrf, photo),
+      headers: { origin: 'https://evil.example' },
+    });
+    expect(elsewhere.status).toBe(403);
+    // No photo, or a file that is none: 422 saying so, with the forms still there.
+    const none = await browser.send('/ui/search', { multipart: form(csrf, null) });
+    expect(none.status).toBe(422);
+    expect(await none.text()).toContain('Choose a photo (or drop one on the field)');
+    const text = await browser.send('/ui/search', {
+      multipart: form(csrf, new Blob(['not a photo'], { type: 'text/plain' })),
+    });
+    expect(text.status).toBe(422);
+    const said = await text.text();
+    expect(said).toContain('the uploaded image holds no image the model can read');
+    expect(said).toContain('Or find photos like one of yours');
+  });
+
   it('says what is wrong with a filter, and keeps what was typed', async () => {
     const browser = await readSession(world);
     const response = await browser.send('/ui/search?q=red&minScore=5&from=last+week');
@@ -134,7 +196,9 @@ describe('the dashboard Search page', () => {
 
     const stranger = await browser.send('/ui/search?like=%2Fetc%2Fpasswd');
     expect(stranger.status).toBe(404);
-    expect(await stranger.text()).toContain('that photo is not in the search index');
+    expect(await stranger.text()).toContain(
+      '/etc/passwd is not in the search index; give the path of an indexed library file',
+    );
     const noThumb = await browser.send('/ui/search/thumb/9999');
     expect(noThumb.status).toBe(404);
     expect(await noThumb.text()).toContain('no file with id 9999 in the search index');

@@ -16,7 +16,7 @@ import { clientUrl, parseListen } from './listen.js';
 import type { Metrics } from './metrics.js';
 import { authenticate, bodyAsJson, type ApiEnv } from './middleware.js';
 import { RateLimiter } from './rate-limit.js';
-import { mountSearchRoutes } from './search-routes.js';
+import { isImageUpload, mountSearchRoutes, UPLOAD_MAX_BYTES } from './search-routes.js';
 import {
   SECURITY_SCHEME,
   eventsRoute,
@@ -29,7 +29,7 @@ import {
   undoRoute,
 } from './routes.js';
 
-/** Largest request body accepted; the only bodies are small JSON objects. */
+/** Largest request body accepted but for an image upload; the others are small JSON objects. */
 const MAX_BODY_BYTES = 16 * 1024;
 
 /** What the API app is built from. */
@@ -74,7 +74,14 @@ export function createApiApp(options: ApiAppOptions): ApiApp {
   );
   const authenticator = new Authenticator(options.keys ?? config.api.keys, config.api.jwt);
   const limiter = new RateLimiter(config.api.rateLimit.perMinute, options.now);
-  const search = new SharedSearch({ config, closing: options.closing });
+  const search = new SharedSearch({
+    config,
+    closing: options.closing,
+    daemon: () => control.searchParts?.() ?? null,
+    // Loaded only for an upload when no daemon lends its tagger (a server for tests).
+    openEmbedder: async (exiftool) =>
+      (await import('../app/assemble.js')).openTagger(config, exiftool, logger),
+  });
   // Before the bearer check: the dashboard's paths take a session cookie instead.
   if (options.dashboard) {
     app.route(
@@ -91,22 +98,34 @@ export function createApiApp(options: ApiAppOptions): ApiApp {
     );
   }
   app.use('*', authenticate({ authenticator, limiter, logger }));
-  app.use(
-    '*',
-    bodyLimit({
-      maxSize: MAX_BODY_BYTES,
-      onError: (c) =>
-        c.json(
-          {
-            error: `Request body is larger than ${MAX_BODY_BYTES} bytes; the API takes small JSON objects`,
-            code: 'PAYLOAD_TOO_LARGE',
-          },
-          413,
-        ),
-    }),
-  );
-
-  app.use('*', bodyAsJson());
+  const smallBodies = bodyLimit({
+    maxSize: MAX_BODY_BYTES,
+    onError: (c) =>
+      c.json(
+        {
+          error: `Request body is larger than ${MAX_BODY_BYTES} bytes; the API takes small JSON objects`,
+          code: 'PAYLOAD_TOO_LARGE',
+        },
+        413,
+      ),
+  });
+  const imageBodies = bodyLimit({
+    maxSize: UPLOAD_MAX_BYTES,
+    onError: (c) =>
+      c.json(
+        {
+          error:
+            `The image is larger than ${UPLOAD_MAX_BYTES / 2 ** 20} MiB; send a smaller copy ` +
+            '(a JPEG export of a few MB ranks the same)',
+          code: 'PAYLOAD_TOO_LARGE',
+        },
+        413,
+      ),
+  });
+  const jsonBodies = bodyAsJson();
+  // An image upload is the one body that is neither small nor JSON.
+  app.use('*', (c, next) => (isImageUpload(c) ? imageBodies(c, next) : smallBodies(c, next)));
+  app.use('*', (c, next) => (isImageUpload(c) ? next() : jsonBodies(c, next)));
 
   app.openapi(healthRoute, (c) => {
     const { challenge } = c.req.valid('query');

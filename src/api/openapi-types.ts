@@ -194,7 +194,11 @@ export interface paths {
      */
     get: operations['findSimilar'];
     put?: never;
-    post?: never;
+    /**
+     * Find library photos that look like an uploaded image
+     * @description Needs a token with scope `read` or `admin`.
+     */
+    post: operations['findSimilarToImage'];
     delete?: never;
     options?: never;
     head?: never;
@@ -369,7 +373,8 @@ export interface components {
       status: 'planned' | 'done' | 'failed' | 'undone';
       source: string;
       target: string | null;
-      hash: string;
+      /** @description SHA-256 of the content moved; null for a file filed by hard link without being read (its inode identifies it) */
+      hash: string | null;
       size: number;
       /** @enum {string|null} */
       action: 'move' | 'unsorted' | 'duplicate' | 'skip' | 'error' | null;
@@ -1617,6 +1622,232 @@ export interface operations {
            * @example {
            *       "error": "This daemon does not answer to the host name \"photos.example.net\". Reach it as 127.0.0.1 or localhost, or add the name to api.allowedHosts in the configuration",
            *       "code": "MISDIRECTED"
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Over the rate limit; see the Retry-After header */
+      429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "error": "Too many requests; try again in 4 s",
+           *       "code": "RATE_LIMITED"
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Search needs the tagging model, which is not usable */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "error": "search needs the tagging model (tagging.model): no model at /var/lib/photosortd/models/clip-vit-base-patch32",
+           *       "code": "SEARCH_NO_MODEL"
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+    };
+  };
+  findSimilarToImage: {
+    parameters: {
+      query?: {
+        from?: string;
+        to?: string;
+        place?: string;
+        camera?: string;
+        kind?: 'photo' | 'video';
+        tag?: string | string[];
+        folder?: string;
+        minScore?: number | null;
+        limit?: number;
+        sort?: 'score' | 'date';
+      };
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** @description The photo's bytes (at most 50 MiB) with its media type; a RAW goes as application/octet-stream and, like a HEIC, is read through its embedded preview. E.g. `curl -H 'Authorization: Bearer …' -H 'Content-Type: image/jpeg' --data-binary @beach.jpg 'http://127.0.0.1:7717/similar?limit=10'` */
+    requestBody: {
+      content: {
+        /** @example (image bytes) */
+        'image/jpeg': string;
+        /** @example (image bytes) */
+        'image/png': string;
+        /** @example (image bytes) */
+        'image/webp': string;
+        /** @example (image bytes) */
+        'image/heic': string;
+        /** @example (image bytes) */
+        'image/heif': string;
+        /** @example (image bytes) */
+        'image/tiff': string;
+        /** @example (image bytes) */
+        'application/octet-stream': string;
+      };
+    };
+    responses: {
+      /** @description The best matches, best first */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "results": [
+           *         {
+           *           "id": 42,
+           *           "path": "/photos/2023/2023-07-14 Lisbon/IMG_0101.jpg",
+           *           "score": 0.3121,
+           *           "takenAt": "2023-07-14T18:02:11+01:00",
+           *           "place": {
+           *             "city": "Lisbon",
+           *             "region": "Lisbon",
+           *             "country": "Portugal",
+           *             "countryCode": "PT"
+           *           },
+           *           "tags": [
+           *             {
+           *               "label": "beach",
+           *               "score": 0.41
+           *             }
+           *           ],
+           *           "camera": "Apple iPhone 12",
+           *           "kind": "photo",
+           *           "thumb": "/thumb/42"
+           *         }
+           *       ]
+           *     }
+           */
+          'application/json': components['schemas']['SearchResults'];
+        };
+      };
+      /** @description A parameter is missing or not valid */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "error": "--from \"yesterday\" is not a date; write it as YYYY-MM-DD or YYYY-MM-DDTHH:MM",
+           *       "code": "SEARCH_BAD_FILTER"
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Missing, unknown, expired or badly signed token */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "error": "Unauthorized: no token. Send \"Authorization: Bearer <token>\" with the key from <state>/api-key, a key listed in api.keys, or a JWT from `photosortd token create`",
+           *       "code": "UNAUTHORIZED"
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description The token lacks the scope this route needs */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "error": "Forbidden: POST /pause needs scope \"admin\" and the token \"grafana\" has \"read\"",
+           *       "code": "FORBIDDEN"
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description A file the request names is not in the index, or none of its images decodes */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "error": "that photo is not in the search index; give the path of an indexed library file",
+           *       "code": "NOT_INDEXED"
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description The image is larger than the upload limit */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "error": "The image is larger than 50 MiB; send a smaller copy (a JPEG export of a few MB ranks the same)",
+           *       "code": "PAYLOAD_TOO_LARGE"
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description The body is not sent as an image */
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "error": "Content-Type text/plain is not an image; send the photo as the body with its type, e.g. image/jpeg (application/octet-stream for a RAW)",
+           *       "code": "UNSUPPORTED_MEDIA_TYPE"
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description The Host header names a host this daemon does not answer to */
+      421: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "error": "This daemon does not answer to the host name \"photos.example.net\". Reach it as 127.0.0.1 or localhost, or add the name to api.allowedHosts in the configuration",
+           *       "code": "MISDIRECTED"
+           *     }
+           */
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description The body holds no image the model can read */
+      422: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "error": "the uploaded image holds no image the model can read (not a photo, or damaged); use a JPEG, PNG, WebP, HEIC, TIFF or a RAW with an embedded preview",
+           *       "code": "SEARCH_BAD_IMAGE"
            *     }
            */
           'application/json': components['schemas']['Error'];

@@ -160,7 +160,10 @@ const JournalEntrySchema = z
     status: z.enum(['planned', 'done', 'failed', 'undone']),
     source: z.string(),
     target: z.string().nullable(),
-    hash: z.string(),
+    hash: z.string().nullable().openapi({
+      description:
+        'SHA-256 of the content moved; null for a file filed by hard link without being read (its inode identifies it)',
+    }),
     size: z.number(),
     action: actionSchema.nullable(),
     rule: z.string().nullable(),

@@ -109,33 +109,124 @@ const searchRefusals = {
   ),
 };
 
+/**
+ * Largest image `POST /similar` takes: a full-size JPEG or HEIC of any current camera, and
+ * most RAWs. The body is held in memory while it is embedded, so it is bounded well below
+ * what would strain the daemon; every other route keeps the API's 16 KiB limit.
+ */
+export const UPLOAD_MAX_BYTES = 50 * 2 ** 20;
+
+/** The media types an upload may be sent as; a RAW is usually `application/octet-stream`. */
+const UPLOAD_TYPES = [
+  'image/jpeg',
+  'image/png',
+  'image/webp',
+  'image/heic',
+  'image/heif',
+  'image/tiff',
+  'application/octet-stream',
+] as const;
+
+/**
+ * Whether a request is an image upload, the one body that is neither small nor JSON: the
+ * API's `POST /similar`, or the dashboard's Search form sending a photo.
+ */
+export function isImageUpload(c: Context): boolean {
+  return c.req.method === 'POST' && (c.req.path === '/similar' || c.req.path === '/ui/search');
+}
+
+/**
+ * What every search route has: its path and names, scope `read`, and its answers (the
+ * results, or why not, with the route's own `refused` answers besides).
+ */
+function findRoute<P extends string, R extends object = object>(
+  path: P,
+  names: { operationId: string; summary: string; found: string },
+  refused?: R,
+) {
+  const { operationId, summary, found } = names;
+  return {
+    path,
+    operationId,
+    summary,
+    ...guarded('read'),
+    responses: {
+      200: json(ResultsSchema, found, { results: [HIT_EXAMPLE] }),
+      ...searchRefusals,
+      ...(refused as R),
+    },
+  };
+}
+
 /** `GET /search`. */
 const searchRoute = createRoute({
   method: 'get',
-  path: '/search',
-  operationId: 'search',
-  summary: 'Find library photos by what they show',
-  ...guarded('read'),
+  ...findRoute('/search', {
+    operationId: 'search',
+    summary: 'Find library photos by what they show',
+    found: 'The best matches, best first',
+  }),
   request: { query: SearchQuerySchema },
-  responses: {
-    200: json(ResultsSchema, 'The best matches, best first', { results: [HIT_EXAMPLE] }),
-    ...searchRefusals,
-  },
 });
 
 /** `GET /similar`. */
 const similarRoute = createRoute({
   method: 'get',
-  path: '/similar',
-  operationId: 'findSimilar',
-  summary: 'Find library photos that look like an indexed one',
-  ...guarded('read'),
+  ...findRoute('/similar', {
+    operationId: 'findSimilar',
+    summary: 'Find library photos that look like an indexed one',
+    found: 'The best matches, best first, without the photo itself',
+  }),
   request: { query: SimilarQuerySchema },
-  responses: {
-    200: json(ResultsSchema, 'The best matches, best first, without the photo itself', {
-      results: [HIT_EXAMPLE],
-    }),
-    ...searchRefusals,
+});
+
+/** `POST /similar`: the photo is the body. */
+const similarUploadRoute = createRoute({
+  method: 'post',
+  ...findRoute(
+    '/similar',
+    {
+      operationId: 'findSimilarToImage',
+      summary: 'Find library photos that look like an uploaded image',
+      found: 'The best matches, best first',
+    },
+    {
+      413: failure(
+        'The image is larger than the upload limit',
+        `The image is larger than ${UPLOAD_MAX_BYTES / 2 ** 20} MiB; send a smaller copy (a ` +
+          'JPEG export of a few MB ranks the same)',
+        'PAYLOAD_TOO_LARGE',
+      ),
+      415: failure(
+        'The body is not sent as an image',
+        'Content-Type text/plain is not an image; send the photo as the body with its type, ' +
+          'e.g. image/jpeg (application/octet-stream for a RAW)',
+        'UNSUPPORTED_MEDIA_TYPE',
+      ),
+      422: failure(
+        'The body holds no image the model can read',
+        'the uploaded image holds no image the model can read (not a photo, or damaged); use ' +
+          'a JPEG, PNG, WebP, HEIC, TIFF or a RAW with an embedded preview',
+        'SEARCH_BAD_IMAGE',
+      ),
+    },
+  ),
+  request: {
+    query: FilterQuery,
+    body: {
+      required: true,
+      description:
+        `The photo's bytes (at most ${UPLOAD_MAX_BYTES / 2 ** 20} MiB) with its media type; a ` +
+        'RAW goes as application/octet-stream and, like a HEIC, is read through its embedded ' +
+        "preview. E.g. `curl -H 'Authorization: Bearer …' -H 'Content-Type: image/jpeg' " +
+        "--data-binary @beach.jpg 'http://127.0.0.1:7717/similar?limit=10'`",
+      content: Object.fromEntries(
+        UPLOAD_TYPES.map((type) => [
+          type,
+          { schema: z.string().openapi({ format: 'binary' }), example: '(image bytes)' },
+        ]),
+      ),
+    },
   },
 });
 
@@ -192,56 +283,96 @@ function tagList(tag: string | string[] | undefined): string[] | undefined {
 }
 
 /** HTTP statuses of the search errors a request can cause. */
-export const SEARCH_ERROR_STATUS: Record<string, 400 | 404 | 503> = {
+export const SEARCH_ERROR_STATUS: Readonly<Record<string, 400 | 404 | 503>> = Object.freeze({
   SEARCH_BAD_FILTER: 400,
   SEARCH_EMPTY_QUERY: 400,
-  SEARCH_BAD_IMAGE: 404,
   NOT_INDEXED: 404,
   THUMBNAIL_UNAVAILABLE: 404,
   SEARCH_NO_MODEL: 503,
   SEARCH_MODEL_MISMATCH: 503,
-};
+});
+
+/** An upload's too: bytes that hold no readable image are the sender's to fix. */
+export const UPLOAD_ERROR_STATUS: Readonly<Record<string, 400 | 404 | 422 | 503>> = Object.freeze({
+  ...SEARCH_ERROR_STATUS,
+  SEARCH_BAD_IMAGE: 422,
+});
+
+/** The results of a search with their thumbnail links, or its error as a status and body. */
+async function findResults<S extends number>(
+  search: SharedSearch,
+  request: FindRequest & { tag?: string | string[] },
+  statuses: Readonly<Record<string, S>>,
+): Promise<
+  | { ok: true; body: { results: (SearchResult & { thumb: string })[] } }
+  | { ok: false; status: S; body: { error: string; code: string } }
+> {
+  const { tag, ...rest } = request;
+  try {
+    const results = await (await search.open()).find({ ...rest, tags: tagList(tag) });
+    return {
+      ok: true,
+      body: { results: results.map((hit) => ({ ...hit, thumb: `/thumb/${hit.id}` })) },
+    };
+  } catch (error) {
+    return { ok: false, ...searchFailure(error, statuses) };
+  }
+}
+
+/** The media type of a request, lower case, without parameters (`''` when none). */
+function mediaType(c: Context): string {
+  return c.req.header('content-type')?.split(';')[0]?.trim().toLowerCase() ?? '';
+}
 
 /**
- * Adds `GET /search`, `GET /similar` and `GET /thumb/:id` (scope `read`), answered by the
- * server's shared search service (opened on the first request); the index is read, never
- * embedded into, here.
+ * Adds `GET /search`, `GET /similar`, `POST /similar` (an uploaded photo) and
+ * `GET /thumb/:id` (scope `read`), answered by the server's shared search service (opened on
+ * the first request); the index is read, never embedded into, here, and no file is read but
+ * an indexed one.
  */
 export function mountSearchRoutes(app: OpenAPIHono<ApiEnv>, search: SharedSearch): void {
-  /** Runs a search; a search error becomes its status and message. */
-  const find = async (
-    request: FindRequest & { tag?: string | string[] },
-  ): Promise<
-    | { ok: true; body: { results: (SearchResult & { thumb: string })[] } }
-    | ({ ok: false } & ReturnType<typeof searchFailure>)
-  > => {
-    const { tag, ...rest } = request;
-    try {
-      const results = await (await search.open()).find({ ...rest, tags: tagList(tag) });
-      return {
-        ok: true,
-        body: { results: results.map((hit) => ({ ...hit, thumb: `/thumb/${hit.id}` })) },
-      };
-    } catch (error) {
-      return { ok: false, ...searchFailure(error) };
-    }
-  };
-
   app.openapi(searchRoute, async (c) => {
     const { q, ...filters } = c.req.valid('query');
-    const found = await find({ ...filters, text: q });
+    const found = await findResults(search, { ...filters, text: q }, SEARCH_ERROR_STATUS);
     return found.ok ? c.json(found.body, 200) : c.json(found.body, found.status);
   });
   app.openapi(similarRoute, async (c) => {
     const { path, ...filters } = c.req.valid('query');
-    const found = await find({ ...filters, images: [path] });
+    const found = await findResults(search, { ...filters, images: [path] }, SEARCH_ERROR_STATUS);
+    return found.ok ? c.json(found.body, 200) : c.json(found.body, found.status);
+  });
+  app.openapi(similarUploadRoute, async (c) => {
+    const type = mediaType(c);
+    if (!type.startsWith('image/') && type !== 'application/octet-stream') {
+      return c.json(
+        {
+          error:
+            `Content-Type ${type || '(none)'} is not an image; send the photo as the body with ` +
+            'its type, e.g. image/jpeg (application/octet-stream for a RAW)',
+          code: 'UNSUPPORTED_MEDIA_TYPE',
+        },
+        415,
+      );
+    }
+    const upload = new Uint8Array(await c.req.arrayBuffer());
+    if (upload.length === 0) {
+      return c.json(
+        { error: "the request body is empty; send the photo's bytes", code: 'SEARCH_BAD_IMAGE' },
+        422,
+      );
+    }
+    const found = await findResults(
+      search,
+      { ...c.req.valid('query'), upload },
+      UPLOAD_ERROR_STATUS,
+    );
     return found.ok ? c.json(found.body, 200) : c.json(found.body, found.status);
   });
   app.openapi(thumbRoute, async (c) => {
     try {
       return thumbnailResponse(c, await (await search.open()).thumbnail(c.req.valid('param').id));
     } catch (error) {
-      const failed = searchFailure(error);
+      const failed = searchFailure(error, SEARCH_ERROR_STATUS);
       return c.json(failed.body, failed.status);
     }
   });
@@ -258,11 +389,11 @@ export function thumbnailResponse(c: Context, thumb: Thumbnail): Response {
 }
 
 /** A search error as its status and JSON body; anything else is rethrown (a 500). */
-function searchFailure(error: unknown): {
-  status: 400 | 404 | 503;
-  body: { error: string; code: string };
-} {
-  const status = error instanceof PhotosortdError ? SEARCH_ERROR_STATUS[error.code] : undefined;
-  if (!status) throw error;
+function searchFailure<S extends number>(
+  error: unknown,
+  statuses: Readonly<Record<string, S>>,
+): { status: S; body: { error: string; code: string } } {
+  const status = error instanceof PhotosortdError ? statuses[error.code] : undefined;
+  if (status === undefined) throw error;
   return { status, body: { error: errorMessage(error), code: errorCode(error) } };
 }

@@ -35,6 +35,7 @@ import type { NamedStage } from '../pipeline/pipeline.js';
 import { compileTemplates, type StageOptions } from '../pipeline/configured.js';
 import { createPlanStage } from '../pipeline/plan.js';
 import { createTagStage } from '../pipeline/tag.js';
+import { hashedIfSizeHeld } from '../pipeline/content-hash.js';
 import { createTakeoutStage } from '../pipeline/takeout.js';
 import { createWriteTagsStage } from '../pipeline/write-tags.js';
 
@@ -320,8 +321,11 @@ export function buildStages(
     const { index } = services;
     stages.push({
       name: 'tag',
-      run: (job) =>
-        dropped && job.hash && index.find(job.hash) !== undefined ? Promise.resolve(job) : tag(job),
+      run: async (job) => {
+        if (!dropped) return tag(job);
+        const hashed = await hashedIfSizeHeld(index, job);
+        return hashed.hash && index.find(hashed.hash) !== undefined ? hashed : tag(hashed);
+      },
     });
   }
   stages.push({

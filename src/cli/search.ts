@@ -30,6 +30,7 @@ export async function runSearch(options: SearchCommandOptions): Promise<number> 
     modelDir: config.tagging.model,
     prompt: config.tagging.prompt,
     embedder: () => startEmbedder(config, closers),
+    embedPaths: true,
   });
   try {
     const hits = await service.find(options);

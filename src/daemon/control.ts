@@ -3,6 +3,7 @@ import type { Config } from '../config/load.js';
 import type { JournalEntry, UndoResult, UndoSelector } from '../journal/types.js';
 import type { Action } from '../lib/media.js';
 import type { FileEvent } from '../pipeline/file-event.js';
+import type { DaemonSearchParts } from '../search/index.js';
 
 /** The daemon's state as `GET /status` and `photosortd status` show it. */
 export interface DaemonStatus {
@@ -76,6 +77,11 @@ export interface DaemonControl {
   journal(limit: number): JournalEntry[];
   /** Calls `listener` for every event until the returned function is called. */
   subscribe(listener: (event: ControlEvent) => void): () => void;
+  /**
+   * The search index the tag stage writes and the tagger, for the API's search to use rather
+   * than open its own (absent when no daemon runs in this process).
+   */
+  searchParts?(): DaemonSearchParts;
 }
 
 /** A file the dashboard lists under "Needs attention", with why it is there. */

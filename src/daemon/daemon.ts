@@ -35,6 +35,7 @@ import { inProgressMatcher } from './in-progress.js';
 import { watchLibrary, type LibraryPresence } from './library-presence.js';
 import { checkExiftool, checkLayout, type Layout } from './preflight.js';
 import { mergeReload } from './reload.js';
+import type { DaemonSearchParts } from '../search/index.js';
 import type { Services } from './services.js';
 
 /** A new journal batch starts when no file has been filed for this long. */
@@ -57,6 +58,8 @@ export interface Daemon extends DashboardControl {
    * one fails the start-up checks or a template does not compile.
    */
   reload(next: Config): Promise<void>;
+  /** The daemon's search index and tagger, which its API's search reads and embeds with. */
+  searchParts(): DaemonSearchParts;
 }
 
 /** Options of {@link startDaemon}. */
@@ -402,6 +405,10 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
       return result;
     },
     journal: (limit) => services.journal.recent(limit),
+    searchParts: () => ({
+      index: services.search,
+      embedder: services.tagger?.status.enabled ? services.tagger : null,
+    }),
     subscribe(listener) {
       listeners.add(listener);
       return () => listeners.delete(listener);

@@ -14,7 +14,7 @@ import type { Action, CaptureDate, Place } from '../lib/media.js';
 import type { FileEvent } from '../pipeline/file-event.js';
 import type { FileJob } from '../pipeline/job.js';
 import { createPipeline, type FileResult, type NamedStage } from '../pipeline/pipeline.js';
-import type { ContentLookup } from '../pipeline/plan.js';
+import type { ContentLookup } from '../pipeline/content-hash.js';
 import type {
   AttentionItem,
   DaemonControl,
@@ -297,7 +297,11 @@ async function trashDuplicate(context: DashboardContext, path: string): Promise<
 }
 
 /** A content lookup that knows no file: the planner then files a duplicate like any file. */
-const NO_CONTENT: ContentLookup = { lookup: () => ({}) };
+const NO_CONTENT: ContentLookup = {
+  lookup: () => ({}),
+  holdsSize: () => false,
+  hashSize: () => Promise.resolve(),
+};
 
 async function fileAnyway(context: DashboardContext, path: string): Promise<FileEvent> {
   return fileOne(context, context.config(), path, { content: NO_CONTENT });

@@ -21,8 +21,11 @@ export interface NewOperation {
   source: string;
   /** Where it is meant to go (a collision suffix may change it; see {@link Journal.finish}). */
   target: string | null;
-  /** SHA-256 (hex) of the content being moved. */
-  hash: string;
+  /**
+   * SHA-256 (hex) of the content being moved; `null` for a hard link of an unread file,
+   * whose identity is its inode (`details.inode`).
+   */
+  hash: string | null;
   size: number;
   action?: Action | null;
   rule?: string | null;
@@ -38,7 +41,7 @@ export const JOURNAL_FILE = STATE_NAMES.journal;
  * Schema steps, applied in order; the version table holds how many have run. A step is never
  * edited once released: a change is a new step, so an existing journal upgrades in place.
  */
-const MIGRATIONS: readonly string[] = [
+export const MIGRATIONS: readonly string[] = [
   `CREATE TABLE operations (
      id INTEGER PRIMARY KEY AUTOINCREMENT,
      batch TEXT NOT NULL,
@@ -89,6 +92,50 @@ const MIGRATIONS: readonly string[] = [
      reason TEXT NOT NULL,
      at TEXT NOT NULL
    );`,
+  // A file moved by hard link is not read (see pipeline/content-hash.ts): its row has no
+  // hash, and its inode is its identity. SQLite cannot drop a NOT NULL in place, so both
+  // tables are rebuilt (with foreign keys off, as SQLite's ALTER TABLE procedure says).
+  `CREATE TABLE operations_v6 (
+     id INTEGER PRIMARY KEY AUTOINCREMENT,
+     batch TEXT NOT NULL,
+     op TEXT NOT NULL CHECK (op IN ('move', 'undo', 'delete', 'create', 'rewrite')),
+     status TEXT NOT NULL CHECK (status IN ('planned', 'done', 'failed', 'undone')),
+     source TEXT NOT NULL,
+     target TEXT,
+     hash TEXT,
+     size INTEGER NOT NULL,
+     action TEXT,
+     rule TEXT,
+     undoes INTEGER REFERENCES operations (id),
+     undone_by INTEGER REFERENCES operations (id),
+     grp TEXT,
+     created_at TEXT NOT NULL,
+     finished_at TEXT,
+     error TEXT,
+     details TEXT
+   );
+   INSERT INTO operations_v6 SELECT * FROM operations;
+   DROP TABLE operations;
+   ALTER TABLE operations_v6 RENAME TO operations;
+   CREATE INDEX operations_status ON operations (status);
+   CREATE INDEX operations_batch ON operations (batch);
+   CREATE INDEX operations_source ON operations (source);
+   CREATE INDEX operations_target ON operations (target);
+   CREATE INDEX operations_grp ON operations (grp);
+   CREATE INDEX operations_content_id ON operations (json_extract(details, '$.contentId'))
+     WHERE json_extract(details, '$.contentId') IS NOT NULL;
+   CREATE INDEX operations_source_lower ON operations (lower(source));
+   CREATE TABLE library_files_v6 (
+     path TEXT PRIMARY KEY,
+     size INTEGER NOT NULL,
+     mtime_ms REAL NOT NULL,
+     hash TEXT
+   );
+   INSERT INTO library_files_v6 SELECT path, size, mtime_ms, hash FROM library_files;
+   DROP TABLE library_files;
+   ALTER TABLE library_files_v6 RENAME TO library_files;
+   CREATE INDEX library_files_hash ON library_files (hash);
+   CREATE INDEX library_files_size ON library_files (size);`,
 ];
 
 /** A file the daemon left in its inbox, and why. */
@@ -111,7 +158,7 @@ interface OperationRow {
   status: OperationStatus;
   source: string;
   target: string | null;
-  hash: string;
+  hash: string | null;
   size: number;
   action: Action | null;
   rule: string | null;
@@ -566,35 +613,27 @@ export class Journal {
   }
 
   /**
-   * Whether an undo put this very content at `path` and nothing has moved it since. The
-   * daemon leaves such a file in its inbox: the user asked for it back, not for it to be
-   * filed again at once.
+   * The undo that put a file at `path`, if nothing has moved it since: when it finished (a
+   * file whose inode changed after that is a new copy, not the one undo put back), and the
+   * size and hash (or `null`: unread, see `details.unread`) of what it put there.
    */
-  restoredByUndo(path: string, hash: string): boolean {
-    return this.restoredAt(path, hash) !== undefined;
-  }
-
-  /**
-   * When an undo put this very content at `path` (its row's `finished_at`), if nothing has
-   * moved it since: a file whose inode changed after that time is a new copy, not the one
-   * undo put back.
-   */
-  restoredAt(path: string, hash: string): string | undefined {
+  restoredAt(
+    path: string,
+  ): { finishedAt: string; hash: string | null; size: number; entry: JournalEntry } | undefined {
     // Two indexed lookups, not one `target = ? OR source = ?`: with ORDER BY id SQLite
     // walks the whole table for the OR, which grows with every file ever filed.
     const row = this.statement(
-      `SELECT id, op, target, hash, finished_at FROM (
-         SELECT id, op, target, hash, finished_at FROM operations
+      `SELECT * FROM (
+         SELECT * FROM operations
            WHERE target = ? AND status IN ('done', 'undone') ORDER BY id DESC LIMIT 1)
        UNION ALL
-       SELECT id, op, target, hash, finished_at FROM (
-         SELECT id, op, target, hash, finished_at FROM operations
+       SELECT * FROM (
+         SELECT * FROM operations
            WHERE source = ? AND status IN ('done', 'undone') ORDER BY id DESC LIMIT 1)
        ORDER BY id DESC LIMIT 1`,
-    ).get(path, path) as
-      { op: string; target: string | null; hash: string; finished_at: string | null } | undefined;
-    const restored = row?.op === 'undo' && row.target === path && row.hash === hash;
-    return restored ? (row.finished_at ?? undefined) : undefined;
+    ).get(path, path) as OperationRow | undefined;
+    if (row?.op !== 'undo' || row.target !== path || !row.finished_at) return undefined;
+    return { finishedAt: row.finished_at, hash: row.hash, size: row.size, entry: toEntry(row) };
   }
 
   /**
@@ -672,6 +711,18 @@ export class Journal {
 }
 
 function migrate(db: Database.Database, file: string): void {
+  // A step may rebuild a table that rows refer to; SQLite checks no references meanwhile
+  // only with foreign keys off, which cannot change inside a transaction.
+  const enforced = db.pragma('foreign_keys', { simple: true }) === 1;
+  db.pragma('foreign_keys = OFF');
+  try {
+    upgradeSchema(db, file);
+  } finally {
+    if (enforced) db.pragma('foreign_keys = ON');
+  }
+}
+
+function upgradeSchema(db: Database.Database, file: string): void {
   // Read and upgrade in one write transaction: two processes opening a new journal at once
   // must not both see version 0 and both create the tables.
   const upgrade = db.transaction(() => {

@@ -1,6 +1,9 @@
-import { errorMessage } from '../lib/errors.js';
-import { safeMove, type MoveStrategy } from '../lib/safe-move.js';
+import { lstat } from 'node:fs/promises';
+import { errorCode, errorMessage } from '../lib/errors.js';
+import { hashFile } from '../lib/hash.js';
+import { movesByLink, safeMove, type MoveStrategy } from '../lib/safe-move.js';
 import type { Journal, NewOperation } from './journal.js';
+import type { JournalEntry } from './types.js';
 
 /** What {@link moveFile} moves, from where, to where and why. */
 export interface MoveRequest extends Omit<NewOperation, 'source' | 'target'> {
@@ -10,6 +13,8 @@ export interface MoveRequest extends Omit<NewOperation, 'source' | 'target'> {
   to: string;
   /** A different file already at `to`: number this one, or refuse with `TARGET_EXISTS`. */
   onExists: 'suffix' | 'fail';
+  /** The source's content stamp from when it was hashed (see `safeMove`); not journaled. */
+  stamp?: string;
   /**
    * For an `undo` row: mark the row it reverses (`undoes`) `undone` in the same write that
    * closes this one. Off when one undo takes several moves and the caller marks it after.
@@ -35,6 +40,19 @@ export interface MoveDone {
   /** The final path: `to`, or `to` with a collision suffix. */
   target: string;
   strategy: MoveStrategy;
+  /** The content's hash as journaled: `null` for an unread file moved by hard link. */
+  hash: string | null;
+}
+
+/**
+ * What an unread file was when it was filed by hard link: its inode (which the link keeps)
+ * and its modification time. Kept in the row's details; recovery finds the placed file by
+ * it, and undo takes a file that still matches it (and the row's size) as unchanged.
+ */
+export interface UnreadIdentity {
+  dev: string;
+  ino: string;
+  mtimeNs: string;
 }
 
 /**
@@ -44,16 +62,28 @@ export interface MoveDone {
  * `done` with the final path, or `failed` with the reason, which is then thrown.
  */
 export async function moveFile(journal: Journal, request: MoveRequest): Promise<MoveDone> {
-  const { from, to, onExists, markUndone = true, row, beforeMove, ...operation } = request;
+  const { from, to, onExists, stamp, markUndone = true, row, beforeMove, ...operation } = request;
+  // Only a hard link may move a file nobody read (its inode is its identity); any other
+  // move verifies a copy or a rename against the content's hash, so it is read here.
+  const unread = operation.hash === null && stamp !== undefined && (await movesByLink(from, to));
+  const hash = unread ? null : (operation.hash ?? (await hashFile(from)));
+  const details = unread
+    ? { ...operation.details, unread: await unreadIdentity(from) }
+    : operation.details;
   // Every move needs its row durable first: a crash must leave a trace to reconcile. The
   // row is synced off the event loop; closing it can wait for the next sync (see withoutSync).
-  const id = row ?? (await journal.beginDurably({ ...operation, source: from, target: to }));
+  const id =
+    row ?? (await journal.beginDurably({ ...operation, hash, details, source: from, target: to }));
   let moved;
   try {
     await beforeMove?.();
-    moved = await safeMove(from, to, { expectedHash: request.hash, onExists });
+    moved = await safeMove(from, to, { expectedHash: hash ?? undefined, stamp, onExists });
   } catch (error) {
     if (row === undefined) journal.fail(id, errorMessage(error));
+    // The filesystem refused the link after all: read the file, and move it with its hash.
+    if (unread && errorCode(error) === 'NOT_HASHED') {
+      return moveFile(journal, { ...request, hash: await hashFile(from) });
+    }
     throw error;
   }
   journal.withoutSync(
@@ -62,5 +92,21 @@ export async function moveFile(journal: Journal, request: MoveRequest): Promise<
       if (markUndone && request.undoes != null) journal.markUndone(request.undoes, id);
     }),
   );
-  return { id, target: moved.target, strategy: moved.strategy };
+  return { id, target: moved.target, strategy: moved.strategy, hash };
+}
+
+async function unreadIdentity(path: string): Promise<UnreadIdentity> {
+  const stats = await lstat(path, { bigint: true });
+  return { dev: String(stats.dev), ino: String(stats.ino), mtimeNs: String(stats.mtimeNs) };
+}
+
+/** The {@link UnreadIdentity} a row of an unread file's move recorded, if it is one. */
+export function unreadIdentityOf(entry: JournalEntry): UnreadIdentity | undefined {
+  const value = entry.details?.unread;
+  if (!value || typeof value !== 'object') return undefined;
+  const { dev, ino, mtimeNs } = value as Record<string, unknown>;
+  if (typeof dev !== 'string' || typeof ino !== 'string' || typeof mtimeNs !== 'string') {
+    return undefined;
+  }
+  return { dev, ino, mtimeNs };
 }

@@ -10,7 +10,7 @@ import type { Journal } from './journal.js';
 export interface LibraryIndexOptions {
   /** Absolute paths (files or folders) to leave out, e.g. a trash folder inside the library. */
   ignore?: (path: string) => boolean;
-  /** Files stat'ed and hashed at once; bounded so a huge library never runs out of handles. */
+  /** Files stat'ed at once; bounded so a huge library never runs out of handles. */
   concurrency?: number;
 }
 
@@ -26,7 +26,8 @@ interface IndexRow {
   path: string;
   size: number;
   mtime_ms: number;
-  hash: string;
+  /** `null` until content of the same size arrives and the file is compared (see holdsSize). */
+  hash: string | null;
 }
 
 /** Errors that leave one file or folder out of the index instead of failing the build. */
@@ -36,9 +37,10 @@ const SKIPPABLE = new Set(['ENOENT', 'EACCES', 'EPERM', 'ENOTDIR']);
 const WRITE_BATCH = 500;
 
 /**
- * The content hashes of what the library holds, so the planner can tell a duplicate from a
- * new file. Kept in the journal's SQLite file (path, size, mtime, hash): a restart rehashes
- * only files whose size or mtime changed.
+ * What the library holds, so the planner can tell a duplicate from a new file. Kept in the
+ * journal's SQLite file (path, size, mtime, hash). A file is hashed only once a file of its
+ * size arrives (only equal sizes can be equal content): a library filled by hand costs a
+ * walk, not a read of every file, and its hashes are kept while size and mtime hold.
  */
 export class LibraryIndex {
   /** Absolute path of the library root. */
@@ -51,8 +53,9 @@ export class LibraryIndex {
   }
 
   /**
-   * Walks the library (dotfiles, dot-folders and symlinks are passed by), reusing stored
-   * hashes of unchanged files and hashing the rest; rows of files gone since are dropped.
+   * Walks the library (dotfiles, dot-folders and symlinks are passed by), keeping the stored
+   * hashes of unchanged files; new and changed files are recorded unhashed (see
+   * {@link hashSize}), and rows of files gone since are dropped.
    * A library folder that does not exist yet is an empty library.
    */
   static async build(
@@ -95,8 +98,35 @@ export class LibraryIndex {
     return match;
   }
 
-  /** Records (or updates) what a library file holds. */
-  add(path: string, hash: string, size: number, mtimeMs: number): void {
+  /** Whether a library file has this size: only then can a file of that size be a duplicate. */
+  holdsSize(size: number): boolean {
+    return this.journal.statement('SELECT 1 FROM library_files WHERE size = ? LIMIT 1').get(size)
+      ? true
+      : false;
+  }
+
+  /**
+   * Hashes the library files of this size not hashed yet, so that {@link lookup} sees them.
+   * A file changed meanwhile (its size or mtime) is hashed as it is now; one gone is dropped.
+   */
+  async hashSize(size: number): Promise<void> {
+    const rows = this.journal
+      .statement('SELECT path FROM library_files WHERE size = ? AND hash IS NULL')
+      .all(size) as Pick<IndexRow, 'path'>[];
+    for (const { path } of rows) {
+      try {
+        const before = await stat(path);
+        const hash = await hashFile(path);
+        this.add(path, hash, before.size, before.mtimeMs);
+      } catch (error) {
+        if (!SKIPPABLE.has(errorCode(error))) throw error;
+        this.remove(path);
+      }
+    }
+  }
+
+  /** Records (or updates) what a library file holds; `null`: not hashed yet. */
+  add(path: string, hash: string | null, size: number, mtimeMs: number): void {
     // The index is rebuilt from disk at start, so a row lost in a power cut costs a rehash.
     this.journal.withoutSync(() =>
       this.journal
@@ -150,12 +180,7 @@ export class LibraryIndex {
         const info = await stat(path);
         const old = known.get(path);
         if (!old || old.size !== info.size || old.mtime_ms !== info.mtimeMs) {
-          pending.push({
-            path,
-            size: info.size,
-            mtime_ms: info.mtimeMs,
-            hash: await hashFile(path),
-          });
+          pending.push({ path, size: info.size, mtime_ms: info.mtimeMs, hash: null });
           if (pending.length >= WRITE_BATCH)
             this.journal.withoutSync(() => flush(pending.splice(0)));
         }

@@ -12,7 +12,7 @@ import {
   TEMP_SUFFIX,
 } from '../lib/safe-move.js';
 import type { Journal } from './journal.js';
-import { moveFile } from './journaled-move.js';
+import { moveFile, unreadIdentityOf } from './journaled-move.js';
 import type { JournalEntry } from './types.js';
 
 /** What {@link recover} found and did. */
@@ -106,6 +106,7 @@ async function reconcile(
   // The source is gone and no target holds the content: a complete temporary copy is then
   // the only copy left, so it is put in place rather than removed.
   for (const temp of temps) {
+    if (row.hash === null) break;
     if (temp.stats.size !== BigInt(row.size) || (await hashFile(temp.path)) !== row.hash) continue;
     const moved = await moveFile(journal, {
       batch: row.batch,
@@ -167,6 +168,10 @@ async function findPlaced(
     changeTime: true,
   }));
   const recent = (stats: BigIntStats) => !changeTime || stats.ctimeMs >= since;
+  // An unread file's move was a hard link: the placed file is the inode it recorded.
+  const unread = unreadIdentityOf(row);
+  const linked = (stats: BigIntStats) =>
+    unread !== undefined && String(stats.dev) === unread.dev && String(stats.ino) === unread.ino;
   const reserved: Found[] = [];
   for (let n = 0; n <= MAX_CANDIDATES; n++) {
     const path = suffixedName(target, n);
@@ -176,7 +181,11 @@ async function findPlaced(
       break;
     }
     if (!stats.isFile()) continue;
-    if ((source && sameFile(source, stats)) || temps.some((t) => sameFile(t.stats, stats))) {
+    if (
+      (source && sameFile(source, stats)) ||
+      temps.some((t) => sameFile(t.stats, stats)) ||
+      linked(stats)
+    ) {
       return { placed: { path, stats }, reserved };
     }
     // An empty file cannot be told from an empty photo; only a non-empty row has reservations.
@@ -184,7 +193,12 @@ async function findPlaced(
       reserved.push({ path, stats });
       continue;
     }
-    if (stats.size === BigInt(row.size) && recent(stats) && (await hashFile(path)) === row.hash) {
+    if (
+      row.hash !== null &&
+      stats.size === BigInt(row.size) &&
+      recent(stats) &&
+      (await hashFile(path)) === row.hash
+    ) {
       return { placed: { path, stats }, reserved };
     }
   }
@@ -213,10 +227,12 @@ async function leftoverTemps(target: string): Promise<Found[]> {
 
 /**
  * Removes temporary copies: a partial one (not holding `hash`) is a copy of nothing, a
- * complete one goes only when `keeper` holds the content too.
+ * complete one goes only when `keeper` holds the content too. A row without a hash was a
+ * hard link, which makes no copies: copies beside its target are another move's, left alone.
  */
-async function removeTemps(temps: Found[], keeper: string, hash: string): Promise<number> {
+async function removeTemps(temps: Found[], keeper: string, hash: string | null): Promise<number> {
   let removed = 0;
+  if (hash === null) return removed;
   for (const temp of temps) {
     const complete = (await hashFile(temp.path)) === hash;
     if (complete ? await removeUnlessLastCopy(temp.path, keeper, hash) : await drop(temp.path)) {

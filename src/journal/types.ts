@@ -25,8 +25,11 @@ export interface JournalEntry {
   source: string;
   /** Where it is after the operation (for `delete`, its place in the trash). */
   target: string | null;
-  /** SHA-256 (hex) of the content moved. */
-  hash: string;
+  /**
+   * SHA-256 (hex) of the content moved; `null` for a hard link of a file that was never read,
+   * whose identity is its inode and stamp (`details.inode`, `details.filed`).
+   */
+  hash: string | null;
   size: number;
   /** The pipeline's decision that led to it. */
   action: Action | null;

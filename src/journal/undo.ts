@@ -1,12 +1,13 @@
+import type { BigIntStats } from 'node:fs';
 import { lstat, stat } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { errorCode, errorMessage } from '../lib/errors.js';
 import { hashFile } from '../lib/hash.js';
-import { removeEmptyFolders } from '../lib/safe-move.js';
+import { contentStamp, removeEmptyFolders } from '../lib/safe-move.js';
 import { assertNoLinkedFolder } from '../lib/real-path.js';
 import { isInside } from '../lib/sanitize.js';
 import type { Journal } from './journal.js';
-import { moveFile } from './journaled-move.js';
+import { moveFile, unreadIdentityOf } from './journaled-move.js';
 import type { LibraryIndex } from './library-index.js';
 import { trashDir, trashPath } from './trash.js';
 import type { JournalEntry, UndoItem, UndoResult, UndoSelector } from './types.js';
@@ -83,19 +84,19 @@ async function undoOne(
   const to = entry.source;
   if (!from) return 'the journal does not say where this file went';
 
-  let size: number;
+  let stats: BigIntStats;
   try {
-    const stats = await lstat(from);
+    stats = await lstat(from, { bigint: true });
     if (!stats.isFile()) return `${from} is no longer a regular file`;
-    size = stats.size;
   } catch (error) {
     if (errorCode(error) === 'ENOENT') {
       return `${from} is no longer there (moved or deleted since it was filed)`;
     }
     return `cannot read ${from}: ${errorMessage(error)}`;
   }
-  const hash = size === entry.size || options.force ? await hashFile(from) : null;
-  if (hash !== entry.hash && !options.force) {
+  const size = Number(stats.size);
+  const content = await contentNow(entry, from, stats, options.force === true);
+  if (!content && !options.force) {
     return `${from} changed since it was filed; use --force to move it back anyway`;
   }
   if (await occupied(to)) {
@@ -109,7 +110,8 @@ async function undoOne(
     from,
     to,
     onExists: 'fail',
-    hash: hash ?? entry.hash,
+    hash: content?.hash ?? null,
+    stamp: contentStamp(stats),
     size,
     markUndone: true,
   });
@@ -167,8 +169,13 @@ interface UndoMove {
   from: string;
   to: string;
   onExists: 'suffix' | 'fail';
-  /** The content expected at `from`; read from it when not known. */
-  hash?: string;
+  /**
+   * The content expected at `from`; read from it when not known (`undefined`), or `null`
+   * for a file that may move unread by hard link, checked by `stamp`.
+   */
+  hash?: string | null;
+  /** `from`'s content stamp when it was found unchanged (see `safeMove`). */
+  stamp?: string;
   size?: number;
   /** Mark `entry` undone with this move; off when the caller marks it after several. */
   markUndone?: boolean;
@@ -187,7 +194,8 @@ async function journaledMove(
       op: 'undo',
       from: move.from,
       to: move.to,
-      hash: move.hash ?? (await hashFile(move.from)),
+      hash: move.hash === undefined ? await hashFile(move.from) : move.hash,
+      stamp: move.stamp,
       size: move.size ?? (await lstat(move.from)).size,
       action: entry.action,
       rule: entry.rule,
@@ -219,6 +227,34 @@ async function linkedFolderOnPath(
   } catch (error) {
     return errorMessage(error);
   }
+}
+
+/**
+ * Whether the library file `from` still holds what `entry` filed, and the hash to move it
+ * back with (`null`: unread, moved by link). A hashed row compares content; an unread file's
+ * row compares its inode, size and mtime, which no write leaves as they were short of one
+ * that restores the mtime in place. `undefined` when it changed (with `force`, its content
+ * is taken as it is).
+ */
+async function contentNow(
+  entry: JournalEntry,
+  from: string,
+  stats: BigIntStats,
+  force: boolean,
+): Promise<{ hash: string | null } | undefined> {
+  const unread = unreadIdentityOf(entry);
+  if (entry.hash === null && unread) {
+    const same =
+      String(stats.dev) === unread.dev &&
+      String(stats.ino) === unread.ino &&
+      String(stats.mtimeNs) === unread.mtimeNs &&
+      Number(stats.size) === entry.size;
+    if (same) return { hash: null };
+    return force ? { hash: await hashFile(from) } : undefined;
+  }
+  if (Number(stats.size) !== entry.size && !force) return undefined;
+  const hash = await hashFile(from);
+  return hash === entry.hash || force ? { hash } : undefined;
 }
 
 async function occupied(path: string): Promise<boolean> {

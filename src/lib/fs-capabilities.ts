@@ -59,7 +59,11 @@ export async function capabilitiesOf(folder: string): Promise<FilesystemCapabili
   return capabilities;
 }
 
-async function nearestExisting(folder: string): Promise<{ dir: string; dev: string }> {
+/**
+ * The folder itself or its nearest existing parent, with its device and filesystem type: a
+ * folder made below it lies on the same filesystem.
+ */
+export async function nearestExisting(folder: string): Promise<{ dir: string; dev: string }> {
   for (let dir = folder; ; dir = dirname(dir)) {
     try {
       const stats = await stat(dir, { bigint: true });

@@ -1,4 +1,5 @@
-import { readdir, readFile, readlink, realpath, stat } from 'node:fs/promises';
+import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
+import { realpath, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { PhotosortdError } from './errors.js';
 
@@ -7,8 +8,8 @@ import { PhotosortdError } from './errors.js';
  * `settle` (an SMB copy over Wi-Fi, a card reader that hiccups) looks settled, but its
  * writer will go on writing. On Linux every process's descriptors are links under
  * `/proc/PID/fd`, and `/proc/PID/fdinfo/N` holds the open flags. One sweep reads them all
- * (a `readdir` per process, a `readlink` per descriptor: about 15 ms with 110 processes,
- * 180 ms with 420 on a loaded machine); the files asked about while a sweep runs share the
+ * (a `readdir` per process, a `readlink` per descriptor: about a millisecond for 400
+ * descriptors); the files asked about while a sweep runs share the
  * next one, so a burst of moves costs a fraction of that per file (BENCHMARKS.md, Open
  * writers). Processes of other users are seen only
  * when photosortd runs as root or with CAP_SYS_PTRACE; elsewhere (macOS, BSD, Windows) there
@@ -47,28 +48,37 @@ export interface OpenWriterCheck {
 }
 
 /**
- * A check whose questions share sweeps of the process table: the paths asked while a sweep
- * runs are answered together by the next one, so under a burst of moves the cost per file
- * falls with the number of files in flight.
+ * Least time between the starts of two sweeps. A sweep of a few hundred descriptors costs
+ * several milliseconds of the event loop; in a burst, files reach their move a few
+ * milliseconds apart, and a sweep each would cost more than filing them. Asked within this
+ * time of the last sweep, a file waits for the next one with the others (at most 50 ms,
+ * against a `settle` of a second); a file asked after a quiet spell is swept at once.
+ */
+const SWEEP_EVERY_MS = 50;
+
+/**
+ * A check whose questions share sweeps of the process table: the paths asked until the next
+ * sweep starts (see {@link SWEEP_EVERY_MS}) are answered together by it, so under a burst
+ * of moves the cost per file falls with the number of files in flight.
  */
 export function createOpenWriterCheck(options: Partial<OpenWriterOptions> = {}): OpenWriterCheck {
   const { proc, enabled } = { ...OPEN_WRITER_DEFAULTS, ...options };
   let pending = new Map<string, ((writer: OpenWriter | undefined) => void)[]>();
-  let sweeping = false;
+  let lastSweep = -Infinity;
 
-  async function sweep(): Promise<void> {
-    sweeping = true;
-    while (pending.size > 0) {
-      const asked = pending;
-      pending = new Map();
-      const found = await writersOf(proc, [...asked.keys()]).catch(
-        () => new Map<string, OpenWriter>(),
-      );
-      for (const [path, resolvers] of asked) {
-        for (const resolve of resolvers) resolve(found.get(path));
-      }
+  function sweep(): void {
+    lastSweep = performance.now();
+    const asked = pending;
+    pending = new Map();
+    let found: Map<string, OpenWriter>;
+    try {
+      found = writersOf(proc, [...asked.keys()]);
+    } catch {
+      found = new Map();
     }
-    sweeping = false;
+    for (const [path, resolvers] of asked) {
+      for (const resolve of resolvers) resolve(found.get(path));
+    }
   }
 
   return {
@@ -77,36 +87,59 @@ export function createOpenWriterCheck(options: Partial<OpenWriterOptions> = {}):
       const real = await realpath(path).catch(() => undefined);
       if (!real) return undefined;
       return new Promise((resolve) => {
+        if (pending.size === 0) {
+          const wait = lastSweep + SWEEP_EVERY_MS - performance.now();
+          if (wait > 0) setTimeout(sweep, wait);
+          else setImmediate(sweep);
+        }
         pending.set(real, [...(pending.get(real) ?? []), resolve]);
-        if (!sweeping) setImmediate(() => void sweep());
-        sweeping = true;
       });
     },
   };
 }
 
-/** One sweep: for each of `paths` (real paths), a process that has it open for writing. */
-async function writersOf(proc: string, paths: string[]): Promise<Map<string, OpenWriter>> {
+/**
+ * One sweep: for each of `paths` (real paths), a process that has it open for writing. The
+ * calls are synchronous: procfs answers from the kernel's memory in a few microseconds, while
+ * each asynchronous call costs a round trip through libuv's thread pool, ten times that; a
+ * sweep of 400 descriptors took 10 ms as promises and takes about 1 ms this way
+ * (BENCHMARKS.md, Open writers).
+ */
+function writersOf(proc: string, paths: string[]): Map<string, OpenWriter> {
   const wanted = new Set(paths);
   const found = new Map<string, OpenWriter>();
-  const pids = (await readdir(proc)).filter((name) => /^\d+$/.test(name));
-  await Promise.all(
-    pids.map(async (pid) => {
-      const fdDir = join(proc, pid, 'fd');
-      // A process that ended meanwhile, or another user's: nothing to see.
-      const fds = await readdir(fdDir).catch(() => [] as string[]);
-      for (const fd of fds) {
-        const target = await readlink(join(fdDir, fd)).catch(() => '');
-        if (!wanted.has(target) || found.has(target)) continue;
-        const info = await readFile(join(proc, pid, 'fdinfo', fd), 'utf8').catch(() => '');
-        const flags = /^flags:\s*([0-7]+)/m.exec(info)?.[1];
-        if (flags === undefined || (parseInt(flags, 8) & WRITE_ACCESS) === 0) continue;
-        const command = await readFile(join(proc, pid, 'comm'), 'utf8').catch(() => '?');
-        found.set(target, { pid: Number(pid), command: command.trim() });
-      }
-    }),
-  );
+  const pids = readdirSync(proc).filter((name) => /^\d+$/.test(name));
+  for (const pid of pids) {
+    const fdDir = join(proc, pid, 'fd');
+    // A process that ended meanwhile, or another user's: nothing to see.
+    for (const fd of listOrNone(fdDir)) {
+      const target = readOrNone(() => readlinkSync(join(fdDir, fd)));
+      if (!wanted.has(target) || found.has(target)) continue;
+      const info = readOrNone(() => readFileSync(join(proc, pid, 'fdinfo', fd), 'utf8'));
+      const flags = /^flags:\s*([0-7]+)/m.exec(info)?.[1];
+      if (flags === undefined || (parseInt(flags, 8) & WRITE_ACCESS) === 0) continue;
+      const command = readOrNone(() => readFileSync(join(proc, pid, 'comm'), 'utf8')) || '?';
+      found.set(target, { pid: Number(pid), command: command.trim() });
+    }
+  }
   return found;
+}
+
+function listOrNone(dir: string): string[] {
+  try {
+    return readdirSync(dir);
+  } catch {
+    return [];
+  }
+}
+
+/** What `read` returns, or '' when the process or descriptor is gone (or not ours to see). */
+function readOrNone(read: () => string): string {
+  try {
+    return read();
+  } catch {
+    return '';
+  }
 }
 
 /** The code of the error {@link assertNotBeingWritten} throws for a file open for writing. */

@@ -14,14 +14,25 @@ import {
 } from 'node:fs/promises';
 import { basename, dirname, extname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { errorCode, errorMessage, PhotosortdError } from './errors.js';
-import { capabilitiesOf, type FilesystemCapabilities } from './fs-capabilities.js';
+import { capabilitiesOf, nearestExisting, type FilesystemCapabilities } from './fs-capabilities.js';
 import { hashFile } from './hash.js';
 import { exists } from './exists.js';
 
 /** Options of {@link safeMove}. */
 export interface SafeMoveOptions {
-  /** SHA-256 (hex) the content had when it was read; what lands at the target must match. */
-  expectedHash: string;
+  /**
+   * SHA-256 (hex) the content had when it was read; what lands at the target must match.
+   * May be left out only with a `stamp`, for a move {@link movesByLink} said is a hard link:
+   * an unread file is checked by its stamp, and a move that cannot be a link then throws
+   * `NOT_HASHED` before touching anything.
+   */
+  expectedHash?: string;
+  /**
+   * The source's {@link contentStamp} taken before it was hashed. Where the move is a hard
+   * link, a source still carrying it holds the bytes that were hashed (any write moves its
+   * mtime and ctime), so the linked file is checked by `stat` instead of read again.
+   */
+  stamp?: string;
   /** When the target exists: pick `name (1).ext`, `name (2).ext`, … or throw `TARGET_EXISTS`. */
   onExists: 'suffix' | 'fail';
 }
@@ -108,7 +119,7 @@ export async function safeMove(
   const from = resolve(source);
   const to = resolve(target);
   if (from === to) {
-    await verify(from, from, options.expectedHash);
+    if (options.expectedHash !== undefined) await verify(from, from, options.expectedHash);
     return { target: to, crossDevice: false, strategy: 'link' };
   }
   const folder = dirname(to);
@@ -117,13 +128,21 @@ export async function safeMove(
     // One after the other: a probe must not be left writing into a folder that a failure
     // here (a source gone) removes again.
     const capabilities = await capabilitiesOf(folder);
-    const here = await sameDevice(from, folder);
+    const sourceStats = await stat(from, { bigint: true });
+    const here = sourceStats.dev === (await stat(folder, { bigint: true })).dev;
     if (here && (capabilities.hardLinks || capabilities.rename)) {
       try {
         return capabilities.hardLinks
-          ? { target: await moveByLink(from, to, options), crossDevice: false, strategy: 'link' }
+          ? {
+              target: await moveByLink(from, to, options, sourceStats),
+              crossDevice: false,
+              strategy: 'link',
+            }
           : {
-              target: await moveByRename(from, to, options),
+              target: await moveByRename(from, to, {
+                ...options,
+                expectedHash: options.expectedHash ?? throwNotHashed(from, to),
+              }),
               crossDevice: false,
               strategy: 'rename',
             };
@@ -131,7 +150,8 @@ export async function safeMove(
         if (!PLACE_ELSEWHERE.has(errorCode(error))) throw error;
       }
     }
-    const placed = await moveByCopy(from, to, options, capabilities);
+    const expectedHash = options.expectedHash ?? throwNotHashed(from, to);
+    const placed = await moveByCopy(from, to, { ...options, expectedHash }, capabilities);
     return { target: placed, crossDevice: true, strategy: 'copy' };
   } catch (error) {
     if (created) await removeEmptyFolders(folder, dirname(created));
@@ -139,10 +159,26 @@ export async function safeMove(
   }
 }
 
-async function moveByLink(from: string, to: string, options: SafeMoveOptions): Promise<string> {
+/**
+ * The same-filesystem move with hard links: link into place, verify, unlink the source. With
+ * a stamp the verify is by `stat`: the source is checked to carry it before the link (its
+ * ctime, which only the kernel sets, moves with any write, even one that puts the mtime
+ * back), and the link after it (the link itself moves the ctime, so size and mtime). Without
+ * one, or where the stamp no longer holds, the linked file is hashed.
+ */
+async function moveByLink(
+  from: string,
+  to: string,
+  options: SafeMoveOptions,
+  sourceStats: BigIntStats,
+): Promise<string> {
+  const unchanged = options.stamp !== undefined && contentStamp(sourceStats) === options.stamp;
+  // Unread, and changed since its stamp: nothing says what its content should be.
+  if (!unchanged && options.expectedHash === undefined) throw sourceChanged(from);
   const placed = await placeNoClobber(from, to, options.onExists, 'link');
   try {
-    await verify(placed, from, options.expectedHash);
+    if (unchanged) await verifyLink(placed, from, sourceStats);
+    else await verify(placed, from, options.expectedHash as string);
     await syncFolder(dirname(placed));
   } catch (error) {
     await removeUnlessLastCopy(placed, from, options.expectedHash);
@@ -157,7 +193,11 @@ async function moveByLink(from: string, to: string, options: SafeMoveOptions): P
  * is renamed: once renamed there is no second name to fall back to, and none is needed, as
  * the content never leaves its place on the disk.
  */
-async function moveByRename(from: string, to: string, options: SafeMoveOptions): Promise<string> {
+async function moveByRename(
+  from: string,
+  to: string,
+  options: SafeMoveOptions & { expectedHash: string },
+): Promise<string> {
   await verify(from, from, options.expectedHash);
   const placed = await placeNoClobber(from, to, options.onExists, 'rename');
   // The move is done; a folder that refuses a sync cannot undo it.
@@ -168,7 +208,7 @@ async function moveByRename(from: string, to: string, options: SafeMoveOptions):
 async function moveByCopy(
   from: string,
   to: string,
-  options: SafeMoveOptions,
+  options: SafeMoveOptions & { expectedHash: string },
   capabilities: FilesystemCapabilities,
 ): Promise<string> {
   const temp = join(
@@ -320,7 +360,11 @@ export type Keeper = string | { path: string; handle: FileHandle };
  * rolled back unless it is the last copy; a source removed by someone else in the meantime
  * (not a disk gone away) leaves the move complete, as the placed file is then the only copy.
  */
-async function unlinkSource(source: Keeper, placed: string, expectedHash: string): Promise<void> {
+async function unlinkSource(
+  source: Keeper,
+  placed: string,
+  expectedHash: string | undefined,
+): Promise<void> {
   const from = typeof source === 'string' ? source : source.path;
   try {
     await unlink(from);
@@ -333,7 +377,8 @@ async function unlinkSource(source: Keeper, placed: string, expectedHash: string
 
 /**
  * Removes `path` only when it is not the last copy: the keeper still exists and is the very
- * same file (device and inode), or both hold `hash`, the content of record; or the keeper's
+ * same file (device and inode), or both hold `hash`, the content of record (when there is
+ * one); or the keeper's
  * name is gone but `path` has another name (a hard link the keeper's vanished mount still
  * holds). An open keeper whose name is gone counts as existing only when its folder's disk
  * went away (an unmounted inbox), not when the file was deleted. Otherwise both are kept.
@@ -343,7 +388,7 @@ async function unlinkSource(source: Keeper, placed: string, expectedHash: string
 export async function removeUnlessLastCopy(
   path: string,
   keeper: Keeper,
-  hash: string,
+  hash: string | null | undefined,
 ): Promise<boolean> {
   const copy = await statOrNull(path);
   if (!copy) return false;
@@ -351,6 +396,8 @@ export async function removeUnlessLastCopy(
   if (!kept) {
     if (copy.nlink < 2n) return false;
   } else if (!sameFile(copy, kept)) {
+    // Two files and no content of record (an unread file's row): both stay.
+    if (!hash) return false;
     if ((await hashKeeper(keeper)) !== hash || (await hashFile(path)) !== hash) return false;
   }
   await rm(path, { force: true });
@@ -398,9 +445,43 @@ async function statOrNull(path: string): Promise<BigIntStats | null> {
   }
 }
 
-async function sameDevice(file: string, folder: string): Promise<boolean> {
-  const [a, b] = await Promise.all([stat(file, { bigint: true }), stat(folder, { bigint: true })]);
-  return a.dev === b.dev;
+/**
+ * What a file's content was when it was read, as far as `stat` can tell: size, mtime and
+ * ctime in nanoseconds. Taken before a file is hashed; equal again later, the file holds the
+ * bytes that were hashed.
+ */
+export function contentStamp(stats: BigIntStats): string {
+  return `${stats.size}:${stats.mtimeNs}:${stats.ctimeNs}`;
+}
+
+/**
+ * Whether {@link safeMove} would move `source` to `target` by hard link: the target's folder
+ * (or the nearest existing parent it will be made in) is on the source's filesystem, and
+ * that filesystem takes hard links. Only such a move can be made without reading the file.
+ */
+export async function movesByLink(source: string, target: string): Promise<boolean> {
+  const { dir } = await nearestExisting(dirname(resolve(target)));
+  const [file, folder] = await Promise.all([
+    stat(source, { bigint: true }),
+    stat(dir, { bigint: true }),
+  ]);
+  return file.dev === folder.dev && (await capabilitiesOf(dir)).hardLinks;
+}
+
+/** For a move without a hash that turned out not to be a link (see {@link movesByLink}). */
+function throwNotHashed(source: string, target: string): never {
+  throw new PhotosortdError(
+    'NOT_HASHED',
+    `${source} could not be hard-linked to ${target} and had not been read, so a copy could ` +
+      'not be verified; nothing was moved. It is read and filed on the next try.',
+  );
+}
+
+/** Checks that `placed`, just linked to the source of `stats`, is that file, unwritten since. */
+async function verifyLink(placed: string, source: string, stats: BigIntStats): Promise<void> {
+  const now = await lstat(placed, { bigint: true });
+  const same = sameFile(now, stats) && now.size === stats.size && now.mtimeNs === stats.mtimeNs;
+  if (!same) throw sourceChanged(source);
 }
 
 async function verify(path: string, source: string, expectedHash: string): Promise<void> {

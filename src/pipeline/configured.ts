@@ -1,9 +1,11 @@
+import { contentLockKey } from './content-hash.js';
 import type { Config } from '../config/load.js';
 import { PhotosortdError, errorCode, errorMessage } from '../lib/errors.js';
 import { sameShotLock } from './groups/followers.js';
 import { livePhotoLock } from './live-photo.js';
 import type { ExclusiveLock } from './pipeline.js';
-import { type ContentLookup, type DuplicatePolicy, type NonMediaPolicy } from './plan.js';
+import type { ContentLookup } from './content-hash.js';
+import { type DuplicatePolicy, type NonMediaPolicy } from './plan.js';
 import { compileRules, type CompiledRule } from './rules.js';
 import { parseTemplate, type CompiledTemplate } from './template.js';
 
@@ -44,7 +46,7 @@ export function compileTemplates(config: Config): CompiledTemplates {
  * by ContentIdentifier.
  */
 export const PIPELINE_LOCKS: ExclusiveLock[] = [
-  { after: 'identify', key: (job) => job.hash },
+  { after: 'identify', key: contentLockKey },
   sameShotLock,
   livePhotoLock,
 ];

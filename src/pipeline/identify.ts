@@ -1,6 +1,7 @@
 import { lstat } from 'node:fs/promises';
 import { errorCode, errorMessage } from '../lib/errors.js';
-import { hashFile } from '../lib/hash.js';
+import { contentStamp } from '../lib/safe-move.js';
+import { hashedOnSight, withHash } from './content-hash.js';
 import type { FileJob, JobError } from './job.js';
 
 const fail = (job: FileJob, code: string, message: string): FileJob => {
@@ -9,7 +10,8 @@ const fail = (job: FileJob, code: string, message: string): FileJob => {
 };
 
 /**
- * What the file is on disk — size, mtime, ctime and the SHA-256 of its content. Refuses
+ * What the file is on disk — size, mtime, ctime, its content stamp, and for a small file
+ * the SHA-256 of its content (a larger one is read only when needed: content-hash.ts). Refuses
  * symlinks and anything that is not a regular file (`NOT_A_FILE`), empty files
  * (`EMPTY_FILE`), files gone before they were read (`NOT_FOUND`) and files that cannot be
  * read (`UNREADABLE`), by setting `job.error`; it never throws for a bad file.
@@ -51,7 +53,9 @@ export async function identify(job: FileJob): Promise<FileJob> {
     );
   }
   try {
-    return { ...sized, hash: await hashFile(job.source) };
+    if (hashedOnSight(stats.size)) return await withHash(sized);
+    // Taken now, so that any write from here on leaves the stamp behind.
+    return { ...sized, stamp: contentStamp(await lstat(job.source, { bigint: true })) };
   } catch (error) {
     return statFailure(sized, error);
   }

@@ -42,6 +42,8 @@ export interface FileJob {
   arrivedMs?: number;
   /** SHA-256 of the content, hex. */
   hash?: string;
+  /** Size, mtime and ctime when the content was hashed (`contentStamp`): a link checks it. */
+  stamp?: string;
   kind?: MediaKind;
   meta?: PhotoMeta;
   place?: Place | null;

@@ -105,7 +105,7 @@ export function adoptFiledVideo(journal: Journal): (job: FileJob) => Promise<Fil
       root: dirname(video.target),
       size: info.size,
       mtimeMs: info.mtimeMs,
-      hash: video.hash,
+      ...(video.hash ? { hash: video.hash } : {}),
       kind: 'video',
       ...(video.group ? { group: video.group } : {}),
     };

@@ -279,7 +279,9 @@ async function journaled(
       op,
       from: job.source,
       to: target,
-      hash: requireHash(job),
+      // Unread (see content-hash.ts): moveFile links it by its stamp, or reads it.
+      hash: job.hash ?? null,
+      stamp: job.stamp,
       size: job.size,
       action: plan.action,
       rule: plan.rule,
@@ -307,13 +309,13 @@ async function indexPlaced(mover: Mover, job: FileJob, moved: MoveDone): Promise
   const info = await stat(moved.target);
   const sameTime = moved.strategy === 'copy' || info.mtimeMs === job.mtimeMs;
   if (info.size === job.size && sameTime) {
-    mover.index.add(moved.target, requireHash(job), info.size, info.mtimeMs);
+    mover.index.add(moved.target, moved.hash, info.size, info.mtimeMs);
     return;
   }
   const reason = `changed while it was being filed (${job.size} → ${info.size} bytes)`;
   const recorded = await recordFiledContent(mover.journal, mover.index, moved.target, reason);
   // Still changing: the daemon watches a filed file and records it once it has settled.
-  if (!recorded) mover.index.add(moved.target, requireHash(job), info.size, info.mtimeMs);
+  if (!recorded) mover.index.add(moved.target, moved.hash, info.size, info.mtimeMs);
 }
 
 /**
@@ -370,15 +372,6 @@ function requireTarget(job: FileJob, plan: Plan): string {
   throw new PhotosortdError(
     'NO_TARGET',
     `No target path was planned for ${job.source} (action ${plan.action}); it stays in the inbox.`,
-  );
-}
-
-function requireHash(job: FileJob): string {
-  if (job.hash) return job.hash;
-  throw new PhotosortdError(
-    'NOT_HASHED',
-    `${job.source} has no content hash (it could not be read), so a move could not be ` +
-      'verified; it stays in the inbox. Check that photosortd may read it.',
   );
 }
 

@@ -1,5 +1,6 @@
 import { basename } from 'node:path';
 import { isNonMediaName, isSidecarName } from '../lib/sidecars.js';
+import { hashedIfSizeHeld, withHash, type ContentLookup } from './content-hash.js';
 import type { FiledFile } from './groups/followers.js';
 import { planCompanions } from './groups/members.js';
 import { createNameReservations, memberTarget, movingCompanions } from './groups/targets.js';
@@ -12,15 +13,6 @@ export type NonMediaPolicy = 'leave' | CompiledTemplate;
 
 /** What to do with a file whose content the library already holds. */
 export type DuplicatePolicy = 'skip' | 'delete' | CompiledTemplate;
-
-/** What the planner needs to know about the library's content. */
-export interface ContentLookup {
-  /**
-   * Library paths holding this content: `original`, another file, and `itself`, the file at
-   * `source` under another library name (same device and inode).
-   */
-  lookup(hash: string, source: string): { original?: string; itself?: string };
-}
 
 /** Options of {@link createPlanStage}. */
 export interface PlanOptions {
@@ -71,7 +63,22 @@ export function createPlanStage(options: PlanOptions): Stage {
     reason,
   });
 
-  return async (input) => {
+  /**
+   * The job and its companions, each read when its content could match: a library file of
+   * its size, or for a dry run always (it hands out content as filing would, by hash).
+   */
+  async function readIfNeeded(job: FileJob): Promise<FileJob> {
+    const read = (one: FileJob) =>
+      options.dryRun && !one.error ? withHash(one) : hashedIfSizeHeld(index, one);
+    const hashed = await read(job);
+    if (!hashed.companions) return hashed;
+    const companions: FileJob[] = [];
+    for (const member of hashed.companions) companions.push(await read(member));
+    return { ...hashed, companions };
+  }
+
+  return async (unread) => {
+    const input = await readIfNeeded(unread);
     const filed = input.error ? undefined : options.filedFile?.(input);
     const plan = filed?.plan ?? decide(input);
     const job = plan.action === 'move' && options.adopt ? await options.adopt(input) : input;

@@ -1,5 +1,9 @@
+import type { BigIntStats } from 'node:fs';
 import { lstat } from 'node:fs/promises';
 import type { Journal } from '../journal/journal.js';
+import { unreadIdentityOf } from '../journal/journaled-move.js';
+import type { JournalEntry } from '../journal/types.js';
+import { withHash } from './content-hash.js';
 import type { FileJob, Stage } from './job.js';
 
 /** The error code of a file left in the inbox because undo put it there. */
@@ -17,12 +21,35 @@ const RESTORED =
  */
 export function createRestoredStage(journal: Journal): Stage {
   return async (job: FileJob): Promise<FileJob> => {
-    if (!job.hash || job.error) return job;
-    const at = journal.restoredAt(job.source, job.hash);
-    if (!at) return job;
-    const info = await lstat(job.source).catch(() => undefined);
+    if (job.error) return job;
+    const restored = journal.restoredAt(job.source);
+    if (!restored || restored.size !== job.size) return job;
+    const info = await lstat(job.source, { bigint: true }).catch(() => undefined);
     // The journal's time has whole milliseconds; the inode's may have a fraction more.
-    if (!info || Math.floor(info.ctimeMs) > Date.parse(at)) return job;
+    if (!info || Math.floor(Number(info.ctimeNs / 1_000_000n)) > Date.parse(restored.finishedAt)) {
+      return job;
+    }
+    if (!(await sameContent(job, restored.hash, restored.entry, info))) return job;
     return { ...job, error: { code: RESTORED_BY_UNDO, stage: 'restored', message: RESTORED } };
   };
+}
+
+/**
+ * Whether the file holds what the undo put back: the same hash, or for a file undo moved
+ * unread by hard link, the inode and mtime its row recorded.
+ */
+async function sameContent(
+  job: FileJob,
+  hash: string | null,
+  entry: JournalEntry,
+  info: BigIntStats,
+): Promise<boolean> {
+  if (hash !== null) return (await withHash(job).catch(() => job)).hash === hash;
+  const unread = unreadIdentityOf(entry);
+  return (
+    unread !== undefined &&
+    String(info.dev) === unread.dev &&
+    String(info.ino) === unread.ino &&
+    String(info.mtimeNs) === unread.mtimeNs
+  );
 }

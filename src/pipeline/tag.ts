@@ -4,6 +4,7 @@ import type { Logger } from '../lib/logger.js';
 import type { MediaFacts, SearchIndex } from '../search/index.js';
 import type { Tagger } from '../tagging/tagger.js';
 import type { Tag } from '../lib/media.js';
+import { withHash } from './content-hash.js';
 import type { FileJob, Stage } from './job.js';
 
 /** What the search index keeps of a file's content: kind, date, camera, place and tags. */
@@ -30,9 +31,12 @@ export function createTagStage(
   tagger: Tagger,
   options: { index?: SearchIndex | null; logger?: Logger } = {},
 ): Stage {
-  return async (job) => {
-    if (job.error) return job;
-    if (job.kind !== 'photo') return { ...job, tags: null };
+  return async (unread) => {
+    if (unread.error) return unread;
+    if (unread.kind !== 'photo') return { ...unread, tags: null };
+    // The model reads every byte anyway; the hash keys its cache and the search index. A
+    // file that cannot be read now is left to the tagger, which says so.
+    const job = await withHash(unread).catch(() => unread);
     const result = await tagger.analyse(job);
     if (result && job.hash && options.index) {
       try {

@@ -10,4 +10,4 @@ export { type MediaFacts } from './types.js';
 export { type SearchResult } from './results.js';
 export { THUMBNAIL_DEFAULTS, type Thumbnail } from './thumbnails.js';
 export { SearchService, type FindRequest } from './service.js';
-export { SharedSearch } from './shared.js';
+export { SharedSearch, type DaemonSearchParts } from './shared.js';

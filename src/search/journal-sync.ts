@@ -45,7 +45,8 @@ function apply(index: SearchIndex, row: Row): void {
     path !== null && isInside(index.library, path);
   if (row.op === 'move' || row.op === 'undo' || row.op === 'delete') {
     if (inLibrary(row.source)) index.removeFile(row.source);
-    if (row.op !== 'delete' && inLibrary(row.target))
+    // An unread file (no hash) was never tagged: it has no embedding to find it by.
+    if (row.op !== 'delete' && inLibrary(row.target) && row.hash !== null)
       index.setFile(row.target, row.hash, row.size, null);
   }
 }

@@ -11,11 +11,13 @@ export interface LibrarySearchOptions {
   library: string;
   /** The tagging model's folder: its fingerprint picks the embeddings searched. */
   modelDir: string;
+  /** An index this process has open already, returned when it is for the same model. */
+  index?: SearchIndex | null;
 }
 
 /**
- * Opens the library's search index for the configured model and brings its list of files up
- * to the journal first, so what an undo or a re-sort changed is already taken into account.
+ * Opens the library's search index for the configured model (or takes `index`, one already
+ * open for it) and brings its list of files up to the journal first, so what an undo or a re-sort changed is already taken into account.
  * Throws `SEARCH_NO_MODEL` when the model cannot be used.
  */
 export async function openLibrarySearch(options: LibrarySearchOptions): Promise<SearchIndex> {
@@ -26,14 +28,14 @@ export async function openLibrarySearch(options: LibrarySearchOptions): Promise<
       `search needs the tagging model (tagging.model): ${inspected.reason}`,
     );
   }
-  const index = SearchIndex.open(options.state, {
-    model: inspected.files.id,
-    library: options.library,
-  });
+  const lent = options.index?.model === inspected.files.id ? options.index : null;
+  const index =
+    lent ??
+    SearchIndex.open(options.state, { model: inspected.files.id, library: options.library });
   try {
     catchUpWithJournal(index, options.state);
   } catch (error) {
-    index.close();
+    if (!lent) index.close();
     throw error;
   }
   return index;

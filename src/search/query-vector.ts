@@ -26,26 +26,36 @@ export function combineVectors(plus: Float32Array[], minus: Float32Array[] = [])
 }
 
 /**
- * The image embedding of a file for `similar`: the index's own when the library file (or
- * the same content elsewhere) is indexed, else one made now by `embedder` (an uploaded
- * photo). Throws with what to do when the file cannot be read or embedded.
+ * The image embedding of a file for `similar`: the index's own when the library file is
+ * indexed, else (with an `embedder`) the stored one of the same content or one made now (a
+ * photo from elsewhere, an upload). Without an embedder only indexed library files are
+ * taken, and nothing else is read. Throws with what to do when the file cannot be read or
+ * embedded; `shown` names the file in those messages (an upload's temporary path means
+ * nothing to its sender).
  */
 export async function imageVector(
   index: SearchIndex,
   file: string,
-  embedder: () => Promise<ImageEmbedder>,
+  embedder: (() => Promise<ImageEmbedder>) | null,
+  shown: string = resolve(file),
 ): Promise<{ vector: Float32Array; hash: string; path: string }> {
   const path = resolve(file);
   const known = index.fileAt(path);
   const knownVector = known ? index.embedding(known.hash) : null;
   if (known && knownVector) return { vector: knownVector, hash: known.hash, path };
+  if (!embedder) {
+    throw new PhotosortdError(
+      'NOT_INDEXED',
+      `${shown} is not in the search index; give the path of an indexed library file`,
+    );
+  }
   try {
     const info = await lstat(path);
     if (!info.isFile()) throw Object.assign(new Error('not a file'), { code: 'ENOTFILE' });
   } catch (error) {
     throw new PhotosortdError(
       'SEARCH_BAD_IMAGE',
-      `${path} cannot be read (${errorCode(error)}); give the path of a photo`,
+      `${shown} cannot be read (${errorCode(error)}); give the path of a photo`,
       { cause: error },
     );
   }
@@ -56,7 +66,8 @@ export async function imageVector(
   if (!made) {
     throw new PhotosortdError(
       'SEARCH_BAD_IMAGE',
-      `${path} holds no image the model can read (not a photo, or damaged)`,
+      `${shown} holds no image the model can read (not a photo, or damaged); use a JPEG, ` +
+        'PNG, WebP, HEIC, TIFF or a RAW with an embedded preview',
     );
   }
   return { vector: made, hash, path };

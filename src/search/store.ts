@@ -89,8 +89,9 @@ export interface SearchIndexOptions {
  * hash and model, what is known of each content (kind, date, camera, place, tags), and which
  * library paths hold it. Several processes may have it open (the daemon files, `index`
  * embeds, `search` reads); SQLite orders their writes. Queries run on an in-memory
- * {@link EmbeddingMatrix}, loaded on the first query and reloaded when another process has
- * written since.
+ * {@link EmbeddingMatrix}, loaded on the first query and reloaded when another connection
+ * has written since; this connection's own writes change it in place (so the daemon's API
+ * reads the daemon's connection, see `SharedSearch`).
  */
 export class SearchIndex {
   readonly file: string;
@@ -348,18 +349,20 @@ export class SearchIndex {
     });
   }
 
-  /** Keeps a loaded matrix in step after this process changed a content's rows. */
+  /**
+   * Keeps a loaded matrix in step after this connection changed a content's rows. The data
+   * version is left as it was: it moves only with other connections' commits, which a later
+   * query must still load.
+   */
   private refreshContent(hash: string): void {
     if (!this.matrix) return;
     for (const row of this.matrixRows('f.hash = ?', hash)) this.addRow(row);
-    this.seenVersion = this.db.pragma('data_version', { simple: true }) as number;
   }
 
   private refreshFile(id: number): void {
     if (!this.matrix) return;
     this.matrix.delete(id);
     for (const row of this.matrixRows('f.id = ?', id)) this.addRow(row);
-    this.seenVersion = this.db.pragma('data_version', { simple: true }) as number;
   }
 
   private matrixRows(where: string, value: unknown): MatrixRow[] {

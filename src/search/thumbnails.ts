@@ -3,7 +3,7 @@ import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { PhotosortdError, errorMessage } from '../lib/errors.js';
-import { imageCandidates, orient } from '../tagging/image-input.js';
+import { PREVIEW_TAGS, imageCandidates, orient } from '../tagging/image-input.js';
 
 /** Thumbnail settings, each with its reason. */
 export const THUMBNAIL_DEFAULTS = Object.freeze({
@@ -30,7 +30,8 @@ function thumbnailPath(stateDir: string, hash: string, size = THUMBNAIL_DEFAULTS
 /**
  * A small JPEG of a library photo, made once per content and then read from the cache:
  * from the file when sharp decodes it, else from the largest preview exiftool finds in it
- * (HEIC, RAW), turned upright. Throws `THUMBNAIL_UNAVAILABLE` when no image decodes.
+ * (HEIC, RAW), turned upright. Throws `THUMBNAIL_UNAVAILABLE` when no image decodes, saying
+ * why; there is no stand-in picture, which would pass for the photo.
  */
 export async function thumbnail(
   file: { path: string; hash: string },
@@ -59,11 +60,35 @@ export async function thumbnail(
       await rename(partial, cached);
       return { bytes, etag };
     } catch (error) {
-      problems.push(`${candidate.from}: ${errorMessage(error)}`);
+      problems.push(`${candidate.from}: ${lastLine(errorMessage(error))}`);
     }
   }
   throw new PhotosortdError(
     'THUMBNAIL_UNAVAILABLE',
-    `no thumbnail for ${file.path}: ${problems.length > 0 ? problems.join('; ') : 'no image in it that sharp can decode'}`,
+    `no thumbnail for ${file.path}: ${await whyNoImage(file.path, problems)}`,
   );
+}
+
+/**
+ * Why no image of a file decodes, for a person: a HEIC whose every image is HEVC (an iPhone's,
+ * most often) gets its own sentence, as nothing is wrong with it.
+ */
+async function whyNoImage(path: string, problems: string[]): Promise<string> {
+  const meta = await sharp(path)
+    .metadata()
+    .catch(() => null);
+  if (meta?.format === 'heif' && meta.compression === 'hevc') {
+    return (
+      'its images are HEVC-compressed, which the image library photosortd bundles (libvips as ' +
+      'sharp ships it) cannot decode, and it holds no JPEG preview (exiftool finds no ' +
+      `${PREVIEW_TAGS.join(', ')}). The photo itself is intact; a JPEG copy of it would get a ` +
+      'thumbnail'
+    );
+  }
+  return problems.length > 0 ? problems.join('; ') : 'no image in it that sharp can decode';
+}
+
+/** libvips prefixes its reason with lines of detail (`bad seek to …`); the last line says it. */
+function lastLine(message: string): string {
+  return message.trim().split('\n').pop()!;
 }

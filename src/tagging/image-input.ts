@@ -9,7 +9,7 @@ import type { ImageSpec } from './model-files.js';
 const DECODABLE = new Set(['JPEG', 'PNG', 'WEBP', 'GIF', 'TIFF', 'AVIF']);
 
 /** Embedded JPEGs exiftool can extract, largest useful first. */
-const PREVIEW_TAGS = ['PreviewImage', 'JpgFromRaw', 'OtherImage', 'ThumbnailImage'];
+export const PREVIEW_TAGS = ['PreviewImage', 'JpgFromRaw', 'OtherImage', 'ThumbnailImage'];
 
 /**
  * What tagging reads of a file: where it is, its content hash (the embedding cache's key) and

@@ -3,6 +3,7 @@ import { bodyLimit } from 'hono/body-limit';
 import { secureHeaders } from 'hono/secure-headers';
 import type { Authenticator } from '../api/auth.js';
 import type { RateLimiter } from '../api/rate-limit.js';
+import { isImageUpload, UPLOAD_MAX_BYTES } from '../api/search-routes.js';
 import type { Config } from '../config/load.js';
 import type { DashboardControl } from '../daemon/control.js';
 import type { Logger } from '../lib/logger.js';
@@ -65,14 +66,23 @@ export function createDashboardApp(options: DashboardOptions): Hono<WebEnv> {
   options.closing?.addEventListener('abort', deps.recent.stop, { once: true });
 
   const app = new Hono<WebEnv>();
+  const formBodies = bodyLimit({
+    maxSize: WEB_LIMITS.maxBodyBytes,
+    onError: (c) => c.text(`Request body is larger than ${WEB_LIMITS.maxBodyBytes} bytes`, 413),
+  });
+  const photoBodies = bodyLimit({
+    maxSize: UPLOAD_MAX_BYTES,
+    onError: (c) =>
+      c.text(
+        `The photo is larger than ${UPLOAD_MAX_BYTES / 2 ** 20} MiB; choose a smaller copy`,
+        413,
+      ),
+  });
   for (const path of DASHBOARD_PATHS) {
     app.use(
       path,
       secureHeaders({ contentSecurityPolicy: CSP, referrerPolicy: 'same-origin' }),
-      bodyLimit({
-        maxSize: WEB_LIMITS.maxBodyBytes,
-        onError: (c) => c.text(`Request body is larger than ${WEB_LIMITS.maxBodyBytes} bytes`, 413),
-      }),
+      (c, next) => (isImageUpload(c) ? photoBodies(c, next) : formBodies(c, next)),
       loadSession(deps.sessions),
       guardWrites,
     );

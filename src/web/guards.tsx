@@ -40,6 +40,12 @@ function sameOrigin(c: Context): boolean {
 }
 
 /**
+ * The posts a read-scope login may make: logging out, and a search by a photo of the
+ * visitor's (a form sends a file only by POST). They still need Origin and CSRF token.
+ */
+const CHANGES_NOTHING: ReadonlySet<string> = new Set(['/logout', '/ui/search']);
+
+/**
  * Every state-changing request: from one of our pages (Origin), carrying the session's CSRF
  * token (but the login, which has its own nonce), by a login with admin scope.
  */
@@ -59,7 +65,7 @@ export const guardWrites: MiddlewareHandler<WebEnv> = async (c, next) => {
       403,
     );
   }
-  if (session.scope !== 'admin' && c.req.path !== '/logout') {
+  if (session.scope !== 'admin' && !CHANGES_NOTHING.has(c.req.path)) {
     return page(
       c,
       'Not allowed',

@@ -91,7 +91,7 @@ export function page(
   path: string,
   session: Session | undefined,
   body: Child,
-  status: 200 | 400 | 401 | 403 | 404 | 409 | 429 | 500 | 503 = 200,
+  status: 200 | 400 | 401 | 403 | 404 | 409 | 422 | 429 | 500 | 503 = 200,
 ): Response | Promise<Response> {
   return c.html(
     <>

@@ -96,18 +96,28 @@ export class CookieClient {
   /** Sends a request with the cookies held; stores the ones set. Redirects are not followed. */
   async send(
     path: string,
-    init: { method?: string; form?: Record<string, string>; headers?: Record<string, string> } = {},
+    init: {
+      method?: string;
+      form?: Record<string, string>;
+      /** A form with files, sent as `multipart/form-data` (as a file field sends it). */
+      multipart?: FormData;
+      headers?: Record<string, string>;
+    } = {},
   ): Promise<Response> {
     const headers: Record<string, string> = { ...init.headers };
     const cookie = [...this.cookies].map(([name, value]) => `${name}=${value}`).join('; ');
     if (cookie) headers.cookie = cookie;
-    let body: string | undefined;
+    let body: string | Buffer | undefined;
     if (init.form) {
       body = new URLSearchParams(init.form).toString();
       headers['content-type'] = 'application/x-www-form-urlencoded';
+    } else if (init.multipart) {
+      const encoded = new Response(init.multipart);
+      body = Buffer.from(await encoded.arrayBuffer());
+      headers['content-type'] = encoded.headers.get('content-type')!;
     }
     const response = await httpRequest(new URL(path, this.base), {
-      method: init.method ?? (init.form ? 'POST' : 'GET'),
+      method: init.method ?? (init.form || init.multipart ? 'POST' : 'GET'),
       headers,
       body,
     });
@@ -149,7 +159,7 @@ export class CookieClient {
  */
 function httpRequest(
   url: URL,
-  init: { method: string; headers: Record<string, string>; body?: string },
+  init: { method: string; headers: Record<string, string>; body?: string | Buffer },
 ): Promise<Response> {
   return new Promise((resolve, reject) => {
     const req = request(url, { method: init.method, headers: init.headers }, (res) => {

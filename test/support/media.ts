@@ -52,6 +52,25 @@ export async function writeJpeg(path: string, spec: PhotoSpec = {}): Promise<Buf
 }
 
 /**
+ * Writes a generated JPEG padded after its end-of-image marker to `size` bytes (2 MiB by
+ * default): a photo as large as a camera's, above the size photosortd hashes on sight,
+ * that exiftool reads like any JPEG. The padding follows the seed, so seeds differ.
+ */
+export async function writeLargeJpeg(
+  path: string,
+  spec: PhotoSpec = {},
+  size = 2 << 20,
+): Promise<Buffer> {
+  const photo = await makeJpeg(spec);
+  const padding = Buffer.alloc(size - photo.length);
+  for (let i = 0; i < padding.length; i++) padding[i] = (i * 131 + (spec.seed ?? 0) * 17) & 0xff;
+  const bytes = Buffer.concat([photo, padding]);
+  await mkdir(dirname(path), { recursive: true });
+  await writeFile(path, bytes);
+  return bytes;
+}
+
+/**
  * Writes at `target` a copy of the AVCHD fixture `et_M2TS.mts` whose recording date has the
  * camera's daylight-saving flag set (bit 0x40 of the time-zone byte of its H.264 MDPM date),
  * as a Sony camera writes it in summer: exiftool then prints `2008:12:31 23:16:24+01:00 DST`.

@@ -1,5 +1,7 @@
 import { basename } from 'node:path';
 import type { SearchResult } from '../../search/index.js';
+import { Csrf } from '../layout.js';
+import type { Session } from '../session.js';
 
 /** The Search form's fields as the visitor typed them, to show them again. */
 export type SearchFields = Readonly<Record<(typeof SEARCH_FIELDS)[number], string>>;
@@ -59,6 +61,19 @@ function Field(props: {
   );
 }
 
+/** The Kind filter's choices: value and text. */
+const KIND_CHOICES = [
+  ['', 'Photos and videos'],
+  ['photo', 'Photos'],
+  ['video', 'Videos'],
+] as const;
+
+/** The orders a search can be sorted in. */
+const SORT_CHOICES = [
+  ['score', 'Best match first'],
+  ['date', 'Newest first'],
+] as const;
+
 /** A labelled choice of the form. */
 function Choice(props: {
   name: keyof SearchFields;
@@ -114,16 +129,7 @@ export function SearchForm(props: { fields: SearchFields }) {
           <Field name="to" label="Taken until" type="date" fields={fields} />
           <Field name="place" label="Place" hint="Lisbon, Portugal or PT" fields={fields} />
           <Field name="camera" label="Camera" hint="iPhone" fields={fields} />
-          <Choice
-            name="kind"
-            label="Kind"
-            fields={fields}
-            options={[
-              ['', 'Photos and videos'],
-              ['photo', 'Photos'],
-              ['video', 'Videos'],
-            ]}
-          />
+          <Choice name="kind" label="Kind" fields={fields} options={KIND_CHOICES} />
           <Field name="tag" label="Tag" hint="beach" fields={fields} />
           <Field
             name="minScore"
@@ -134,30 +140,45 @@ export function SearchForm(props: { fields: SearchFields }) {
             max="1"
             fields={fields}
           />
-          <Choice
-            name="sort"
-            label="Sort by"
-            fields={fields}
-            options={[
-              ['score', 'Best match first'],
-              ['date', 'Newest first'],
-            ]}
-          />
+          <Choice name="sort" label="Sort by" fields={fields} options={SORT_CHOICES} />
         </div>
       </details>
     </form>
   );
 }
 
-/** The photo a "more like this" search matches, with a way back to a plain search. */
-export function LikeThis(props: { fields: SearchFields }) {
-  const { fields } = props;
+/**
+ * The photo a "more like this" search matches (a library file, or the name of the visitor's
+ * own photo), with a way back to a plain search.
+ */
+export function LikeThis(props: { fields: SearchFields; uploaded?: string }) {
+  const { fields, uploaded } = props;
   return (
     <p class="like">
-      Photos that look like <code>{fields.like}</code>
-      {fields.q ? ` and match “${fields.q}”` : ''}.{' '}
+      Photos that look like {uploaded !== undefined ? 'your photo ' : ''}
+      <code>{uploaded ?? fields.like}</code>
+      {fields.q && uploaded === undefined ? ` and match “${fields.q}”` : ''}.{' '}
       <a href={searchUrl({ ...fields, like: '' })}>Search without it</a>
     </p>
+  );
+}
+
+/** What the photo field accepts: images, and RAW files, which browsers know by name only. */
+const PHOTO_TYPES = 'image/*,.heic,.heif,.dng,.cr2,.cr3,.crw,.nef,.arw,.raf,.orf,.rw2,.pef,.x3f';
+
+/**
+ * A search by a photo of the visitor's own, chosen or dropped on the field: a plain POST
+ * form (a file goes no other way), with the filters of the search in its address.
+ */
+export function UploadForm(props: { fields: SearchFields; session: Session }) {
+  const action = searchUrl({ ...props.fields, q: '', like: '' });
+  return (
+    <form method="post" action={action} enctype="multipart/form-data" class="search-upload">
+      <Csrf session={props.session} />
+      <label for="search-photo">Or find photos like one of yours</label>
+      <input id="search-photo" name="photo" type="file" accept={PHOTO_TYPES} required />
+      <button type="submit">Find similar</button>
+    </form>
   );
 }
 
