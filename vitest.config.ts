@@ -22,6 +22,7 @@ const SLOW_SUITES = [
   'test/tagging-e2e.test.ts', // CLIP tagging through the CLI and the daemon
   'test/live-photo.test.ts', // Live Photo halves meeting in running daemons
   'test/drops.test.ts', // real drops: slow writers, stalls, second cards, against daemons
+  'test/group-drops.test.ts', // HEIC+MOV, RAW+JPEG copied into running daemons, held or not
   'test/library-mounts.test.ts', // exFAT and rclone mounts; the CLI and a SIGKILLed daemon on them
   'test/identity.test.ts', // real mounts and symlinks under daemons and the CLI
   'test/search-cli.test.ts', // search, similar and index through the CLI (one kills index)

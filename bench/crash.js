@@ -76,9 +76,9 @@ try {
   ];
   failed = checks.some(([, got, want]) => got !== want);
   const lines = [
-    `## Crash suite${mount ? ` (library on ${kind})` : ''}${large ? ' (2 MiB photos, filed unread)' : ''}`,
+    `## Crash suite${mount ? ` (library on ${kind})` : ''}${large ? ' (2 MiB photos)' : ''}`,
     '',
-    `${files} generated JPEGs${large ? ' padded to 2 MiB (filed by hard link without being read)' : ''} dropped at once into an inbox on the temp disk, filed into a library on ${on}; the daemon (concurrency 4, settle 200 ms) SIGKILLed ${kills} times at random moments (seed ${seed}: \`${kind ? `PHOTOSORTD_TEST_LIBRARY=${kind} ` : ''}node bench/crash.js ${files} ${kills} ${seed}${large ? ' --large' : ''}\` replays it), restarted after each kill, then run to the end and stopped with SIGTERM. ${midBurst} of the ${kills} kills landed mid-burst; the rest during start-up or recovery, or once the inbox was empty. Total ${trial.seconds.toFixed(0)} s.`,
+    `${files} generated JPEGs${large ? ' padded to 2 MiB (above the size hashed on sight: filed unread where a hard link can move them, read first where not)' : ''} dropped at once into an inbox on the temp disk, filed into a library on ${on}; the daemon (concurrency 4, settle 200 ms) SIGKILLed ${kills} times at random moments (seed ${seed}: \`${kind ? `PHOTOSORTD_TEST_LIBRARY=${kind} ` : ''}node bench/crash.js ${files} ${kills} ${seed}${large ? ' --large' : ''}\` replays it), restarted after each kill, then run to the end and stopped with SIGTERM. ${midBurst} of the ${kills} kills landed mid-burst; the rest during start-up or recovery, or once the inbox was empty. Total ${trial.seconds.toFixed(0)} s.`,
     '',
     '| check | result | expected |',
     '|---|---:|---:|',

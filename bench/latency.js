@@ -91,10 +91,14 @@ const lines = [
       `| ${how} | ${quantile(t, 0.5).toFixed(0)} | ${quantile(t, 0.95).toFixed(0)} | ${Math.max(...t).toFixed(0)} |`,
   ),
   '',
-  "- The daemon's latency is `settle` plus the 2 s companion window: a file is taken only once",
-  '  it has gone `settle` ms without changing, so a file still being copied is never filed',
-  "  half-written, and then waits 2 s for the rest of its group (a HEIC's MOV, a RAW's JPEG).",
-  '  The rest (about 15 ms) is hashing, one exiftool read and the journaled, fsynced move.',
+  "- The daemon's latency is `settle` plus the work on the file: a file is taken only once it",
+  '  has gone `settle` ms without changing, so a file still being copied is never filed',
+  '  half-written. It is then handed on at once: a lone JPEG waits for no companion. Only a group',
+  '  that may still get a member waits: for a file of its name the watcher sees still being',
+  "  written (a HEIC's MOV, a RAW's JPEG), or up to 2 s for a video's still; late sidecars,",
+  '  RAW/JPEG halves and videos follow their filed file through the journal.',
+  '  The rest (tens of ms) is hashing, one exiftool read, the check that no process still has',
+  "  the file open, and the journaled, fsynced move; the p95 is the shared machine's load.",
   '',
 ];
 console.log(lines.join('\n'));

@@ -1,4 +1,4 @@
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { describe, expect, it } from 'vitest';
@@ -46,6 +46,27 @@ describe('photosortd doctor', () => {
       );
     }
     expect(result.stdout).toContain('daemon   – not running');
+  });
+
+  it('says how files will move from each inbox: a hard link on one disk, a copy from another', async () => {
+    const dir = await tempDir('photosortd-doctor-');
+    await mkdir(join(dir, 'inbox'));
+    await mkdir(join(dir, 'library'));
+    // tmpfs: another filesystem than the temp folder's.
+    const other = await mkdtemp(join('/dev/shm', 'photosortd-doctor-'));
+    const file = await configIn(dir, {
+      library: './library',
+      inboxes: ['./inbox', other],
+      state: './state',
+      api: { enabled: false },
+    });
+
+    const result = await runCli(['doctor', '--config', file]);
+
+    expect(result.stdout).toMatch(/moves 1 +✓ hard link \(same filesystem\): no bytes copied/);
+    expect(result.stdout).toMatch(/moves 2 +✓ copy \(another filesystem\): every byte copied once/);
+    // The probe leaves nothing behind in the library.
+    expect(await readdir(join(dir, 'library'))).toEqual([]);
   });
 
   it('exits 2 and names each start-up problem, as run would', async () => {

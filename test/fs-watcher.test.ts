@@ -85,6 +85,33 @@ describe('the inbox watcher', () => {
     ]);
   });
 
+  it('tells whether another file of a group is still settling, and cannot tell without a settle period', async () => {
+    const w = await watched(1000);
+    const watcher = await w.start();
+    const heic = join(w.inbox, 'IMG_1.HEIC');
+    await writeFile(heic, 'still');
+    await waitFor(() => watcher.settling(join(w.inbox, 'IMG_1.MOV')), { what: 'the HEIC seen' });
+    await waitFor(() => w.names().includes('IMG_1.HEIC'), { what: 'the HEIC reported' });
+    // The MOV is written to every 100 ms, less than `settle`: it has not settled.
+    await writeFile(join(w.inbox, 'IMG_1.MOV'), 'v');
+    await waitFor(() => watcher.settling(heic) === true, { what: 'the MOV seen' });
+    for (let i = 0; i < 5; i++) {
+      await sleep(100);
+      await appendFile(join(w.inbox, 'IMG_1.MOV'), 'v');
+      expect(watcher.settling(heic)).toBe(true);
+    }
+    // Its own quiet period does not count, nor another name's.
+    expect(watcher.settling(join(w.inbox, 'IMG_1.MOV'))).toBe(false);
+    expect(watcher.settling(join(w.inbox, 'IMG_2.HEIC'))).toBe(false);
+    expect(watcher.settling(join(w.inbox, 'sub', 'IMG_1.HEIC'))).toBe(false);
+    await waitFor(() => w.names().includes('IMG_1.MOV'), { what: 'the MOV reported' });
+    expect(watcher.settling(heic)).toBe(false);
+
+    const unsettled = await watched(0);
+    const immediate = await unsettled.start();
+    expect(immediate.settling(join(unsettled.inbox, 'IMG_1.HEIC'))).toBeNull();
+  });
+
   it('passes by hidden and partial names until a download is renamed to its real name', async () => {
     const w = await watched(100);
     await w.start();

@@ -7,6 +7,8 @@ import { checkExiftool, checkStartup } from '../daemon/preflight.js';
 import { isPartialOrHidden } from '../daemon/watched-inbox.js';
 import { ConfigError, errorCode, errorMessage } from '../lib/errors.js';
 import { createExifTool } from '../lib/exiftool.js';
+import { moveStrategy } from '../lib/safe-move.js';
+import { HASH_ON_SIGHT_BELOW } from '../pipeline/content-hash.js';
 import { VERSION } from '../lib/version.js';
 import { inspectModelDir } from '../tagging/model-files.js';
 import { findDaemon, noDaemonMessage } from './find-daemon.js';
@@ -139,6 +141,33 @@ async function inotifyFinding(config: Config): Promise<Finding | null> {
     : { label: 'inotify', ok: true, detail };
 }
 
+/** What each way of moving costs, as doctor explains it. */
+const STRATEGY_TEXT = {
+  link: `hard link (same filesystem): no bytes copied; files of ${HASH_ON_SIGHT_BELOW / 2 ** 20} MiB or more are not even read`,
+  rename:
+    'rename onto a reserved name (same filesystem, no hard links): no bytes copied; each photo read once to verify it',
+  copy: 'copy (another filesystem): every byte copied once and verified',
+  none: 'none: the library filesystem takes neither hard links nor renames onto a reserved name; use a library on another filesystem',
+} as const;
+
+/**
+ * How files get from each inbox into the library (the probe `run` makes on its first move:
+ * two empty dotfiles written in the library and removed).
+ */
+async function moveFindings(config: Config): Promise<Finding[]> {
+  const findings: Finding[] = [];
+  for (const [i, inbox] of config.inboxes.entries()) {
+    const label = `moves ${i + 1}`;
+    try {
+      const strategy = await moveStrategy(inbox.path, config.library);
+      findings.push({ label, ok: strategy !== 'none', detail: STRATEGY_TEXT[strategy] });
+    } catch (error) {
+      findings.push({ label, ok: false, detail: `cannot be probed: ${errorMessage(error)}` });
+    }
+  }
+  return findings;
+}
+
 /**
  * The start-up checks `photosortd run` makes ({@link checkStartup}: templates, labels,
  * folders), one finding per problem, then what only doctor looks at.
@@ -162,6 +191,7 @@ async function configFindings(config: Config): Promise<Finding[]> {
       findings.push({ label: 'startup', ok: false, detail: problem, config: true });
     }
   }
+  if (!findings.some((finding) => finding.config)) findings.push(...(await moveFindings(config)));
   const inotify = await inotifyFinding(config);
   if (inotify) findings.push(inotify);
   const cluster = await clusterFinding(config);

@@ -8,7 +8,7 @@ import { createOpenWriterCheck, STILL_BEING_WRITTEN } from '../lib/open-writers.
 import { isInside } from '../lib/sanitize.js';
 import { VERSION } from '../lib/version.js';
 import { recordFiledContent } from '../pipeline/changed-after-filing.js';
-import { fileOfSidecar, redateByLateJson } from '../pipeline/groups/followers.js';
+import { leaderFiled, redateByLateJson } from '../pipeline/groups/followers.js';
 import { groupJobs } from '../pipeline/groups/grouping.js';
 import { leavingPolicy } from '../pipeline/left-before.js';
 import type { Action } from '../lib/media.js';
@@ -275,7 +275,9 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
   const gatherer = createGatherer({
     windowMs: GROUP_WINDOW_MS,
     orphanWaitMs: ORPHAN_WAIT_MS,
-    fileFiled: (path) => fileOfSidecar(services.journal, path) !== undefined,
+    fileFiled: (path) => leaderFiled(services.journal, path),
+    // Declared below: the watchers report to `take`, which feeds this gatherer.
+    settling: (path) => inboxes.settling(path),
     submit,
   });
 

@@ -3,6 +3,7 @@ import { lstat, readdir } from 'node:fs/promises';
 import { REPLACEMENT, renameUndecodable } from '../lib/undecodable-names.js';
 import { basename, join, sep } from 'node:path';
 import { errorCode } from '../lib/errors.js';
+import { SettlingFiles } from './settling-files.js';
 import {
   isPartialOrHidden,
   type InboxWatcher,
@@ -25,7 +26,7 @@ import {
 export function watchWithFsEvents(inbox: WatchedInbox, options: WatchOptions): InboxWatcher {
   /** Watched folders by path, with the inode watched: a folder made again is another. */
   const folders = new Map<string, { watcher: FSWatcher; ino: number }>();
-  const quiet = new Map<string, NodeJS.Timeout>();
+  const quiet = new SettlingFiles();
   let closed = false;
 
   const report = (path: string) => {
@@ -37,19 +38,20 @@ export function watchWithFsEvents(inbox: WatchedInbox, options: WatchOptions): I
   const settleLater = (path: string) => {
     clearTimeout(quiet.get(path));
     if (options.settle === 0) return report(path);
-    quiet.set(
-      path,
-      setTimeout(() => void confirm(path), options.settle),
-    );
+    const timer: NodeJS.Timeout = setTimeout(() => void confirm(path, timer), options.settle);
+    quiet.set(path, timer);
   };
 
   /**
-   * At the end of a quiet period: reported if it is still there, or watched if a folder
-   * took the file's place meanwhile (its events were taken for writes to the file).
+   * At the end of a quiet period (`timer`'s): reported if it is still there, or watched if a
+   * folder took the file's place meanwhile (its events were taken for writes to the file).
+   * It counts as settling until then, so its group waits for it (see `settling`).
    */
-  async function confirm(path: string): Promise<void> {
-    quiet.delete(path);
+  async function confirm(path: string, timer: NodeJS.Timeout): Promise<void> {
     const info = await lstat(path).catch(() => undefined);
+    // Written to while it was looked at (or the watcher closed): a new quiet period decides.
+    if (quiet.get(path) !== timer) return;
+    quiet.delete(path);
     if (info?.isDirectory()) await addFolder(path, info.ino);
     else if (info) report(path);
   }
@@ -152,13 +154,14 @@ export function watchWithFsEvents(inbox: WatchedInbox, options: WatchOptions): I
   }
 
   return {
+    // With no settle period a file is reported at its first event: nothing is known to follow.
+    settling: (path) => (options.settle === 0 ? null : quiet.besides(path)),
     ready: lstat(inbox.path).then(
       (info) => addFolder(inbox.path, info.ino),
       (error: unknown) => warnOrForget(inbox.path, error),
     ),
     close: async () => {
       closed = true;
-      for (const timer of quiet.values()) clearTimeout(timer);
       quiet.clear();
       removeFolder(inbox.path);
     },

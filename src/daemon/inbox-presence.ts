@@ -1,5 +1,6 @@
 import type { Logger } from '../lib/logger.js';
 import { examineFolder } from '../lib/real-path.js';
+import { isInside } from '../lib/sanitize.js';
 import type { InboxWatcher, WatchedInbox } from './watched-inbox.js';
 import { watchInbox } from './watcher.js';
 
@@ -35,6 +36,11 @@ export interface InboxSet {
    */
   update(inboxes: WatchedInbox[], settle: number): Promise<{ added: string[]; removed: string[] }>;
   status(): InboxState[];
+  /**
+   * Whether another file of `path`'s group is still settling in the inbox that holds it
+   * ({@link InboxWatcher.settling}); `null` when its watcher cannot tell or none watches it.
+   */
+  settling(path: string): boolean | null;
   close(): Promise<void>;
 }
 
@@ -147,6 +153,7 @@ export function watchInboxSet(options: InboxSetOptions): InboxSet {
         watching: entry.watcher !== null,
         ...(entry.problem ? { problem: entry.problem } : {}),
       })),
+    settling: (path) => settlingIn([...entries.values()], path),
     close: () =>
       serial(async () => {
         closed = true;
@@ -154,4 +161,16 @@ export function watchInboxSet(options: InboxSetOptions): InboxSet {
         await Promise.all([...entries.values()].map(release));
       }),
   };
+}
+
+/** {@link InboxSet.settling} over the watchers of the inboxes that hold `path`. */
+function settlingIn(entries: Entry[], path: string): boolean | null {
+  let answer: boolean | null = null;
+  for (const { inbox, watcher } of entries) {
+    if (!watcher || !isInside(inbox.path, path)) continue;
+    const settling = watcher.settling(path);
+    if (settling === null) return null;
+    answer = answer === true || settling;
+  }
+  return answer;
 }

@@ -34,5 +34,11 @@ export interface WatchOptions {
 export interface InboxWatcher {
   /** Resolves once the files already in the inbox have been reported. */
   ready: Promise<void>;
+  /**
+   * Whether another file of `path`'s group (same folder, same companion stem) has been seen
+   * but not reported yet: still being written, or within its settle period. `null` when this
+   * watcher cannot tell (chokidar reports a file only once it has settled).
+   */
+  settling(path: string): boolean | null;
   close(): Promise<void>;
 }

@@ -44,6 +44,7 @@ function watchWithChokidar(inbox: WatchedInbox, options: WatchOptions): InboxWat
   );
   return {
     ready: new Promise<void>((resolve) => watcher.once('ready', resolve)),
+    settling: () => null,
     close: () => watcher.close(),
   };
 }

@@ -455,17 +455,29 @@ export function contentStamp(stats: BigIntStats): string {
 }
 
 /**
- * Whether {@link safeMove} would move `source` to `target` by hard link: the target's folder
- * (or the nearest existing parent it will be made in) is on the source's filesystem, and
- * that filesystem takes hard links. Only such a move can be made without reading the file.
+ * How {@link safeMove} would put a file from `from` (a file or folder) into the folder
+ * `folder` (or the nearest existing parent it would be made in): `link` or `rename` on the
+ * same filesystem as its hard links allow, else `copy`; `none` where the target's
+ * filesystem takes neither a hard link nor a rename onto a reserved name.
+ */
+export async function moveStrategy(from: string, folder: string): Promise<MoveStrategy | 'none'> {
+  const { dir } = await nearestExisting(resolve(folder));
+  const [source, target, capabilities] = await Promise.all([
+    stat(from, { bigint: true }),
+    stat(dir, { bigint: true }),
+    capabilitiesOf(dir),
+  ]);
+  if (source.dev === target.dev && capabilities.hardLinks) return 'link';
+  if (source.dev === target.dev && capabilities.rename) return 'rename';
+  return capabilities.hardLinks || capabilities.rename ? 'copy' : 'none';
+}
+
+/**
+ * Whether {@link safeMove} would move `source` to `target` by hard link: the only move that
+ * can be made without reading the file.
  */
 export async function movesByLink(source: string, target: string): Promise<boolean> {
-  const { dir } = await nearestExisting(dirname(resolve(target)));
-  const [file, folder] = await Promise.all([
-    stat(source, { bigint: true }),
-    stat(dir, { bigint: true }),
-  ]);
-  return file.dev === folder.dev && (await capabilitiesOf(dir)).hardLinks;
+  return (await moveStrategy(source, dirname(target))) === 'link';
 }
 
 /** For a move without a hash that turned out not to be a link (see {@link movesByLink}). */

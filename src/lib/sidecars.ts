@@ -1,4 +1,4 @@
-import { extname } from 'node:path';
+import { basename, dirname, extname } from 'node:path';
 
 /**
  * File names that belong to another file: XMP (both `IMG_1.xmp` and `IMG_1.jpg.xmp`),
@@ -102,6 +102,14 @@ export function companionStem(name: string): string {
   if (ext === '.json') base = takeoutBase(base);
   const inner = extname(base);
   return isMediaExtension(inner) ? base.slice(0, base.length - inner.length) : base;
+}
+
+/**
+ * The group a file belongs to: its folder and {@link companionStem}, as `folder\0stem`. The
+ * daemon's gatherer, its inbox watcher and `scan` group files by it.
+ */
+export function companionKey(path: string): string {
+  return `${dirname(path)}\0${companionStem(basename(path))}`;
 }
 
 /** A Takeout JSON name without `.json`, turned back into the media file's name. */

@@ -23,7 +23,7 @@ import type { ExclusiveLock } from '../pipeline.js';
  * The journal row of the file a sidecar belongs to, when that file (same source folder,
  * same stem, not a sidecar itself) was filed and has not been undone; newest first.
  */
-export function fileOfSidecar(journal: Journal, sidecar: string): JournalEntry | undefined {
+function fileOfSidecar(journal: Journal, sidecar: string): JournalEntry | undefined {
   const name = basename(sidecar);
   const folder = dirname(sidecar);
   const stem = companionStem(name);
@@ -37,6 +37,19 @@ export function fileOfSidecar(journal: Journal, sidecar: string): JournalEntry |
         (companionStem(basename(entry.source)) === stem ||
           isTruncatedTakeoutOf(name, basename(entry.source))),
     );
+}
+
+const STILL_RANK = primaryRank('still.jpg');
+
+/**
+ * Whether the file a lone sidecar or video would follow once filed ({@link followFiledFile})
+ * is in the library already: a sidecar's file, or a video's still of the same name (a still
+ * paired by ContentIdentifier is only known once the video's metadata has been read).
+ */
+export function leaderFiled(journal: Journal, path: string): boolean {
+  const row = fileOfSidecar(journal, path);
+  if (!row) return false;
+  return isSidecarName(basename(path)) || primaryRank(basename(row.source)) === STILL_RANK;
 }
 
 /** Where a sidecar whose file was filed earlier goes, and the journal group it joins. */

@@ -1,6 +1,6 @@
 import { basename, dirname } from 'node:path';
 import {
-  companionStem,
+  companionKey,
   isSidecarName,
   isTruncatedTakeoutOf,
   primaryRank,
@@ -21,7 +21,7 @@ import type { FileJob } from '../job.js';
  */
 export function groupJobs(jobs: FileJob[]): FileJob[] {
   const groups = new Map<string, FileJob[]>();
-  const keyOf = (job: FileJob) => `${dirname(job.source)}\0${companionStem(basename(job.source))}`;
+  const keyOf = (job: FileJob) => companionKey(job.source);
   for (const job of jobs) {
     const key = keyOf(job);
     groups.set(key, [...(groups.get(key) ?? []), job]);
