@@ -33,6 +33,7 @@ const BENCHMARKS = [
   ['crash', 'crash.js', ['500', '20'], ['60', '3']],
   ['torture', 'torture.js', ['300'], ['30']],
   ['library-fs', 'library-fs.js', ['40', '8'], ['5', '2']],
+  ['startup', 'startup.js', ['20'], ['3']],
 ];
 
 function runOne(script, scriptArgs) {

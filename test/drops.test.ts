@@ -256,6 +256,34 @@ describe('--dry-run predicts the real run (issue 19.10)', () => {
   });
 });
 
+describe('--dry-run with onCollision: skip', () => {
+  it('leaves the second different IMG_0004.JPG in the inbox, as the real run does', async () => {
+    const { inbox, config } = await setup({ onCollision: 'skip' });
+    await writeJpeg(join(inbox, 'card1', 'IMG_0004.JPG'), {
+      date: '2024:08:08 08:08:08',
+      seed: 91,
+    });
+    await writeJpeg(join(inbox, 'card2', 'IMG_0004.JPG'), {
+      date: '2024:08:08 08:08:08',
+      seed: 92,
+    });
+    const summary = (lines: { action: string; target: string | null }[]) =>
+      lines.map((line) => `${line.action} ${line.target ?? ''}`).sort();
+
+    const dry = await scanJson(config, [inbox], true);
+    const real = await scanJson(config, [inbox]);
+
+    expect(summary(dry.lines)).toEqual(summary(real.lines));
+    expect(summary(real.lines)).toEqual([
+      `move ${join(config.library, '2024/2024-08-08/IMG_0004.JPG')}`,
+      'skip ',
+    ]);
+    expect(dry.lines.find((line) => line.action === 'skip')?.reason).toMatch(
+      /a different file is already at .*IMG_0004\.JPG; left where it is \(onCollision: skip\)/,
+    );
+  });
+});
+
 describe('RAW and JPEG of one shot arriving seconds apart (issue 19.1)', () => {
   const RAW = join(ROOT, 'test', 'fixtures', 'et_CanonRaw.cr3');
   const FOLDER = '2018/2018-02-21';

@@ -4,7 +4,7 @@ import type { Cluster } from '../cluster/index.js';
 import type { Config } from '../config/load.js';
 import { readDaemonInfo } from '../daemon/daemon-file.js';
 import type { Services } from '../daemon/services.js';
-import { createGeocoder, DEFAULT_GEOCODE_PROVIDER, type Geocoder } from '../geocode/index.js';
+import type { Geocoder } from '../geocode/index.js';
 import { LibraryIndex } from '../journal/library-index.js';
 import { Journal } from '../journal/journal.js';
 import { recover } from '../journal/recover.js';
@@ -18,8 +18,9 @@ import {
   type StateLock,
 } from '../lib/state-lock.js';
 import { statePaths } from '../lib/state-paths.js';
-import { SearchIndex } from '../search/index.js';
-import { createTagger, loadLabels, type Tagger } from '../tagging/index.js';
+import type { SearchIndex } from '../search/index.js';
+import type { Tagger } from '../tagging/index.js';
+import { loadLabels } from '../tagging/labels.js';
 import { followFiledFile } from '../pipeline/groups/followers.js';
 import { createCompanionsStage } from '../pipeline/groups/members.js';
 import { createOpenWriterCheck } from '../lib/open-writers.js';
@@ -152,7 +153,7 @@ async function openServices(
       ignore: (path) => path.startsWith(paths.trash + '/'),
     });
     const notes: Services['notes'] = {};
-    const geocoder = openGeocoder(config, exiftool, logger, cluster);
+    const geocoder = await openGeocoder(config, exiftool, logger, cluster);
     if (!geocoder) notes.geocode = 'geocode.enabled is false in the configuration';
     geocoder?.ready().catch((error: unknown) => {
       notes.geocode = errorMessage(error);
@@ -163,9 +164,7 @@ async function openServices(
       : null;
     if (!tagger) notes.tagging = 'tagging.enabled is false in the configuration';
     else if (!tagger.status.enabled) notes.tagging = tagger.status.reason;
-    const search = tagger?.model
-      ? SearchIndex.open(config.state, { model: tagger.model, library: config.library })
-      : null;
+    const search = tagger?.model ? await openSearchIndex(config, tagger.model) : null;
     return {
       exiftool,
       journal,
@@ -227,27 +226,31 @@ export async function openCluster(config: Config, logger: Logger): Promise<Clust
   });
 }
 
-/** The geocoder the configuration asks for, or `null` when places are off. */
-export function openGeocoder(
+/**
+ * The geocoder the configuration asks for, or `null` when places are off — and then no
+ * geocoding code (its data, caches and engines) is loaded.
+ */
+export async function openGeocoder(
   config: Config,
   exiftool: ExifTool,
   logger: Logger,
   cluster: Cluster | null = null,
-): Geocoder | null {
-  return config.geocode.enabled
-    ? createGeocoder({
-        provider: config.geocode.provider ?? DEFAULT_GEOCODE_PROVIDER,
-        stateDir: config.state,
-        logger,
-        exiftool,
-        shared: cluster ? (namespace) => cluster.places(namespace) : undefined,
-      })
-    : null;
+): Promise<Geocoder | null> {
+  if (!config.geocode.enabled) return null;
+  const { createGeocoder, DEFAULT_GEOCODE_PROVIDER } = await import('../geocode/index.js');
+  return createGeocoder({
+    provider: config.geocode.provider ?? DEFAULT_GEOCODE_PROVIDER,
+    stateDir: config.state,
+    logger,
+    exiftool,
+    shared: cluster ? (namespace) => cluster.places(namespace) : undefined,
+  });
 }
 
 /**
  * The tagger the configuration asks for (its model, labels and prompt); with a cluster, its
- * model work goes to the workers and its embeddings are shared.
+ * model work goes to the workers and its embeddings are shared. The tagging code (sharp, the
+ * embedding cache, the model runtime) loads here, so a run without tagging never loads it.
  */
 export async function openTagger(
   config: Config,
@@ -256,6 +259,7 @@ export async function openTagger(
   cluster: Cluster | null = null,
 ): Promise<Tagger> {
   const configDir = config.file ? dirname(config.file) : process.cwd();
+  const { createTagger } = await import('../tagging/index.js');
   return createTagger({
     modelDir: config.tagging.model,
     labels: await loadLabels(config.tagging.labels, configDir),
@@ -267,6 +271,12 @@ export async function openTagger(
     logger,
     backend: cluster?.backend,
   });
+}
+
+/** The search index of the tagger's model; loaded only when tagging has a model. */
+async function openSearchIndex(config: Config, model: string): Promise<SearchIndex> {
+  const { SearchIndex } = await import('../search/index.js');
+  return SearchIndex.open(config.state, { model, library: config.library });
 }
 
 /**

@@ -61,7 +61,7 @@ export async function runIndex(options: IndexCommandOptions): Promise<number> {
   const exiftool = createExifTool();
   let tagger: Tagger | undefined;
   let index: SearchIndex | undefined;
-  const geocoder = openGeocoder(config, exiftool, logger, cluster);
+  const geocoder = await openGeocoder(config, exiftool, logger, cluster);
   try {
     tagger = await openTagger(config, exiftool, logger, cluster);
     if (!tagger.model) {

@@ -1,19 +1,13 @@
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
-import { loadConfig, type Config } from '../config/load.js';
+import type { Config } from '../config/load.js';
 import { ConfigError, PhotosortdError, errorMessage } from '../lib/errors.js';
-import { createLogger } from '../lib/logger.js';
 import { VERSION } from '../lib/version.js';
-import { configCheck } from './config-check.js';
-import { doctor } from './doctor.js';
-import { printJournal } from './journal-commands.js';
-import { modelsPull } from './models.js';
-import { remotePause, remoteResume, remoteStatus } from './remote.js';
-import { runDaemon } from './run.js';
-import { scan } from './scan.js';
 import { registerSearchCommands } from './search-commands.js';
-import { tokenCreate } from './token.js';
-import { runUndo } from './undo.js';
-import { runWorker } from './worker.js';
+
+// Each command's module, and the configuration loader (zod, cosmiconfig) and the logger, are
+// imported when the command runs: `--help`, `--version` and `status` do not pay for the
+// daemon, the API and the pipeline, nor `scan` for the API (docs/ARCHITECTURE.md, "Lazy
+// loading").
 
 /** Exit statuses of DESIGN.md. */
 export const EXIT = { ok: 0, failed: 1, usage: 2 } as const;
@@ -54,7 +48,7 @@ export function buildProgram(setExit: (code: number) => void): Command {
     .exitOverride();
 
   const withConfig = async (options: { config?: string }): Promise<Config> =>
-    loadConfig(options.config);
+    (await import('../config/load.js')).loadConfig(options.config);
   /** The configuration, with `--create-library` given as consent to make a missing library. */
   const withLibraryConsent = async (options: {
     config?: string;
@@ -70,6 +64,7 @@ export function buildProgram(setExit: (code: number) => void): Command {
     .addOption(configOption())
     .addOption(createLibraryOption())
     .action(async (options: { config?: string; createLibrary?: boolean }) => {
+      const { runDaemon } = await import('./run.js');
       setExit(await runDaemon(await withLibraryConsent(options)));
     });
 
@@ -87,6 +82,10 @@ export function buildProgram(setExit: (code: number) => void): Command {
         options: { config?: string; dryRun?: boolean; json?: boolean; createLibrary?: boolean },
       ) => {
         const config = await withLibraryConsent(options);
+        const [{ scan }, { createLogger }] = await Promise.all([
+          import('./scan.js'),
+          import('../lib/logger.js'),
+        ]);
         const logger = createLogger({ level: options.json ? 'warn' : config.log.level });
         setExit(
           await scan({
@@ -136,6 +135,7 @@ export function buildProgram(setExit: (code: number) => void): Command {
             : options.batch !== undefined
               ? { batch: options.batch }
               : { all: true as const };
+        const { runUndo } = await import('./undo.js');
         setExit(
           await runUndo({
             config: await withConfig(options),
@@ -154,6 +154,7 @@ export function buildProgram(setExit: (code: number) => void): Command {
     .option('--json', 'one JSON object per operation')
     .addOption(configOption())
     .action(async (options: { limit: number; json?: boolean; config?: string }) => {
+      const { printJournal } = await import('./journal-commands.js');
       setExit(
         await printJournal({
           config: await withConfig(options),
@@ -163,10 +164,10 @@ export function buildProgram(setExit: (code: number) => void): Command {
       );
     });
 
-  for (const [name, description, run] of [
-    ['status', 'ask the running daemon how it is doing', remoteStatus],
-    ['pause', 'stop taking new files (in-flight files finish)', remotePause],
-    ['resume', 'take files again', remoteResume],
+  for (const [name, description, remote] of [
+    ['status', 'ask the running daemon how it is doing', 'remoteStatus'],
+    ['pause', 'stop taking new files (in-flight files finish)', 'remotePause'],
+    ['resume', 'take files again', 'remoteResume'],
   ] as const) {
     program
       .command(name)
@@ -174,6 +175,7 @@ export function buildProgram(setExit: (code: number) => void): Command {
       .option('--json', 'print JSON')
       .addOption(configOption())
       .action(async (options: { config?: string; json?: boolean }) => {
+        const run = (await import('./remote.js'))[remote];
         setExit(await run({ config: await withConfig(options), json: options.json ?? false }));
       });
   }
@@ -185,6 +187,7 @@ export function buildProgram(setExit: (code: number) => void): Command {
     .description('validate the configuration and print it with defaults filled in')
     .addOption(configOption())
     .action(async (options: { config?: string }) => {
+      const { configCheck } = await import('./config-check.js');
       setExit(await configCheck(options.config));
     });
 
@@ -193,6 +196,7 @@ export function buildProgram(setExit: (code: number) => void): Command {
     .description('versions, paths, and which parts work')
     .addOption(configOption())
     .action(async (options: { config?: string }) => {
+      const { doctor } = await import('./doctor.js');
       setExit(await doctor({ file: options.config }));
     });
 
@@ -207,6 +211,7 @@ export function buildProgram(setExit: (code: number) => void): Command {
     .option('--ttl <duration>', 'lifetime, e.g. 1h, 7d', '1h')
     .addOption(configOption())
     .action(async (options: { scope: 'read' | 'admin'; ttl: string; config?: string }) => {
+      const { tokenCreate } = await import('./token.js');
       setExit(
         await tokenCreate({
           config: await withConfig(options),
@@ -224,6 +229,10 @@ export function buildProgram(setExit: (code: number) => void): Command {
     .addOption(configOption())
     .action(async (options: { config?: string }) => {
       const config = await withConfig(options);
+      const [{ runWorker }, { createLogger }] = await Promise.all([
+        import('./worker.js'),
+        import('../lib/logger.js'),
+      ]);
       setExit(await runWorker({ config, logger: createLogger({ level: config.log.level }) }));
     });
 
@@ -237,10 +246,11 @@ export function buildProgram(setExit: (code: number) => void): Command {
     .addOption(configOption())
     .action(async (name: string | undefined, options: { dir?: string; config?: string }) => {
       // Without a configuration the model still downloads, into ./models.
-      const configured = await loadConfig(options.config).then(
+      const configured = await withConfig(options).then(
         (config) => config.tagging.model,
         () => undefined,
       );
+      const { modelsPull } = await import('./models.js');
       setExit(await modelsPull(name, { dir: options.dir, configuredModel: configured }));
     });
 

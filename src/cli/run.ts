@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { startApiServer, Metrics } from '../api/index.js';
+import type { ApiServer } from '../api/index.js';
 import { newInstanceSecret } from '../api/instance.js';
 import { launchDaemon } from '../app/launch.js';
 import { loadConfig, type Config } from '../config/load.js';
@@ -53,6 +53,47 @@ function watchingStatus(daemon: Daemon): string {
 }
 
 /**
+ * The control API and dashboard over `daemon`, with the metrics they serve fed from its file
+ * events; `close` also stops feeding them. Loaded only here, so that a daemon with `api.enabled:
+ * false` never loads the HTTP server, the dashboard or the metrics registry.
+ */
+async function startApi(
+  daemon: Daemon,
+  config: Config,
+  logger: Logger,
+  secret: string,
+): Promise<ApiServer> {
+  const { startApiServer, Metrics } = await import('../api/index.js');
+  const metrics = new Metrics();
+  const unsubscribe = daemon.subscribe((event) => {
+    if (event.type === 'file') metrics.recordFile(event);
+  });
+  try {
+    const server = await startApiServer({
+      config,
+      control: daemon,
+      dashboard: daemon,
+      logger,
+      metrics,
+      instance: { pid: process.pid, secret },
+    });
+    return {
+      ...server,
+      close: async () => {
+        unsubscribe();
+        await server.close();
+      },
+    };
+  } catch (error) {
+    // A daemon without its API cannot be steered or asked, and whoever holds the port
+    // would answer in its place: refuse to start (exit 2), saying why in one line.
+    unsubscribe();
+    await daemon.stop(STOP_TIMEOUT_MS);
+    throw error;
+  }
+}
+
+/**
  * `photosortd run`: the daemon in the foreground until SIGTERM or SIGINT; SIGHUP re-reads the
  * configuration file. Resolves with the exit status once everything is closed.
  */
@@ -81,31 +122,8 @@ export async function runDaemon(config: Config): Promise<number> {
   try {
     // Throws STATE_LOCKED, naming the other process, when the state folder is taken.
     const daemon = await launchDaemon(config, logger);
-    const metrics = new Metrics();
-    const unsubscribe = daemon.subscribe((event) => {
-      if (event.type === 'file') metrics.recordFile(event);
-    });
-
     const secret = newInstanceSecret();
-    let api: Awaited<ReturnType<typeof startApiServer>> | null = null;
-    if (config.api.enabled) {
-      try {
-        api = await startApiServer({
-          config,
-          control: daemon,
-          dashboard: daemon,
-          logger,
-          metrics,
-          instance: { pid: process.pid, secret },
-        });
-      } catch (error) {
-        // A daemon without its API cannot be steered or asked, and whoever holds the port
-        // would answer in its place: refuse to start (exit 2), saying why in one line.
-        unsubscribe();
-        await daemon.stop(STOP_TIMEOUT_MS);
-        throw error;
-      }
-    }
+    const api = config.api.enabled ? await startApi(daemon, config, logger, secret) : null;
 
     await writeDaemonInfo(config.state, {
       pid: process.pid,
@@ -122,7 +140,6 @@ export async function runDaemon(config: Config): Promise<number> {
     logger.info({ signal }, 'stopping');
     notifySystemd(logger, ['STOPPING=1']);
     await reloading;
-    unsubscribe();
     await api?.close();
     // The record goes before the state lock (released by stop) so it never names a successor.
     await removeDaemonInfo(config.state);

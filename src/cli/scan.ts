@@ -1,4 +1,4 @@
-import { SingleBar, Presets } from 'cli-progress';
+import type { SingleBar } from 'cli-progress';
 import { resolve } from 'node:path';
 import type { Config } from '../config/load.js';
 import { checkLibrary, refuseLibraryScan } from '../daemon/preflight.js';
@@ -52,6 +52,8 @@ export async function scan(options: ScanOptions): Promise<number> {
   const err = options.err ?? process.stderr;
   for (const dir of options.dirs) await refuseLibraryScan(resolve(dir), config.library);
   const checkFiling = await libraryCheck(config, options.dryRun);
+  const showBar = !options.json && 'isTTY' in err && err.isTTY === true;
+  const bar = showBar ? await progressBar(err) : null;
   // A dry run reads a copy of the journal and takes nothing; a real scan takes the state
   // folder (refused, naming the daemon, while one runs) and recovers what a crash left.
   const services = options.dryRun
@@ -59,16 +61,6 @@ export async function scan(options: ScanOptions): Promise<number> {
     : await openWriter(config, 'scan', logger);
   const batch = services.journal.newBatchId();
   const counts: Record<Action, number> = { move: 0, unsorted: 0, duplicate: 0, skip: 0, error: 0 };
-  const showBar = !options.json && 'isTTY' in err && err.isTTY === true;
-  const bar = showBar
-    ? new SingleBar(
-        {
-          stream: err,
-          format: ' {bar} {value}/{total} files | {moved} filed | {eta_formatted} left',
-        },
-        Presets.shades_classic,
-      )
-    : null;
   let found = 0;
   const rows: ScanRow[] = [];
   const pipeline = createPipeline({
@@ -120,6 +112,18 @@ export async function scan(options: ScanOptions): Promise<number> {
   }
   if (!options.json) err.write(summaryTable(counts, options.dryRun, batch));
   return counts.error > 0 ? 1 : 0;
+}
+
+/** The progress bar a scan shows on a terminal; cli-progress is loaded only then. */
+async function progressBar(stream: NodeJS.WritableStream): Promise<SingleBar> {
+  const { SingleBar, Presets } = await import('cli-progress');
+  return new SingleBar(
+    {
+      stream,
+      format: ' {bar} {value}/{total} files | {moved} filed | {eta_formatted} left',
+    },
+    Presets.shades_classic,
+  );
 }
 
 /**

@@ -1,9 +1,9 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
 import type { Config } from '../config/load.js';
-import { createLogger } from '../lib/logger.js';
-import { SEARCH_DEFAULTS } from '../search/index.js';
-import { runIndex } from './index-command.js';
-import { runSearch, type SearchCommandOptions } from './search.js';
+// Not the search index's barrel: registering the commands (and `--help`) must not load the
+// index, sharp and the model; the commands' modules load when one runs.
+import { SEARCH_DEFAULTS } from '../search/types.js';
+import type { SearchCommandOptions } from './search.js';
 
 /** What commander hands the `search` and `similar` actions. */
 interface SearchFlags {
@@ -97,6 +97,7 @@ export function registerSearchCommands(
       .option('--like <path>', 'and looking like this photo (repeat for several)', collect, []),
   ).action(async (query: string, flags: SearchFlags) => {
     const config = await withConfig(flags);
+    const { runSearch } = await import('./search.js');
     setExit(await runSearch({ ...searchOptions(config, flags), text: query, images: flags.like }));
   });
 
@@ -107,6 +108,7 @@ export function registerSearchCommands(
       .argument('<path>', 'a photo'),
   ).action(async (path: string, flags: SearchFlags) => {
     const config = await withConfig(flags);
+    const { runSearch } = await import('./search.js');
     setExit(await runSearch({ ...searchOptions(config, flags), images: [path] }));
   });
 
@@ -117,6 +119,10 @@ export function registerSearchCommands(
     .addOption(new Option('-c, --config <file>', 'configuration file (YAML)'))
     .action(async (flags: { rebuild?: boolean; config?: string }) => {
       const config = await withConfig(flags);
+      const [{ runIndex }, { createLogger }] = await Promise.all([
+        import('./index-command.js'),
+        import('../lib/logger.js'),
+      ]);
       setExit(
         await runIndex({
           config,

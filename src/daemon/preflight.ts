@@ -5,7 +5,7 @@ import { ConfigError, PhotosortdError, errorMessage } from '../lib/errors.js';
 import type { ExifTool } from '../lib/exiftool.js';
 import { folderWithin } from '../lib/real-path.js';
 import { compileTemplates } from '../pipeline/configured.js';
-import { loadLabels } from '../tagging/index.js';
+import { loadLabels } from '../tagging/labels.js';
 
 /** How long exiftool may take to start and answer its first request. */
 const EXIFTOOL_START_TIMEOUT_MS = 15_000;

@@ -1,10 +1,26 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, rm, symlink } from 'node:fs/promises';
+import { createRequire } from 'node:module';
 import os from 'node:os';
 import { basename, dirname, extname, join, resolve } from 'node:path';
-import { DefaultExiftoolArgs, ExifTool, ExifToolTask, exiftoolPath } from 'exiftool-vendored';
+import type { ExifTool, ExifToolTask, ExifToolTaskOptions } from 'exiftool-vendored';
 
 export type { ExifTool };
+
+type Vendored = typeof import('exiftool-vendored');
+
+const require = createRequire(import.meta.url);
+let vendored: Vendored | undefined;
+
+/**
+ * exiftool-vendored, loaded when exiftool is first used rather than with this module: loading
+ * it (luxon, batch-cluster, its tasks) is ~30 ms, a tenth of what `scan` of an empty folder
+ * would otherwise cost, and a command that reads no file need not pay it.
+ */
+function loadVendored(): Vendored {
+  vendored ??= require('exiftool-vendored') as Vendored;
+  return vendored;
+}
 
 /**
  * The exiftool-vendored instance for the process: create it once, share it between stages,
@@ -18,27 +34,60 @@ export function createExifTool(
   options: { maxProcs?: number; taskTimeoutMillis?: number } = {},
 ): ExifTool {
   const maxProcs = options.maxProcs ?? Math.min(4, Math.max(2, os.availableParallelism()));
-  return new ExifTool({
-    maxProcs,
-    // batch-cluster waits 1.5 s between spawns by default, so a short scan would run on one
-    // process for most of its life; both processes start together instead.
-    minDelayBetweenSpawnMillis: 0,
-    // Reads use -fast and a short tag list, so 20 s only runs out on a stuck process or a dead
-    // network share; the task is then retried once on a fresh process.
-    taskTimeoutMillis: options.taskTimeoutMillis ?? 20_000,
-    taskRetries: 1,
-    // Group-specific tags (ExifIFD:DateTimeOriginal vs XMP-exif:…) are what photosortd reports
-    // as a date's source; MWG composites would merge them.
-    useMWG: false,
-    // Time zones: explicit offset tags first, then the zone at the GPS position, then zones
-    // implied by other date stamps; video dates are UTC by the QuickTime spec.
-    backfillTimezones: true,
-    defaultVideosToUTC: true,
-    inferTimezoneFromDatestamps: true,
-    ignoreZeroZeroLatLon: true,
-    geolocation: false,
-    readArgs: ['-fast', '-api', 'largefilesupport=1'],
-    processFactory: spawnTiedExiftool,
+  return madeOnFirstUse(
+    () =>
+      new (loadVendored().ExifTool)({
+        maxProcs,
+        // batch-cluster waits 1.5 s between spawns by default, so a short scan would run on one
+        // process for most of its life; both processes start together instead.
+        minDelayBetweenSpawnMillis: 0,
+        // Reads use -fast and a short tag list, so 20 s only runs out on a stuck process or a dead
+        // network share; the task is then retried once on a fresh process.
+        taskTimeoutMillis: options.taskTimeoutMillis ?? 20_000,
+        taskRetries: 1,
+        // Group-specific tags (ExifIFD:DateTimeOriginal vs XMP-exif:…) are what photosortd reports
+        // as a date's source; MWG composites would merge them.
+        useMWG: false,
+        // Time zones: explicit offset tags first, then the zone at the GPS position, then zones
+        // implied by other date stamps; video dates are UTC by the QuickTime spec.
+        backfillTimezones: true,
+        defaultVideosToUTC: true,
+        inferTimezoneFromDatestamps: true,
+        ignoreZeroZeroLatLon: true,
+        geolocation: false,
+        readArgs: ['-fast', '-api', 'largefilesupport=1'],
+        processFactory: spawnTiedExiftool,
+      }),
+  );
+}
+
+/**
+ * An ExifTool that `make`s the real one (loading exiftool-vendored) when a property of it is
+ * first read, so that services holding one cost nothing until a file is read. `end()` before
+ * that ends nothing, as nothing was started; a use after it gets an instance ended at once,
+ * which refuses work as any ended ExifTool does (and leaves no exiftool running).
+ */
+function madeOnFirstUse(make: () => ExifTool): ExifTool {
+  let made: ExifTool | undefined;
+  let ended = false;
+  const instance = (): ExifTool => {
+    if (!made) {
+      made = make();
+      if (ended) void made.end();
+    }
+    return made;
+  };
+  const endUnmade = (): Promise<void> => {
+    ended = true;
+    return Promise.resolve();
+  };
+  return new Proxy({} as ExifTool, {
+    get(_unmade, key) {
+      if (key === 'end' && !made) return endUnmade;
+      const target = instance();
+      const value: unknown = Reflect.get(target, key, target);
+      return typeof value === 'function' ? (value as () => unknown).bind(target) : value;
+    },
   });
 }
 
@@ -82,6 +131,7 @@ async function spawnTiedExiftool(): Promise<ChildProcess> {
   const prctl = process.platform === 'linux' ? (PRCTL_SYSCALL[process.arch] ?? 0) : 0;
   const env: NodeJS.ProcessEnv = { PATH: process.env.PATH, LANG: 'C' };
   if (process.env.EXIFTOOL_HOME) env.EXIFTOOL_HOME = process.env.EXIFTOOL_HOME;
+  const { exiftoolPath, DefaultExiftoolArgs } = loadVendored();
   const args = [String(process.pid), String(prctl), await exiftoolPath()];
   return spawn('perl', ['-e', TIE_TO_PARENT, ...args, ...DefaultExiftoolArgs], {
     stdio: 'pipe',
@@ -105,13 +155,22 @@ export interface BatchReader {
 /** Most files in one exiftool command; past this the saving per file is small. */
 const MAX_BATCH = 32;
 
-/** One exiftool command reading many files; files it cannot read have no entry. */
-class ReadManyTask extends ExifToolTask<RawTags[]> {
-  protected parse(input: string): RawTags[] {
-    const entries = input.trim() === '' ? [] : (JSON.parse(input) as RawTags[]);
-    // readRaw adds the task's stderr lines; a file read without trouble has none.
-    return entries.map((entry) => ({ ...entry, errors: [], warnings: [] }));
-  }
+type ReadManyTask = new (args: string[], options: ExifToolTaskOptions) => ExifToolTask<RawTags[]>;
+let readManyTask: ReadManyTask | undefined;
+
+/**
+ * One exiftool command reading many files; files it cannot read have no entry. The class
+ * extends exiftool-vendored's, so it is made when first needed, with that module.
+ */
+function ReadManyTask(): ReadManyTask {
+  readManyTask ??= class extends loadVendored().ExifToolTask<RawTags[]> {
+    protected parse(input: string): RawTags[] {
+      const entries = input.trim() === '' ? [] : (JSON.parse(input) as RawTags[]);
+      // readRaw adds the task's stderr lines; a file read without trouble has none.
+      return entries.map((entry) => ({ ...entry, errors: [], warnings: [] }));
+    }
+  };
+  return readManyTask;
 }
 
 interface Request {
@@ -189,7 +248,7 @@ export function createBatchReader(exiftool: ExifTool, readArgs: string[]): Batch
         // as is a batch refused as it is made, which would otherwise reject nowhere.
         entries = await Promise.resolve()
           .then(() => {
-            const task = new ReadManyTask(
+            const task = new (ReadManyTask())(
               ['-charset', 'filename=utf8', ...readArgs, '-json', ...files],
               { ignoreMinorErrors: exiftool.options.ignoreMinorErrors },
             );

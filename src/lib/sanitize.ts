@@ -44,7 +44,11 @@ const EDGES = /^[\s.]+|[\s.]+$/gu;
 // (superscript digits included). `CON .txt` is reserved too: spaces before the dot count.
 const RESERVED = /^(?:con|prn|aux|nul|conin\$|conout\$|com[0-9¹²³]|lpt[0-9¹²³])$/iu;
 
-const graphemes = new Intl.Segmenter('und', { granularity: 'grapheme' });
+/**
+ * ICU's grapheme segmenter, made when a name is first cut: making it takes ~10 ms, which every
+ * command that loads this module (all that file or undo) would pay even with nothing to name.
+ */
+let graphemes: Intl.Segmenter | undefined;
 
 /** Bytes `text` takes in UTF-8. */
 export function utf8Length(text: string): number {
@@ -102,6 +106,7 @@ function isReserved(segment: string): boolean {
 function cutToBytes(text: string, maxBytes: number): string {
   let kept = '';
   let bytes = 0;
+  graphemes ??= new Intl.Segmenter('und', { granularity: 'grapheme' });
   for (const { segment } of graphemes.segment(text)) {
     const size = utf8Length(segment);
     if (bytes + size <= maxBytes) {

@@ -15,6 +15,11 @@ export interface Plan {
   target: string | null;
   /** For `duplicate`: the library file with the same content. */
   duplicateOf?: string;
+  /**
+   * In a dry run, the target the rule rendered when an earlier file of the run was handed
+   * that name and `target` is a numbered variant: `onCollision: skip` leaves such a file.
+   */
+  wanted?: string;
   /** Why the action was chosen, for `unsorted`, `skip`, `duplicate` and `error`. */
   reason?: string;
 }

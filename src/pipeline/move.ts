@@ -104,6 +104,8 @@ async function file(mover: Mover, job: FileJob, plan: Plan): Promise<FileJob> {
   // a still or RAW a name no other shot's file has (its late half will take it too).
   const grouped = needsGroupName(job);
   const target = grouped ? await freeGroupTarget(job, planned) : planned;
+  // A dry run's earlier file took the name (the run would file that one first).
+  if (onCollision === 'skip' && plan.wanted !== undefined) return collided(job, plan, plan.wanted);
   if (onCollision === 'skip' && (grouped ? target !== planned : await exists(target))) {
     return collided(job, plan, planned);
   }

@@ -101,7 +101,8 @@ export function createPlanStage(options: PlanOptions): Stage {
     for (const member of movingCompanions(job)) {
       if (member.hash) planned.set(member.hash, memberTarget(job, member, target));
     }
-    return { ...job, plan: { ...plan, target } };
+    const wanted = target === plan.target ? {} : { wanted: plan.target };
+    return { ...job, plan: { ...plan, target, ...wanted } };
   }
 
   function nonMedia(job: FileJob): Plan {

@@ -6,7 +6,7 @@ import type { Journal } from '../journal/journal.js';
 import { errorCode, errorMessage } from '../lib/errors.js';
 import { exists } from '../lib/exists.js';
 import { hashFile } from '../lib/hash.js';
-import { sidecarPath, writeTags } from '../tagging/index.js';
+import { sidecarPath, writeTags } from '../tagging/write-tags.js';
 import type { FileJob, Stage } from './job.js';
 
 /** Options of {@link createWriteTagsStage}. */

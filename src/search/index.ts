@@ -6,7 +6,7 @@
 export { SearchIndex } from './store.js';
 export { syncFromJournal } from './journal-sync.js';
 export { catchUpWithJournal } from './open.js';
-export { SEARCH_DEFAULTS, type MediaFacts } from './types.js';
+export { type MediaFacts } from './types.js';
 export { type SearchResult } from './results.js';
 export { THUMBNAIL_DEFAULTS, type Thumbnail } from './thumbnails.js';
 export { SearchService, type FindRequest } from './service.js';
