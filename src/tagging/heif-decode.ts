@@ -3,7 +3,7 @@ import { createRequire } from 'node:module';
 import { Worker } from 'node:worker_threads';
 
 /** HEVC decoding settings, each with its reason. */
-export const HEIF_DECODE_DEFAULTS = Object.freeze({
+const HEIF_DECODE_DEFAULTS = Object.freeze({
   /**
    * The decoding worker ends after this long without work: with libheif's WebAssembly heap,
    * which never shrinks, it holds ~180 MiB after a 12 MP photo (BENCHMARKS.md), which an

@@ -26,7 +26,7 @@ export interface TaggableFile {
  * Applies an EXIF orientation (1–8) to an image whose own bytes carry none, as RAW and HEIC
  * previews do; the main image's orientation is what the camera meant.
  */
-export function orient(image: Sharp, orientation: number): Sharp {
+function orient(image: Sharp, orientation: number): Sharp {
   switch (orientation) {
     case 2:
       return image.flop();
