@@ -293,7 +293,7 @@ describe('Journal', () => {
 describe('LibraryIndex', () => {
   /** Where the index finds `text`, once the library files of its size have been hashed. */
   async function findContent(index: LibraryIndex, text: string): Promise<string | undefined> {
-    await index.hashSize(Buffer.byteLength(text));
+    await index.hashCandidates(Buffer.byteLength(text));
     return index.find(sha256(text));
   }
 
@@ -355,7 +355,7 @@ describe('LibraryIndex', () => {
     const when = new Date('2024-01-01T00:00:00Z');
     await utimes(a, when, when);
     const again = Journal.open(state);
-    await (await LibraryIndex.build(again, root)).hashSize(3);
+    await (await LibraryIndex.build(again, root)).hashCandidates(3);
     again.close();
     await writeFile(a, 'AAA');
     await utimes(a, when, when);

@@ -103,6 +103,23 @@ describe('a photo too large to hash on sight', () => {
     expect(await digestOf(filed as string)).toBe(digest(first));
   });
 
+  it('is not read for being the size of a different library file (as uncompressed RAW files are)', async () => {
+    const { inbox, config } = await setup();
+    // Same size, different bytes: only the ends tell them apart, and they do.
+    const other = await writeLargeJpeg(join(config.library, 'old', 'other.jpg'), {
+      date: DATE,
+      seed: 5,
+    });
+    const mine = await writeLargeJpeg(join(inbox, 'IMG_0001.jpg'), { date: DATE, seed: 6 });
+    expect(mine.length).toBe(other.length);
+
+    const { lines } = await scanJson(config, [inbox]);
+
+    expect(lines).toEqual([expect.objectContaining({ action: 'move' })]);
+    const [row] = journalRows(config);
+    expect(row?.hash).toBeNull();
+  });
+
   it('is not taken back by undo once replaced, even with its size and mtime put back', async () => {
     const { inbox, config } = await setup();
     const source = join(inbox, 'IMG_0001.jpg');

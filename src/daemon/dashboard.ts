@@ -300,7 +300,7 @@ async function trashDuplicate(context: DashboardContext, path: string): Promise<
 const NO_CONTENT: ContentLookup = {
   lookup: () => ({}),
   holdsSize: () => false,
-  hashSize: () => Promise.resolve(),
+  hashCandidates: () => Promise.resolve(false),
 };
 
 async function fileAnyway(context: DashboardContext, path: string): Promise<FileEvent> {

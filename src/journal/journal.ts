@@ -136,6 +136,10 @@ export const MIGRATIONS: readonly string[] = [
    ALTER TABLE library_files_v6 RENAME TO library_files;
    CREATE INDEX library_files_hash ON library_files (hash);
    CREATE INDEX library_files_size ON library_files (size);`,
+  // Library files of one size are told apart by a sample of their ends before any is read
+  // whole (see lib/hash.ts sampleFile); `null` until a file of that size arrives.
+  `ALTER TABLE library_files ADD COLUMN sample TEXT;
+   CREATE INDEX library_files_sample ON library_files (size, sample);`,
 ];
 
 /** A file the daemon left in its inbox, and why. */

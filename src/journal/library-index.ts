@@ -3,7 +3,7 @@ import { statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import PQueue from 'p-queue';
 import { errorCode } from '../lib/errors.js';
-import { hashFile } from '../lib/hash.js';
+import { hashFile, sampleFile } from '../lib/hash.js';
 import type { Journal } from './journal.js';
 
 /** Options of {@link LibraryIndex.build}. */
@@ -106,36 +106,75 @@ export class LibraryIndex {
   }
 
   /**
-   * Hashes the library files of this size not hashed yet, so that {@link lookup} sees them.
-   * A file changed meanwhile (its size or mtime) is hashed as it is now; one gone is dropped.
+   * Makes the library files that could hold a file's content comparable by hash, and says
+   * whether there are any: those of its size, and when its `sample` (lib/hash.ts
+   * sampleFile) is given, only those whose sample matches it (samples are taken first, two
+   * small reads a file). A file changed meanwhile is read as it is now; one gone is dropped.
    */
-  async hashSize(size: number): Promise<void> {
+  async hashCandidates(size: number, sample?: string): Promise<boolean> {
+    if (sample !== undefined) {
+      await this.fill(size, 'sample IS NULL', sampleFile, 'sample');
+      const same = this.journal
+        .statement('SELECT 1 FROM library_files WHERE size = ? AND sample = ? LIMIT 1')
+        .get(size, sample);
+      if (!same) return false;
+    }
+    if (sample === undefined) await this.fill(size, 'hash IS NULL', hashFile, 'hash');
+    else await this.fill(size, 'hash IS NULL AND sample = ?', hashFile, 'hash', sample);
+    return this.holdsSize(size);
+  }
+
+  /** Computes `column` with `read` for the rows of this size that `where` picks. */
+  private async fill(
+    size: number,
+    where: string,
+    read: (path: string) => Promise<string>,
+    column: 'hash' | 'sample',
+    ...parameters: string[]
+  ): Promise<void> {
     const rows = this.journal
-      .statement('SELECT path FROM library_files WHERE size = ? AND hash IS NULL')
-      .all(size) as Pick<IndexRow, 'path'>[];
-    for (const { path } of rows) {
+      .statement(`SELECT path, size, mtime_ms FROM library_files WHERE size = ? AND ${where}`)
+      .all(size, ...parameters) as Pick<IndexRow, 'path' | 'size' | 'mtime_ms'>[];
+    for (const row of rows) {
       try {
-        const before = await stat(path);
-        const hash = await hashFile(path);
-        this.add(path, hash, before.size, before.mtimeMs);
+        const before = await stat(row.path);
+        const value = await read(row.path);
+        if (before.size !== row.size || before.mtimeMs !== row.mtime_ms) {
+          // Changed since it was listed: what was known of it no longer holds.
+          this.add(row.path, null, before.size, before.mtimeMs);
+        }
+        this.journal.withoutSync(() =>
+          this.journal
+            .statement(`UPDATE library_files SET ${column} = ? WHERE path = ?`)
+            .run(value, row.path),
+        );
       } catch (error) {
         if (!SKIPPABLE.has(errorCode(error))) throw error;
-        this.remove(path);
+        this.remove(row.path);
       }
     }
   }
 
-  /** Records (or updates) what a library file holds; `null`: not hashed yet. */
-  add(path: string, hash: string | null, size: number, mtimeMs: number): void {
+  /**
+   * Records (or updates) what a library file holds: its hash (`null`: not read yet) and
+   * the sample of its ends, when known.
+   */
+  add(
+    path: string,
+    hash: string | null,
+    size: number,
+    mtimeMs: number,
+    sample: string | null = null,
+  ): void {
     // The index is rebuilt from disk at start, so a row lost in a power cut costs a rehash.
     this.journal.withoutSync(() =>
       this.journal
         .statement(
-          `INSERT INTO library_files (path, size, mtime_ms, hash) VALUES (?, ?, ?, ?)
+          `INSERT INTO library_files (path, size, mtime_ms, hash, sample) VALUES (?, ?, ?, ?, ?)
            ON CONFLICT (path) DO UPDATE SET size = excluded.size, mtime_ms = excluded.mtime_ms,
-             hash = excluded.hash`,
+             hash = excluded.hash, sample = excluded.sample`,
         )
-        .run(resolve(path), size, mtimeMs, hash),
+        .run(resolve(path), size, mtimeMs, hash, sample),
     );
   }
 
@@ -164,7 +203,7 @@ export class LibraryIndex {
     const upsert = db.prepare(
       `INSERT INTO library_files (path, size, mtime_ms, hash) VALUES (@path, @size, @mtime_ms, @hash)
        ON CONFLICT (path) DO UPDATE SET size = excluded.size, mtime_ms = excluded.mtime_ms,
-         hash = excluded.hash`,
+         hash = excluded.hash, sample = NULL`,
     );
     const flush = db.transaction((rows: IndexRow[]) => {
       for (const row of rows) upsert.run(row);

@@ -36,27 +36,37 @@ export interface ContentLookup {
   lookup(hash: string, source: string): { original?: string; itself?: string };
   /** Whether a library file has this size: only then can a file be a duplicate. */
   holdsSize(size: number): boolean;
-  /** Hashes the library files of this size that are not yet, so that `lookup` sees them. */
-  hashSize(size: number): Promise<void>;
+  /**
+   * Hashes the library files that could hold the content: of this size, and with `sample`,
+   * with that sample of their ends. Resolves to whether there are any.
+   */
+  hashCandidates(size: number, sample?: string): Promise<boolean>;
 }
 
 /**
- * The job, hashed when the library holds a file of its size (only then can it be a
- * duplicate), with those library files hashed too, so that `lookup` sees them.
+ * The job, hashed when the library holds a file that could have its content, with those
+ * library files hashed too, so that `lookup` sees them. A small file (hashed on sight) is
+ * compared with every library file of its size; a large one first by the sample of its ends
+ * (identify's), so that files of one size (uncompressed RAW, a camera's fixed-size video
+ * chunks) are not read whole for being alike in size alone.
  */
 export async function hashedIfSizeHeld(index: ContentLookup, job: FileJob): Promise<FileJob> {
   if (job.error || !index.holdsSize(job.size)) return job;
-  await index.hashSize(job.size);
-  return withHash(job);
+  if (job.hash) {
+    await index.hashCandidates(job.size);
+    return job;
+  }
+  return (await index.hashCandidates(job.size, job.sample)) ? withHash(job) : job;
 }
 
 /**
  * The key under which files run the planner and the mover one at a time: equal content
  * must meet there, so that the second becomes a duplicate rather than a ` (1)` copy. A
- * small file is keyed by its hash; a larger one, which may not be read, by its size (equal
- * content has equal size), so the second waits for the first to be filed and indexed.
+ * small file is keyed by its hash; a larger one, which may not be read, by its size and the
+ * sample of its ends (equal content has equal ones), so the second waits for the first to
+ * be filed and indexed.
  */
 export function contentLockKey(job: FileJob): string | undefined {
   if (job.error) return undefined;
-  return hashedOnSight(job.size) ? job.hash : `size:${job.size}`;
+  return hashedOnSight(job.size) ? job.hash : `${job.size}:${job.sample ?? ''}`;
 }

@@ -1,5 +1,6 @@
 import { lstat } from 'node:fs/promises';
 import { errorCode, errorMessage } from '../lib/errors.js';
+import { sampleFile } from '../lib/hash.js';
 import { contentStamp } from '../lib/safe-move.js';
 import { hashedOnSight, withHash } from './content-hash.js';
 import type { FileJob, JobError } from './job.js';
@@ -54,8 +55,9 @@ export async function identify(job: FileJob): Promise<FileJob> {
   }
   try {
     if (hashedOnSight(stats.size)) return await withHash(sized);
-    // Taken now, so that any write from here on leaves the stamp behind.
-    return { ...sized, stamp: contentStamp(await lstat(job.source, { bigint: true })) };
+    // Taken before the sample is read, so that any write from here on leaves the stamp behind.
+    const stamp = contentStamp(await lstat(job.source, { bigint: true }));
+    return { ...sized, stamp, sample: await sampleFile(job.source) };
   } catch (error) {
     return statFailure(sized, error);
   }

@@ -49,6 +49,8 @@ export interface FileJob {
   hash?: string;
   /** Size, mtime and ctime when the content was hashed (`contentStamp`): a link checks it. */
   stamp?: string;
+  /** For a file not hashed on sight: the hash of its size and ends (`sampleFile`). */
+  sample?: string;
   kind?: MediaKind;
   meta?: PhotoMeta;
   place?: Place | null;

@@ -311,7 +311,7 @@ async function indexPlaced(mover: Mover, job: FileJob, moved: MoveDone): Promise
   const info = await stat(moved.target);
   const sameTime = moved.strategy === 'copy' || info.mtimeMs === job.mtimeMs;
   if (info.size === job.size && sameTime) {
-    mover.index.add(moved.target, moved.hash, info.size, info.mtimeMs);
+    mover.index.add(moved.target, moved.hash, info.size, info.mtimeMs, job.sample ?? null);
     return;
   }
   const reason = `changed while it was being filed (${job.size} → ${info.size} bytes)`;
