@@ -64,7 +64,7 @@ const SETS = {
     files: count(1000),
     make: async (dir, n) => {
       await generate(dir, n);
-      exiftoolEach(dir, n, (i) => {
+      await exiftoolEach(dir, n, (i) => {
         const [lat, lon] = PLACES[i % PLACES.length];
         return [
           `-GPSLatitude=${Math.abs(lat)}`,
@@ -100,7 +100,7 @@ const SETS = {
         (i) => photoName(i).replace('.jpg', '.tif'),
       );
       // sharp keeps no EXIF in a TIFF; exiftool writes the date where a camera's TIFF has it.
-      exiftoolEach(dir, n, (i) => [`-DateTimeOriginal=${dateOf(i)}`], '.tif');
+      await exiftoolEach(dir, n, (i) => [`-DateTimeOriginal=${dateOf(i)}`], '.tif');
     },
     oneLiner: (dir) => ['-d', `${dir}/%Y/%Y-%m-%d`, '-Directory<DateTimeOriginal'],
   },
@@ -121,14 +121,14 @@ async function writeEach(dir, n, bytesOf, nameOf = photoName) {
 }
 
 /** Runs one exiftool process over `n` files of `dir`, writing `tagsOf(i)` into each. */
-function exiftoolEach(dir, n, tagsOf, ext = '.jpg') {
+async function exiftoolEach(dir, n, tagsOf, ext = '.jpg') {
   const lines = [];
   for (let i = 0; i < n; i++) {
     lines.push('-overwrite_original', ...tagsOf(i), join(dir, photoName(i).replace('.jpg', ext)));
     lines.push('-execute');
   }
   const argsFile = join(dir, '..', `${ext.slice(1)}-args.txt`);
-  execFileSync('sh', ['-c', `cat > "${argsFile}"`], { input: lines.join('\n') });
+  await writeFile(argsFile, lines.join('\n'));
   execFileSync(EXIFTOOL, ['-q', '-@', argsFile], { stdio: 'ignore' });
 }
 

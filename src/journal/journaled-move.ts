@@ -1,3 +1,4 @@
+import type { BigIntStats } from 'node:fs';
 import { lstat } from 'node:fs/promises';
 import { errorCode, errorMessage } from '../lib/errors.js';
 import { hashFile } from '../lib/hash.js';
@@ -98,6 +99,23 @@ export async function moveFile(journal: Journal, request: MoveRequest): Promise<
 async function unreadIdentity(path: string): Promise<UnreadIdentity> {
   const stats = await lstat(path, { bigint: true });
   return { dev: String(stats.dev), ino: String(stats.ino), mtimeNs: String(stats.mtimeNs) };
+}
+
+/**
+ * Whether the file of `stats` is still the one an unread file's row (`entry`: its move, or
+ * the undo that put it back) recorded: the same inode, size and mtime. No write leaves them
+ * all as they were short of one in place, of the same length, that puts the mtime back.
+ * `false` for a row that recorded no identity.
+ */
+export function stillUnreadFile(entry: JournalEntry, stats: BigIntStats): boolean {
+  const unread = unreadIdentityOf(entry);
+  return (
+    unread !== undefined &&
+    String(stats.dev) === unread.dev &&
+    String(stats.ino) === unread.ino &&
+    String(stats.mtimeNs) === unread.mtimeNs &&
+    Number(stats.size) === entry.size
+  );
 }
 
 /** The {@link UnreadIdentity} a row of an unread file's move recorded, if it is one. */

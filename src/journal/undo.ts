@@ -7,7 +7,7 @@ import { contentStamp, removeEmptyFolders } from '../lib/safe-move.js';
 import { assertNoLinkedFolder } from '../lib/real-path.js';
 import { isInside } from '../lib/sanitize.js';
 import type { Journal } from './journal.js';
-import { moveFile, unreadIdentityOf } from './journaled-move.js';
+import { moveFile, stillUnreadFile, unreadIdentityOf } from './journaled-move.js';
 import type { LibraryIndex } from './library-index.js';
 import { trashDir, trashPath } from './trash.js';
 import type { JournalEntry, UndoItem, UndoResult, UndoSelector } from './types.js';
@@ -242,14 +242,8 @@ async function contentNow(
   stats: BigIntStats,
   force: boolean,
 ): Promise<{ hash: string | null } | undefined> {
-  const unread = unreadIdentityOf(entry);
-  if (entry.hash === null && unread) {
-    const same =
-      String(stats.dev) === unread.dev &&
-      String(stats.ino) === unread.ino &&
-      String(stats.mtimeNs) === unread.mtimeNs &&
-      Number(stats.size) === entry.size;
-    if (same) return { hash: null };
+  if (entry.hash === null && unreadIdentityOf(entry)) {
+    if (stillUnreadFile(entry, stats)) return { hash: null };
     return force ? { hash: await hashFile(from) } : undefined;
   }
   if (Number(stats.size) !== entry.size && !force) return undefined;

@@ -130,9 +130,10 @@ export async function safeMove(
     const capabilities = await capabilitiesOf(folder);
     const sourceStats = await stat(from, { bigint: true });
     const here = sourceStats.dev === (await stat(folder, { bigint: true })).dev;
-    if (here && (capabilities.hardLinks || capabilities.rename)) {
+    const strategy = chooseStrategy(here, capabilities);
+    if (strategy === 'link' || strategy === 'rename') {
       try {
-        return capabilities.hardLinks
+        return strategy === 'link'
           ? {
               target: await moveByLink(from, to, options, sourceStats),
               crossDevice: false,
@@ -467,8 +468,16 @@ export async function moveStrategy(from: string, folder: string): Promise<MoveSt
     stat(dir, { bigint: true }),
     capabilitiesOf(dir),
   ]);
-  if (source.dev === target.dev && capabilities.hardLinks) return 'link';
-  if (source.dev === target.dev && capabilities.rename) return 'rename';
+  return chooseStrategy(source.dev === target.dev, capabilities);
+}
+
+/** The strategy for a move on one filesystem or across two, given what the target allows. */
+function chooseStrategy(
+  sameDevice: boolean,
+  capabilities: FilesystemCapabilities,
+): MoveStrategy | 'none' {
+  if (sameDevice && capabilities.hardLinks) return 'link';
+  if (sameDevice && capabilities.rename) return 'rename';
   return capabilities.hardLinks || capabilities.rename ? 'copy' : 'none';
 }
 

@@ -1,7 +1,7 @@
 import type { BigIntStats } from 'node:fs';
 import { lstat } from 'node:fs/promises';
 import type { Journal } from '../journal/journal.js';
-import { unreadIdentityOf } from '../journal/journaled-move.js';
+import { stillUnreadFile } from '../journal/journaled-move.js';
 import type { JournalEntry } from '../journal/types.js';
 import { withHash } from './content-hash.js';
 import type { FileJob, Stage } from './job.js';
@@ -36,7 +36,7 @@ export function createRestoredStage(journal: Journal): Stage {
 
 /**
  * Whether the file holds what the undo put back: the same hash, or for a file undo moved
- * unread by hard link, the inode and mtime its row recorded.
+ * unread by hard link, the inode, size and mtime its row recorded.
  */
 async function sameContent(
   job: FileJob,
@@ -45,11 +45,5 @@ async function sameContent(
   info: BigIntStats,
 ): Promise<boolean> {
   if (hash !== null) return (await withHash(job).catch(() => job)).hash === hash;
-  const unread = unreadIdentityOf(entry);
-  return (
-    unread !== undefined &&
-    String(info.dev) === unread.dev &&
-    String(info.ino) === unread.ino &&
-    String(info.mtimeNs) === unread.mtimeNs
-  );
+  return stillUnreadFile(entry, info);
 }
