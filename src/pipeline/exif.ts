@@ -35,7 +35,7 @@ export interface ExifStageOptions {
  * named as `Group:Tag`. `#` asks for numbers where the printed form would need parsing. The
  * date tags are those the date policy (`DATE_TIERS` in date-resolution.ts) names.
  */
-const READ_ARGS = [
+export const READ_ARGS: readonly string[] = Object.freeze([
   '-fast',
   '-a',
   '-G1',
@@ -56,7 +56,7 @@ const READ_ARGS = [
   '-MediaGroupUUID',
   '-Error',
   '-Warning',
-];
+]);
 
 /** Reads the file's metadata with exiftool into `job.meta` and `job.kind`. */
 export function createExifStage(options: ExifStageOptions): Stage {
@@ -70,7 +70,7 @@ export function createExifStage(options: ExifStageOptions): Stage {
     );
   }
 
-  const reader = createBatchReader(exiftool, READ_ARGS);
+  const reader = createBatchReader(exiftool, [...READ_ARGS]);
 
   return async (job: FileJob): Promise<FileJob> => {
     if (job.error) return job;
