@@ -3,16 +3,22 @@ import { join } from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { largePhoto, photo, rawSizedPhoto, writeVideo } from '../bench/lib/photos.js';
-import { createBatchReader, createExifTool, type RawTags } from '../src/lib/exiftool.js';
+import {
+  createBatchReader,
+  createExifTool,
+  type ExifTool,
+  type RawTags,
+} from '../src/lib/exiftool.js';
 import { readTagsNatively } from '../src/lib/tag-reader/index.js';
 import { printFixed, roundSignificant } from '../src/lib/tag-reader/perl-number.js';
 import { readTiffTags } from '../src/lib/tag-reader/tiff.js';
-import { READ_ARGS } from '../src/pipeline/exif.js';
+import { createExifStage, READ_ARGS } from '../src/pipeline/exif.js';
 import { ROOT } from './support/cli.js';
 import { exiftoolCli, setContentIdentifier } from './support/companions.js';
 import { CORPUS_DEV, HAS_CORPUS } from './support/corpus.js';
 import { tempDir } from './support/fs.js';
 import { makeJpeg } from './support/media.js';
+import { fileJob } from './support/records.js';
 
 // The proof that the in-process tag reader may stand in for exiftool: for every file of the
 // shared corpus and every file made here, the real exiftool reads it with the stage's READ_ARGS
@@ -242,6 +248,27 @@ describe('native tag reader against exiftool', () => {
   });
 });
 
+describe('exif stage with metadata.reader', () => {
+  const exiftool = createExifTool();
+  afterAll(() => exiftool.end());
+
+  const iphone = join(FIXTURES, 'dn_Issue 508.jpg');
+  const read = (tool: ExifTool, reader: 'auto' | 'exiftool') =>
+    createExifStage({ exiftool: tool, dates: ['exif'], timeZone: 'UTC', reader })(fileJob(iphone));
+
+  it('auto reads a plain JPEG without exiftool, to the meta exiftool gives', async () => {
+    // An exiftool ended before its first use refuses every read (and starts no process).
+    const ended = createExifTool();
+    await ended.end();
+    const auto = await read(ended, 'auto');
+    expect(auto.error).toBeUndefined();
+    expect(auto.meta).toEqual((await read(exiftool, 'exiftool')).meta);
+    expect(auto.meta?.takenAt?.source).toBe('ExifIFD:DateTimeOriginal');
+    // metadata.reader: exiftool does send the file to exiftool, which refuses here.
+    expect((await read(ended, 'exiftool')).error?.code).toBe('UNREADABLE');
+  });
+});
+
 describe('native tag reader on hostile files', () => {
   it('rejects only for a file it cannot open', async () => {
     const dir = await tempDir('photosortd-tag-reader-');
@@ -345,6 +372,7 @@ describe('readTiffTags on crafted streams', () => {
     expect(readTiffTags(craftedTiff([[0x0112, 4, 2, Buffer.alloc(8)]]))).toBeNull();
     expect(readTiffTags(craftedTiff([[0x010f, 7, 4, Buffer.from('Cam\0')]]))).toBeNull();
     expect(readTiffTags(craftedTiff([make, make]))).toBeNull();
+    expect(readTiffTags(craftedTiff([[0x010f, 2, 0, Buffer.alloc(0)]]))).toBeNull();
     expect(
       readTiffTags(craftedTiff([[0x010f, 2, 5, Buffer.from('Caf\xe9\0', 'latin1')]])),
     ).toBeNull();

@@ -190,6 +190,7 @@ class TiffParser {
   private readonly seen = new Set<number>();
   private readonly tags: FoundTag[] = [];
   private readonly gps = new Map<number, Entry>();
+  private readonly subGroups = new Set<string>();
   /** Make and Model as read so far: exiftool picks a maker note's table by them. */
   private make = '';
   private model = '';
@@ -226,6 +227,9 @@ class TiffParser {
       if (entry.tag === MAKER_NOTE) {
         this.readMakerNote(entry);
       } else if (sub) {
+        // A second ExifIFD or InteropIFD would repeat its group's keys.
+        if (this.subGroups.has(sub)) throw new Decline();
+        this.subGroups.add(sub);
         // exiftool follows next-IFD links from IFD0 (and SubIFDs) only.
         this.readIfd(this.pointer(entry), sub);
       } else if (entry.tag === GPS_POINTER) {
@@ -330,12 +334,7 @@ class TiffParser {
 
   /** GPSLatitude/GPSLongitude as exiftool's `ToDegrees` makes them (`-GPSLatitude#`). */
   private degrees(entry: Entry): number {
-    if (entry.type !== RATIONAL || entry.count !== 3) throw new Decline();
-    const [d, m, s] = [0, 1, 2].map((i) => this.rational(entry.at + i * 8)) as [
-      number,
-      number,
-      number,
-    ];
+    const [d, m, s] = this.threeRationals(entry);
     return roundSignificant(d + (m + s / 60) / 60, 15);
   }
 
@@ -349,12 +348,7 @@ class TiffParser {
 
   /** GPSTimeStamp as exiftool's `ConvertTimeStamp` writes it. */
   private gpsTime(entry: Entry): string {
-    if (entry.type !== RATIONAL || entry.count !== 3) throw new Decline();
-    const [h, m, s] = [0, 1, 2].map((i) => this.rational(entry.at + i * 8)) as [
-      number,
-      number,
-      number,
-    ];
+    const [h, m, s] = this.threeRationals(entry);
     let f = (h * 60 + m) * 60 + s;
     let hours = Math.trunc(f / 3600);
     f -= hours * 3600;
@@ -371,9 +365,15 @@ class TiffParser {
     } else {
       seconds = seconds.replace(/\.?0+$/, '');
     }
-    const two = (n: number): string =>
-      n < 0 ? `-${String(-n).padStart(2, '0')}` : String(n).padStart(2, '0');
+    // Perl's %.2d; unsigned rationals make every part positive.
+    const two = (n: number): string => String(n).padStart(2, '0');
     return `${two(hours)}:${two(minutes)}:${seconds}`;
+  }
+
+  /** The three RATIONALs of a GPS position or time stamp, as exiftool reads them. */
+  private threeRationals(entry: Entry): [number, number, number] {
+    if (entry.type !== RATIONAL || entry.count !== 3) throw new Decline();
+    return [this.rational(entry.at), this.rational(entry.at + 8), this.rational(entry.at + 16)];
   }
 
   /** An unsigned RATIONAL as exiftool reads it: rounded to 10 significant digits. */
@@ -419,7 +419,9 @@ class TiffParser {
     throw new Decline();
   }
 
+  /** An ASCII value; one of no bytes at all is declined (exiftool has no value to show). */
   private ascii(entry: Entry): string {
+    if (entry.count === 0) throw new Decline();
     return asciiText(this.bytes(entry));
   }
 
