@@ -10,7 +10,11 @@ import {
   type RawTags,
 } from '../src/lib/exiftool.js';
 import { readTagsNatively } from '../src/lib/tag-reader/index.js';
-import { printFixed, roundSignificant } from '../src/lib/tag-reader/perl-number.js';
+import {
+  printFixed,
+  printSignificant,
+  roundSignificant,
+} from '../src/lib/tag-reader/perl-number.js';
 import { readTiffTags } from '../src/lib/tag-reader/tiff.js';
 import { createExifStage, READ_ARGS } from '../src/pipeline/exif.js';
 import { ROOT } from './support/cli.js';
@@ -32,7 +36,9 @@ const FIXTURES = join(ROOT, 'test', 'fixtures');
  * Files read natively, at least: the reader may learn more, but one that declines more than
  * this (or everything) fails. Counted on the files made here and, apart, on the corpus.
  */
-const MIN_NATIVE_GENERATED = 23;
+const MIN_NATIVE_GENERATED = 23 + 60;
+/** JPEGs whose GPS IFD holds pseudo-random rationals. */
+const RANDOM_GPS_FILES = 60;
 const MIN_NATIVE_CORPUS = 13;
 
 /** Keys of exiftool's answer the reader does not reproduce (a file it takes has no warning). */
@@ -165,6 +171,11 @@ describe('native tag reader against exiftool', () => {
       '-GPSLongitudeRef=E',
     ]);
     await written('tiff-big-endian.tif', tiff, ['-ExifByteOrder=Big-endian', '-Model=BE']);
+
+    const blank = await makeJpeg({ seed: 3 });
+    for (let seed = 1; seed <= RANDOM_GPS_FILES; seed++) {
+      await made(`gps-random-${seed}.jpg`, withExif(blank, randomGpsTiff(seed)));
+    }
 
     // Damaged and mislabelled files.
     const dates = await readFile(join(dir, 'dates.jpg'));
@@ -305,32 +316,85 @@ describe('native tag reader on hostile files', () => {
 /** One IFD entry of a crafted stream: tag, type, count and the value's bytes. */
 type CraftedEntry = [tag: number, type: number, count: number, value: Buffer];
 
-/**
- * A little-endian TIFF stream with IFD0 at 8 holding `entries` (values past 4 bytes placed
- * after the IFD) and `next` as its next-IFD link.
- */
-function craftedTiff(entries: CraftedEntry[], next = 0): Buffer {
+/** A little-endian IFD that will lie at `at` in its stream, its long values placed after it. */
+function craftedIfd(entries: CraftedEntry[], at: number, next = 0): Buffer {
   const ifdSize = 2 + entries.length * 12 + 4;
-  const head = Buffer.from('II*\0\x08\0\0\0', 'latin1');
   const ifd = Buffer.alloc(ifdSize);
   const values: Buffer[] = [];
-  let valueAt = 8 + ifdSize;
+  let valueAt = at + ifdSize;
   ifd.writeUInt16LE(entries.length, 0);
   entries.forEach(([tag, type, count, value], i) => {
-    const at = 2 + i * 12;
-    ifd.writeUInt16LE(tag, at);
-    ifd.writeUInt16LE(type, at + 2);
-    ifd.writeUInt32LE(count, at + 4);
+    const entry = 2 + i * 12;
+    ifd.writeUInt16LE(tag, entry);
+    ifd.writeUInt16LE(type, entry + 2);
+    ifd.writeUInt32LE(count, entry + 4);
     if (value.length <= 4) {
-      value.copy(ifd, at + 8);
+      value.copy(ifd, entry + 8);
     } else {
-      ifd.writeUInt32LE(valueAt, at + 8);
+      ifd.writeUInt32LE(valueAt, entry + 8);
       values.push(value);
       valueAt += value.length;
     }
   });
   ifd.writeUInt32LE(next, ifdSize - 4);
-  return Buffer.concat([head, ifd, ...values]);
+  return Buffer.concat([ifd, ...values]);
+}
+
+/** A little-endian TIFF stream with IFD0 at 8 holding `entries` and `next` as its link. */
+function craftedTiff(entries: CraftedEntry[], next = 0): Buffer {
+  return Buffer.concat([Buffer.from('II*\0\x08\0\0\0', 'latin1'), craftedIfd(entries, 8, next)]);
+}
+
+/**
+ * A TIFF stream whose IFD0 holds only a GPS IFD of position and time stamp made of pseudo-random
+ * rationals (`seed`), from 0/1 to 2³²−1 over any denominator: exiftool's rounding of each
+ * rational, `ToDegrees` and its printing of the result are what they test.
+ */
+function randomGpsTiff(seed: number): Buffer {
+  let s = seed;
+  const next = (n: number): number => {
+    s = (s * 1103515245 + 12345) >>> 0;
+    return s % n;
+  };
+  const part = (): number =>
+    [next(2 ** 32), next(1000), next(60), 2 ** next(32), 10 ** next(10), next(100_000)][next(6)] ??
+    0;
+  const rationals = (): Buffer => {
+    const b = Buffer.alloc(24);
+    for (let k = 0; k < 3; k++) {
+      b.writeUInt32LE(part() >>> 0, k * 8);
+      b.writeUInt32LE(part() >>> 0 || 1, k * 8 + 4);
+    }
+    return b;
+  };
+  const gps: CraftedEntry[] = [
+    [0x0001, 2, 2, ascii(next(2) ? 'S' : 'N')],
+    [0x0002, 5, 3, rationals()],
+    [0x0003, 2, 2, ascii(next(2) ? 'W' : 'E')],
+    [0x0004, 5, 3, rationals()],
+    [0x0007, 5, 3, rationals()],
+    [0x001d, 2, 11, ascii('2020:01:02')],
+  ];
+  const ifd0 = craftedIfd([[0x8825, 4, 1, long(26)]], 8);
+  return Buffer.concat([Buffer.from('II*\0\x08\0\0\0', 'latin1'), ifd0, craftedIfd(gps, 26)]);
+}
+
+/** `jpeg` with its APPn segments replaced by one Exif APP1 holding `tiff`. */
+function withExif(jpeg: Buffer, tiff: Buffer): Buffer {
+  let at = 2;
+  while (jpeg[at] === 0xff && (jpeg[at + 1] ?? 0) >= 0xe0 && (jpeg[at + 1] ?? 0) <= 0xef) {
+    at += 2 + jpeg.readUInt16BE(at + 2);
+  }
+  const head = Buffer.alloc(4);
+  head.writeUInt16BE(0xffe1, 0);
+  head.writeUInt16BE(2 + 6 + tiff.length, 2);
+  return Buffer.concat([
+    jpeg.subarray(0, 2),
+    head,
+    Buffer.from('Exif\0\0', 'latin1'),
+    tiff,
+    jpeg.subarray(at),
+  ]);
 }
 
 const ascii = (text: string): Buffer => Buffer.from(`${text}\0`, 'latin1');
@@ -389,5 +453,14 @@ describe('numbers as exiftool’s Perl prints them', () => {
     expect(roundSignificant(1234567890.5, 10)).toBe(1234567890);
     expect(roundSignificant(1234567891.5, 10)).toBe(1234567892);
     expect(roundSignificant(51 + 50 / 60 + 48 / 3600, 15)).toBe(51.8466666666667);
+  });
+
+  it('prints as %.15g: 17 decimals (which exiftool’s JSON then quotes), exponents', () => {
+    expect(printSignificant(1 / 300, 15)).toBe('0.00333333333333333');
+    expect(printSignificant(0.00001, 15)).toBe('1e-05');
+    expect(printSignificant(123456789012345680, 15)).toBe('1.23456789012346e+17');
+    expect(printSignificant(999999999999999.9, 15)).toBe('1e+15');
+    expect(printSignificant(-2.5, 15)).toBe('-2.5');
+    expect(printSignificant(100, 15)).toBe('100');
   });
 });

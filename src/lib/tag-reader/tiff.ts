@@ -1,6 +1,6 @@
 import { jsonValue, type FoundTag } from './found-tag.js';
 import { makerNoteVerdict } from './maker-notes.js';
-import { printFixed, roundSignificant } from './perl-number.js';
+import { printFixed, printSignificant, roundSignificant } from './perl-number.js';
 
 /** What {@link readTiffTags} found in a TIFF stream. */
 export interface TiffTags {
@@ -295,7 +295,7 @@ class TiffParser {
         this.tags.push({ group: 'GPS', name, value: jsonValue(this.ascii(entry)) });
       } else if (entry.tag === GPS_LATITUDE || entry.tag === GPS_LONGITUDE) {
         const name = entry.tag === GPS_LATITUDE ? 'GPSLatitude' : 'GPSLongitude';
-        this.tags.push({ group: 'GPS', name, value: this.degrees(entry) });
+        this.tags.push({ group: 'GPS', name, value: jsonValue(this.degrees(entry)) });
       }
     }
   }
@@ -314,10 +314,10 @@ class TiffParser {
       const degrees = this.degrees(value);
       if (negative.test(this.ascii(ref))) {
         // Perl prints -0 as "-0", which JSON keeps and a reader can hardly tell from 0.
-        if (degrees === 0) throw new Decline();
-        composite.push({ group: 'Composite', name, value: -degrees });
+        if (degrees === '0') throw new Decline();
+        composite.push({ group: 'Composite', name, value: jsonValue(`-${degrees}`) });
       } else {
-        composite.push({ group: 'Composite', name, value: degrees });
+        composite.push({ group: 'Composite', name, value: jsonValue(degrees) });
       }
     }
     const date = this.gps.get(GPS_DATE_STAMP);
@@ -332,10 +332,13 @@ class TiffParser {
     return composite;
   }
 
-  /** GPSLatitude/GPSLongitude as exiftool's `ToDegrees` makes them (`-GPSLatitude#`). */
-  private degrees(entry: Entry): number {
+  /**
+   * GPSLatitude/GPSLongitude as exiftool's `ToDegrees` makes them (`-GPSLatitude#`), printed as
+   * Perl prints a number: JSON then carries it as a number or, past 16 decimals, as text.
+   */
+  private degrees(entry: Entry): string {
     const [d, m, s] = this.threeRationals(entry);
-    return roundSignificant(d + (m + s / 60) / 60, 15);
+    return printSignificant(d + (m + s / 60) / 60, 15);
   }
 
   /** GPSDateStamp as exiftool's `ExifDate` writes it (read as bytes: some cameras put NULs in). */
