@@ -36,9 +36,11 @@ const FIXTURES = join(ROOT, 'test', 'fixtures');
  * Files read natively, at least: the reader may learn more, but one that declines more than
  * this (or everything) fails. Counted on the files made here and, apart, on the corpus.
  */
-const MIN_NATIVE_GENERATED = 23 + 60;
+const MIN_NATIVE_GENERATED = 143; // 23 made by hand, and all 120 random ones
 /** JPEGs whose GPS IFD holds pseudo-random rationals. */
 const RANDOM_GPS_FILES = 60;
+/** JPEGs whose IFDs hold pseudo-random texts. */
+const RANDOM_TEXT_FILES = 60;
 const MIN_NATIVE_CORPUS = 13;
 
 /** Keys of exiftool's answer the reader does not reproduce (a file it takes has no warning). */
@@ -175,6 +177,10 @@ describe('native tag reader against exiftool', () => {
     const blank = await makeJpeg({ seed: 3 });
     for (let seed = 1; seed <= RANDOM_GPS_FILES; seed++) {
       await made(`gps-random-${seed}.jpg`, withExif(blank, randomGpsTiff(seed)));
+    }
+
+    for (let seed = 1; seed <= RANDOM_TEXT_FILES; seed++) {
+      await made(`text-random-${seed}.jpg`, withExif(blank, randomTextTiff(seed)));
     }
 
     // Damaged and mislabelled files.
@@ -377,6 +383,51 @@ function randomGpsTiff(seed: number): Buffer {
   ];
   const ifd0 = craftedIfd([[0x8825, 4, 1, long(26)]], 8);
   return Buffer.concat([Buffer.from('II*\0\x08\0\0\0', 'latin1'), ifd0, craftedIfd(gps, 26)]);
+}
+
+/** Pieces of the texts {@link randomTextTiff} writes: what trimming and JSON typing meet. */
+const TEXT_PIECES = [
+  ...['0', '1', '00', '081', '892', '1.5', '-0', '1234567890123456', '12345678901234'],
+  ...[' ', '  ', '.', '-', '+', 'e', 'E', ':', 'x', 'S', 'W', 'south', 'N'],
+  ...['true', 'False', 'TRUE', 'Canon', '2020:01:02 03:04:05'],
+];
+
+/**
+ * A TIFF stream with IFD0 (Make, Model, Orientation, ModifyDate), an ExifIFD (dates, offsets,
+ * sub-seconds) and a GPS IFD (a Ref, the date stamp), each tag there or not and its text made of
+ * pseudo-random {@link TEXT_PIECES} (`seed`).
+ */
+function randomTextTiff(seed: number): Buffer {
+  let s = seed;
+  const next = (n: number): number => {
+    s = (s * 1103515245 + 12345) >>> 0;
+    return (s >>> 8) % n;
+  };
+  const text = (tag: number): CraftedEntry => {
+    const value = Array.from({ length: next(4) }, () => TEXT_PIECES[next(TEXT_PIECES.length)]);
+    const bytes = ascii(value.join(''));
+    return [tag, 2, bytes.length, bytes];
+  };
+  const some = (entries: CraftedEntry[]): CraftedEntry[] => entries.filter(() => next(3) > 0);
+  const orientation = Buffer.alloc(4);
+  orientation.writeUInt16LE(next(10) > 0 ? next(9) : next(65536));
+  const ifd0 = some([text(0x010f), text(0x0110), [0x0112, 3, 1, orientation], text(0x0132)]);
+  const exif = some([0x9003, 0x9004, 0x9010, 0x9011, 0x9291, 0x9292].map(text));
+  const gps = some([text(0x0001), text(0x001d)]);
+  // IFD0's size is known before the pointers' values are: two more 12-byte entries.
+  const exifAt = 8 + craftedIfd(ifd0, 8).length + 24;
+  const exifIfd = craftedIfd(exif, exifAt);
+  const gpsAt = exifAt + exifIfd.length;
+  const pointers: CraftedEntry[] = [
+    [0x8769, 4, 1, long(exifAt)],
+    [0x8825, 4, 1, long(gpsAt)],
+  ];
+  return Buffer.concat([
+    Buffer.from('II*\0\x08\0\0\0', 'latin1'),
+    craftedIfd([...ifd0, ...pointers], 8),
+    exifIfd,
+    craftedIfd(gps, gpsAt),
+  ]);
 }
 
 /** `jpeg` with its APPn segments replaced by one Exif APP1 holding `tiff`. */
