@@ -31,12 +31,13 @@ import { fileJob } from './support/records.js';
 // lists are left out: a file the reader takes carries none (docs/ARCHITECTURE.md).
 
 const FIXTURES = join(ROOT, 'test', 'fixtures');
+const DATE = '2021:05:06 07:08:09';
 
 /**
  * Files read natively, at least: the reader may learn more, but one that declines more than
  * this (or everything) fails. Counted on the files made here and, apart, on the corpus.
  */
-const MIN_NATIVE_GENERATED = 143; // 23 made by hand, and all 120 random ones
+const MIN_NATIVE_GENERATED = 147; // 27 made by hand, and all 120 random ones
 /** JPEGs whose GPS IFD holds pseudo-random rationals. */
 const RANDOM_GPS_FILES = 60;
 /** JPEGs whose IFDs hold pseudo-random texts. */
@@ -183,6 +184,30 @@ describe('native tag reader against exiftool', () => {
       await made(`text-random-${seed}.jpg`, withExif(blank, randomTextTiff(seed)));
     }
 
+    // PNG: plain, palette, EXIF in eXIf, tIME; text chunks (exiftool writes Make into tEXt too).
+    const png = await made(
+      'plain.png',
+      sharp({ create: { width: 30, height: 20, channels: 4, background: '#1234' } })
+        .png()
+        .toBuffer(),
+    );
+    const rgb = sharp({ create: { width: 30, height: 20, channels: 3, background: '#123' } });
+    await made('palette.png', rgb.clone().png({ palette: true }).toBuffer());
+    await made(
+      'exif.png',
+      rgb
+        .clone()
+        .png()
+        .withExif({ IFD0: { Make: 'P', Model: 'Q' }, IFD2: { DateTimeOriginal: DATE } })
+        .toBuffer(),
+    );
+    await written('time.png', png, ['-PNG:ModifyDate=2022:02:03 04:05:06']);
+    await written('creation-time.png', png, ['-PNG:CreationTime=2022:02:03 04:05:06']);
+    await written('make-text.png', png, ['-Make=ET', '-GPSLatitude=1.5', '-GPSLatitudeRef=S']);
+    const pngBytes = await readFile(png);
+    await made('png-cut.png', pngBytes.subarray(0, pngBytes.length - 5));
+    await made('png-trailer.png', Buffer.concat([pngBytes, Buffer.from('trailer')]));
+
     // Damaged and mislabelled files.
     const dates = await readFile(join(dir, 'dates.jpg'));
     const tiffStart = await exifStart(dates);
@@ -237,6 +262,10 @@ describe('native tag reader against exiftool', () => {
       'tiff-named.jpg',
       'jpeg-named.png',
       'gps-zero-south.jpg',
+      'creation-time.png',
+      'make-text.png',
+      'png-cut.png',
+      'png-trailer.png',
       ...[0, 2, 5, 30].map((cut) => `cut-${cut}.jpg`),
     ];
     for (const name of declined) {

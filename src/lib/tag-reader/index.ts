@@ -3,6 +3,7 @@ import type { RawTags } from '../exiftool.js';
 import { FileBytes } from './file-bytes.js';
 import type { FoundTag } from './found-tag.js';
 import { readJpegTags } from './jpeg.js';
+import { readPngTags } from './png.js';
 import { requestedTags, toRawTags } from './raw-tags.js';
 import { readTiffFileTags } from './tiff-file.js';
 
@@ -31,6 +32,11 @@ const FORMATS: readonly Format[] = Object.freeze([
     magic: startsWith('\xff\xd8\xff'),
     extensions: new Set(['.jpg', '.jpeg']),
     read: readJpegTags,
+  },
+  {
+    magic: startsWith('\x89PNG\r\n\x1a\n'),
+    extensions: new Set(['.png']),
+    read: readPngTags,
   },
   {
     magic: startsWith('II*\0', 'MM\0*'),
