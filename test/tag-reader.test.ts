@@ -37,12 +37,12 @@ const DATE = '2021:05:06 07:08:09';
  * Files read natively, at least: the reader may learn more, but one that declines more than
  * this (or everything) fails. Counted on the files made here and, apart, on the corpus.
  */
-const MIN_NATIVE_GENERATED = 147; // 27 made by hand, and all 120 random ones
+const MIN_NATIVE_GENERATED = 154; // 34 made by hand, and all 120 random ones
 /** JPEGs whose GPS IFD holds pseudo-random rationals. */
 const RANDOM_GPS_FILES = 60;
 /** JPEGs whose IFDs hold pseudo-random texts. */
 const RANDOM_TEXT_FILES = 60;
-const MIN_NATIVE_CORPUS = 13;
+const MIN_NATIVE_CORPUS = 14;
 
 /** Keys of exiftool's answer the reader does not reproduce (a file it takes has no warning). */
 const NOT_COMPARED = new Set(['SourceFile', 'ExifTool:Warning', 'errors', 'warnings']);
@@ -208,6 +208,32 @@ describe('native tag reader against exiftool', () => {
     await made('png-cut.png', pngBytes.subarray(0, pngBytes.length - 5));
     await made('png-trailer.png', Buffer.concat([pngBytes, Buffer.from('trailer')]));
 
+    // WebP: lossy, lossless, alpha, ICC, EXIF behind libwebp's `Exif\0\0` header or exiftool's.
+    const webp = (alpha: boolean) =>
+      sharp({
+        create: { width: 37, height: 21, channels: alpha ? 4 : 3, background: '#3456' },
+      });
+    const lossy = await made('lossy.webp', webp(false).webp().toBuffer());
+    await made('lossless.webp', webp(false).webp({ lossless: true }).toBuffer());
+    await made('alpha.webp', webp(true).webp().toBuffer());
+    await made('alpha-lossless.webp', webp(true).webp({ lossless: true }).toBuffer());
+    await made('icc.webp', webp(false).webp().withIccProfile('p3').toBuffer());
+    await made(
+      'exif.webp',
+      webp(false)
+        .webp()
+        .withExif({ IFD0: { Make: 'W', Orientation: '6' }, IFD2: { DateTimeOriginal: DATE } })
+        .toBuffer(),
+    );
+    await written('exif-by-exiftool.webp', lossy, [
+      '-Make=ET',
+      '-GPSLatitude=3',
+      '-GPSLatitudeRef=S',
+    ]);
+    await written('xmp.webp', lossy, ['-XMP:CreateDate=2022:02:03 04:05:06']);
+    const webpBytes = await readFile(lossy);
+    await made('webp-cut.webp', webpBytes.subarray(0, webpBytes.length - 3));
+
     // Damaged and mislabelled files.
     const dates = await readFile(join(dir, 'dates.jpg'));
     const tiffStart = await exifStart(dates);
@@ -266,6 +292,8 @@ describe('native tag reader against exiftool', () => {
       'make-text.png',
       'png-cut.png',
       'png-trailer.png',
+      'xmp.webp',
+      'webp-cut.webp',
       ...[0, 2, 5, 30].map((cut) => `cut-${cut}.jpg`),
     ];
     for (const name of declined) {
