@@ -4,6 +4,12 @@ import { open, type FileHandle } from 'node:fs/promises';
 const BLOCK = 64 * 1024;
 
 /**
+ * Blocks kept, oldest dropped first: a PNG's chunk walk must not hold the whole file, and a
+ * TIFF's parse needs no more ranges at once than tiff-file.ts loads (head, tail and 16 more).
+ */
+const MAX_BLOCKS = 24;
+
+/**
  * A file read through positioned reads on one handle, never whole: a reader asks for the
  * ranges it needs, and reads of a range already loaded cost nothing.
  */
@@ -51,6 +57,7 @@ export class FileBytes {
     }
     const block = { at, bytes: bytes.subarray(0, got) };
     this.blocks.push(block);
+    if (this.blocks.length > MAX_BLOCKS) this.blocks.shift();
     return block.bytes.subarray(0, Math.min(length, got));
   }
 
