@@ -12,3 +12,5 @@ export function benchConfig(options?: {
   settle?: number;
   api?: boolean;
 }): string;
+/** Writes an MP4 of `megabytes` MB: ftyp, a moov whose mvhd holds the recording time, an mdat. */
+export function writeVideo(path: string, i: number, megabytes: number): Promise<void>;

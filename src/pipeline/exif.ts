@@ -35,7 +35,7 @@ export interface ExifStageOptions {
  * named as `Group:Tag`. `#` asks for numbers where the printed form would need parsing. The
  * date tags are those the date policy (`DATE_TIERS` in date-resolution.ts) names.
  */
-const READ_ARGS = [
+export const READ_ARGS = [
   '-fast',
   '-a',
   '-G1',

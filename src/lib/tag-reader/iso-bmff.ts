@@ -1,0 +1,124 @@
+import type { FileHandle } from 'node:fs/promises';
+
+/**
+ * Boxes of ISO base media files (ISO/IEC 14496-12: MP4, QuickTime MOV, 3GP, HEIF): a walker
+ * over positioned reads, so that a 250 MB video costs a read of each top-level box header and
+ * of the small boxes that hold its tags, never of its media data. Every function here returns
+ * null for a structure it cannot vouch for (a box crossing its parent's end, a size smaller
+ * than its header, a file ending inside a box): the caller then declines the file.
+ */
+
+/** Where bytes come from: a file handle, or a counting wrapper in tests. */
+export interface ByteSource {
+  /** Size in bytes of the whole file. */
+  readonly size: number;
+  /** `length` bytes at `position`; fewer only where the file ends. */
+  read(position: number, length: number): Promise<Buffer>;
+}
+
+/** One box: its four-character type and where it and its body lie in the file or buffer. */
+export interface Box {
+  type: string;
+  /** Offset of the box's first header byte. */
+  start: number;
+  /** Offset of the first byte of its body (after size, type and any 64-bit size). */
+  bodyStart: number;
+  /** Offset just past its last byte. */
+  end: number;
+  /** Its size field was 0: it runs to the end of the file. */
+  toEnd: boolean;
+}
+
+/** A {@link ByteSource} reading a FileHandle with positioned reads (no shared file offset). */
+export function fileSource(handle: FileHandle, size: number): ByteSource {
+  return {
+    size,
+    async read(position, length) {
+      const buffer = Buffer.alloc(Math.max(0, Math.min(length, size - position)));
+      let done = 0;
+      while (done < buffer.length) {
+        const { bytesRead } = await handle.read(
+          buffer,
+          done,
+          buffer.length - done,
+          position + done,
+        );
+        if (bytesRead === 0) break;
+        done += bytesRead;
+      }
+      return done === buffer.length ? buffer : buffer.subarray(0, done);
+    },
+  };
+}
+
+/**
+ * The box whose header starts at `start` of `header` (the bytes at that offset, at least 8
+ * and up to 16 of them), inside a parent ending at `limit`. `toEnd` allows size 0, which
+ * means "to the parent's end" (only a file's last top-level box may say so).
+ */
+function parseHeader(header: Buffer, start: number, limit: number, toEnd: boolean): Box | null {
+  if (header.length < 8) return null;
+  const size32 = header.readUInt32BE(0);
+  const type = header.toString('latin1', 4, 8);
+  let bodyStart = start + 8;
+  let end: number;
+  if (size32 === 1) {
+    if (header.length < 16) return null;
+    const size64 = header.readBigUInt64BE(8);
+    if (size64 > BigInt(Number.MAX_SAFE_INTEGER)) return null;
+    bodyStart = start + 16;
+    end = start + Number(size64);
+  } else if (size32 === 0) {
+    if (!toEnd) return null;
+    end = limit;
+  } else {
+    end = start + size32;
+  }
+  if (end < bodyStart || end > limit) return null;
+  return { type, start, bodyStart, end, toEnd: size32 === 0 };
+}
+
+/**
+ * The top-level boxes of a file, reading only their headers (16 bytes each). Null when a box
+ * runs past the end of the file, or bytes too few for a header trail the last box.
+ */
+export async function topLevelBoxes(source: ByteSource): Promise<Box[] | null> {
+  const boxes: Box[] = [];
+  let position = 0;
+  while (position < source.size) {
+    const header = await source.read(position, 16);
+    const box = parseHeader(header, position, source.size, true);
+    if (!box) return null;
+    boxes.push(box);
+    position = box.end;
+  }
+  return boxes;
+}
+
+/**
+ * The boxes directly inside `buffer[start, end)`, positions relative to the buffer. Null when
+ * one crosses `end` or a header is cut short; size 0 is refused (it only means "to end of
+ * file" at the top level).
+ */
+export function childBoxes(buffer: Buffer, start: number, end: number): Box[] | null {
+  if (start > end || end > buffer.length) return null;
+  const boxes: Box[] = [];
+  let position = start;
+  while (position < end) {
+    const box = parseHeader(
+      buffer.subarray(position, Math.min(end, position + 16)),
+      position,
+      end,
+      false,
+    );
+    if (!box) return null;
+    boxes.push(box);
+    position = box.end;
+  }
+  return boxes;
+}
+
+/** The body of a box found by {@link childBoxes} in `buffer`. */
+export function boxBody(buffer: Buffer, box: Box): Buffer {
+  return buffer.subarray(box.bodyStart, box.end);
+}
