@@ -11,6 +11,7 @@ import {
   type ExifTool,
   type RawTags,
 } from '../src/lib/exiftool.js';
+import type { FoundTag } from '../src/lib/tag-reader/found-tag.js';
 import { type ByteSource, fileSource } from '../src/lib/tag-reader/iso-bmff.js';
 import { readQuickTimeTags } from '../src/lib/tag-reader/quicktime.js';
 import { READ_ARGS } from '../src/pipeline/exif.js';
@@ -26,6 +27,17 @@ import { CORPUS_DEV, HAS_CORPUS } from './support/corpus.js';
 const TAG_ORDER = READ_ARGS.filter((arg, i) => arg.startsWith('-') && READ_ARGS[i - 1] !== '-api')
   .filter((arg) => !['-fast', '-a', '-G1', '-api'].includes(arg))
   .map((arg) => arg.slice(1).replace(/#$/, ''));
+
+/** exiftool's order for an explicit tag list: by tag asked for, then as found. */
+function inExiftoolOrder(found: FoundTag[]): RawTags {
+  return Object.fromEntries(
+    TAG_ORDER.flatMap((name) =>
+      found
+        .filter((tag) => tag.name === name)
+        .map((tag) => [`${tag.group}:${tag.name}`, tag.value]),
+    ),
+  );
+}
 
 /** What exiftool gives that a native read does not carry (see ARCHITECTURE.md). */
 const NOT_COMPARED = new Set(['SourceFile', 'ExifTool:Warning', 'errors', 'warnings']);
@@ -62,7 +74,8 @@ async function readNatively(
         return inner.read(position, length);
       },
     };
-    return { tags: await readQuickTimeTags(counting, TAG_ORDER), reads, bytes };
+    const found = await readQuickTimeTags(counting);
+    return { tags: found && inExiftoolOrder(found), reads, bytes };
   } finally {
     await handle.close();
   }

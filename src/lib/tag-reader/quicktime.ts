@@ -1,6 +1,7 @@
-import type { RawTags } from '../exiftool.js';
+import { type FoundTag, jsonValue } from './found-tag.js';
 import { type Box, type ByteSource, boxBody, childBoxes, topLevelBoxes } from './iso-bmff.js';
-import { type FoundTag, Unsure, ensure, jsonValue, orderedTags, perlNumber } from './found-tags.js';
+import { printFixed, roundSignificant } from './perl-number.js';
+import { Unsure, ensure, isPlainText } from './unsure.js';
 
 /**
  * The tags exiftool 13 (`-fast -a -G1`) gives QuickTime-family videos (MOV, MP4, M4V, 3GP),
@@ -195,8 +196,40 @@ const PLAIN_KEYS = new Set([
   'year',
 ]);
 
-/** Names of the tags that feed a Composite tag asked for: never taken from an unread box. */
-const COMPOSITE_SOURCES = ['GPSCoordinates', 'LocationInformation', 'ImageWidth', 'ImageHeight'];
+/**
+ * Tag names a key must not be given by exiftool's made-up naming: those photosortd asks for
+ * (READ_ARGS) and those its Composite tags are made from.
+ */
+const TAGS_THAT_MATTER = new Set([
+  'GPSLatitude',
+  'GPSLongitude',
+  'GPSLatitudeRef',
+  'GPSLongitudeRef',
+  'Orientation',
+  'ImageSize',
+  'DateTimeOriginal',
+  'OffsetTimeOriginal',
+  'OffsetTime',
+  'SubSecTimeOriginal',
+  'CreateDate',
+  'OffsetTimeDigitized',
+  'SubSecTimeDigitized',
+  'MediaCreateDate',
+  'DateCreated',
+  'TimeCreated',
+  'CreationDate',
+  'CreationTime',
+  'GPSDateTime',
+  'ModifyDate',
+  'Make',
+  'Model',
+  'ContentIdentifier',
+  'MediaGroupUUID',
+  'GPSCoordinates',
+  'LocationInformation',
+  'ImageWidth',
+  'ImageHeight',
+]);
 
 /** What the walk over a movie has found so far. */
 interface Movie {
@@ -212,27 +245,22 @@ interface Movie {
   coordinates: string[];
   /** LocationInformation values (3GPP `loci`), as exiftool prints them. */
   locations: string[];
-  /** The tag names asked for, and those that feed the Composite tags asked for. */
-  wanted: Set<string>;
 }
 
 /**
- * The tags of READ_ARGS for a QuickTime-family file, in exiftool's order (`tagOrder` is
- * the list of tag names asked for, as READ_ARGS names them), or null when not sure.
+ * The tags of a QuickTime-family file that photosortd asks exiftool for, in the order exiftool
+ * finds them (its Composite tags last), each once; null when not sure.
  */
-export async function readQuickTimeTags(
-  source: ByteSource,
-  tagOrder: readonly string[],
-): Promise<RawTags | null> {
+export async function readQuickTimeTags(source: ByteSource): Promise<FoundTag[] | null> {
   try {
-    return await readMovie(source, tagOrder);
+    return await readMovie(source);
   } catch (error) {
     if (error instanceof Unsure || error instanceof RangeError) return null;
     throw error;
   }
 }
 
-async function readMovie(source: ByteSource, tagOrder: readonly string[]): Promise<RawTags> {
+async function readMovie(source: ByteSource): Promise<FoundTag[]> {
   const boxes = await topLevelBoxes(source);
   ensure(boxes, 'top-level boxes that do not tile the file');
   ensure(boxes[0]?.type === 'ftyp', 'no ftyp box first');
@@ -246,7 +274,6 @@ async function readMovie(source: ByteSource, tagOrder: readonly string[]): Promi
     track: 0,
     coordinates: [],
     locations: [],
-    wanted: new Set([...tagOrder, ...COMPOSITE_SOURCES]),
   };
   let movies = 0;
   for (const box of boxes.slice(1)) {
@@ -275,7 +302,10 @@ async function readMovie(source: ByteSource, tagOrder: readonly string[]): Promi
     ...movie.found,
     ...compositeTags(movie),
   ];
-  return orderedTags(found, tagOrder);
+  const keys = new Set(found.map((tag) => `${tag.group}:${tag.name}`));
+  // exiftool would print both under one JSON key; which one a reader of it keeps is its affair.
+  ensure(keys.size === found.length, 'one tag found twice in one group');
+  return found;
 }
 
 /** Reads a box's body (its header was checked to lie inside the file). */
@@ -515,7 +545,7 @@ function internationalText(body: Buffer): string {
   ensure(length >= 0 && 4 + length === body.length, 'text item with several entries');
   ensure(language === 0 || language === 0x55c4 || language === 0x15c7, 'text in a named language');
   const text = body.toString('latin1', 4, 4 + length).replace(/\0+$/, '');
-  ensure(/^[\x20-\x7e]*$/.test(text), 'text with control or non-ASCII characters');
+  ensure(isPlainText(text), 'text with control or non-ASCII characters');
   return text;
 }
 
@@ -526,7 +556,7 @@ function internationalText(body: Buffer): string {
 function isoCoordinates(text: string): string {
   const m = /^([-+]\d{1,2}(?:\.\d*)?)([-+]\d{1,3}(?:\.\d*)?)([-+]\d+(?:\.\d*)?)?/.exec(text);
   ensure(m, 'position not in decimal degrees');
-  return `${perlNumber(Number(m[1]))} ${perlNumber(Number(m[2]))}`;
+  return `${roundSignificant(Number(m[1]), 15)} ${roundSignificant(Number(m[2]), 15)}`;
 }
 
 /**
@@ -534,7 +564,7 @@ function isoCoordinates(text: string): string {
  * "+HHMM" offset): "2019-07-24T11:25:40+0300" → "2019:07:24 11:25:40+03:00".
  */
 function xmpDate(text: string): string {
-  ensure(/^[\x20-\x7e]*$/.test(text), 'date with control or non-ASCII characters');
+  ensure(isPlainText(text), 'date with control or non-ASCII characters');
   const m = /^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}:\d{2})(:\d{2})?\s*(\S*)$/.exec(text);
   ensure(m, 'date not in ISO 8601 form');
   const value = `${m[1]}:${m[2]}:${m[3]} ${m[4]}${m[5] ?? ''}${m[6]}`;
@@ -554,26 +584,13 @@ function locationInformation(body: Buffer): string {
   const nul = rest.indexOf(0);
   ensure(nul >= 0, 'unterminated location name');
   const name = rest.toString('latin1', 0, nul);
-  ensure(/^[\x20-\x7e]*$/.test(name) && !/(Lat|Lon)=/.test(name), 'unusual location name');
+  ensure(isPlainText(name) && !/(Lat|Lon)=/.test(name), 'unusual location name');
   const values = rest.subarray(nul + 1);
   ensure(values.length >= 13, 'short loci');
-  const longitude = fixedDecimal(values.readInt32BE(1), 5);
-  const latitude = fixedDecimal(values.readInt32BE(5), 5);
+  // exiftool: sprintf('%.5f') of the 16.16 fixed-point values (exact as doubles).
+  const longitude = printFixed(values.readInt32BE(1) / 65536, 5);
+  const latitude = printFixed(values.readInt32BE(5) / 65536, 5);
   return `Lat=${latitude} Lon=${longitude}`;
-}
-
-/**
- * A signed 16.16 fixed-point number printed with `digits` decimals as C's printf does: from
- * the exact value, ties to even (JavaScript's toFixed rounds ties up).
- */
-function fixedDecimal(raw: number, digits: number): string {
-  const scale = 10n ** BigInt(digits);
-  const magnitude = BigInt(Math.abs(raw)) * scale;
-  let units = magnitude / 65536n;
-  const remainder = magnitude % 65536n;
-  if (remainder * 2n > 65536n || (remainder * 2n === 65536n && units % 2n === 1n)) units += 1n;
-  const text = units.toString().padStart(digits + 1, '0');
-  return `${raw < 0 ? '-' : ''}${text.slice(0, -digits)}.${text.slice(-digits)}`;
 }
 
 /**
@@ -640,7 +657,7 @@ function readItemList(ilst: Buffer, keys: string[] | null, movie: Movie): void {
     if (keys) {
       const key = keys[ilst.readUInt32BE(box.start + 4) - 1];
       ensure(key !== undefined, 'item for no key');
-      name = keyedTagName(key, movie.wanted);
+      name = keyedTagName(key);
     } else {
       ensure(box.type !== '----', 'iTunes free-form item');
       if (box.type === '\xa9xyz') name = 'GPSCoordinates';
@@ -659,8 +676,8 @@ function readItemList(ilst: Buffer, keys: string[] | null, movie: Movie): void {
  * The tag a key gives that is read here, undefined for one that gives no tag asked for;
  * Unsure for a key exiftool would map to one by rules not copied here.
  */
-function keyedTagName(key: string, wanted: Set<string>): string | undefined {
-  ensure(/^[\x20-\x7e]*$/.test(key) && !key.includes('\0'), 'unusual key name');
+function keyedTagName(key: string): string | undefined {
+  ensure(isPlainText(key), 'unusual key name');
   const short = key.replace(/^com\.(apple\.quicktime\.)?/, '');
   const read = READ_KEYS[short];
   if (read !== undefined) return read;
@@ -668,7 +685,7 @@ function keyedTagName(key: string, wanted: Set<string>): string | undefined {
   if (PLAIN_KEYS.has(short)) return undefined;
   // exiftool also looks a key up among item-list and user-data ids, which have no dot or dash.
   ensure(/[.-]/.test(short), `key ${key} that may be an item id`);
-  ensure(!wanted.has(generatedKeyName(short)), `key ${key} named like a tag asked for`);
+  ensure(!TAGS_THAT_MATTER.has(generatedKeyName(short)), `key ${key} named like a tag asked for`);
   return undefined;
 }
 
@@ -690,7 +707,7 @@ function itemText(item: Buffer): string {
   ensure(item.readUInt32BE(8) === 1, 'item value not UTF-8 text');
   ensure(item.readUInt32BE(12) === 0, 'item value in a named language');
   const text = item.toString('latin1', 16).replace(/\0$/, '');
-  ensure(/^[\x20-\x7e]*$/.test(text), 'text with control or non-ASCII characters');
+  ensure(isPlainText(text), 'text with control or non-ASCII characters');
   return text;
 }
 
