@@ -2,6 +2,7 @@ import { copyFile, mkdtemp, open, readdir, rm, stat, truncate, writeFile } from 
 import os from 'node:os';
 import path from 'node:path';
 import type { WriteTags } from 'exiftool-vendored';
+import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { writeVideo } from '../bench/lib/photos.js';
 import {
@@ -13,11 +14,11 @@ import {
 } from '../src/lib/exiftool.js';
 import type { FoundTag } from '../src/lib/tag-reader/found-tag.js';
 import { type ByteSource, fileSource } from '../src/lib/tag-reader/iso-bmff.js';
-import { readQuickTimeTags } from '../src/lib/tag-reader/quicktime.js';
+import { readIsoBmffTags } from '../src/lib/tag-reader/bmff.js';
 import { READ_ARGS } from '../src/pipeline/exif.js';
 import { CORPUS_DEV, HAS_CORPUS } from './support/corpus.js';
 
-// The native reader of ISO base media files (MOV, MP4, 3GP) against the real exiftool with the
+// The native reader of ISO base media files (MOV, MP4, 3GP, HEIC) against the real exiftool with the
 // pipeline's READ_ARGS: for every file it either declines (null) or gives exiftool's RawTags,
 // same keys in the same order, same values. Files are the corpus's videos (read in place,
 // skipped plainly when the corpus is absent) and files made here box by box, the way cameras,
@@ -74,7 +75,7 @@ async function readNatively(
         return inner.read(position, length);
       },
     };
-    const found = await readQuickTimeTags(counting);
+    const found = await readIsoBmffTags(counting);
     return { tags: found && inExiftoolOrder(found), reads, bytes };
   } finally {
     await handle.close();
@@ -267,8 +268,100 @@ function livePhotoMov(): Buffer {
   ]);
 }
 
+// ---------------------------------------------------------------------------------------------
+// HEIF images: item boxes around an Exif item (a TIFF stream sharp wrote) and fake image data
+// (exiftool does not decode the image).
+
+/** The TIFF stream of the EXIF sharp writes into a JPEG. */
+async function exifTiff(): Promise<Buffer> {
+  const jpeg = await sharp({ create: { width: 8, height: 8, channels: 3, background: '#808080' } })
+    .jpeg()
+    .withExif({
+      IFD0: { Make: 'Apple', Model: 'iPhone 15 Pro' },
+      IFD2: { DateTimeOriginal: '2024:01:02 03:04:05', OffsetTimeOriginal: '+01:00' },
+    })
+    .toBuffer();
+  const at = jpeg.indexOf('Exif\0\0');
+  return jpeg.subarray(at + 6, at - 2 + jpeg.readUInt16BE(at - 2));
+}
+
+interface HeicSpec {
+  brand?: string;
+  exif?: Buffer | null;
+  /** Where the Exif item points (iref cdsc); the primary image (1) by default. */
+  exifDescribes?: number;
+  /** iloc version 1 with construction method 1 (in idat) for the Exif item. */
+  exifInIdat?: boolean;
+  /** An XMP item (mime, application/rdf+xml) besides. */
+  xmp?: boolean;
+}
+
+function fullBox(type: string, version: number, ...parts: Buffer[]): Buffer {
+  return box(type, u32(version << 24), ...parts);
+}
+
+function u16(...values: number[]): Buffer {
+  const out = Buffer.alloc(2 * values.length);
+  values.forEach((value, i) => out.writeUInt16BE(value, 2 * i));
+  return out;
+}
+
+/** A HEIC image: item 1 the primary (hvc1, 4032×3024), item 2 Exif, item 3 XMP if asked. */
+function heic(spec: HeicSpec): Buffer {
+  const image = Buffer.alloc(64, 0x33);
+  const exif = spec.exif
+    ? Buffer.concat([u32(6), Buffer.from('Exif\0\0', 'latin1'), spec.exif])
+    : null;
+  const xmp = spec.xmp ? Buffer.from('<x:xmpmeta xmlns:x="adobe:ns:meta/"></x:xmpmeta>') : null;
+  const infe = (id: number, type: string, extra = ''): Buffer =>
+    fullBox('infe', 2, u16(id, 0), Buffer.from(`${type}\0${extra}`, 'latin1'));
+  const entries = [
+    infe(1, 'hvc1'),
+    ...(exif ? [infe(2, 'Exif')] : []),
+    ...(xmp ? [infe(3, 'mime', 'application/rdf+xml\0')] : []),
+  ];
+  const build = (dataStart: number): Buffer => {
+    const located: [number, number, Buffer][] = [[1, 0, image]];
+    if (exif) located.push([2, spec.exifInIdat ? 1 : 0, exif]);
+    if (xmp) located.push([3, 0, xmp]);
+    let offset = dataStart;
+    const iloc = fullBox(
+      'iloc',
+      1,
+      u16(0x4400, located.length),
+      ...located.map(([id, method, bytes]) => {
+        const at = method === 1 ? 0 : offset;
+        if (method === 0) offset += bytes.length;
+        return Buffer.concat([u16(id, method, 0, 1), u32(at, bytes.length)]);
+      }),
+    );
+    const ispe = fullBox('ispe', 0, u32(4032, 3024));
+    const thumbIspe = fullBox('ispe', 0, u32(320, 240));
+    return fullBox(
+      'meta',
+      0,
+      box('hdlr', u32(0, 0), Buffer.from('pict'), u32(0, 0, 0), Buffer.from([0])),
+      fullBox('pitm', 0, u16(1)),
+      fullBox('iinf', 0, u16(entries.length), ...entries),
+      iloc,
+      ...(exif ? [fullBox('iref', 0, box('cdsc', u16(2, 1, spec.exifDescribes ?? 1)))] : []),
+      box(
+        'iprp',
+        box('ipco', ispe, thumbIspe),
+        fullBox('ipma', 0, u32(2), u16(1), Buffer.from([1, 0x81]), u16(4), Buffer.from([1, 0x82])),
+      ),
+      ...(spec.exifInIdat && exif ? [box('idat', exif)] : []),
+    );
+  };
+  const head = ftyp(spec.brand ?? 'heic', 'mif1', 'heic');
+  const probe = build(0);
+  const dataStart = head.length + probe.length + 8;
+  const payload = [image, ...(exif && !spec.exifInIdat ? [exif] : []), ...(xmp ? [xmp] : [])];
+  return Buffer.concat([head, build(dataStart), box('mdat', ...payload)]);
+}
+
 /** Generated files: name → bytes, and whether the native reader must read it. */
-function generatedFiles(): { name: string; bytes: Buffer; native: boolean }[] {
+function generatedFiles(tiff: Buffer): { name: string; bytes: Buffer; native: boolean }[] {
   const movie = box('moov', mvhd(CREATED), trak(VIDEO, 1), trak(SOUND, 2));
   return [
     {
@@ -380,6 +473,17 @@ function generatedFiles(): { name: string; bytes: Buffer; native: boolean }[] {
       bytes: Buffer.concat([ftyp('mp42', 'mp42'), movie, Buffer.from([0, 0, 1])]),
       native: false,
     },
+    { name: 'exif.heic', bytes: heic({ exif: tiff }), native: true },
+    { name: 'no-exif.heic', bytes: heic({}), native: true },
+    { name: 'mif1-brand.heif', bytes: heic({ brand: 'mif1', exif: tiff }), native: true },
+    // Exif in idat, Exif of the thumbnail, an XMP item: left to exiftool.
+    { name: 'exif-in-idat.heic', bytes: heic({ exif: tiff, exifInIdat: true }), native: false },
+    {
+      name: 'exif-of-thumbnail.heic',
+      bytes: heic({ exif: tiff, exifDescribes: 4 }),
+      native: false,
+    },
+    { name: 'xmp-item.heic', bytes: heic({ exif: tiff, xmp: true }), native: false },
   ];
 }
 
@@ -387,17 +491,20 @@ describe('native QuickTime/MP4 tag reader against exiftool', () => {
   const outcomes = new Map<string, boolean>();
 
   it.skipIf(!HAS_CORPUS)('reads the corpus videos as exiftool does (corpus present)', async () => {
-    const videos = (await readdir(CORPUS_DEV)).filter((name) => /\.(mov|mp4|3gp|m4v)$/i.test(name));
-    expect(videos.length).toBeGreaterThanOrEqual(3);
-    for (const name of videos) {
+    const files = (await readdir(CORPUS_DEV)).filter((name) =>
+      /\.(mov|mp4|3gp|m4v|heic|heif)$/i.test(name),
+    );
+    expect(files.length).toBeGreaterThanOrEqual(9);
+    for (const name of files) {
       const native = await assertEquivalent(path.join(CORPUS_DEV, name));
       outcomes.set(`corpus/${name}`, native);
-      expect({ name, native }).toEqual({ name, native: true });
+      // The videos must be read natively; HEICs may decline (maker notes, XMP items).
+      if (!/\.hei[cf]$/i.test(name)) expect({ name, native }).toEqual({ name, native: true });
     }
   });
 
   it('reads generated files as exiftool does, or declines', async () => {
-    for (const { name, bytes, native } of generatedFiles()) {
+    for (const { name, bytes, native } of generatedFiles(await exifTiff())) {
       const file = path.join(dir, name);
       await writeFile(file, bytes);
       const read = await assertEquivalent(file);
@@ -488,6 +595,6 @@ describe('native QuickTime/MP4 tag reader against exiftool', () => {
   afterAll(() => {
     // Coverage: a reader that declined everything would pass the checks above; this does not.
     const read = [...outcomes.values()].filter(Boolean).length;
-    expect(read / outcomes.size).toBeGreaterThanOrEqual(0.7);
+    expect(read / outcomes.size).toBeGreaterThanOrEqual(0.6);
   });
 });

@@ -1,4 +1,5 @@
 import type { FileHandle } from 'node:fs/promises';
+import { ensure } from './unsure.js';
 
 /**
  * Boxes of ISO base media files (ISO/IEC 14496-12: MP4, QuickTime MOV, 3GP, HEIF): a walker
@@ -96,29 +97,55 @@ export async function topLevelBoxes(source: ByteSource): Promise<Box[] | null> {
 }
 
 /**
- * The boxes directly inside `buffer[start, end)`, positions relative to the buffer. Null when
- * one crosses `end` or a header is cut short; size 0 is refused (it only means "to end of
- * file" at the top level).
+ * The boxes inside a box body, positions relative to it; Unsure unless they tile it exactly
+ * (size 0, "to the end of the file", is only for the top level).
  */
-export function childBoxes(buffer: Buffer, start: number, end: number): Box[] | null {
-  if (start > end || end > buffer.length) return null;
+export function boxesIn(body: Buffer): Box[] {
   const boxes: Box[] = [];
-  let position = start;
-  while (position < end) {
-    const box = parseHeader(
-      buffer.subarray(position, Math.min(end, position + 16)),
-      position,
-      end,
-      false,
-    );
-    if (!box) return null;
+  let position = 0;
+  while (position < body.length) {
+    const box = parseHeader(body.subarray(position, position + 16), position, body.length, false);
+    ensure(box, 'malformed box structure');
     boxes.push(box);
     position = box.end;
   }
   return boxes;
 }
 
-/** The body of a box found by {@link childBoxes} in `buffer`. */
+/** The body of a box found by {@link boxesIn} in `buffer`. */
 export function boxBody(buffer: Buffer, box: Box): Buffer {
   return buffer.subarray(box.bodyStart, box.end);
+}
+
+/** A top-level box's body, read from the file; {@link Unsure} if the file ends first. */
+export async function readBox(source: ByteSource, box: Box): Promise<Buffer> {
+  const body = await source.read(box.bodyStart, box.end - box.bodyStart);
+  ensure(body.length === box.end - box.bodyStart, 'file shorter than its boxes');
+  return body;
+}
+
+/** An ISO-BMFF file as the format readers get it: its top-level boxes and its ftyp. */
+export interface BmffFile {
+  source: ByteSource;
+  /** All top-level boxes, `ftyp` first. */
+  boxes: Box[];
+  /** The ftyp box's body: major brand, minor version, compatible brands. */
+  ftyp: Buffer;
+  /** The major brand. */
+  brand: string;
+}
+
+/** The layout of an ISO-BMFF file ({@link Unsure} unless its boxes tile it, ftyp first). */
+export async function openBmff(source: ByteSource): Promise<BmffFile> {
+  const boxes = await topLevelBoxes(source);
+  ensure(boxes, 'top-level boxes that do not tile the file');
+  ensure(boxes[0]?.type === 'ftyp', 'no ftyp box first');
+  const ftyp = await readBox(source, boxes[0]);
+  ensure(ftyp.length >= 4, 'short ftyp');
+  return { source, boxes, ftyp, brand: ftyp.toString('latin1', 0, 4) };
+}
+
+/** Whether a box body is all zero bytes (padding, as cameras write in free/skip boxes). */
+export function isPadding(body: Buffer): boolean {
+  return body.every((byte) => byte === 0);
 }

@@ -1,5 +1,5 @@
 import { type FoundTag, jsonValue } from './found-tag.js';
-import { type Box, type ByteSource, boxBody, childBoxes, topLevelBoxes } from './iso-bmff.js';
+import { type BmffFile, boxBody, boxesIn, isPadding, readBox } from './iso-bmff.js';
 import { printFixed, roundSignificant } from './perl-number.js';
 import { Unsure, ensure, isPlainText } from './unsure.js';
 
@@ -249,24 +249,10 @@ interface Movie {
 
 /**
  * The tags of a QuickTime-family file that photosortd asks exiftool for, in the order exiftool
- * finds them (its Composite tags last), each once; null when not sure.
+ * finds them (its Composite tags last); throws {@link Unsure} where not sure.
  */
-export async function readQuickTimeTags(source: ByteSource): Promise<FoundTag[] | null> {
-  try {
-    return await readMovie(source);
-  } catch (error) {
-    if (error instanceof Unsure || error instanceof RangeError) return null;
-    throw error;
-  }
-}
-
-async function readMovie(source: ByteSource): Promise<FoundTag[]> {
-  const boxes = await topLevelBoxes(source);
-  ensure(boxes, 'top-level boxes that do not tile the file');
-  ensure(boxes[0]?.type === 'ftyp', 'no ftyp box first');
-  const ftyp = await readBox(source, boxes[0]);
-  ensure(ftyp.length >= 4, 'short ftyp');
-  const brand = ftyp.toString('latin1', 0, 4);
+export async function readMovieTags(file: BmffFile): Promise<FoundTag[]> {
+  const { source, boxes, ftyp, brand } = file;
   let fileType = fileTypeOf(ftyp);
   const movie: Movie = {
     found: [],
@@ -296,27 +282,12 @@ async function readMovie(source: ByteSource): Promise<FoundTag[]> {
   if (fileType === 'MP4' && /^(iso|dash|mp42)/.test(brand)) {
     if (movie.handlers.has('soun') && !movie.handlers.has('vide')) fileType = 'M4A';
   }
-  const found: FoundTag[] = [
+  return [
     { group: 'File', name: 'FileType', value: fileType },
     { group: 'File', name: 'MIMEType', value: MIME_TYPES[fileType] ?? 'video/mp4' },
     ...movie.found,
     ...compositeTags(movie),
   ];
-  const keys = new Set(found.map((tag) => `${tag.group}:${tag.name}`));
-  // exiftool would print both under one JSON key; which one a reader of it keeps is its affair.
-  ensure(keys.size === found.length, 'one tag found twice in one group');
-  return found;
-}
-
-/** Reads a box's body (its header was checked to lie inside the file). */
-async function readBox(source: ByteSource, box: Box): Promise<Buffer> {
-  const body = await source.read(box.bodyStart, box.end - box.bodyStart);
-  ensure(body.length === box.end - box.bodyStart, 'file shorter than its boxes');
-  return body;
-}
-
-function isPadding(body: Buffer): boolean {
-  return body.every((byte) => byte === 0);
 }
 
 /**
@@ -336,15 +307,8 @@ function fileTypeOf(ftyp: Buffer): string {
   return compatible.includes('qt  ') ? 'MOV' : 'MP4';
 }
 
-/** The boxes inside `body`, or Unsure when they do not tile it exactly. */
-function children(body: Buffer): Box[] {
-  const boxes = childBoxes(body, 0, body.length);
-  ensure(boxes, 'malformed box structure');
-  return boxes;
-}
-
 function readMovieBox(moov: Buffer, movie: Movie): void {
-  for (const box of children(moov)) {
+  for (const box of boxesIn(moov)) {
     const body = boxBody(moov, box);
     switch (box.type) {
       case 'mvhd':
@@ -414,7 +378,7 @@ function quickTimeDate(seconds: number): string {
 }
 
 function readTrack(trak: Buffer, movie: Movie): void {
-  for (const box of children(trak)) {
+  for (const box of boxesIn(trak)) {
     const body = boxBody(trak, box);
     switch (box.type) {
       case 'tkhd':
@@ -426,7 +390,7 @@ function readTrack(trak: Buffer, movie: Movie): void {
       case 'udta':
       case 'meta':
         // exiftool names track-level metadata by the track's media type; not copied here.
-        ensure(children(body).length === 0, `metadata in track ${movie.track}`);
+        ensure(boxesIn(body).length === 0, `metadata in track ${movie.track}`);
         break;
       case 'edts':
       case 'tref':
@@ -459,7 +423,7 @@ function readTrackHeader(body: Buffer, movie: Movie): void {
 
 function readMedia(mdia: Buffer, movie: Movie): void {
   const group = `Track${movie.track}`;
-  for (const box of children(mdia)) {
+  for (const box of boxesIn(mdia)) {
     const body = boxBody(mdia, box);
     switch (box.type) {
       case 'mdhd':
@@ -479,7 +443,7 @@ function readMedia(mdia: Buffer, movie: Movie): void {
         break;
       case 'minf':
         // Sample tables give no tag asked for; only the data handler's type counts.
-        for (const inner of children(body)) {
+        for (const inner of boxesIn(body)) {
           if (inner.type === 'hdlr') readHandler(boxBody(body, inner), movie);
         }
         break;
@@ -504,7 +468,7 @@ function readHandler(body: Buffer, movie: Movie): void {
 
 /** The movie's user data box (udta): 3GPP and QuickTime text items, `date`, `loci`, `meta`. */
 function readUserData(udta: Buffer, movie: Movie): void {
-  for (const box of children(udta)) {
+  for (const box of boxesIn(udta)) {
     const body = boxBody(udta, box);
     const id = box.type;
     if (id === 'meta') {
@@ -600,7 +564,7 @@ function locationInformation(body: Buffer): string {
 function readMeta(meta: Buffer, movie: Movie): void {
   let keys: string[] | null = null;
   let handler: string | null = null;
-  for (const box of children(meta)) {
+  for (const box of boxesIn(meta)) {
     const body = boxBody(meta, box);
     switch (box.type) {
       case 'hdlr':
@@ -651,7 +615,7 @@ function readKeys(body: Buffer): string[] {
  * ItemList for the others.
  */
 function readItemList(ilst: Buffer, keys: string[] | null, movie: Movie): void {
-  for (const box of children(ilst)) {
+  for (const box of boxesIn(ilst)) {
     const body = boxBody(ilst, box);
     let name: string | undefined;
     if (keys) {
