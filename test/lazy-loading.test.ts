@@ -116,6 +116,17 @@ describe('lazy loading: a command loads what its run uses', () => {
       'the pipeline',
     ]);
 
+    // A plain JPEG's tags are read in-process (lib/tag-reader): exiftool is not even loaded.
+    await writeJpeg(join(p.inbox, 'IMG_1.jpg'), { date: '2021:05:06 07:08:09', seed: 1 });
+    const one = await runLoading(['scan', p.inbox, '--config', p.config, '--json']);
+    expect(one.code).toBe(0);
+    expect(one.stdout).toContain('"action":"move"');
+    expect(loadedOf(one.urls, NOT_FOR_HELP)).not.toContain('exiftool-vendored');
+    expect(loadedOf(one.urls, NOT_FOR_A_PLAIN_SCAN)).toEqual([]);
+  });
+
+  it('scan loads exiftool when it reads a file: with metadata.reader exiftool', async () => {
+    const p = await project({ tagging: { enabled: false }, metadata: { reader: 'exiftool' } });
     await writeJpeg(join(p.inbox, 'IMG_1.jpg'), { date: '2021:05:06 07:08:09', seed: 1 });
     const one = await runLoading(['scan', p.inbox, '--config', p.config, '--json']);
     expect(one.code).toBe(0);

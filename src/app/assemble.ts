@@ -301,7 +301,11 @@ export function buildStages(
   }
   stages.push({
     name: 'exif',
-    run: createExifStage({ exiftool: services.exiftool, dates: config.dates.from }),
+    run: createExifStage({
+      exiftool: services.exiftool,
+      dates: config.dates.from,
+      reader: config.metadata.reader,
+    }),
   });
   // Sidecars, RAW and Live Photo videos filed with a photo: read on their own, dated by it.
   stages.push({ name: 'companions', run: createCompanionsStage([...stages]) });

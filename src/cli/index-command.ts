@@ -80,7 +80,7 @@ export async function runIndex(options: IndexCommandOptions): Promise<number> {
     };
     const stages: Stage[] = [
       identify,
-      createExifStage({ exiftool, dates: config.dates.from }),
+      createExifStage({ exiftool, dates: config.dates.from, reader: config.metadata.reader }),
       ...(geocoder ? [createGeocodeStage(geocoder)] : []),
     ];
     await indexLibrary({ config, index, tagger, stages, counts, logger, err, cluster });

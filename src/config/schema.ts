@@ -38,6 +38,8 @@ const inboxSchema = z.strictObject({
 
 const dateSourceSchema = z.enum(['exif', 'filename', 'mtime']);
 
+const metadataReaderSchema = z.enum(['auto', 'exiftool']);
+
 const apiKeySchema = z.strictObject({
   name: z.string().min(1),
   sha256: z.string().regex(/^[0-9a-f]{64}$/i, 'must be the SHA-256 of the key, 64 hex digits'),
@@ -75,6 +77,13 @@ export const configSchema = z.strictObject({
       from: z.array(dateSourceSchema).min(1).default(['exif', 'filename', 'mtime']),
     })
     .default({ from: ['exif', 'filename', 'mtime'] }),
+  /**
+   * Who reads the files' tags: `auto` reads common formats (JPEG, TIFF) in-process, exactly as
+   * exiftool would, and leaves the rest to exiftool; `exiftool` sends every file to exiftool.
+   */
+  metadata: z
+    .strictObject({ reader: metadataReaderSchema.default('auto') })
+    .default({ reader: 'auto' }),
   rules: z
     .array(ruleSchema)
     .min(1)
@@ -194,3 +203,5 @@ export type Rule = z.output<typeof ruleSchema>;
 export type RuleWhen = z.output<typeof ruleWhenSchema>;
 /** Where a capture date may come from; `exif` means every date embedded in the file. */
 export type DateSource = z.output<typeof dateSourceSchema>;
+/** Who reads files' tags: the in-process reader where it can (`auto`), or always exiftool. */
+export type MetadataReader = z.output<typeof metadataReaderSchema>;

@@ -1,4 +1,4 @@
-import type { DateSource } from '../config/schema.js';
+import type { DateSource, MetadataReader } from '../config/schema.js';
 import { isKnownZone } from '../lib/capture-date.js';
 import { PhotosortdError, errorMessage } from '../lib/errors.js';
 import {
@@ -9,6 +9,7 @@ import {
   type RawTags,
 } from '../lib/exiftool.js';
 import { toGpsPosition } from '../lib/gps.js';
+import { readTagsNatively } from '../lib/tag-reader/index.js';
 import {
   unknownPhotoMeta,
   type DateRejection,
@@ -28,6 +29,12 @@ export interface ExifStageOptions {
   now?: () => Date;
   /** IANA zone for UTC-only dates (video, mtime) when the GPS position gives none. */
   timeZone?: string;
+  /**
+   * `auto` (the default): the formats the in-process reader knows (lib/tag-reader) are read
+   * by it, every other file and every file it declines by exiftool; `exiftool`: exiftool
+   * reads every file.
+   */
+  reader?: MetadataReader;
 }
 
 /**
@@ -35,7 +42,7 @@ export interface ExifStageOptions {
  * named as `Group:Tag`. `#` asks for numbers where the printed form would need parsing. The
  * date tags are those the date policy (`DATE_TIERS` in date-resolution.ts) names.
  */
-export const READ_ARGS = [
+export const READ_ARGS: readonly string[] = Object.freeze([
   '-fast',
   '-a',
   '-G1',
@@ -56,7 +63,7 @@ export const READ_ARGS = [
   '-MediaGroupUUID',
   '-Error',
   '-Warning',
-];
+]);
 
 /** Reads the file's metadata with exiftool into `job.meta` and `job.kind`. */
 export function createExifStage(options: ExifStageOptions): Stage {
@@ -70,13 +77,17 @@ export function createExifStage(options: ExifStageOptions): Stage {
     );
   }
 
-  const reader = createBatchReader(exiftool, READ_ARGS);
+  const reader = createBatchReader(exiftool, [...READ_ARGS]);
+  const readTags =
+    options.reader === 'exiftool'
+      ? (file: string) => reader.read(file)
+      : async (file: string) => (await readNatively(file)) ?? reader.read(file);
 
   return async (job: FileJob): Promise<FileJob> => {
     if (job.error) return job;
     let raw: RawTags;
     try {
-      raw = await reader.read(job.source);
+      raw = await readTags(job.source);
     } catch (error) {
       return unreadable(job, errorMessage(error));
     }
@@ -115,6 +126,18 @@ export function createExifStage(options: ExifStageOptions): Stage {
     };
     return { ...job, kind: kindOf(mimeType), meta };
   };
+}
+
+/**
+ * The file's tags as exiftool would give them, read in-process, or `null` to ask exiftool:
+ * also when the file cannot be read here, so that exiftool reports why in its words.
+ */
+async function readNatively(file: string): Promise<RawTags | null> {
+  try {
+    return await readTagsNatively(file, READ_ARGS);
+  } catch {
+    return null;
+  }
 }
 
 /** Composite (signed, from GPS + Ref) first, then XMP, then any group with both values. */

@@ -1,4 +1,5 @@
 import { jsonValue, type FoundTag } from './found-tag.js';
+import { makerNoteVerdict } from './maker-notes.js';
 import { printFixed, roundSignificant } from './perl-number.js';
 
 /** What {@link readTiffTags} found in a TIFF stream. */
@@ -59,6 +60,8 @@ const EXIF_TEXT: ReadonlyMap<number, { name: string; trim?: RegExp }> = new Map(
 const EXIF_INTEGER: ReadonlyMap<number, string> = new Map([
   [0x0100, 'ImageWidth'],
   [0x0101, 'ImageHeight'],
+  // Not asked for, but in a TIFF file exiftool names some RAW formats by it.
+  [0x0103, 'Compression'],
   [0x0112, 'Orientation'],
 ]);
 
@@ -75,38 +78,41 @@ const MAKER_NOTE = 0x927c;
  * Tags exiftool reads as a directory of another format, any of which may hold tags photosortd
  * asks for (XMP, IPTC, Photoshop, maker notes and RAW makers' private data, DNG private data,
  * SubIFDs of RAW files, JSON, PLIST, JUMBF): a stream holding one is left to exiftool. The list
- * is every SubDirectory tag of exiftool's `Exif::Main` table but those handled above and the
- * ICC profile, whose tags have other names.
+ * is every SubDirectory tag of exiftool's `Exif::Main` table but those handled above, the maker
+ * note (see maker-notes.ts) and the ICC profile, whose tags have other names.
  */
 const FOREIGN_DIRECTORIES: ReadonlySet<number> = new Set([
-  0x014a,
-  0x0190,
-  0x02bc,
-  0x4748,
-  0x8290,
-  0x83bb,
-  0x8568,
-  0x8606,
-  0x8649,
-  0x888a,
-  0x935c,
-  0x9999,
-  0xc4a5,
-  0xc519,
-  0xc51b,
-  0xc634,
-  0xc68c,
-  0xc68f,
-  0xc691,
-  0xc6f5,
-  0xc7d5,
-  0xcd41,
-  0xcd44,
-  0xcd47,
-  0xcea1,
-  0xfe00,
-  MAKER_NOTE,
+  0x014a, // SubIFD
+  0x0190, // GlobalParametersIFD
+  0x02bc, // ApplicationNotes (XMP)
+  0x4748, // StitchInfo
+  0x8290, // KodakIFD
+  0x83bb, // IPTC-NAA
+  0x8568, // AFCP_IPTC
+  0x8606, // LeafData
+  0x8649, // PhotoshopSettings
+  0x888a, // LeafSubIFD
+  0x935c, // ImageSourceData
+  0x9999, // XiaomiSettings
+  0xc4a5, // PrintIM
+  0xc519, // HasselbladXML
+  0xc51b, // HasselbladExif
+  0xc634, // DNGPrivateData
+  0xc68c, // OriginalRawFileData
+  0xc68f, // AsShotICCProfile
+  0xc691, // CurrentICCProfile
+  0xc6f5, // ProfileIFD
+  0xc7d5, // NikonNEFInfo
+  0xcd41, // JUMBF
+  0xcd44, // ImageSequenceInfo
+  0xcd47, // ProfileDynamicRange
+  0xcea1, // SEAL
+  0xfe00, // KDC_IFD
+  0xc612, // DNGVersion: no directory, but it makes exiftool call a TIFF file DNG
 ]);
+
+/** Apple's maker-note tag holding the Live Photo pairing identifier. */
+const APPLE_CONTENT_IDENTIFIER = 0x0011;
 
 /** GPS IFD tags, by tag number. */
 const GPS_LATITUDE_REF = 0x0001;
@@ -129,6 +135,26 @@ interface Entry {
 class Decline extends Error {}
 
 /**
+ * A TIFF stream of which only some ranges are at hand (a TIFF file read through positioned
+ * reads): `get` returns the bytes or throws {@link MissingBytes} naming the range to load.
+ */
+export interface TiffBytes {
+  /** The stream's length in bytes. */
+  readonly length: number;
+  get(at: number, length: number): Buffer;
+}
+
+/** The range a {@link TiffBytes} lacked; load it and parse again. */
+export class MissingBytes extends Error {
+  constructor(
+    readonly at: number,
+    readonly length: number,
+  ) {
+    super(`bytes ${at}..${at + length} not loaded`);
+  }
+}
+
+/**
  * Reads the tags photosortd asks exiftool for (see {@link TiffTags}) from a TIFF stream.
  *
  * `tiff` must hold the whole stream from its byte-order mark (`II*\0` or `MM\0*`) on, so that
@@ -143,6 +169,14 @@ class Decline extends Error {}
  * {@link FOREIGN_DIRECTORIES}). The caller then asks exiftool.
  */
 export function readTiffTags(tiff: Buffer): TiffTags | null {
+  return readSparseTiffTags({ length: tiff.length, get: (at, n) => tiff.subarray(at, at + n) });
+}
+
+/**
+ * {@link readTiffTags} of a stream only partly loaded: throws {@link MissingBytes} (and only
+ * that) when it needs a range that `tiff` lacks.
+ */
+export function readSparseTiffTags(tiff: TiffBytes): TiffTags | null {
   try {
     return new TiffParser(tiff).read();
   } catch (error) {
@@ -156,16 +190,22 @@ class TiffParser {
   private readonly seen = new Set<number>();
   private readonly tags: FoundTag[] = [];
   private readonly gps = new Map<number, Entry>();
+  /** Make and Model as read so far: exiftool picks a maker note's table by them. */
+  private make = '';
+  private model = '';
 
-  constructor(private readonly data: Buffer) {
-    const order = data.toString('latin1', 0, 2);
+  constructor(private readonly data: TiffBytes) {
+    const order = this.slice(0, 2).toString('latin1');
     if (order !== 'II' && order !== 'MM') throw new Decline();
     this.le = order === 'II';
     if (this.u16(2) !== 42) throw new Decline();
   }
 
   read(): TiffTags {
-    const ifd1 = this.readIfd(this.u32(4), 'IFD0');
+    const ifd0 = this.u32(4);
+    // An empty IFD0 is not an EXIF stream exiftool reads quietly.
+    if (this.u16(ifd0) === 0) throw new Decline();
+    const ifd1 = this.readIfd(ifd0, 'IFD0');
     if (ifd1 !== 0 && this.readIfd(ifd1, 'IFD1') !== 0) throw new Decline();
     return { tags: this.tags, composite: this.gpsComposites() };
   }
@@ -183,13 +223,18 @@ class TiffParser {
         this.tags.push(found);
       }
       const sub = SUB_IFDS.get(entry.tag);
-      if (sub) {
-        if (this.readIfd(this.pointer(entry), sub) !== 0) throw new Decline();
+      if (entry.tag === MAKER_NOTE) {
+        this.readMakerNote(entry);
+      } else if (sub) {
+        // exiftool follows next-IFD links from IFD0 (and SubIFDs) only.
+        this.readIfd(this.pointer(entry), sub);
       } else if (entry.tag === GPS_POINTER) {
         this.readGpsIfd(this.pointer(entry));
       }
     }
-    return this.u32(offset + 2 + entries.length * 12);
+    // An IFD ending where the stream does has no link, which exiftool takes for the last.
+    const link = offset + 2 + entries.length * 12;
+    return link + 4 <= this.data.length ? this.u32(link) : 0;
   }
 
   private exifTag(entry: Entry, group: string): FoundTag | null {
@@ -198,11 +243,41 @@ class TiffParser {
       if (entry.type !== ASCII) throw new Decline();
       let value = this.ascii(entry);
       if (text.trim) value = value.replace(text.trim, '');
+      if (entry.tag === 0x010f) this.make = value;
+      if (entry.tag === 0x0110) this.model = value;
       return { group, name: text.name, value: jsonValue(value) };
     }
     const integer = EXIF_INTEGER.get(entry.tag);
     if (integer) return { group, name: integer, value: this.integer(entry) };
     return null;
+  }
+
+  /** Passes over a maker note without asked-for tags; reads Apple's ContentIdentifier. */
+  private readMakerNote(entry: Entry): void {
+    const note = this.bytes(entry);
+    const verdict = makerNoteVerdict(note, this.make, this.model);
+    if (verdict === 'decline') throw new Decline();
+    if (verdict === 'skip') return;
+    // "Apple iOS\0", a version, the byte order, then an IFD whose offsets count from the note.
+    const order = note.toString('latin1', 12, 14);
+    if (order !== 'MM' && order !== 'II') throw new Decline();
+    const le = order === 'II';
+    const u16 = (at: number): number => (le ? note.readUInt16LE(at) : note.readUInt16BE(at));
+    const u32 = (at: number): number => (le ? note.readUInt32LE(at) : note.readUInt32BE(at));
+    const count = u16(14);
+    if (16 + count * 12 > note.length) throw new Decline();
+    let found = false;
+    for (let i = 0; i < count; i++) {
+      const at = 16 + i * 12;
+      if (u16(at) !== APPLE_CONTENT_IDENTIFIER) continue;
+      const length = u32(at + 4);
+      if (found || u16(at + 2) !== ASCII) throw new Decline();
+      found = true;
+      const valueAt = length <= 4 ? at + 8 : u32(at + 8);
+      if (valueAt + length > note.length) throw new Decline();
+      const value = asciiText(note.subarray(valueAt, valueAt + length));
+      this.tags.push({ group: 'Apple', name: 'ContentIdentifier', value: jsonValue(value) });
+    }
   }
 
   private readGpsIfd(offset: number): void {
@@ -219,7 +294,6 @@ class TiffParser {
         this.tags.push({ group: 'GPS', name, value: this.degrees(entry) });
       }
     }
-    if (this.u32(offset + 2 + entries.length * 12) !== 0) throw new Decline();
   }
 
   /** Composite:GPSLatitude/GPSLongitude (each needs its Ref) and GPSDateTime, as exiftool makes them. */
@@ -316,7 +390,7 @@ class TiffParser {
     if (offset < 8 || this.seen.has(offset)) throw new Decline();
     this.seen.add(offset);
     const count = this.u16(offset);
-    if (count === 0 || offset + 2 + count * 12 + 4 > this.data.length) throw new Decline();
+    if (offset + 2 + count * 12 > this.data.length) throw new Decline();
     const entries: Entry[] = [];
     for (let i = 0; i < count; i++) {
       const at = offset + 2 + i * 12;
@@ -345,22 +419,36 @@ class TiffParser {
     throw new Decline();
   }
 
-  /** An ASCII value as exiftool reads it (cut at the first NUL); only printable ASCII is taken. */
   private ascii(entry: Entry): string {
-    const text = this.bytes(entry).toString('latin1').replace(/\0.*$/s, '');
-    if (!/^[\x20-\x7e]*$/.test(text)) throw new Decline();
-    return text;
+    return asciiText(this.bytes(entry));
   }
 
   private bytes(entry: Entry): Buffer {
-    return this.data.subarray(entry.at, entry.at + entry.count * (TYPE_SIZE[entry.type] ?? 1));
+    return this.slice(entry.at, entry.count * (TYPE_SIZE[entry.type] ?? 1));
+  }
+
+  /** `length` bytes at `at`; declines a range past the stream's end. */
+  private slice(at: number, length: number): Buffer {
+    if (at + length > this.data.length) throw new Decline();
+    const bytes = this.data.get(at, length);
+    if (bytes.length !== length) throw new Decline();
+    return bytes;
   }
 
   private u16(at: number): number {
-    return this.le ? this.data.readUInt16LE(at) : this.data.readUInt16BE(at);
+    const bytes = this.slice(at, 2);
+    return this.le ? bytes.readUInt16LE(0) : bytes.readUInt16BE(0);
   }
 
   private u32(at: number): number {
-    return this.le ? this.data.readUInt32LE(at) : this.data.readUInt32BE(at);
+    const bytes = this.slice(at, 4);
+    return this.le ? bytes.readUInt32LE(0) : bytes.readUInt32BE(0);
   }
+}
+
+/** An ASCII value as exiftool reads it (cut at the first NUL); only printable ASCII is taken. */
+function asciiText(bytes: Buffer): string {
+  const text = bytes.toString('latin1').replace(/\0.*$/s, '');
+  if (!/^[\x20-\x7e]*$/.test(text)) throw new Decline();
+  return text;
 }

@@ -1,0 +1,66 @@
+import { extname } from 'node:path';
+import type { RawTags } from '../exiftool.js';
+import { FileBytes } from './file-bytes.js';
+import type { FoundTag } from './found-tag.js';
+import { readJpegTags } from './jpeg.js';
+import { requestedTags, toRawTags } from './raw-tags.js';
+import { readTiffFileTags } from './tiff-file.js';
+
+/**
+ * A format the native reader knows: how its content starts, the extensions exiftool names it
+ * by from content alone (another extension can change exiftool's FileType, or add a warning,
+ * so such a file is left to it), and the reader that returns its tags in file order.
+ */
+interface Format {
+  magic: (head: Buffer) => boolean;
+  extensions: ReadonlySet<string>;
+  read: (file: FileBytes) => Promise<FoundTag[] | null>;
+}
+
+const startsWith =
+  (...signatures: string[]) =>
+  (head: Buffer): boolean =>
+    signatures.some((s) => head.toString('latin1', 0, s.length) === s);
+
+/**
+ * The formats read natively, by magic bytes. ISO-BMFF (`ftyp`: HEIF, MP4, MOV) goes here too,
+ * as one more row.
+ */
+const FORMATS: readonly Format[] = Object.freeze([
+  {
+    magic: startsWith('\xff\xd8\xff'),
+    extensions: new Set(['.jpg', '.jpeg']),
+    read: readJpegTags,
+  },
+  {
+    magic: startsWith('II*\0', 'MM\0*'),
+    extensions: new Set(['.tif', '.tiff']),
+    read: readTiffFileTags,
+  },
+]);
+
+/**
+ * The tags `exiftool <readArgs> -json <path>` would give (its `-G1 -a` JSON, keys in its
+ * order, without `SourceFile`), read in-process; or `null` when the reader cannot guarantee
+ * exactly that for this file (a format, segment, tag or argument it does not know, anything
+ * damaged), in which case ask exiftool. A file it reads carries no exiftool Warning or Error:
+ * whatever would make exiftool warn makes it decline instead. Reads only the bytes it needs,
+ * through positioned reads on one handle. Rejects only when the file cannot be opened or read.
+ */
+export async function readTagsNatively(
+  path: string,
+  readArgs: readonly string[],
+): Promise<RawTags | null> {
+  const requested = requestedTags(readArgs);
+  if (!requested) return null;
+  const file = await FileBytes.open(path);
+  try {
+    const head = await file.read(0, 16);
+    const format = FORMATS.find((f) => f.magic(head));
+    if (!format || !format.extensions.has(extname(path).toLowerCase())) return null;
+    const found = await format.read(file);
+    return found && toRawTags(found, requested);
+  } finally {
+    await file.close();
+  }
+}
