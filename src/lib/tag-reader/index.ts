@@ -1,5 +1,6 @@
 import { extname } from 'node:path';
 import type { RawTags } from '../exiftool.js';
+import { readIsoBmffTags } from './bmff.js';
 import { FileBytes } from './file-bytes.js';
 import type { FoundTag } from './found-tag.js';
 import { readJpegTags } from './jpeg.js';
@@ -22,10 +23,7 @@ const startsWith =
   (head: Buffer): boolean =>
     signatures.some((s) => head.toString('latin1', 0, s.length) === s);
 
-/**
- * The formats read natively, by magic bytes. ISO-BMFF (`ftyp`: HEIF, MP4, MOV) goes here too,
- * as one more row.
- */
+/** The formats read natively, by magic bytes. */
 const FORMATS: readonly Format[] = Object.freeze([
   {
     magic: startsWith('\xff\xd8\xff'),
@@ -36,6 +34,23 @@ const FORMATS: readonly Format[] = Object.freeze([
     magic: startsWith('II*\0', 'MM\0*'),
     extensions: new Set(['.tif', '.tiff']),
     read: readTiffFileTags,
+  },
+  {
+    // ISO base media: exiftool names these by the ftyp brand, whatever the extension.
+    magic: (head: Buffer) => head.toString('latin1', 4, 8) === 'ftyp',
+    extensions: new Set([
+      '.mov',
+      '.qt',
+      '.mp4',
+      '.m4v',
+      '.m4a',
+      '.3gp',
+      '.3g2',
+      '.heic',
+      '.heif',
+      '.hif',
+    ]),
+    read: readIsoBmffTags,
   },
 ]);
 

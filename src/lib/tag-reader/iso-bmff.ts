@@ -1,4 +1,3 @@
-import type { FileHandle } from 'node:fs/promises';
 import { ensure } from './unsure.js';
 
 /**
@@ -9,7 +8,7 @@ import { ensure } from './unsure.js';
  * than its header, a file ending inside a box): the caller then declines the file.
  */
 
-/** Where bytes come from: a file handle, or a counting wrapper in tests. */
+/** Where bytes come from: a FileBytes (positioned reads on one handle), or a wrapper of one. */
 export interface ByteSource {
   /** Size in bytes of the whole file. */
   readonly size: number;
@@ -28,28 +27,6 @@ export interface Box {
   end: number;
   /** Its size field was 0: it runs to the end of the file. */
   toEnd: boolean;
-}
-
-/** A {@link ByteSource} reading a FileHandle with positioned reads (no shared file offset). */
-export function fileSource(handle: FileHandle, size: number): ByteSource {
-  return {
-    size,
-    async read(position, length) {
-      const buffer = Buffer.alloc(Math.max(0, Math.min(length, size - position)));
-      let done = 0;
-      while (done < buffer.length) {
-        const { bytesRead } = await handle.read(
-          buffer,
-          done,
-          buffer.length - done,
-          position + done,
-        );
-        if (bytesRead === 0) break;
-        done += bytesRead;
-      }
-      return done === buffer.length ? buffer : buffer.subarray(0, done);
-    },
-  };
 }
 
 /**
