@@ -2,6 +2,9 @@
 // identical copies of the same files, measured in the same run, on sets shaped like real
 // cards and phones: small JPEGs (by date; by date and city on a fresh state), 12 MP JPEGs,
 // RAW-sized files and videos of hundreds of MB.
+// Each tool's fixed cost (its run on an empty folder, timed in the same rounds) is measured
+// too, and throughput is files per second of the time beyond it: what a daemon that is
+// already running, or a scan of a whole card, sees per file.
 // Usage: node bench/scan.js [ROUNDS] [--sets small,city,12mp,raw,video] [--scale F]
 // (`--scale 0.1` makes every set a tenth of its size, to check that the benchmark works.)
 import { execFileSync } from 'node:child_process';
@@ -153,49 +156,68 @@ function configFor(set) {
     .replace('{year}/{date}/{name}{ext}', set.config.template);
 }
 
-/** Medians of `rounds` runs of the one-liner and of `photosortd scan` on fresh copies. */
+/** The one-liner on `dir`, timed. */
+function runExiftool(set, dir) {
+  return timed(() => execFileSync(EXIFTOOL, ['-q', '-r', ...set.oneLiner(dir), dir]));
+}
+
+/** `photosortd scan` of `home`/inbox with `home`'s configuration and a fresh state, timed. */
+function runPhotosortd(home) {
+  const config = join(home, 'photosortd.config.yaml');
+  return timed(() =>
+    execFileSync(
+      process.execPath,
+      [BIN, 'scan', join(home, 'inbox'), '--config', config, '--json'],
+      {
+        stdio: ['ignore', 'ignore', 'inherit'],
+      },
+    ),
+  );
+}
+
+/** A folder for one tool's run: `inbox` copied from `source` (empty without one), the set's config. */
+async function prepare(home, set, source) {
+  if (source) await cp(source, join(home, 'inbox'), { recursive: true });
+  else await mkdir(join(home, 'inbox'), { recursive: true });
+  await writeFile(join(home, 'photosortd.config.yaml'), configFor(set));
+}
+
+/**
+ * Medians of `rounds` runs of the one-liner and of `photosortd scan` on fresh copies, and of
+ * each on an empty folder (its fixed cost: start-up, and for photosortd a new state).
+ */
 async function measure(work, name, set) {
   const source = join(work, name, 'source');
   await set.make(source, set.files);
-  const times = { exiftool: [], photosortd: [] };
+  const times = { exiftool: [], photosortd: [], exiftoolEmpty: [], photosortdEmpty: [] };
   for (let round = 0; round < rounds; round++) {
-    const a = join(work, name, `exiftool-${round}`);
-    const b = join(work, name, `photosortd-${round}`);
-    await cp(source, a, { recursive: true });
-    await cp(source, join(b, 'inbox'), { recursive: true });
-    await writeFile(join(b, 'photosortd.config.yaml'), configFor(set));
+    const at = (what) => join(work, name, `${what}-${round}`);
+    await cp(source, at('exiftool'), { recursive: true });
+    await mkdir(at('exiftool-empty'), { recursive: true });
+    await prepare(at('photosortd'), set, source);
+    await prepare(at('photosortd-empty'), set);
     execFileSync('sync');
-    const runExiftool = () =>
-      times.exiftool.push(timed(() => execFileSync(EXIFTOOL, ['-q', '-r', ...set.oneLiner(a), a])));
-    const config = join(b, 'photosortd.config.yaml');
-    const runPhotosortd = () =>
-      times.photosortd.push(
-        timed(() =>
-          execFileSync(
-            process.execPath,
-            [BIN, 'scan', join(b, 'inbox'), '--config', config, '--json'],
-            {
-              stdio: ['ignore', 'ignore', 'inherit'],
-            },
-          ),
-        ),
-      );
+    const runs = [
+      () => times.exiftool.push(runExiftool(set, at('exiftool'))),
+      () => times.exiftoolEmpty.push(runExiftool(set, at('exiftool-empty'))),
+      () => times.photosortd.push(runPhotosortd(at('photosortd'))),
+      () => times.photosortdEmpty.push(runPhotosortd(at('photosortd-empty'))),
+    ];
     // Alternate which runs first, so neither always gets the warmer cache.
-    if (round % 2 === 0) {
-      runExiftool();
-      runPhotosortd();
-    } else {
-      runPhotosortd();
-      runExiftool();
-    }
-    if ((await countFiles(join(b, 'library'))) !== set.files)
+    for (const run of round % 2 === 0 ? runs : runs.reverse()) run();
+    if ((await countFiles(join(at('photosortd'), 'library'))) !== set.files)
       throw new Error(`photosortd did not file every file of the ${name} set`);
-    await rm(a, { recursive: true, force: true });
-    await rm(b, { recursive: true, force: true });
+    if ((await countFiles(at('exiftool'))) !== set.files)
+      throw new Error(`the one-liner did not keep every file of the ${name} set`);
+    for (const what of ['exiftool', 'exiftool-empty', 'photosortd', 'photosortd-empty'])
+      await rm(at(what), { recursive: true, force: true });
   }
   await rm(join(work, name), { recursive: true, force: true });
-  return { exiftool: median(times.exiftool), photosortd: median(times.photosortd) };
+  return Object.fromEntries(Object.entries(times).map(([tool, xs]) => [tool, median(xs)]));
 }
+
+/** Files per second beyond a run's fixed cost. */
+const throughput = (files, wall, fixed) => files / Math.max(wall - fixed, 1e-3);
 
 const work = await mkdtemp(join(tmpdir(), 'photosortd-bench-scan-'));
 try {
@@ -203,18 +225,20 @@ try {
   for (const [name, set] of Object.entries(SETS)) {
     if (!only.has(name)) continue;
     process.stderr.write(`scan bench: ${name}\n`);
-    const { exiftool, photosortd } = await measure(work, name, set);
+    const t = await measure(work, name, set);
+    const ours = throughput(set.files, t.photosortd, t.photosortdEmpty);
+    const theirs = throughput(set.files, t.exiftool, t.exiftoolEmpty);
     rows.push(
-      `| ${set.what(set.files)} | ${exiftool.toFixed(2)} | ${photosortd.toFixed(2)} | ${(exiftool / photosortd).toFixed(2)}× |`,
+      `| ${set.what(set.files)} | ${t.exiftool.toFixed(2)} (${t.exiftoolEmpty.toFixed(2)}) | ${t.photosortd.toFixed(2)} (${t.photosortdEmpty.toFixed(2)}) | ${(t.exiftool / t.photosortd).toFixed(2)}× | ${theirs.toFixed(0)} | ${ours.toFixed(0)} | **${(ours / theirs).toFixed(2)}×** |`,
     );
   }
   const lines = [
     '## Scan throughput',
     '',
-    `\`node bench/scan.js ${rounds}\` — each set generated once, then per round copied afresh for each tool; wall time, median of ${rounds} rounds, order alternated. Baseline: exiftool's one-liner renaming every file into the same folders (\`exiftool -r -d DIR/%Y/%Y-%m-%d '-Directory<DateTimeOriginal' DIR\`; \`CreateDate\` for videos; \`-api geolocation\` and \`$GeolocationCity\` for the city set). photosortd: \`photosortd scan INBOX --json\` (no AI), journaled, verified, no-clobber moves into the same library folders.`,
+    `\`node bench/scan.js ${rounds}\` — each set generated once, then per round copied afresh for each tool; wall time, median of ${rounds} rounds, order alternated. Baseline: exiftool's one-liner renaming every file into the same folders (\`exiftool -r -d DIR/%Y/%Y-%m-%d '-Directory<DateTimeOriginal' DIR\`; \`CreateDate\` for videos; \`-api geolocation\` and \`$GeolocationCity\` for the city set). photosortd: \`photosortd scan INBOX --json\` (no AI), journaled, verified, no-clobber moves into the same library folders. In brackets each tool's run on an empty folder (photosortd's with a fresh state), timed in the same rounds; throughput is files per second of the wall time beyond it, and its ratio is how many times photosortd's is the one-liner's.`,
     '',
-    '| set | exiftool one-liner (s) | photosortd scan (s) | photosortd faster by |',
-    '|---|---:|---:|---:|',
+    '| set | one-liner, s (empty folder) | photosortd scan, s (empty inbox) | wall time ratio | one-liner files/s | photosortd files/s | throughput ratio |',
+    '|---|---:|---:|---:|---:|---:|---:|',
     ...rows,
     '',
   ];

@@ -160,6 +160,34 @@ describe('lazy loading: a command loads what its run uses', () => {
       expect(loaded).not.toContain(unused);
   });
 
+  it('scan with places on loads their data only once a photo has a position', async () => {
+    // The engines (GeoNames' k-d tree over its rows) cost ~0.5 s to load: a scan of a folder
+    // with no position in it, empty above all, must not pay it.
+    const engine = /\/dist\/geocode\/(data|geonames-index|place-index)\.js$|node_modules\/kdbush\//;
+    const p = await project({ geocode: { enabled: true }, tagging: { enabled: false } });
+    const empty = await runLoading(['scan', p.inbox, '--config', p.config, '--json']);
+    expect(empty.code).toBe(0);
+    expect(loadedOf(empty.urls, NOT_FOR_A_PLAIN_SCAN)).toEqual(['geocoding']);
+    expect(empty.urls.filter((url) => engine.test(url))).toEqual([]);
+
+    const photo = join(p.inbox, 'IMG_1.jpg');
+    await writeJpeg(photo, { date: '2021:05:06 07:08:09', seed: 1 });
+    const exiftool = createExifTool();
+    try {
+      await exiftool.write(
+        photo,
+        { GPSLatitude: 48.8566, GPSLatitudeRef: 'N', GPSLongitude: 2.3522, GPSLongitudeRef: 'E' },
+        { writeArgs: ['-overwrite_original'] },
+      );
+    } finally {
+      await exiftool.end();
+    }
+    const placed = await runLoading(['scan', p.inbox, '--config', p.config, '--json']);
+    expect(placed.code).toBe(0);
+    expect(placed.stdout).toContain('"city":"Paris"');
+    expect(placed.urls.filter((url) => engine.test(url)).length).toBeGreaterThan(0);
+  });
+
   it('run loads the API server and dashboard only with api.enabled', async () => {
     const daemonLoading = async (api: Record<string, unknown>) => {
       const p = await project({ tagging: { enabled: false }, api });

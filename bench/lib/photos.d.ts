@@ -12,5 +12,9 @@ export function benchConfig(options?: {
   settle?: number;
   api?: boolean;
 }): string;
-/** Writes an MP4 of `megabytes` MB: ftyp, a moov whose mvhd holds the recording time, an mdat. */
+/** A 12 MP JPEG (4000×3000, about 3.7 MB) like a phone's, dated by `dateOf(i)`. */
+export function largePhoto(i: number): Promise<Buffer>;
+/** A 25 MB uncompressed TIFF (3000×2800 RGB) with its capture date in EXIF, like a RAW. */
+export function rawSizedPhoto(i: number): Promise<Buffer>;
+/** Writes an MP4 of `megabytes` MB whose `mvhd` carries the recording time of `dateOf(i)`. */
 export function writeVideo(path: string, i: number, megabytes: number): Promise<void>;

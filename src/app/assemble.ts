@@ -155,10 +155,10 @@ async function openServices(
     const notes: Services['notes'] = {};
     const geocoder = await openGeocoder(config, exiftool, logger, cluster);
     if (!geocoder) notes.geocode = 'geocode.enabled is false in the configuration';
-    geocoder?.ready().catch((error: unknown) => {
-      notes.geocode = errorMessage(error);
-      logger.error({ err: error }, 'places are off: the geocoding data could not be loaded');
-    });
+    // The daemon loads the places at once, so its first photo does not wait for them; a
+    // command loads them at its first photo with GPS, and an empty scan never does.
+    if (lock?.holder.command === 'run')
+      geocoder?.ready().catch((error: unknown) => (notes.geocode = errorMessage(error)));
     const tagger = config.tagging.enabled
       ? await openTagger(config, exiftool, logger, cluster)
       : null;

@@ -5,14 +5,8 @@ import type { GpsPosition, Place } from '../lib/media.js';
 import { openPlaceCache, roundGps, type PlaceCache } from './cache.js';
 import { chooseSettlement, type Candidate } from './choose.js';
 import { countryName } from './countries.js';
-import { geonamesFiles } from './data.js';
 import type { PlaceEngine } from './engine.js';
-import { loadExiftoolGeolocation } from './exiftool-engine.js';
-import { readGeolocationDat, shippedGeolocationDat } from './geolocation-dat.js';
-import { loadGeonamesIndex } from './geonames-index.js';
 import { usableGps } from './gps.js';
-import { loadLocalReverseGeocoder } from './lrg-engine.js';
-import { indexPlaces } from './place-index.js';
 
 /** Where places come from: GeoNames rows shipped in npm packages, or exiftool's database. */
 export type GeocodeProvider = 'geonames' | 'exiftool';
@@ -67,6 +61,33 @@ export interface GeocoderOptions {
 /** Bump when the choice of place changes, so cached answers from before are not reused. */
 const ANSWER_VERSION = 2;
 
+/**
+ * Loads the data of the provider (and GeoNames engine) the options name. The engines are
+ * imported here, not with this module: a run that never needs a place loads none of them
+ * (nor kdbush, nor exiftool-vendored for the `exiftool` provider).
+ */
+async function loadEngine(
+  options: GeocoderOptions,
+  engineName: GeonamesEngine,
+): Promise<PlaceEngine> {
+  if (options.provider === 'exiftool') {
+    const { loadExiftoolGeolocation } = await import('./exiftool-engine.js');
+    return loadExiftoolGeolocation(options.stateDir, options.exiftool);
+  }
+  if (engineName === 'geolocation-dat') {
+    const [{ readGeolocationDat, shippedGeolocationDat }, { indexPlaces }] = await Promise.all([
+      import('./geolocation-dat.js'),
+      import('./place-index.js'),
+    ]);
+    return indexPlaces(await readGeolocationDat(shippedGeolocationDat()));
+  }
+  const { geonamesFiles } = await import('./data.js');
+  const files = await geonamesFiles(options.stateDir);
+  if (engineName === 'kdbush')
+    return (await import('./geonames-index.js')).loadGeonamesIndex(files);
+  return (await import('./lrg-engine.js')).loadLocalReverseGeocoder(files);
+}
+
 function toPlace(candidates: readonly Candidate[]): Place | null {
   const chosen = chooseSettlement(candidates);
   if (!chosen) return null;
@@ -79,8 +100,9 @@ function toPlace(candidates: readonly Candidate[]): Place | null {
 }
 
 /**
- * Starts loading the provider's data in the background at once and returns straight away;
- * `lookup` answers from the cache without waiting, else waits for the load.
+ * Returns straight away; the provider's data loads when first needed: at `ready()` (the
+ * daemon calls it at start, so the first photo does not wait) or at the first `lookup` the
+ * cache cannot answer (a scan, whose empty or GPS-less run then never loads it).
  */
 export function createGeocoder(options: GeocoderOptions): Geocoder {
   const engineName = options.engine ?? DEFAULT_GEONAMES_ENGINE;
@@ -107,30 +129,30 @@ export function createGeocoder(options: GeocoderOptions): Geocoder {
           }
         });
 
-  const loading: Promise<PlaceEngine> = (async () => {
-    if (options.provider === 'exiftool') {
-      return loadExiftoolGeolocation(options.stateDir, options.exiftool);
-    }
-    if (engineName === 'geolocation-dat') {
-      return indexPlaces(await readGeolocationDat(shippedGeolocationDat()));
-    }
-    const files = await geonamesFiles(options.stateDir);
-    return engineName === 'kdbush' ? loadGeonamesIndex(files) : loadLocalReverseGeocoder(files);
-  })();
-  const ready = loading.then(
-    () => undefined,
-    (error: unknown) => {
-      throw error instanceof PhotosortdError
-        ? error
-        : new PhotosortdError(
-            'GEOCODE_DATA',
-            `Geocoding data for ${provider} could not be loaded: ${errorMessage(error)}. Reinstall the dependencies with \`npm ci\`.`,
-            { cause: error },
-          );
-    },
-  );
-  // Callers learn of a failed load from ready(); lookups then answer null.
-  ready.catch(() => undefined);
+  let loading: Promise<PlaceEngine> | undefined;
+  let ready: Promise<void> | undefined;
+  /** Starts the load the first time anything needs the data; later calls share it. */
+  function load(): Promise<PlaceEngine> {
+    if (loading) return loading;
+    loading = loadEngine(options, engineName);
+    ready = loading.then(
+      () => undefined,
+      (error: unknown) => {
+        throw error instanceof PhotosortdError
+          ? error
+          : new PhotosortdError(
+              'GEOCODE_DATA',
+              `Geocoding data for ${provider} could not be loaded: ${errorMessage(error)}. Reinstall the dependencies with \`npm ci\`.`,
+              { cause: error },
+            );
+      },
+    );
+    // Said once, whoever asked first; lookups then answer null, and ready() rejects.
+    ready.catch((error: unknown) =>
+      logger?.error({ err: error }, 'places are off: the geocoding data could not be loaded'),
+    );
+    return loading;
+  }
 
   async function cached(gps: GpsPosition): Promise<Place | null | undefined> {
     let mine: Place | null | undefined;
@@ -145,7 +167,7 @@ export function createGeocoder(options: GeocoderOptions): Geocoder {
 
   return {
     provider,
-    ready: () => ready,
+    ready: () => (load(), ready!),
     async lookup(raw) {
       const usable = usableGps(raw);
       if (!usable) return null;
@@ -154,7 +176,7 @@ export function createGeocoder(options: GeocoderOptions): Geocoder {
       if (hit !== undefined) return hit;
       let engine: PlaceEngine;
       try {
-        engine = await loading;
+        engine = await load();
       } catch {
         return null;
       }
@@ -170,7 +192,8 @@ export function createGeocoder(options: GeocoderOptions): Geocoder {
       return place;
     },
     async close() {
-      const engine = await loading.catch(() => null);
+      // A load never started has nothing to close; one under way is waited for.
+      const engine = await loading?.catch(() => null);
       await engine?.close();
       await cache?.close().catch(() => undefined);
       await shared?.close().catch(() => undefined);

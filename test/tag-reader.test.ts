@@ -1,0 +1,365 @@
+import { copyFile, readdir, readFile, truncate, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import sharp from 'sharp';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { largePhoto, photo, rawSizedPhoto, writeVideo } from '../bench/lib/photos.js';
+import { createBatchReader, createExifTool, type RawTags } from '../src/lib/exiftool.js';
+import { readTagsNatively } from '../src/lib/tag-reader/index.js';
+import { printFixed, roundSignificant } from '../src/lib/tag-reader/perl-number.js';
+import { readTiffTags } from '../src/lib/tag-reader/tiff.js';
+import { READ_ARGS } from '../src/pipeline/exif.js';
+import { ROOT } from './support/cli.js';
+import { exiftoolCli, setContentIdentifier } from './support/companions.js';
+import { CORPUS_DEV, HAS_CORPUS } from './support/corpus.js';
+import { tempDir } from './support/fs.js';
+import { makeJpeg } from './support/media.js';
+
+// The proof that the in-process tag reader may stand in for exiftool: for every file of the
+// shared corpus and every file made here, the real exiftool reads it with the stage's READ_ARGS
+// and the native reader either declines (null) or gives the very same JSON object, keys in the
+// same order. Only exiftool's SourceFile, its Warning and exiftool-vendored's errors/warnings
+// lists are left out: a file the reader takes carries none (docs/ARCHITECTURE.md).
+
+const FIXTURES = join(ROOT, 'test', 'fixtures');
+
+/**
+ * Files read natively, at least: the reader may learn more, but one that declines more than
+ * this (or everything) fails. Counted on the files made here and, apart, on the corpus.
+ */
+const MIN_NATIVE_GENERATED = 23;
+const MIN_NATIVE_CORPUS = 13;
+
+/** Keys of exiftool's answer the reader does not reproduce (a file it takes has no warning). */
+const NOT_COMPARED = new Set(['SourceFile', 'ExifTool:Warning', 'errors', 'warnings']);
+
+/** exiftool's answer without what the reader does not reproduce. */
+function comparable(tags: RawTags): RawTags {
+  return Object.fromEntries(Object.entries(tags).filter(([key]) => !NOT_COMPARED.has(key)));
+}
+
+/** Bytes of `file`'s Exif APP1 TIFF stream start here: after FFD8, APP1 marker+length, `Exif\0\0`. */
+async function exifStart(bytes: Buffer): Promise<number> {
+  const at = bytes.indexOf(Buffer.from('Exif\0\0', 'latin1'));
+  if (at < 0) throw new Error('no Exif APP1');
+  return at + 6;
+}
+
+describe('native tag reader against exiftool', () => {
+  let dir: string;
+  const exiftool = createExifTool();
+  const reader = createBatchReader(exiftool, [...READ_ARGS]);
+  const generated: string[] = [];
+
+  /** Writes `bytes` as `name` in the temporary folder and lists it as a case. */
+  async function made(name: string, bytes: Buffer | Promise<Buffer>): Promise<string> {
+    const path = join(dir, name);
+    await writeFile(path, await bytes);
+    generated.push(path);
+    return path;
+  }
+
+  /** A copy of `source` named `name`, changed by exiftool with `args`. */
+  async function written(name: string, source: string, args: string[]): Promise<string> {
+    const path = join(dir, name);
+    await copyFile(source, path);
+    exiftoolCli(['-q', '-overwrite_original', ...args, path]);
+    generated.push(path);
+    return path;
+  }
+
+  /**
+   * Whether the reader took `file`; fails the test when it took it and its answer is not
+   * exiftool's, or when it threw.
+   */
+  async function check(file: string): Promise<boolean> {
+    const native = await readTagsNatively(file, READ_ARGS);
+    const answer = await reader.read(file).then(comparable, () => null);
+    if (native === null) return false;
+    expect(answer, `${file}: exiftool cannot read what the reader read`).not.toBeNull();
+    expect(Object.entries(native), file).toEqual(Object.entries(answer ?? {}));
+    return true;
+  }
+
+  beforeAll(async () => {
+    dir = await tempDir('photosortd-tag-reader-');
+    // What the bench reads (bench/lib/photos.js): small and 12 MP JPEGs, a 25 MB TIFF, an MP4.
+    await made('bench-small.jpg', photo(7));
+    await made('bench-12mp.jpg', largePhoto(3));
+    await made('bench-raw.tif', rawSizedPhoto(5));
+    const video = join(dir, 'bench-video.mp4');
+    await writeVideo(video, 2, 1);
+    generated.push(video);
+
+    const plain = await made(
+      'plain.jpg',
+      makeJpeg({ date: '2021:05:06 07:08:09', make: 'Cam', model: 'One  ', seed: 1 }),
+    );
+    await written('dates.jpg', plain, [
+      '-OffsetTimeOriginal=+05:30',
+      '-OffsetTime=-03:00',
+      '-OffsetTimeDigitized=+00:00',
+      '-SubSecTimeOriginal=042',
+      '-SubSecTimeDigitized=5  ',
+      '-CreateDate=2021:05:06 07:08:10',
+      '-ModifyDate=2022:01:01 00:00:00',
+    ]);
+    await written('gps-south-west.jpg', plain, [
+      '-GPSLatitude=33.8688',
+      '-GPSLatitudeRef=S',
+      '-GPSLongitude=151.20931234',
+      '-GPSLongitudeRef=W',
+      '-GPSDateStamp=2020:01:02',
+      '-GPSTimeStamp=03:04:05.25',
+    ]);
+    await written('gps-north-east.jpg', plain, [
+      '-GPSLatitude=51.5007',
+      '-GPSLatitudeRef=N',
+      '-GPSLongitude=0.1246',
+      '-GPSLongitudeRef=E',
+      '-GPSTimeStamp=23:59:59.9999999999',
+      '-GPSDateStamp=2020:12:31',
+    ]);
+    await written('gps-zero-south.jpg', plain, ['-GPSLatitude=0', '-GPSLatitudeRef=S']);
+    await written('gps-no-ref.jpg', plain, ['-GPSLatitude=12.5', '-GPSLongitude=7.25']);
+    for (const orientation of [1, 3, 6, 8]) {
+      await written(`orientation-${orientation}.jpg`, plain, [`-Orientation#=${orientation}`]);
+    }
+    const thumbnail = await made('thumbnail-source.jpg', makeJpeg({ seed: 9, width: 16 }));
+    await written('thumbnail.jpg', plain, [
+      `-ThumbnailImage<=${thumbnail}`,
+      '-IFD1:Orientation#=6',
+      '-Orientation#=6',
+    ]);
+    await written('xmp.jpg', plain, ['-XMP-xmp:CreateDate=2019:01:01 10:00:00']);
+    await written('iptc.jpg', plain, [
+      '-IPTC:DateCreated=2019:01:01',
+      '-IPTC:TimeCreated=10:00:00',
+    ]);
+    await written('text-number.jpg', plain, ['-Make=1234', '-Model=true']);
+    await written('upper-case.JPG', plain, []);
+    // Maker notes: Apple's is read for ContentIdentifier, Canon's carries no tag asked for.
+    const apple = await written('apple.jpg', join(FIXTURES, 'dn_Issue 508.jpg'), []);
+    await setContentIdentifier(apple, 'ID-1');
+    await written('apple-as-is.jpg', join(FIXTURES, 'dn_Issue 508.jpg'), []);
+    await written('canon.jpg', join(FIXTURES, 'et_Canon1DmkIII.jpg'), []);
+    await written('samsung.jpg', join(FIXTURES, 'dn_Samsung GT-I9000 (Galaxy S).jpg'), []);
+
+    const tiff = await made(
+      'small.tif',
+      sharp({ create: { width: 20, height: 10, channels: 3, background: '#345' } })
+        .tiff()
+        .toBuffer(),
+    );
+    await written('tiff-tags.tif', tiff, [
+      '-Make=TiffCam',
+      '-DateTimeOriginal=2018:03:04 05:06:07',
+      '-GPSLatitude=10',
+      '-GPSLatitudeRef=S',
+      '-GPSLongitude=20',
+      '-GPSLongitudeRef=E',
+    ]);
+    await written('tiff-big-endian.tif', tiff, ['-ExifByteOrder=Big-endian', '-Model=BE']);
+
+    // Damaged and mislabelled files.
+    const dates = await readFile(join(dir, 'dates.jpg'));
+    const tiffStart = await exifStart(dates);
+    for (const cut of [0, 2, 5, 30, tiffStart + 10, tiffStart + 40, tiffStart + 200]) {
+      await made(`cut-${cut}.jpg`, dates.subarray(0, cut));
+    }
+    const loop = Buffer.from(dates);
+    const le = loop.toString('latin1', tiffStart, tiffStart + 2) === 'II';
+    const ifd0 = le ? loop.readUInt32LE(tiffStart + 4) : loop.readUInt32BE(tiffStart + 4);
+    const entries = le ? loop.readUInt16LE(tiffStart + ifd0) : loop.readUInt16BE(tiffStart + ifd0);
+    const link = tiffStart + ifd0 + 2 + entries * 12;
+    if (le) loop.writeUInt32LE(ifd0, link);
+    else loop.writeUInt32BE(ifd0, link);
+    await made('ifd-loop.jpg', loop);
+    const far = Buffer.from(dates);
+    if (le) far.writeUInt32LE(0x7fffff00, tiffStart + 4);
+    else far.writeUInt32BE(0x7fffff00, tiffStart + 4);
+    await made('ifd0-out-of-range.jpg', far);
+    await made('zero-bytes.jpg', Buffer.alloc(0));
+    await made('jpeg-named.tif', readFile(plain));
+    await made('tiff-named.jpg', readFile(tiff));
+    await made('jpeg-named.png', readFile(plain));
+  }, 120_000);
+
+  afterAll(() => exiftool.end());
+
+  it('gives exiftool’s tags, in its order, for every generated file it takes', async () => {
+    let native = 0;
+    for (const file of generated) if (await check(file)) native += 1;
+    expect(native).toBeGreaterThanOrEqual(MIN_NATIVE_GENERATED);
+  }, 120_000);
+
+  it('reads the files the bench reads (small and 12 MP JPEGs, a 25 MB TIFF)', async () => {
+    for (const name of ['bench-small.jpg', 'bench-12mp.jpg', 'bench-raw.tif']) {
+      expect(await check(join(dir, name)), name).toBe(true);
+    }
+  });
+
+  it('reads Apple’s ContentIdentifier from the maker notes, as exiftool names it', async () => {
+    const tags = await readTagsNatively(join(dir, 'apple.jpg'), READ_ARGS);
+    expect(tags?.['Apple:ContentIdentifier']).toBe('ID-1');
+  });
+
+  it('declines what it cannot render exactly: XMP, IPTC, damage, mislabelled files', async () => {
+    const declined = [
+      'xmp.jpg',
+      'iptc.jpg',
+      'ifd-loop.jpg',
+      'ifd0-out-of-range.jpg',
+      'zero-bytes.jpg',
+      'jpeg-named.tif',
+      'tiff-named.jpg',
+      'jpeg-named.png',
+      'gps-zero-south.jpg',
+      ...[0, 2, 5, 30].map((cut) => `cut-${cut}.jpg`),
+    ];
+    for (const name of declined) {
+      expect(await readTagsNatively(join(dir, name), READ_ARGS), name).toBeNull();
+    }
+  });
+
+  it('declines arguments it does not answer for, so exiftool gets them', async () => {
+    const plain = join(dir, 'plain.jpg');
+    expect(await readTagsNatively(plain, [...READ_ARGS, '-Artist'])).toBeNull();
+    expect(await readTagsNatively(plain, ['-Orientation'])).toBeNull();
+    expect(await readTagsNatively(plain, ['-n', '-Make'])).toBeNull();
+    expect(await readTagsNatively(plain, ['-fast', '-G1', '-Make'])).toEqual({
+      'IFD0:Make': 'Cam',
+    });
+  });
+
+  describe.skipIf(!HAS_CORPUS)('over the shared corpus', () => {
+    it('gives exiftool’s tags, in its order, for every corpus file it takes', async () => {
+      let native = 0;
+      for (const name of await readdir(CORPUS_DEV)) {
+        if (await check(join(CORPUS_DEV, name))) native += 1;
+      }
+      expect(native).toBeGreaterThanOrEqual(MIN_NATIVE_CORPUS);
+    }, 120_000);
+  });
+});
+
+describe('native tag reader on hostile files', () => {
+  it('rejects only for a file it cannot open', async () => {
+    const dir = await tempDir('photosortd-tag-reader-');
+    await expect(readTagsNatively(join(dir, 'missing.jpg'), READ_ARGS)).rejects.toThrow(/ENOENT/);
+  });
+
+  it('never throws on any cut or corrupted copy of a JPEG with every IFD', async () => {
+    const dir = await tempDir('photosortd-tag-reader-');
+    const file = join(dir, 'IMG.jpg');
+    await writeFile(file, await makeJpeg({ date: '2021:05:06 07:08:09', make: 'Cam', seed: 2 }));
+    exiftoolCli(['-q', '-overwrite_original', '-GPSLatitude=1', '-GPSLatitudeRef=N', file]);
+    const bytes = await readFile(file);
+    const start = await exifStart(bytes);
+    const end = bytes.indexOf(Buffer.from([0xff, 0xdb]));
+    let seed = 1;
+    for (let i = 0; i < 400; i++) {
+      const copy = Buffer.from(bytes);
+      seed = (seed * 1103515245 + 12345) >>> 0;
+      const at = start + (seed % (end - start));
+      copy[at] = seed >>> 24;
+      await writeFile(file, copy);
+      // Null or tags, never a throw: a rejection here would lose the file's read.
+      await readTagsNatively(file, READ_ARGS);
+    }
+    for (let cut = start; cut < end; cut += 7) {
+      await writeFile(file, bytes.subarray(0, cut));
+      expect(await readTagsNatively(file, READ_ARGS)).toBeNull();
+    }
+    await truncate(file, 0);
+    expect(await readTagsNatively(file, READ_ARGS)).toBeNull();
+  }, 60_000);
+});
+
+/** One IFD entry of a crafted stream: tag, type, count and the value's bytes. */
+type CraftedEntry = [tag: number, type: number, count: number, value: Buffer];
+
+/**
+ * A little-endian TIFF stream with IFD0 at 8 holding `entries` (values past 4 bytes placed
+ * after the IFD) and `next` as its next-IFD link.
+ */
+function craftedTiff(entries: CraftedEntry[], next = 0): Buffer {
+  const ifdSize = 2 + entries.length * 12 + 4;
+  const head = Buffer.from('II*\0\x08\0\0\0', 'latin1');
+  const ifd = Buffer.alloc(ifdSize);
+  const values: Buffer[] = [];
+  let valueAt = 8 + ifdSize;
+  ifd.writeUInt16LE(entries.length, 0);
+  entries.forEach(([tag, type, count, value], i) => {
+    const at = 2 + i * 12;
+    ifd.writeUInt16LE(tag, at);
+    ifd.writeUInt16LE(type, at + 2);
+    ifd.writeUInt32LE(count, at + 4);
+    if (value.length <= 4) {
+      value.copy(ifd, at + 8);
+    } else {
+      ifd.writeUInt32LE(valueAt, at + 8);
+      values.push(value);
+      valueAt += value.length;
+    }
+  });
+  ifd.writeUInt32LE(next, ifdSize - 4);
+  return Buffer.concat([head, ifd, ...values]);
+}
+
+const ascii = (text: string): Buffer => Buffer.from(`${text}\0`, 'latin1');
+const long = (n: number): Buffer => {
+  const b = Buffer.alloc(4);
+  b.writeUInt32LE(n);
+  return b;
+};
+
+describe('readTiffTags on crafted streams', () => {
+  const make: CraftedEntry = [0x010f, 2, 7, ascii('Maker ')];
+
+  it('reads a well-formed IFD0', () => {
+    expect(readTiffTags(craftedTiff([make]))).toEqual({
+      tags: [{ group: 'IFD0', name: 'Make', value: 'Maker' }],
+      composite: [],
+    });
+  });
+
+  it('declines every truncation of the IFD or its values, without throwing', () => {
+    const whole = craftedTiff([make, [0x0110, 2, 9, ascii('Model 12')]]);
+    for (let length = 0; length < whole.length; length++) {
+      expect(readTiffTags(whole.subarray(0, length)), `cut at ${length}`).toBeNull();
+    }
+  });
+
+  it('declines offsets out of range: an ExifIFD or a value past the end', () => {
+    expect(readTiffTags(craftedTiff([make, [0x8769, 4, 1, long(0xfffffff0)]]))).toBeNull();
+    const far = craftedTiff([[0x010f, 2, 40, ascii('x'.repeat(39))]]);
+    expect(readTiffTags(far.subarray(0, far.length - 1))).toBeNull();
+  });
+
+  it('declines loops in IFD chains: IFD0 linking to itself, an ExifIFD pointing at IFD0', () => {
+    expect(readTiffTags(craftedTiff([make], 8))).toBeNull();
+    expect(readTiffTags(craftedTiff([make, [0x8769, 4, 1, long(8)]]))).toBeNull();
+  });
+
+  it('declines a tag of an unexpected type or repeated, and text that is not ASCII', () => {
+    expect(readTiffTags(craftedTiff([[0x0112, 4, 2, Buffer.alloc(8)]]))).toBeNull();
+    expect(readTiffTags(craftedTiff([[0x010f, 7, 4, Buffer.from('Cam\0')]]))).toBeNull();
+    expect(readTiffTags(craftedTiff([make, make]))).toBeNull();
+    expect(
+      readTiffTags(craftedTiff([[0x010f, 2, 5, Buffer.from('Caf\xe9\0', 'latin1')]])),
+    ).toBeNull();
+  });
+});
+
+describe('numbers as exiftool’s Perl prints them', () => {
+  it('rounds an exact half to even, as C’s printf does (JavaScript rounds it up)', () => {
+    // 1/1024 has ten decimals, so %.9f meets it exactly half-way.
+    expect(printFixed(0.0009765625, 9)).toBe('0.000976562');
+    expect((0.0009765625).toFixed(9)).toBe('0.000976563');
+    expect(printFixed(2.5, 0)).toBe('2');
+    expect(printFixed(12.345, 2)).toBe('12.35'); // 12.345 is a little above the half
+    expect(roundSignificant(1234567890.5, 10)).toBe(1234567890);
+    expect(roundSignificant(1234567891.5, 10)).toBe(1234567892);
+    expect(roundSignificant(51 + 50 / 60 + 48 / 3600, 15)).toBe(51.8466666666667);
+  });
+});
