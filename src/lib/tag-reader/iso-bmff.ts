@@ -60,7 +60,7 @@ function parseHeader(header: Buffer, start: number, limit: number, toEnd: boolea
  * The top-level boxes of a file, reading only their headers (16 bytes each). Null when a box
  * runs past the end of the file, or bytes too few for a header trail the last box.
  */
-export async function topLevelBoxes(source: ByteSource): Promise<Box[] | null> {
+async function topLevelBoxes(source: ByteSource): Promise<Box[] | null> {
   const boxes: Box[] = [];
   let position = 0;
   while (position < source.size) {

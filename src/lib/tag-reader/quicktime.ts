@@ -1,6 +1,7 @@
 import { type FoundTag, jsonValue } from './found-tag.js';
 import { type BmffFile, boxBody, boxesIn, isPadding, readBox } from './iso-bmff.js';
 import { printFixed, roundSignificant } from './perl-number.js';
+import { ANSWERABLE_NAMES } from './raw-tags.js';
 import { Unsure, ensure, isPlainText } from './unsure.js';
 
 /**
@@ -197,34 +198,11 @@ const PLAIN_KEYS = new Set([
 ]);
 
 /**
- * Tag names a key must not be given by exiftool's made-up naming: those photosortd asks for
- * (READ_ARGS) and those its Composite tags are made from.
+ * Tag names a key must not be given by exiftool's made-up naming: those the native readers
+ * answer for and those exiftool's Composite tags are made from.
  */
-const TAGS_THAT_MATTER = new Set([
-  'GPSLatitude',
-  'GPSLongitude',
-  'GPSLatitudeRef',
-  'GPSLongitudeRef',
-  'Orientation',
-  'ImageSize',
-  'DateTimeOriginal',
-  'OffsetTimeOriginal',
-  'OffsetTime',
-  'SubSecTimeOriginal',
-  'CreateDate',
-  'OffsetTimeDigitized',
-  'SubSecTimeDigitized',
-  'MediaCreateDate',
-  'DateCreated',
-  'TimeCreated',
-  'CreationDate',
-  'CreationTime',
-  'GPSDateTime',
-  'ModifyDate',
-  'Make',
-  'Model',
-  'ContentIdentifier',
-  'MediaGroupUUID',
+const TAGS_THAT_MATTER: ReadonlySet<string> = new Set([
+  ...ANSWERABLE_NAMES,
   'GPSCoordinates',
   'LocationInformation',
   'ImageWidth',
