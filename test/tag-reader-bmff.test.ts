@@ -419,6 +419,61 @@ function generatedFiles(tiff: Buffer): { name: string; bytes: Buffer; native: bo
       native: true,
     },
     {
+      // An Android phone's: position in udta, keys of its own, an encoder item list (mdir).
+      name: 'android.mp4',
+      bytes: Buffer.concat([
+        ftyp('isom', 'isom', 'iso2', 'mp41'),
+        box(
+          'moov',
+          mvhd(CREATED),
+          trak(VIDEO, 1),
+          trak(SOUND, 2),
+          box(
+            'udta',
+            textItem('\xa9xyz', '+48.8566+002.3522/'),
+            fullBox(
+              'meta',
+              0,
+              box('hdlr', u32(0, 0), Buffer.from('mdir'), u32(0, 0, 0), Buffer.from([0])),
+              box('ilst', box('\xa9too', box('data', u32(1, 0), Buffer.from('Lavf58.29.100')))),
+            ),
+          ),
+          keysMeta([
+            ['com.android.version', '14'],
+            ['com.android.capture.fps', '30.000000'],
+          ]),
+        ),
+        mdat(10),
+      ]),
+      native: true,
+    },
+    {
+      // A 3GPP location whose latitude (40.015625) lies half-way between two 5-decimal
+      // values: exiftool rounds it away from zero before printing, not to even.
+      name: 'location.3gp',
+      bytes: Buffer.concat([
+        ftyp('3gp4', '3gp4', 'isom'),
+        box(
+          'moov',
+          mvhd(CREATED),
+          box(
+            'udta',
+            box(
+              'loci',
+              u32(0),
+              u16(0x55c4),
+              Buffer.from('Home\0'),
+              Buffer.from([0]),
+              u32(Math.round(-3.5 * 65536), 1024 + 65536 * 40, 0),
+              Buffer.from('earth\0\0'),
+            ),
+          ),
+        ),
+        mdat(10),
+      ]),
+      native: true,
+    },
+    {
       name: 'sound-only.m4a',
       bytes: Buffer.concat([
         ftyp('mp42', 'isom', 'mp42'),

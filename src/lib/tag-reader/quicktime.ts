@@ -529,10 +529,18 @@ function locationInformation(body: Buffer): string {
   ensure(isPlainText(name) && !/(Lat|Lon)=/.test(name), 'unusual location name');
   const values = rest.subarray(nul + 1);
   ensure(values.length >= 13, 'short loci');
-  // exiftool: sprintf('%.5f') of the 16.16 fixed-point values (exact as doubles).
-  const longitude = printFixed(values.readInt32BE(1) / 65536, 5);
-  const latitude = printFixed(values.readInt32BE(5) / 65536, 5);
+  const longitude = printFixed(fixed32s(values.readInt32BE(1)), 5);
+  const latitude = printFixed(fixed32s(values.readInt32BE(5)), 5);
   return `Lat=${latitude} Lon=${longitude}`;
+}
+
+/**
+ * A signed 16.16 fixed-point value as exiftool's GetFixed32s gives it: rounded to 5 decimals
+ * half away from zero in double arithmetic (`int($val * 1e5 ± 0.5) / 1e5`).
+ */
+function fixed32s(raw: number): number {
+  const value = raw / 0x10000;
+  return Math.trunc(value * 1e5 + (value > 0 ? 0.5 : -0.5)) / 1e5;
 }
 
 /**
