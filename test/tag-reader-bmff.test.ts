@@ -430,7 +430,7 @@ function generatedFiles(tiff: Buffer): { name: string; bytes: Buffer; native: bo
           trak(SOUND, 2),
           box(
             'udta',
-            textItem('\xa9xyz', '+48.8566+002.3522/'),
+            textItem('\xa9xyz', '+48.85661234567890123+002.3522/'),
             fullBox(
               'meta',
               0,
