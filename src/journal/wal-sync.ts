@@ -1,4 +1,5 @@
 import { closeSync, fdatasync, openSync } from 'node:fs';
+import { SharedSync } from '../lib/shared-sync.js';
 
 /**
  * Makes commits written to a SQLite WAL file durable off the event loop, many at a time.
@@ -8,26 +9,20 @@ import { closeSync, fdatasync, openSync } from 'node:fs';
  * whole process (exiftool's answers, other files' moves) for the length of an fsync. A commit
  * made with `synchronous = NORMAL` has been written to the WAL all the same, only not synced;
  * syncing that file here, on libuv's thread pool, gives the same durability. Commits that
- * arrive while a sync runs share the next one (group commit). A checkpoint moving rows into
- * the database file syncs both files itself first, so rows it moved are durable either way.
+ * arrive while a sync runs share the next one (group commit, {@link SharedSync}). A
+ * checkpoint moving rows into the database file syncs both files itself first, so rows it
+ * moved are durable either way.
  */
 export class WalSync {
   private fd: number | undefined;
-  /** Commits counted so far, and how many of them a finished sync covers. */
-  private written = 0;
-  private synced = 0;
-  private running: Promise<void> | undefined;
+  private readonly shared = new SharedSync(() => this.syncFile());
 
   /** `walFile` is the database's `-wal` file; it exists once the first commit was written. */
   constructor(private readonly walFile: string) {}
 
   /** Resolves once every commit written before the call is on disk. */
-  async durable(): Promise<void> {
-    const mine = ++this.written;
-    while (this.synced < mine) {
-      this.running ??= this.syncOnce();
-      await this.running;
-    }
+  durable(): Promise<void> {
+    return this.shared.durable();
   }
 
   /** Closes the file; call it only when no {@link durable} is pending. */
@@ -36,17 +31,11 @@ export class WalSync {
     this.fd = undefined;
   }
 
-  private async syncOnce(): Promise<void> {
-    const upTo = this.written;
-    try {
-      this.fd ??= openSync(this.walFile, 'r');
-      const fd = this.fd;
-      await new Promise<void>((resolve, reject) =>
-        fdatasync(fd, (error) => (error ? reject(error) : resolve())),
-      );
-      this.synced = Math.max(this.synced, upTo);
-    } finally {
-      this.running = undefined;
-    }
+  private syncFile(): Promise<void> {
+    this.fd ??= openSync(this.walFile, 'r');
+    const fd = this.fd;
+    return new Promise<void>((resolve, reject) =>
+      fdatasync(fd, (error) => (error ? reject(error) : resolve())),
+    );
   }
 }

@@ -16,6 +16,7 @@ import { basename, dirname, extname, isAbsolute, join, relative, resolve, sep } 
 import { errorCode, errorMessage, PhotosortdError } from './errors.js';
 import { capabilitiesOf, nearestExisting, type FilesystemCapabilities } from './fs-capabilities.js';
 import { hashFile } from './hash.js';
+import { SharedSync } from './shared-sync.js';
 import { exists } from './exists.js';
 
 /** Options of {@link safeMove}. */
@@ -549,13 +550,31 @@ export async function removeEmptyFolders(from: string, stop: string): Promise<vo
   }
 }
 
+/** The folders being synced now, each shared by the moves into it that wait (see SharedSync). */
+const folderSyncs = new Map<string, SharedSync>();
+
 /**
  * Directory fsync is what makes a new name durable, so the target's folder is synced before
  * the source is unlinked: a power cut can then never keep the unlink and lose the link. The
  * source's folder is not synced: a lost unlink only brings back a second copy, which
- * recovery or the duplicate policy deals with. Some platforms refuse a directory fsync.
+ * recovery or the duplicate policy deals with. Moves into one folder that wait together
+ * share a sync, as a card's photos of one day do.
  */
 async function syncFolder(dir: string): Promise<void> {
+  let shared = folderSyncs.get(dir);
+  if (!shared) {
+    shared = new SharedSync(() => fsyncFolder(dir));
+    folderSyncs.set(dir, shared);
+  }
+  try {
+    await shared.durable();
+  } finally {
+    if (shared.idle && folderSyncs.get(dir) === shared) folderSyncs.delete(dir);
+  }
+}
+
+/** One fsync of a folder; some platforms refuse a directory fsync, which is then skipped. */
+async function fsyncFolder(dir: string): Promise<void> {
   let handle;
   try {
     handle = await open(dir, 'r');
