@@ -357,6 +357,27 @@ function generatedFiles(tiff: Buffer): { name: string; bytes: Buffer; native: bo
       native: true,
     },
     {
+      // Padding as cameras write it; a free box with content exiftool may read is declined.
+      name: 'free-padding.mp4',
+      bytes: Buffer.concat([
+        ftyp('mp42', 'mp42'),
+        box('free', Buffer.alloc(2000)),
+        movie,
+        mdat(10),
+      ]),
+      native: true,
+    },
+    {
+      name: 'free-with-content.mp4',
+      bytes: Buffer.concat([
+        ftyp('mp42', 'mp42'),
+        box('free', Buffer.from('Pittasoft')),
+        movie,
+        mdat(10),
+      ]),
+      native: false,
+    },
+    {
       name: 'moov-after-mdat.mp4',
       bytes: Buffer.concat([ftyp('mp42', 'isom', 'mp42'), mdat(5000), movie]),
       native: true,

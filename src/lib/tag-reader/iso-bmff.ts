@@ -122,7 +122,14 @@ export async function openBmff(source: ByteSource): Promise<BmffFile> {
   return { source, boxes, ftyp, brand: ftyp.toString('latin1', 0, 4) };
 }
 
-/** Whether a box body is all zero bytes (padding, as cameras write in free/skip boxes). */
-export function isPadding(body: Buffer): boolean {
-  return body.every((byte) => byte === 0);
+/** Largest free/skip box read to see that it is padding; cameras write a few kB at most. */
+const MAX_PADDING_BYTES = 64 * 1024;
+
+/**
+ * Whether a top-level free/skip box is empty padding (all zero bytes). exiftool looks inside
+ * some (Kodak, Canon, Pittasoft data) for tags; padding holds none.
+ */
+export async function isPadding(source: ByteSource, box: Box): Promise<boolean> {
+  if (box.end - box.bodyStart > MAX_PADDING_BYTES) return false;
+  return (await readBox(source, box)).every((byte) => byte === 0);
 }

@@ -17,8 +17,6 @@ import { Unsure, ensure, isPlainText } from './unsure.js';
 const LIMITS = Object.freeze({
   /** Larger movie boxes are rare (hours of video); exiftool warns above 32 MiB anyway. */
   maxMovieBytes: 16 * 1024 * 1024,
-  /** A free/skip box is read to check it is empty padding, as cameras write; this much at most. */
-  maxPaddingBytes: 64 * 1024,
 });
 
 /** Seconds from 1904-01-01 (QuickTime's epoch) to 1970-01-01, as exiftool computes it. */
@@ -249,9 +247,7 @@ export async function readMovieTags(file: BmffFile): Promise<FoundTag[]> {
       ensure(box.end - box.bodyStart <= LIMITS.maxMovieBytes, 'moov box too large');
       readMovieBox(await readBox(source, box), movie);
     } else if (box.type === 'free' || box.type === 'skip') {
-      // exiftool looks inside some (Kodak, Canon, Pittasoft); empty padding holds nothing.
-      ensure(box.end - box.bodyStart <= LIMITS.maxPaddingBytes, 'large free box');
-      ensure(isPadding(await readBox(source, box)), 'free box with content');
+      ensure(await isPadding(source, box), 'free box with content');
     } else {
       ensure(box.type === 'mdat' || box.type === 'wide', `top-level ${box.type} box`);
     }
