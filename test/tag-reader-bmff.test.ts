@@ -4,6 +4,7 @@ import path from 'node:path';
 import type { WriteTags } from 'exiftool-vendored';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { seeded } from '../bench/lib/crash.js';
 import { writeVideo } from '../bench/lib/photos.js';
 import {
   createBatchReader,
@@ -60,7 +61,11 @@ async function readCounting(
         return inner.read(position, length);
       },
     };
-    return { found: await readIsoBmffTags(counting), reads, bytes };
+    return {
+      found: await readIsoBmffTags(counting, path.extname(file).toLowerCase()),
+      reads,
+      bytes,
+    };
   } finally {
     await inner.close();
   }
@@ -419,6 +424,9 @@ function generatedFiles(tiff: Buffer): { name: string; bytes: Buffer; native: bo
       native: true,
     },
     { name: 'live-photo.mov', bytes: livePhotoMov(), native: true },
+    // exiftool names a QuickTime movie by another extension of its family ("MP4", with the
+    // MIME type of a MOV): declined.
+    { name: 'live-photo-named.mp4', bytes: livePhotoMov(), native: false },
     {
       name: 'user-data.3gp',
       bytes: Buffer.concat([
@@ -616,6 +624,34 @@ describe('native QuickTime/MP4 tag reader against exiftool', () => {
       outcomes.set(name, read);
       expect({ name, native: read }).toEqual({ name, native });
     }
+  });
+
+  it('gives exiftool tags or declines for damaged copies (seeded byte flips)', async () => {
+    // Flips land on box sizes, versions, counts, offsets, dates, text: anywhere in the MOV, and
+    // in the HEIC's boxes (its Exif payload is the TIFF reader's, tested in tag-reader.test.ts).
+    // The reader must not throw and must not give anything exiftool would not.
+    const random = seeded(14);
+    const image = heic({ exif: await exifTiff() });
+    const damaged: [Buffer, number, string][] = [
+      [livePhotoMov(), livePhotoMov().length, '.mov'],
+      [image, image.indexOf('mdat') - 4, '.heic'],
+    ];
+    let index = 0;
+    let readNatively = 0;
+    for (const [original, span, extension] of damaged) {
+      for (let copy = 0; copy < 30; copy++) {
+        const bytes = Buffer.from(original);
+        for (let flip = 0; flip < 3; flip++) {
+          bytes[Math.floor(random() * span)] = Math.floor(random() * 256);
+        }
+        const file = path.join(dir, `damaged-${index++}${extension}`);
+        await writeFile(file, bytes);
+        if (await assertEquivalent(file)) readNatively += 1;
+      }
+    }
+    // Flips in media data or in boxes giving no tag leave a copy readable: both paths ran.
+    expect(readNatively).toBeGreaterThan(0);
+    expect(readNatively).toBeLessThan(index);
   });
 
   it('declines a truncated video instead of guessing', async () => {

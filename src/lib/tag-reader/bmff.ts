@@ -12,14 +12,18 @@ const HEIF_BRANDS = new Set(['heic', 'mif1', 'heix']);
  * `ftyp` box): HEIF images by their item metadata, QuickTime-family videos by their movie box.
  * In the order exiftool finds them, Composite tags last; null when the reader cannot be sure
  * to give exactly what exiftool would (then ask exiftool). Reads box headers, the metadata
- * boxes and the Exif item through `source`, never the media data.
+ * boxes and the Exif item through `source`, never the media data. `extension` is the file's,
+ * lower-cased with its dot.
  */
-export async function readIsoBmffTags(source: ByteSource): Promise<FoundTag[] | null> {
+export async function readIsoBmffTags(
+  source: ByteSource,
+  extension: string,
+): Promise<FoundTag[] | null> {
   try {
     const file = await openBmff(source);
     const found = HEIF_BRANDS.has(file.brand)
       ? await readHeifTags(file)
-      : await readMovieTags(file);
+      : await readMovieTags(file, extension);
     // exiftool would print both under one JSON key; which a JSON parser keeps is its affair.
     const keys = new Set(found.map((tag) => `${tag.group}:${tag.name}`));
     ensure(keys.size === found.length, 'one tag found twice in one group');

@@ -15,7 +15,8 @@ import { readTiffFileTags } from './tiff-file.js';
 interface Format {
   magic: (head: Buffer) => boolean;
   extensions: ReadonlySet<string>;
-  read: (file: FileBytes) => Promise<FoundTag[] | null>;
+  /** `extension` is the file's, lower-cased with its dot (exiftool names some types by it). */
+  read: (file: FileBytes, extension: string) => Promise<FoundTag[] | null>;
 }
 
 const startsWith =
@@ -62,8 +63,9 @@ export async function readTagsNatively(
   try {
     const head = await file.read(0, 16);
     const format = FORMATS.find((f) => f.magic(head));
-    if (!format || !format.extensions.has(extname(path).toLowerCase())) return null;
-    const found = await format.read(file);
+    const extension = extname(path).toLowerCase();
+    if (!format || !format.extensions.has(extension)) return null;
+    const found = await format.read(file, extension);
     return found && toRawTags(found, requested);
   } finally {
     await file.close();

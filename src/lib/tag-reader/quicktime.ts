@@ -227,9 +227,12 @@ interface Movie {
  * The tags of a QuickTime-family file that photosortd asks exiftool for, in the order exiftool
  * finds them (its Composite tags last); throws {@link Unsure} where not sure.
  */
-export async function readMovieTags(file: BmffFile): Promise<FoundTag[]> {
+export async function readMovieTags(file: BmffFile, extension: string): Promise<FoundTag[]> {
   const { source, boxes, ftyp, brand } = file;
   let fileType = fileTypeOf(ftyp);
+  // exiftool names a QuickTime movie by its extension when that is another type of the family
+  // (a `qt  ` file named .mp4 is an "MP4" of type video/quicktime): left to it.
+  ensure(fileType !== 'MOV' || extension === '.mov', `QuickTime movie named ${extension}`);
   const movie: Movie = {
     found: [],
     handlers: new Set(),
