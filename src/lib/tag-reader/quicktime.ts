@@ -419,16 +419,40 @@ function readMedia(mdia: Buffer, movie: Movie): void {
         readHandler(body, movie);
         break;
       case 'minf':
-        // Sample tables give no tag asked for; only the data handler's type counts.
-        for (const inner of boxesIn(body)) {
-          if (inner.type === 'hdlr') readHandler(boxBody(body, inner), movie);
-        }
+        readMediaInformation(body, movie);
         break;
       case 'elng':
       case 'free':
         break;
       default:
         throw new Unsure(`${box.type} box in mdia`);
+    }
+  }
+}
+
+/**
+ * A track's media information. Its sample tables give no tag asked for, only its data
+ * handler's type counts; but exiftool walks the data references and sample descriptions and
+ * warns where they are cut short, so those must hold together.
+ */
+function readMediaInformation(minf: Buffer, movie: Movie): void {
+  for (const box of boxesIn(minf)) {
+    const body = boxBody(minf, box);
+    if (box.type === 'hdlr') readHandler(body, movie);
+    if (box.type === 'dinf') {
+      for (const reference of boxesIn(body)) {
+        // A full box with an entry count, then the entries.
+        if (reference.type === 'dref') boxesIn(boxBody(body, reference).subarray(8));
+      }
+    }
+    if (box.type === 'stbl') {
+      for (const table of boxesIn(body)) {
+        if (table.type !== 'stsd') continue;
+        const descriptions = boxBody(body, table);
+        ensure(descriptions.length >= 8, 'short stsd');
+        const count = descriptions.readUInt32BE(4);
+        ensure(boxesIn(descriptions.subarray(8)).length === count, 'sample descriptions cut');
+      }
     }
   }
 }
