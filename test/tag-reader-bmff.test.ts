@@ -152,6 +152,8 @@ interface TrackSpec {
   created: number;
   width?: number;
   height?: number;
+  /** The sample description box's body: none (count 0) by default. */
+  sampleDescriptions?: Buffer;
 }
 
 function trak(spec: TrackSpec, id: number): Buffer {
@@ -183,7 +185,7 @@ function trak(spec: TrackSpec, id: number): Buffer {
     box('dinf', box('dref', u32(0, 1), box('url ', u32(1)))),
     box(
       'stbl',
-      box('stsd', u32(0, 0)),
+      box('stsd', spec.sampleDescriptions ?? u32(0, 0)),
       box('stts', u32(0, 0)),
       box('stsc', u32(0, 0)),
       box('stsz', u32(0, 0, 0)),
@@ -424,6 +426,16 @@ function generatedFiles(tiff: Buffer): { name: string; bytes: Buffer; native: bo
       native: true,
     },
     { name: 'live-photo.mov', bytes: livePhotoMov(), native: true },
+    {
+      // A sample table claiming an entry it lacks: exiftool warns in the track's group.
+      name: 'cut-sample-table.mov',
+      bytes: Buffer.concat([
+        ftyp('qt  ', 'qt  '),
+        box('moov', mvhd(CREATED), trak({ ...VIDEO, sampleDescriptions: u32(0, 1) }, 1)),
+        mdat(10),
+      ]),
+      native: false,
+    },
     // exiftool names a QuickTime movie by another extension of its family ("MP4", with the
     // MIME type of a MOV): declined.
     { name: 'live-photo-named.mp4', bytes: livePhotoMov(), native: false },
