@@ -369,9 +369,12 @@ function readTrack(trak: Buffer, movie: Movie): void {
         // exiftool names track-level metadata by the track's media type; not copied here.
         ensure(boxesIn(body).length === 0, `metadata in track ${movie.track}`);
         break;
-      case 'edts':
       case 'tref':
       case 'tapt':
+        // References and apertures give no tag asked for; exiftool walks their boxes.
+        boxesIn(body);
+        break;
+      case 'edts':
       case 'free':
       case 'skip':
         break;
@@ -443,6 +446,11 @@ function readMediaInformation(minf: Buffer, movie: Movie): void {
       for (const reference of boxesIn(body)) {
         // A full box with an entry count, then the entries.
         if (reference.type === 'dref') boxesIn(boxBody(body, reference).subarray(8));
+      }
+    }
+    if (box.type === 'gmhd') {
+      for (const header of boxesIn(body)) {
+        if (header.type === 'tmcd') boxesIn(boxBody(body, header));
       }
     }
     if (box.type === 'stbl') {
