@@ -88,6 +88,21 @@ describe('loadConfig', () => {
     expect(problems.some((p) => p.startsWith('onCollision:'))).toBe(true);
   });
 
+  it('takes metadata.reader auto (the default) or exiftool, and names a bad one', () => {
+    expect(parseConfig({ library: 'l', inboxes: ['i'] }, null).metadata).toEqual({
+      reader: 'auto',
+    });
+    const forced = parseConfig(
+      { library: 'l', inboxes: ['i'], metadata: { reader: 'exiftool' } },
+      null,
+    );
+    expect(forced.metadata.reader).toBe('exiftool');
+    const problems = problemsOf(() =>
+      parseConfig({ library: 'l', inboxes: ['i'], metadata: { reader: 'perl' } }, null),
+    );
+    expect(problems.some((p) => p.startsWith('metadata.reader:'))).toBe(true);
+  });
+
   it('reads a JWT secret from the environment with env:NAME; unset, only the daemon minds', () => {
     const input = { library: 'l', inboxes: ['i'], api: { jwt: { secret: 'env:PSD_TEST_SECRET' } } };
     const set = parseConfig(input, null, { PSD_TEST_SECRET: 's3cret' });

@@ -3,16 +3,26 @@ import { join } from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { largePhoto, photo, rawSizedPhoto, writeVideo } from '../bench/lib/photos.js';
-import { createBatchReader, createExifTool, type RawTags } from '../src/lib/exiftool.js';
+import {
+  createBatchReader,
+  createExifTool,
+  type ExifTool,
+  type RawTags,
+} from '../src/lib/exiftool.js';
 import { readTagsNatively } from '../src/lib/tag-reader/index.js';
-import { printFixed, roundSignificant } from '../src/lib/tag-reader/perl-number.js';
+import {
+  printFixed,
+  printSignificant,
+  roundSignificant,
+} from '../src/lib/tag-reader/perl-number.js';
 import { readTiffTags } from '../src/lib/tag-reader/tiff.js';
-import { READ_ARGS } from '../src/pipeline/exif.js';
+import { createExifStage, READ_ARGS } from '../src/pipeline/exif.js';
 import { ROOT } from './support/cli.js';
 import { exiftoolCli, setContentIdentifier } from './support/companions.js';
 import { CORPUS_DEV, HAS_CORPUS } from './support/corpus.js';
 import { tempDir } from './support/fs.js';
 import { makeJpeg } from './support/media.js';
+import { fileJob } from './support/records.js';
 
 // The proof that the in-process tag reader may stand in for exiftool: for every file of the
 // shared corpus and every file made here, the real exiftool reads it with the stage's READ_ARGS
@@ -21,13 +31,18 @@ import { makeJpeg } from './support/media.js';
 // lists are left out: a file the reader takes carries none (docs/ARCHITECTURE.md).
 
 const FIXTURES = join(ROOT, 'test', 'fixtures');
+const DATE = '2021:05:06 07:08:09';
 
 /**
  * Files read natively, at least: the reader may learn more, but one that declines more than
  * this (or everything) fails. Counted on the files made here and, apart, on the corpus.
  */
-const MIN_NATIVE_GENERATED = 23;
-const MIN_NATIVE_CORPUS = 13;
+const MIN_NATIVE_GENERATED = 154; // 34 made by hand, and all 120 random ones
+/** JPEGs whose GPS IFD holds pseudo-random rationals. */
+const RANDOM_GPS_FILES = 60;
+/** JPEGs whose IFDs hold pseudo-random texts. */
+const RANDOM_TEXT_FILES = 60;
+const MIN_NATIVE_CORPUS = 14;
 
 /** Keys of exiftool's answer the reader does not reproduce (a file it takes has no warning). */
 const NOT_COMPARED = new Set(['SourceFile', 'ExifTool:Warning', 'errors', 'warnings']);
@@ -160,6 +175,65 @@ describe('native tag reader against exiftool', () => {
     ]);
     await written('tiff-big-endian.tif', tiff, ['-ExifByteOrder=Big-endian', '-Model=BE']);
 
+    const blank = await makeJpeg({ seed: 3 });
+    for (let seed = 1; seed <= RANDOM_GPS_FILES; seed++) {
+      await made(`gps-random-${seed}.jpg`, withExif(blank, randomGpsTiff(seed)));
+    }
+
+    for (let seed = 1; seed <= RANDOM_TEXT_FILES; seed++) {
+      await made(`text-random-${seed}.jpg`, withExif(blank, randomTextTiff(seed)));
+    }
+
+    // PNG: plain, palette, EXIF in eXIf, tIME; text chunks (exiftool writes Make into tEXt too).
+    const png = await made(
+      'plain.png',
+      sharp({ create: { width: 30, height: 20, channels: 4, background: '#1234' } })
+        .png()
+        .toBuffer(),
+    );
+    const rgb = sharp({ create: { width: 30, height: 20, channels: 3, background: '#123' } });
+    await made('palette.png', rgb.clone().png({ palette: true }).toBuffer());
+    await made(
+      'exif.png',
+      rgb
+        .clone()
+        .png()
+        .withExif({ IFD0: { Make: 'P', Model: 'Q' }, IFD2: { DateTimeOriginal: DATE } })
+        .toBuffer(),
+    );
+    await written('time.png', png, ['-PNG:ModifyDate=2022:02:03 04:05:06']);
+    await written('creation-time.png', png, ['-PNG:CreationTime=2022:02:03 04:05:06']);
+    await written('make-text.png', png, ['-Make=ET', '-GPSLatitude=1.5', '-GPSLatitudeRef=S']);
+    const pngBytes = await readFile(png);
+    await made('png-cut.png', pngBytes.subarray(0, pngBytes.length - 5));
+    await made('png-trailer.png', Buffer.concat([pngBytes, Buffer.from('trailer')]));
+
+    // WebP: lossy, lossless, alpha, ICC, EXIF behind libwebp's `Exif\0\0` header or exiftool's.
+    const webp = (alpha: boolean) =>
+      sharp({
+        create: { width: 37, height: 21, channels: alpha ? 4 : 3, background: '#3456' },
+      });
+    const lossy = await made('lossy.webp', webp(false).webp().toBuffer());
+    await made('lossless.webp', webp(false).webp({ lossless: true }).toBuffer());
+    await made('alpha.webp', webp(true).webp().toBuffer());
+    await made('alpha-lossless.webp', webp(true).webp({ lossless: true }).toBuffer());
+    await made('icc.webp', webp(false).webp().withIccProfile('p3').toBuffer());
+    await made(
+      'exif.webp',
+      webp(false)
+        .webp()
+        .withExif({ IFD0: { Make: 'W', Orientation: '6' }, IFD2: { DateTimeOriginal: DATE } })
+        .toBuffer(),
+    );
+    await written('exif-by-exiftool.webp', lossy, [
+      '-Make=ET',
+      '-GPSLatitude=3',
+      '-GPSLatitudeRef=S',
+    ]);
+    await written('xmp.webp', lossy, ['-XMP:CreateDate=2022:02:03 04:05:06']);
+    const webpBytes = await readFile(lossy);
+    await made('webp-cut.webp', webpBytes.subarray(0, webpBytes.length - 3));
+
     // Damaged and mislabelled files.
     const dates = await readFile(join(dir, 'dates.jpg'));
     const tiffStart = await exifStart(dates);
@@ -214,6 +288,12 @@ describe('native tag reader against exiftool', () => {
       'tiff-named.jpg',
       'jpeg-named.png',
       'gps-zero-south.jpg',
+      'creation-time.png',
+      'make-text.png',
+      'png-cut.png',
+      'png-trailer.png',
+      'xmp.webp',
+      'webp-cut.webp',
       ...[0, 2, 5, 30].map((cut) => `cut-${cut}.jpg`),
     ];
     for (const name of declined) {
@@ -239,6 +319,27 @@ describe('native tag reader against exiftool', () => {
       }
       expect(native).toBeGreaterThanOrEqual(MIN_NATIVE_CORPUS);
     }, 120_000);
+  });
+});
+
+describe('exif stage with metadata.reader', () => {
+  const exiftool = createExifTool();
+  afterAll(() => exiftool.end());
+
+  const iphone = join(FIXTURES, 'dn_Issue 508.jpg');
+  const read = (tool: ExifTool, reader: 'auto' | 'exiftool') =>
+    createExifStage({ exiftool: tool, dates: ['exif'], timeZone: 'UTC', reader })(fileJob(iphone));
+
+  it('auto reads a plain JPEG without exiftool, to the meta exiftool gives', async () => {
+    // An exiftool ended before its first use refuses every read (and starts no process).
+    const ended = createExifTool();
+    await ended.end();
+    const auto = await read(ended, 'auto');
+    expect(auto.error).toBeUndefined();
+    expect(auto.meta).toEqual((await read(exiftool, 'exiftool')).meta);
+    expect(auto.meta?.takenAt?.source).toBe('ExifIFD:DateTimeOriginal');
+    // metadata.reader: exiftool does send the file to exiftool, which refuses here.
+    expect((await read(ended, 'exiftool')).error?.code).toBe('UNREADABLE');
   });
 });
 
@@ -278,32 +379,130 @@ describe('native tag reader on hostile files', () => {
 /** One IFD entry of a crafted stream: tag, type, count and the value's bytes. */
 type CraftedEntry = [tag: number, type: number, count: number, value: Buffer];
 
-/**
- * A little-endian TIFF stream with IFD0 at 8 holding `entries` (values past 4 bytes placed
- * after the IFD) and `next` as its next-IFD link.
- */
-function craftedTiff(entries: CraftedEntry[], next = 0): Buffer {
+/** A little-endian IFD that will lie at `at` in its stream, its long values placed after it. */
+function craftedIfd(entries: CraftedEntry[], at: number, next = 0): Buffer {
   const ifdSize = 2 + entries.length * 12 + 4;
-  const head = Buffer.from('II*\0\x08\0\0\0', 'latin1');
   const ifd = Buffer.alloc(ifdSize);
   const values: Buffer[] = [];
-  let valueAt = 8 + ifdSize;
+  let valueAt = at + ifdSize;
   ifd.writeUInt16LE(entries.length, 0);
   entries.forEach(([tag, type, count, value], i) => {
-    const at = 2 + i * 12;
-    ifd.writeUInt16LE(tag, at);
-    ifd.writeUInt16LE(type, at + 2);
-    ifd.writeUInt32LE(count, at + 4);
+    const entry = 2 + i * 12;
+    ifd.writeUInt16LE(tag, entry);
+    ifd.writeUInt16LE(type, entry + 2);
+    ifd.writeUInt32LE(count, entry + 4);
     if (value.length <= 4) {
-      value.copy(ifd, at + 8);
+      value.copy(ifd, entry + 8);
     } else {
-      ifd.writeUInt32LE(valueAt, at + 8);
+      ifd.writeUInt32LE(valueAt, entry + 8);
       values.push(value);
       valueAt += value.length;
     }
   });
   ifd.writeUInt32LE(next, ifdSize - 4);
-  return Buffer.concat([head, ifd, ...values]);
+  return Buffer.concat([ifd, ...values]);
+}
+
+/** A little-endian TIFF stream with IFD0 at 8 holding `entries` and `next` as its link. */
+function craftedTiff(entries: CraftedEntry[], next = 0): Buffer {
+  return Buffer.concat([Buffer.from('II*\0\x08\0\0\0', 'latin1'), craftedIfd(entries, 8, next)]);
+}
+
+/**
+ * A TIFF stream whose IFD0 holds only a GPS IFD of position and time stamp made of pseudo-random
+ * rationals (`seed`), from 0/1 to 2³²−1 over any denominator: exiftool's rounding of each
+ * rational, `ToDegrees` and its printing of the result are what they test.
+ */
+function randomGpsTiff(seed: number): Buffer {
+  let s = seed;
+  const next = (n: number): number => {
+    s = (s * 1103515245 + 12345) >>> 0;
+    return s % n;
+  };
+  const part = (): number =>
+    [next(2 ** 32), next(1000), next(60), 2 ** next(32), 10 ** next(10), next(100_000)][next(6)] ??
+    0;
+  const rationals = (): Buffer => {
+    const b = Buffer.alloc(24);
+    for (let k = 0; k < 3; k++) {
+      b.writeUInt32LE(part() >>> 0, k * 8);
+      b.writeUInt32LE(part() >>> 0 || 1, k * 8 + 4);
+    }
+    return b;
+  };
+  const gps: CraftedEntry[] = [
+    [0x0001, 2, 2, ascii(next(2) ? 'S' : 'N')],
+    [0x0002, 5, 3, rationals()],
+    [0x0003, 2, 2, ascii(next(2) ? 'W' : 'E')],
+    [0x0004, 5, 3, rationals()],
+    [0x0007, 5, 3, rationals()],
+    [0x001d, 2, 11, ascii('2020:01:02')],
+  ];
+  const ifd0 = craftedIfd([[0x8825, 4, 1, long(26)]], 8);
+  return Buffer.concat([Buffer.from('II*\0\x08\0\0\0', 'latin1'), ifd0, craftedIfd(gps, 26)]);
+}
+
+/** Pieces of the texts {@link randomTextTiff} writes: what trimming and JSON typing meet. */
+const TEXT_PIECES = [
+  ...['0', '1', '00', '081', '892', '1.5', '-0', '1234567890123456', '12345678901234'],
+  ...[' ', '  ', '.', '-', '+', 'e', 'E', ':', 'x', 'S', 'W', 'south', 'N'],
+  ...['true', 'False', 'TRUE', 'Canon', '2020:01:02 03:04:05'],
+];
+
+/**
+ * A TIFF stream with IFD0 (Make, Model, Orientation, ModifyDate), an ExifIFD (dates, offsets,
+ * sub-seconds) and a GPS IFD (a Ref, the date stamp), each tag there or not and its text made of
+ * pseudo-random {@link TEXT_PIECES} (`seed`).
+ */
+function randomTextTiff(seed: number): Buffer {
+  let s = seed;
+  const next = (n: number): number => {
+    s = (s * 1103515245 + 12345) >>> 0;
+    return (s >>> 8) % n;
+  };
+  const text = (tag: number): CraftedEntry => {
+    const value = Array.from({ length: next(4) }, () => TEXT_PIECES[next(TEXT_PIECES.length)]);
+    const bytes = ascii(value.join(''));
+    return [tag, 2, bytes.length, bytes];
+  };
+  const some = (entries: CraftedEntry[]): CraftedEntry[] => entries.filter(() => next(3) > 0);
+  const orientation = Buffer.alloc(4);
+  orientation.writeUInt16LE(next(10) > 0 ? next(9) : next(65536));
+  const ifd0 = some([text(0x010f), text(0x0110), [0x0112, 3, 1, orientation], text(0x0132)]);
+  const exif = some([0x9003, 0x9004, 0x9010, 0x9011, 0x9291, 0x9292].map(text));
+  const gps = some([text(0x0001), text(0x001d)]);
+  // IFD0's size is known before the pointers' values are: two more 12-byte entries.
+  const exifAt = 8 + craftedIfd(ifd0, 8).length + 24;
+  const exifIfd = craftedIfd(exif, exifAt);
+  const gpsAt = exifAt + exifIfd.length;
+  const pointers: CraftedEntry[] = [
+    [0x8769, 4, 1, long(exifAt)],
+    [0x8825, 4, 1, long(gpsAt)],
+  ];
+  return Buffer.concat([
+    Buffer.from('II*\0\x08\0\0\0', 'latin1'),
+    craftedIfd([...ifd0, ...pointers], 8),
+    exifIfd,
+    craftedIfd(gps, gpsAt),
+  ]);
+}
+
+/** `jpeg` with its APPn segments replaced by one Exif APP1 holding `tiff`. */
+function withExif(jpeg: Buffer, tiff: Buffer): Buffer {
+  let at = 2;
+  while (jpeg[at] === 0xff && (jpeg[at + 1] ?? 0) >= 0xe0 && (jpeg[at + 1] ?? 0) <= 0xef) {
+    at += 2 + jpeg.readUInt16BE(at + 2);
+  }
+  const head = Buffer.alloc(4);
+  head.writeUInt16BE(0xffe1, 0);
+  head.writeUInt16BE(2 + 6 + tiff.length, 2);
+  return Buffer.concat([
+    jpeg.subarray(0, 2),
+    head,
+    Buffer.from('Exif\0\0', 'latin1'),
+    tiff,
+    jpeg.subarray(at),
+  ]);
 }
 
 const ascii = (text: string): Buffer => Buffer.from(`${text}\0`, 'latin1');
@@ -345,6 +544,7 @@ describe('readTiffTags on crafted streams', () => {
     expect(readTiffTags(craftedTiff([[0x0112, 4, 2, Buffer.alloc(8)]]))).toBeNull();
     expect(readTiffTags(craftedTiff([[0x010f, 7, 4, Buffer.from('Cam\0')]]))).toBeNull();
     expect(readTiffTags(craftedTiff([make, make]))).toBeNull();
+    expect(readTiffTags(craftedTiff([[0x010f, 2, 0, Buffer.alloc(0)]]))).toBeNull();
     expect(
       readTiffTags(craftedTiff([[0x010f, 2, 5, Buffer.from('Caf\xe9\0', 'latin1')]])),
     ).toBeNull();
@@ -361,5 +561,14 @@ describe('numbers as exiftool’s Perl prints them', () => {
     expect(roundSignificant(1234567890.5, 10)).toBe(1234567890);
     expect(roundSignificant(1234567891.5, 10)).toBe(1234567892);
     expect(roundSignificant(51 + 50 / 60 + 48 / 3600, 15)).toBe(51.8466666666667);
+  });
+
+  it('prints as %.15g: 17 decimals (which exiftool’s JSON then quotes), exponents', () => {
+    expect(printSignificant(1 / 300, 15)).toBe('0.00333333333333333');
+    expect(printSignificant(0.00001, 15)).toBe('1e-05');
+    expect(printSignificant(123456789012345680, 15)).toBe('1.23456789012346e+17');
+    expect(printSignificant(999999999999999.9, 15)).toBe('1e+15');
+    expect(printSignificant(-2.5, 15)).toBe('-2.5');
+    expect(printSignificant(100, 15)).toBe('100');
   });
 });

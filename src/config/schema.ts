@@ -78,7 +78,7 @@ export const configSchema = z.strictObject({
     })
     .default({ from: ['exif', 'filename', 'mtime'] }),
   /**
-   * Who reads the files' tags: `auto` reads common formats (JPEG, TIFF) in-process, exactly as
+   * Who reads the files' tags: `auto` reads common formats (JPEG, TIFF, PNG, WebP) in-process, exactly as
    * exiftool would, and leaves the rest to exiftool; `exiftool` sends every file to exiftool.
    */
   metadata: z

@@ -48,23 +48,27 @@ export interface OpenWriterCheck {
 }
 
 /**
- * Least time between the starts of two sweeps. A sweep of a few hundred descriptors costs
- * several milliseconds of the event loop; in a burst, files reach their move a few
- * milliseconds apart, and a sweep each would cost more than filing them. Asked within this
- * time of the last sweep, a file waits for the next one with the others (at most 50 ms,
- * against a `settle` of a second); a file asked after a quiet spell is swept at once.
+ * Least time between the starts of two sweeps: four times what the last one took, within
+ * these bounds. A sweep costs the event loop a millisecond or two per hundred processes; in
+ * a burst, files reach their move a few milliseconds apart, and a sweep each would cost more
+ * than filing them. Asked within the gap, a file waits for the next sweep with the others.
+ * The gap also bounds how many files a second can pass (the files in flight, `concurrency`,
+ * per gap): a fixed 50 ms held a scan of small photos to 640 a second, where a sweep here
+ * takes 3 ms. Four times its length keeps sweeps under a fifth of the loop in a burst; a file
+ * asked after a quiet spell is swept at once.
  */
-const SWEEP_EVERY_MS = 50;
+const SWEEP_GAP = Object.freeze({ factor: 4, minMs: 10, maxMs: 50 });
 
 /**
  * A check whose questions share sweeps of the process table: the paths asked until the next
- * sweep starts (see {@link SWEEP_EVERY_MS}) are answered together by it, so under a burst
+ * sweep starts (see {@link SWEEP_GAP}) are answered together by it, so under a burst
  * of moves the cost per file falls with the number of files in flight.
  */
 export function createOpenWriterCheck(options: Partial<OpenWriterOptions> = {}): OpenWriterCheck {
   const { proc, enabled } = { ...OPEN_WRITER_DEFAULTS, ...options };
   let pending = new Map<string, ((writer: OpenWriter | undefined) => void)[]>();
   let lastSweep = -Infinity;
+  let gapMs: number = SWEEP_GAP.minMs;
 
   function sweep(): void {
     lastSweep = performance.now();
@@ -76,6 +80,8 @@ export function createOpenWriterCheck(options: Partial<OpenWriterOptions> = {}):
     } catch {
       found = new Map();
     }
+    const took = performance.now() - lastSweep;
+    gapMs = Math.min(SWEEP_GAP.maxMs, Math.max(SWEEP_GAP.minMs, SWEEP_GAP.factor * took));
     for (const [path, resolvers] of asked) {
       for (const resolve of resolvers) resolve(found.get(path));
     }
@@ -88,7 +94,7 @@ export function createOpenWriterCheck(options: Partial<OpenWriterOptions> = {}):
       if (!real) return undefined;
       return new Promise((resolve) => {
         if (pending.size === 0) {
-          const wait = lastSweep + SWEEP_EVERY_MS - performance.now();
+          const wait = lastSweep + gapMs - performance.now();
           if (wait > 0) setTimeout(sweep, wait);
           else setImmediate(sweep);
         }

@@ -4,8 +4,10 @@ import { readIsoBmffTags } from './bmff.js';
 import { FileBytes } from './file-bytes.js';
 import type { FoundTag } from './found-tag.js';
 import { readJpegTags } from './jpeg.js';
+import { readPngTags } from './png.js';
 import { requestedTags, toRawTags } from './raw-tags.js';
 import { readTiffFileTags } from './tiff-file.js';
+import { readWebpTags } from './webp.js';
 
 /**
  * A format the native reader knows: how its content starts, the extensions exiftool names it
@@ -30,6 +32,16 @@ const FORMATS: readonly Format[] = Object.freeze([
     magic: startsWith('\xff\xd8\xff'),
     extensions: new Set(['.jpg', '.jpeg']),
     read: readJpegTags,
+  },
+  {
+    magic: startsWith('\x89PNG\r\n\x1a\n'),
+    extensions: new Set(['.png']),
+    read: readPngTags,
+  },
+  {
+    magic: startsWith('RIFF'),
+    extensions: new Set(['.webp']),
+    read: readWebpTags,
   },
   {
     magic: startsWith('II*\0', 'MM\0*'),

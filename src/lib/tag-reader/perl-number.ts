@@ -41,18 +41,34 @@ export function printFixed(x: number, decimals: number): string {
 }
 
 /**
- * The number C's `%.{significant}g` of `x` denotes (exiftool's `RoundFloat`, and Perl's own
- * `%.15g` when it prints a number), as a double; non-finite values are returned as they are.
+ * C's `%.{significant}g` of `x` (finite): exiftool's `RoundFloat`, and how Perl prints a number
+ * (`%.15g`). Fixed notation unless the exponent is below -4 or not below `significant`; trailing
+ * zeros dropped.
  */
-export function roundSignificant(x: number, significant: number): number {
-  if (!Number.isFinite(x) || x === 0) return x;
+export function printSignificant(x: number, significant: number): string {
+  if (x === 0) return Object.is(x, -0) ? '-0' : '0';
   const { digits, scale } = exactDecimal(x);
-  // The power of ten of the leading digit decides how many decimals `significant` digits span.
   const magnitude = digits.toString().length - scale - 1;
-  // Rounding up may add a digit (9.99… → 10.0…): printf then shows one decimal fewer, but the
-  // number is the same power of ten either way.
-  const keep = significant - 1 - magnitude;
-  const rounded = roundHalfEven(digits, scale, keep);
-  const text = keep > 0 ? `${rounded}e-${keep}` : `${rounded}e${-keep}`;
-  return Math.sign(x) * Number(text);
+  let decimals = significant - 1 - magnitude;
+  let rounded = roundHalfEven(digits, scale, decimals).toString();
+  // Rounding up may add a digit (9.99… → 10.0…): the exponent grows by one.
+  if (rounded.length > significant) {
+    decimals -= 1;
+    rounded = roundHalfEven(digits, scale, decimals).toString();
+  }
+  const exponent = rounded.length - 1 - decimals;
+  const sign = x < 0 ? '-' : '';
+  if (exponent < -4 || exponent >= significant) {
+    const mantissa = `${rounded[0]}.${rounded.slice(1)}`.replace(/\.?0+$/, '');
+    const e = Math.abs(exponent).toString().padStart(2, '0');
+    return `${sign}${mantissa}e${exponent < 0 ? '-' : '+'}${e}`;
+  }
+  if (decimals === 0) return sign + rounded;
+  const padded = rounded.padStart(decimals + 1, '0');
+  return sign + `${padded.slice(0, -decimals)}.${padded.slice(-decimals)}`.replace(/\.?0+$/, '');
+}
+
+/** The number {@link printSignificant} writes, as a double. */
+export function roundSignificant(x: number, significant: number): number {
+  return Number.isFinite(x) ? Number(printSignificant(x, significant)) : x;
 }

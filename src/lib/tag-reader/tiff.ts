@@ -1,6 +1,6 @@
 import { jsonValue, type FoundTag } from './found-tag.js';
 import { makerNoteVerdict } from './maker-notes.js';
-import { printFixed, roundSignificant } from './perl-number.js';
+import { printFixed, printSignificant, roundSignificant } from './perl-number.js';
 
 /** What {@link readTiffTags} found in a TIFF stream. */
 export interface TiffTags {
@@ -190,6 +190,7 @@ class TiffParser {
   private readonly seen = new Set<number>();
   private readonly tags: FoundTag[] = [];
   private readonly gps = new Map<number, Entry>();
+  private readonly subGroups = new Set<string>();
   /** Make and Model as read so far: exiftool picks a maker note's table by them. */
   private make = '';
   private model = '';
@@ -226,6 +227,9 @@ class TiffParser {
       if (entry.tag === MAKER_NOTE) {
         this.readMakerNote(entry);
       } else if (sub) {
+        // A second ExifIFD or InteropIFD would repeat its group's keys.
+        if (this.subGroups.has(sub)) throw new Decline();
+        this.subGroups.add(sub);
         // exiftool follows next-IFD links from IFD0 (and SubIFDs) only.
         this.readIfd(this.pointer(entry), sub);
       } else if (entry.tag === GPS_POINTER) {
@@ -291,7 +295,7 @@ class TiffParser {
         this.tags.push({ group: 'GPS', name, value: jsonValue(this.ascii(entry)) });
       } else if (entry.tag === GPS_LATITUDE || entry.tag === GPS_LONGITUDE) {
         const name = entry.tag === GPS_LATITUDE ? 'GPSLatitude' : 'GPSLongitude';
-        this.tags.push({ group: 'GPS', name, value: this.degrees(entry) });
+        this.tags.push({ group: 'GPS', name, value: jsonValue(this.degrees(entry)) });
       }
     }
   }
@@ -310,10 +314,10 @@ class TiffParser {
       const degrees = this.degrees(value);
       if (negative.test(this.ascii(ref))) {
         // Perl prints -0 as "-0", which JSON keeps and a reader can hardly tell from 0.
-        if (degrees === 0) throw new Decline();
-        composite.push({ group: 'Composite', name, value: -degrees });
+        if (degrees === '0') throw new Decline();
+        composite.push({ group: 'Composite', name, value: jsonValue(`-${degrees}`) });
       } else {
-        composite.push({ group: 'Composite', name, value: degrees });
+        composite.push({ group: 'Composite', name, value: jsonValue(degrees) });
       }
     }
     const date = this.gps.get(GPS_DATE_STAMP);
@@ -328,15 +332,13 @@ class TiffParser {
     return composite;
   }
 
-  /** GPSLatitude/GPSLongitude as exiftool's `ToDegrees` makes them (`-GPSLatitude#`). */
-  private degrees(entry: Entry): number {
-    if (entry.type !== RATIONAL || entry.count !== 3) throw new Decline();
-    const [d, m, s] = [0, 1, 2].map((i) => this.rational(entry.at + i * 8)) as [
-      number,
-      number,
-      number,
-    ];
-    return roundSignificant(d + (m + s / 60) / 60, 15);
+  /**
+   * GPSLatitude/GPSLongitude as exiftool's `ToDegrees` makes them (`-GPSLatitude#`), printed as
+   * Perl prints a number: JSON then carries it as a number or, past 16 decimals, as text.
+   */
+  private degrees(entry: Entry): string {
+    const [d, m, s] = this.threeRationals(entry);
+    return printSignificant(d + (m + s / 60) / 60, 15);
   }
 
   /** GPSDateStamp as exiftool's `ExifDate` writes it (read as bytes: some cameras put NULs in). */
@@ -349,12 +351,7 @@ class TiffParser {
 
   /** GPSTimeStamp as exiftool's `ConvertTimeStamp` writes it. */
   private gpsTime(entry: Entry): string {
-    if (entry.type !== RATIONAL || entry.count !== 3) throw new Decline();
-    const [h, m, s] = [0, 1, 2].map((i) => this.rational(entry.at + i * 8)) as [
-      number,
-      number,
-      number,
-    ];
+    const [h, m, s] = this.threeRationals(entry);
     let f = (h * 60 + m) * 60 + s;
     let hours = Math.trunc(f / 3600);
     f -= hours * 3600;
@@ -371,9 +368,15 @@ class TiffParser {
     } else {
       seconds = seconds.replace(/\.?0+$/, '');
     }
-    const two = (n: number): string =>
-      n < 0 ? `-${String(-n).padStart(2, '0')}` : String(n).padStart(2, '0');
+    // Perl's %.2d; unsigned rationals make every part positive.
+    const two = (n: number): string => String(n).padStart(2, '0');
     return `${two(hours)}:${two(minutes)}:${seconds}`;
+  }
+
+  /** The three RATIONALs of a GPS position or time stamp, as exiftool reads them. */
+  private threeRationals(entry: Entry): [number, number, number] {
+    if (entry.type !== RATIONAL || entry.count !== 3) throw new Decline();
+    return [this.rational(entry.at), this.rational(entry.at + 8), this.rational(entry.at + 16)];
   }
 
   /** An unsigned RATIONAL as exiftool reads it: rounded to 10 significant digits. */
@@ -419,7 +422,9 @@ class TiffParser {
     throw new Decline();
   }
 
+  /** An ASCII value; one of no bytes at all is declined (exiftool has no value to show). */
   private ascii(entry: Entry): string {
+    if (entry.count === 0) throw new Decline();
     return asciiText(this.bytes(entry));
   }
 
