@@ -586,6 +586,20 @@ describe('native QuickTime/MP4 tag reader against exiftool', () => {
     }
   });
 
+  it('reads an AVIF image as libheif writes it (through sharp)', async () => {
+    const file = path.join(dir, 'sharp.avif');
+    await sharp({ create: { width: 64, height: 48, channels: 3, background: '#336699' } })
+      .avif()
+      .withExif({
+        IFD0: { Make: 'Samsung', Model: 'SM-S918B' },
+        IFD2: { DateTimeOriginal: '2024:05:06 07:08:09' },
+      })
+      .toFile(file);
+    const native = await assertEquivalent(file);
+    outcomes.set('sharp.avif', native);
+    expect(native).toBe(true);
+  });
+
   it('reads generated files as exiftool does, or declines', async () => {
     for (const { name, bytes, native } of generatedFiles(await exifTiff())) {
       const file = path.join(dir, name);

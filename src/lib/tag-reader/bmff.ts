@@ -4,8 +4,8 @@ import { type ByteSource, openBmff } from './iso-bmff.js';
 import { readMovieTags } from './quicktime.js';
 import { Unsure, ensure } from './unsure.js';
 
-/** Major brands exiftool reads as HEIF still images (HEIC for `heic`, HEIF for the others). */
-const HEIF_BRANDS = new Set(['heic', 'mif1', 'heix']);
+/** Major brands of HEIF still images (exiftool: HEIC for `heic`, AVIF for `avif`, else HEIF). */
+const HEIF_BRANDS = new Set(['heic', 'mif1', 'heix', 'avif']);
 
 /**
  * The tags photosortd asks exiftool for, of an ISO base media file (a file starting with an

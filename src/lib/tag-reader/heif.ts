@@ -4,7 +4,7 @@ import { readTiffTags } from './tiff.js';
 import { ensure } from './unsure.js';
 
 /**
- * The tags exiftool 13 (`-fast -a -G1`) gives HEIF still images (HEIC): those of the Exif
+ * The tags exiftool 13 (`-fast -a -G1`) gives HEIF still images (HEIC, AVIF): those of the Exif
  * item (parsed by the TIFF reader), Composite:ImageSize from the primary item's `ispe`
  * property, and File:FileType/MIMEType by the major brand. XMP items, several Exif items, an
  * Exif item describing another image than the primary, and any box exiftool might find more in
@@ -24,6 +24,7 @@ const TYPES: Readonly<Record<string, [string, string]>> = Object.freeze({
   heic: ['HEIC', 'image/heic'],
   mif1: ['HEIF', 'image/heif'],
   heix: ['HEIF', 'image/heif'],
+  avif: ['AVIF', 'image/avif'],
 });
 
 /** Boxes of a HEIF meta box that hold no tag asked for, or whose content is read elsewhere. */

@@ -52,7 +52,7 @@ const FORMATS: readonly Format[] = Object.freeze([
     // ISO base media: exiftool names these by the ftyp brand (the extensions are those the
     // equivalence test has files of).
     magic: (head: Buffer) => head.toString('latin1', 4, 8) === 'ftyp',
-    extensions: new Set(['.mov', '.mp4', '.m4v', '.m4a', '.3gp', '.heic', '.heif']),
+    extensions: new Set(['.mov', '.mp4', '.m4v', '.m4a', '.3gp', '.heic', '.heif', '.avif']),
     read: readIsoBmffTags,
   },
 ]);
