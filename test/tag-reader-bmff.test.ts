@@ -472,6 +472,8 @@ function generatedFiles(tiff: Buffer): { name: string; bytes: Buffer; native: bo
           box(
             'udta',
             textItem('\xa9xyz', '+48.85661234567890123+002.3522/'),
+            // Samsung's maker box: its model is SamsungModel, not Model.
+            box('smta', u32(0), box('saut', u32(0)), box('mdln', Buffer.from('SM-S918B'))),
             fullBox(
               'meta',
               0,

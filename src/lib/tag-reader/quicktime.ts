@@ -98,7 +98,8 @@ const MIME_TYPES: Readonly<Record<string, string>> = Object.freeze({
 /**
  * udta ids exiftool 13.59 maps to Make, Model, a date or GPS, or to a maker's directory
  * (whose tags may include those), other than the ones read here: a file with one is left to
- * exiftool. Ids not listed give no tag asked for.
+ * exiftool. Ids not listed give no tag asked for. Samsung's `smta` is not listed: its
+ * directory (walked down to its last sub-table) names nothing asked for (SamsungModel).
  */
 const RISKY_USER_DATA = new Set([
   '@mak',
@@ -144,7 +145,6 @@ const RISKY_USER_DATA = new Set([
   'pose',
   'ptv ',
   'scrn',
-  'smta',
   'tags',
   'thmb',
   '\xa9mdl',
