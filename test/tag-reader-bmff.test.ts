@@ -21,6 +21,8 @@ import { readTagsNatively } from '../src/lib/tag-reader/index.js';
 import { READ_ARGS } from '../src/pipeline/exif.js';
 import { CORPUS_DEV, HAS_CORPUS } from './support/corpus.js';
 
+const FIXTURES = path.join(import.meta.dirname, 'fixtures');
+
 // The native reader of ISO base media files (MOV, MP4, 3GP, HEIC) against the real exiftool with the
 // pipeline's READ_ARGS: for every file it either declines (null) or gives exiftool's RawTags,
 // same keys in the same order, same values. Files are the corpus's videos (read in place,
@@ -574,6 +576,15 @@ function generatedFiles(tiff: Buffer): { name: string; bytes: Buffer; native: bo
 
 describe('native QuickTime/MP4 tag reader against exiftool', () => {
   const outcomes = new Map<string, boolean>();
+
+  it('reads the videos among the project fixtures as exiftool does', async () => {
+    // Real camera files that ship with the project, so this holds without the corpus too.
+    for (const name of ['dn_with-gps.mov', 'ft_fixture2.3gp']) {
+      const native = await assertEquivalent(path.join(FIXTURES, name));
+      outcomes.set(`fixtures/${name}`, native);
+      expect({ name, native }).toEqual({ name, native: true });
+    }
+  });
 
   it.skipIf(!HAS_CORPUS)('reads the corpus videos as exiftool does (corpus present)', async () => {
     const files = (await readdir(CORPUS_DEV)).filter((name) =>
