@@ -1,5 +1,6 @@
 import { extname } from 'node:path';
 import type { RawTags } from '../exiftool.js';
+import { readIsoBmffTags } from './bmff.js';
 import { FileBytes } from './file-bytes.js';
 import type { FoundTag } from './found-tag.js';
 import { readJpegTags } from './jpeg.js';
@@ -16,7 +17,8 @@ import { readWebpTags } from './webp.js';
 interface Format {
   magic: (head: Buffer) => boolean;
   extensions: ReadonlySet<string>;
-  read: (file: FileBytes) => Promise<FoundTag[] | null>;
+  /** `extension` is the file's, lower-cased with its dot (exiftool names some types by it). */
+  read: (file: FileBytes, extension: string) => Promise<FoundTag[] | null>;
 }
 
 const startsWith =
@@ -24,10 +26,7 @@ const startsWith =
   (head: Buffer): boolean =>
     signatures.some((s) => head.toString('latin1', 0, s.length) === s);
 
-/**
- * The formats read natively, by magic bytes. ISO-BMFF (`ftyp`: HEIF, MP4, MOV) goes here too,
- * as one more row.
- */
+/** The formats read natively, by magic bytes. */
 const FORMATS: readonly Format[] = Object.freeze([
   {
     magic: startsWith('\xff\xd8\xff'),
@@ -49,6 +48,13 @@ const FORMATS: readonly Format[] = Object.freeze([
     extensions: new Set(['.tif', '.tiff']),
     read: readTiffFileTags,
   },
+  {
+    // ISO base media: exiftool names these by the ftyp brand (the extensions are those the
+    // equivalence test has files of).
+    magic: (head: Buffer) => head.toString('latin1', 4, 8) === 'ftyp',
+    extensions: new Set(['.mov', '.mp4', '.m4v', '.m4a', '.3gp', '.heic', '.heif', '.avif']),
+    read: readIsoBmffTags,
+  },
 ]);
 
 /**
@@ -69,8 +75,9 @@ export async function readTagsNatively(
   try {
     const head = await file.read(0, 16);
     const format = FORMATS.find((f) => f.magic(head));
-    if (!format || !format.extensions.has(extname(path).toLowerCase())) return null;
-    const found = await format.read(file);
+    const extension = extname(path).toLowerCase();
+    if (!format || !format.extensions.has(extension)) return null;
+    const found = await format.read(file, extension);
     return found && toRawTags(found, requested);
   } finally {
     await file.close();

@@ -46,6 +46,11 @@ const ANSWERABLE: ReadonlySet<string> = new Set([
   'Warning',
 ]);
 
+/** The names of the tags the native readers answer for (those of ANSWERABLE, without `#`). */
+export const ANSWERABLE_NAMES: ReadonlySet<string> = new Set(
+  [...ANSWERABLE].map((tag) => tag.replace(/#$/, '')),
+);
+
 /**
  * The tag names exiftool's `readArgs` ask for, in their order, or `null` when the arguments
  * hold anything the native readers do not answer exactly as exiftool would.
