@@ -539,6 +539,30 @@ describe('readTiffTags on crafted streams', () => {
     expect(readTiffTags(far.subarray(0, far.length - 1))).toBeNull();
   });
 
+  it('declines a value stored in the header or its own IFD, which exiftool drops as suspicious', () => {
+    // IFD0 at 8 with one entry, Model, whose 6 bytes are at offset `at`: the header's
+    // "II*\0\x08\0" reads as the text "II*", where exiftool warns "Suspicious IFD0 offset
+    // for Model" and gives no Model.
+    const tiff = (at: number): Buffer => {
+      const bytes = Buffer.alloc(32);
+      bytes.write('II*\0', 0, 'latin1');
+      bytes.writeUInt32LE(8, 4);
+      bytes.writeUInt16LE(1, 8);
+      bytes.writeUInt16LE(0x0110, 10);
+      bytes.writeUInt16LE(2, 12);
+      bytes.writeUInt32LE(6, 14);
+      bytes.writeUInt32LE(at, 18);
+      bytes.write('Cam 1\0', 26, 'latin1');
+      return bytes;
+    };
+    expect(readTiffTags(tiff(26))).toEqual({
+      tags: [{ group: 'IFD0', name: 'Model', value: 'Cam 1' }],
+      composite: [],
+    });
+    expect(readTiffTags(tiff(0))).toBeNull();
+    expect(readTiffTags(tiff(12))).toBeNull();
+  });
+
   it('declines loops in IFD chains: IFD0 linking to itself, an ExifIFD pointing at IFD0', () => {
     expect(readTiffTags(craftedTiff([make], 8))).toBeNull();
     expect(readTiffTags(craftedTiff([make, [0x8769, 4, 1, long(8)]]))).toBeNull();

@@ -393,7 +393,8 @@ class TiffParser {
     if (offset < 8 || this.seen.has(offset)) throw new Decline();
     this.seen.add(offset);
     const count = this.u16(offset);
-    if (offset + 2 + count * 12 > this.data.length) throw new Decline();
+    const end = offset + 2 + count * 12 + 4;
+    if (end - 4 > this.data.length) throw new Decline();
     const entries: Entry[] = [];
     for (let i = 0; i < count; i++) {
       const at = offset + 2 + i * 12;
@@ -404,6 +405,10 @@ class TiffParser {
       const length = size * valueCount;
       const valueAt = length <= 4 ? at + 8 : this.u32(at + 8);
       if (valueAt + length > this.data.length) throw new Decline();
+      // A value stored in the header or in the IFD itself: exiftool warns "Suspicious ...
+      // offset" and drops the tag, which this reader would have read as text.
+      if (length > 4 && (valueAt < 8 || (valueAt < end && valueAt + length > offset)))
+        throw new Decline();
       entries.push({ tag: this.u16(at), type, count: valueCount, at: valueAt });
     }
     return entries;
