@@ -97,7 +97,8 @@ const lines = [
   '  that may still get a member waits: for a file of its name the watcher sees still being',
   "  written (a HEIC's MOV, a RAW's JPEG), or up to 2 s for a video's still; late sidecars,",
   '  RAW/JPEG halves and videos follow their filed file through the journal.',
-  '  The rest (tens of ms) is hashing, one exiftool read, the check that no process still has',
+  '  The rest (tens of ms) is hashing, reading its tags (in-process for a JPEG, see',
+  '  docs/ARCHITECTURE.md), the check that no process still has',
   "  the file open, and the journaled, fsynced move; the p95 is the shared machine's load.",
   '',
 ];

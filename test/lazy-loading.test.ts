@@ -123,6 +123,10 @@ describe('lazy loading: a command loads what its run uses', () => {
     expect(one.stdout).toContain('"action":"move"');
     expect(loadedOf(one.urls, NOT_FOR_HELP)).not.toContain('exiftool-vendored');
     expect(loadedOf(one.urls, NOT_FOR_A_PLAIN_SCAN)).toEqual([]);
+    // The reader's modules come with the first file, not with the empty scan above.
+    const reader = /\/dist\/lib\/tag-reader\//;
+    expect(scan.urls.filter((url) => reader.test(url))).toEqual([]);
+    expect(one.urls.filter((url) => reader.test(url)).length).toBeGreaterThan(0);
   });
 
   it('scan loads exiftool when it reads a file: with metadata.reader exiftool', async () => {

@@ -9,7 +9,6 @@ import {
   type RawTags,
 } from '../lib/exiftool.js';
 import { toGpsPosition } from '../lib/gps.js';
-import { readTagsNatively } from '../lib/tag-reader/index.js';
 import {
   unknownPhotoMeta,
   type DateRejection,
@@ -134,10 +133,19 @@ export function createExifStage(options: ExifStageOptions): Stage {
  */
 async function readNatively(file: string): Promise<RawTags | null> {
   try {
+    const { readTagsNatively } = await tagReader();
     return await readTagsNatively(file, READ_ARGS);
   } catch {
     return null;
   }
+}
+
+let loadingTagReader: Promise<typeof import('../lib/tag-reader/index.js')> | undefined;
+
+/** The reader's modules, loaded with the first file: a scan with none need not load them. */
+function tagReader(): Promise<typeof import('../lib/tag-reader/index.js')> {
+  loadingTagReader ??= import('../lib/tag-reader/index.js');
+  return loadingTagReader;
 }
 
 /** Composite (signed, from GPS + Ref) first, then XMP, then any group with both values. */
