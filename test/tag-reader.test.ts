@@ -37,15 +37,18 @@ const DATE = '2021:05:06 07:08:09';
  * Files read natively, at least: the reader may learn more, but one that declines more than
  * this (or everything) fails. Counted on the files made here and, apart, on the corpus.
  */
-const MIN_NATIVE_GENERATED = 154; // 34 made by hand, and all 120 random ones
+const MIN_NATIVE_GENERATED = 156; // 36 made by hand, and all 120 random ones
 /** JPEGs whose GPS IFD holds pseudo-random rationals. */
 const RANDOM_GPS_FILES = 60;
 /** JPEGs whose IFDs hold pseudo-random texts. */
 const RANDOM_TEXT_FILES = 60;
 const MIN_NATIVE_CORPUS = 14;
 
-/** Keys of exiftool's answer the reader does not reproduce (a file it takes has no warning). */
-const NOT_COMPARED = new Set(['SourceFile', 'ExifTool:Warning', 'errors', 'warnings']);
+/**
+ * The batch reader's own fields; exiftool's Warning is compared like any tag, so a file the
+ * reader takes is one exiftool has nothing to warn about.
+ */
+const NOT_COMPARED = new Set(['SourceFile', 'errors', 'warnings']);
 
 /** exiftool's answer without what the reader does not reproduce. */
 function comparable(tags: RawTags): RawTags {
@@ -146,6 +149,16 @@ describe('native tag reader against exiftool', () => {
       '-Orientation#=6',
     ]);
     await written('xmp.jpg', plain, ['-XMP-xmp:CreateDate=2019:01:01 10:00:00']);
+    // XMP that names nothing asked for is passed over: a rating, a phone's camera mode.
+    await written('xmp-rating.jpg', plain, ['-XMP-xmp:Rating=3', '-XMP-dc:Title=Beach']);
+    const original = await readFile(plain);
+    await made('xmp-motion-photo.jpg', withApp1(original, xmpPacket(MOTION_PHOTO)));
+    await made('xmp-not-nested.jpg', withApp1(original, xmpPacket('<GCamera:MicroVideo>1')));
+    await made('xmp-date-inside.jpg', withApp1(original, xmpPacket(DATED_MOTION_PHOTO)));
+    await made(
+      'xmp-twice.jpg',
+      withApp1(withApp1(original, xmpPacket(MOTION_PHOTO)), xmpPacket(MOTION_PHOTO)),
+    );
     await written('iptc.jpg', plain, [
       '-IPTC:DateCreated=2019:01:01',
       '-IPTC:TimeCreated=10:00:00',
@@ -276,6 +289,12 @@ describe('native tag reader against exiftool', () => {
     }
   });
 
+  it('reads a JPEG whose XMP names nothing asked for, as exiftool does', async () => {
+    for (const name of ['xmp-rating.jpg', 'xmp-motion-photo.jpg']) {
+      expect(await check(join(dir, name)), name).toBe(true);
+    }
+  });
+
   it('reads Apple’s ContentIdentifier from the maker notes, as exiftool names it', async () => {
     const tags = await readTagsNatively(join(dir, 'apple.jpg'), READ_ARGS);
     expect(tags?.['Apple:ContentIdentifier']).toBe('ID-1');
@@ -284,6 +303,9 @@ describe('native tag reader against exiftool', () => {
   it('declines what it cannot render exactly: XMP, IPTC, damage, mislabelled files', async () => {
     const declined = [
       'xmp.jpg',
+      'xmp-not-nested.jpg',
+      'xmp-date-inside.jpg',
+      'xmp-twice.jpg',
       'iptc.jpg',
       'ifd-loop.jpg',
       'ifd0-out-of-range.jpg',
@@ -507,6 +529,45 @@ function withExif(jpeg: Buffer, tiff: Buffer): Buffer {
     tiff,
     jpeg.subarray(at),
   ]);
+}
+
+/** A Pixel's motion-photo XMP: its camera mode and the container of the embedded video. */
+const MOTION_PHOTO = `<rdf:Description rdf:about=""
+    xmlns:GCamera="http://ns.google.com/photos/1.0/camera/"
+    xmlns:Container="http://ns.google.com/photos/1.0/container/"
+    xmlns:Item="http://ns.google.com/photos/1.0/container/item/"
+    GCamera:MotionPhoto="1" GCamera:MotionPhotoVersion="1"
+    GCamera:MotionPhotoPresentationTimestampUs="968644">
+   <Container:Directory><rdf:Seq>
+     <rdf:li rdf:parseType="Resource"><Container:Item Item:Mime="image/jpeg" Item:Semantic="Primary" Item:Length="0" Item:Padding="0"/></rdf:li>
+     <rdf:li rdf:parseType="Resource"><Container:Item Item:Mime="video/mp4" Item:Semantic="MotionPhoto" Item:Length="2911469" Item:Padding="0"/></rdf:li>
+   </rdf:Seq></Container:Directory>
+  </rdf:Description>`;
+
+/** The same with the date an editor adds: exiftool would give XMP-xmp:CreateDate. */
+const DATED_MOTION_PHOTO = MOTION_PHOTO.replace(
+  'GCamera:MotionPhoto="1"',
+  'xmlns:xmp="http://ns.adobe.com/xap/1.0/" xmp:CreateDate="2021-05-06T07:08:09" GCamera:MotionPhoto="1"',
+);
+
+/** An XMP packet as phones write it around `description` (an rdf:Description). */
+function xmpPacket(description: string): Buffer {
+  return Buffer.from(
+    `<?xpacket begin="\ufeff" id="W5M0MpCehiHzreSzNTczkc9d"?>\n` +
+      `<x:xmpmeta xmlns:x="adobe:ns:meta/" x:xmptk="Adobe XMP Core 5.1.0-jc003">\n` +
+      `<rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#">\n${description}\n` +
+      `</rdf:RDF>\n</x:xmpmeta>\n${' '.repeat(200)}\n<?xpacket end="w"?>`,
+    'utf8',
+  );
+}
+
+/** `jpeg` with a standard XMP APP1 holding `packet` right after its start-of-image marker. */
+function withApp1(jpeg: Buffer, packet: Buffer): Buffer {
+  const header = Buffer.from('http://ns.adobe.com/xap/1.0/\0', 'latin1');
+  const head = Buffer.alloc(4);
+  head.writeUInt16BE(0xffe1, 0);
+  head.writeUInt16BE(2 + header.length + packet.length, 2);
+  return Buffer.concat([jpeg.subarray(0, 2), head, header, packet, jpeg.subarray(2)]);
 }
 
 const ascii = (text: string): Buffer => Buffer.from(`${text}\0`, 'latin1');

@@ -1,13 +1,18 @@
 import type { FileBytes } from './file-bytes.js';
 import type { FoundTag } from './found-tag.js';
 import { readTiffTags } from './tiff.js';
+import { xmpHoldsNothingAsked } from './xmp-packet.js';
 
 const EXIF_HEADER = Buffer.from('Exif\0\0', 'latin1');
 
+/** What starts a standard XMP APP1 segment; extended XMP has another header and declines. */
+const XMP_HEADER = Buffer.from('http://ns.adobe.com/xap/1.0/\0', 'latin1');
+
 /**
  * APPn segments whose tags exiftool names otherwise than anything asked for (JFIF, ICC
- * profile, MPF, Adobe), by marker and the header that identifies them. Any other APPn (XMP,
- * IPTC, FlashPix, vendor data, a second Exif) makes the reader decline.
+ * profile, MPF, Adobe), by marker and the header that identifies them. Any other APPn (IPTC,
+ * FlashPix, extended XMP, vendor data, a second Exif) makes the reader decline; a standard
+ * XMP segment is passed over only when it names nothing asked for (xmp-packet.ts).
  */
 const HARMLESS_APP: readonly { marker: number; header: string }[] = Object.freeze([
   { marker: 0xe0, header: 'JFIF\0' },
@@ -34,6 +39,7 @@ export async function readJpegTags(file: FileBytes): Promise<FoundTag[] | null> 
   let exif: FoundTag[] | null = null;
   let composite: FoundTag[] = [];
   let size: string | null = null;
+  let xmp = false;
   for (;;) {
     const head = await file.read(at, 4);
     if (head.length < 2 || head[0] !== 0xff) return null;
@@ -49,11 +55,17 @@ export async function readJpegTags(file: FileBytes): Promise<FoundTag[] | null> 
       if (size === null && sof.length >= 6) size = `${sof.readUInt16BE(3)} ${sof.readUInt16BE(1)}`;
     } else if (marker === 0xe1) {
       const segment = await body();
-      if (exif || size !== null || !segment.subarray(0, 6).equals(EXIF_HEADER)) return null;
-      const tiff = readTiffTags(segment.subarray(6));
-      if (!tiff) return null;
-      exif = tiff.tags;
-      composite = tiff.composite;
+      if (segment.subarray(0, XMP_HEADER.length).equals(XMP_HEADER)) {
+        // A phone's XMP of its camera mode names nothing asked for; any other XMP declines.
+        if (xmp || !xmpHoldsNothingAsked(segment.subarray(XMP_HEADER.length))) return null;
+        xmp = true;
+      } else {
+        if (exif || size !== null || !segment.subarray(0, 6).equals(EXIF_HEADER)) return null;
+        const tiff = readTiffTags(segment.subarray(6));
+        if (!tiff) return null;
+        exif = tiff.tags;
+        composite = tiff.composite;
+      }
     } else if (marker >= 0xe0 && marker <= 0xef) {
       const segment = await body();
       const known = HARMLESS_APP.some(
