@@ -43,7 +43,9 @@ const on = mount
   : 'the same disk as the inbox';
 let failed = false;
 try {
-  await generate(join(work, 'inbox'), files, 0, large ? 2 << 20 : 0);
+  // Every third photo carries an XMP date, so exiftool reads it (the rest are read
+  // in-process): the kills land while exiftool's processes are busy too.
+  await generate(join(work, 'inbox'), files, 0, large ? 2 << 20 : 0, 3);
   await writeFile(
     join(work, 'photosortd.config.yaml'),
     benchConfig({ concurrency: 4 }).replace(
@@ -78,7 +80,7 @@ try {
   const lines = [
     `## Crash suite${mount ? ` (library on ${kind})` : ''}${large ? ' (2 MiB photos)' : ''}`,
     '',
-    `${files} generated JPEGs${large ? ' padded to 2 MiB (above the size hashed on sight: filed unread where a hard link can move them, read first where not)' : ''} dropped at once into an inbox on the temp disk, filed into a library on ${on}; the daemon (concurrency 4, settle 200 ms) SIGKILLed ${kills} times at random moments (seed ${seed}: \`${kind ? `PHOTOSORTD_TEST_LIBRARY=${kind} ` : ''}node bench/crash.js ${files} ${kills} ${seed}${large ? ' --large' : ''}\` replays it), restarted after each kill, then run to the end and stopped with SIGTERM. ${midBurst} of the ${kills} kills landed mid-burst; the rest during start-up or recovery, or once the inbox was empty. Total ${trial.seconds.toFixed(0)} s.`,
+    `${files} generated JPEGs (every third with an XMP date, which exiftool reads; the rest read in-process)${large ? ' padded to 2 MiB (above the size hashed on sight: filed unread where a hard link can move them, read first where not)' : ''} dropped at once into an inbox on the temp disk, filed into a library on ${on}; the daemon (concurrency 4, settle 200 ms) SIGKILLed ${kills} times at random moments (seed ${seed}: \`${kind ? `PHOTOSORTD_TEST_LIBRARY=${kind} ` : ''}node bench/crash.js ${files} ${kills} ${seed}${large ? ' --large' : ''}\` replays it), restarted after each kill, then run to the end and stopped with SIGTERM. ${midBurst} of the ${kills} kills landed mid-burst; the rest during start-up or recovery, or once the inbox was empty. Total ${trial.seconds.toFixed(0)} s.`,
     '',
     '| check | result | expected |',
     '|---|---:|---:|',

@@ -1,11 +1,17 @@
 /** The capture date the i-th generated photo carries, spread over years, months and days. */
 export function dateOf(i: number): string;
-/** A small real JPEG (160×120, about 10 kB) unique to `i`. */
-export function photo(i: number): Promise<Buffer>;
+/** A small real JPEG (160×120, about 10 kB) unique to `i`; with `xmp`, an XMP date too. */
+export function photo(i: number, options?: { xmp?: boolean }): Promise<Buffer>;
 /** The file name of the i-th generated photo. */
 export function photoName(i: number): string;
 /** Writes photos `from`..`from + count - 1` into `dir`, with distinct content and dates. */
-export function generate(dir: string, count: number, from?: number): Promise<void>;
+export function generate(
+  dir: string,
+  count: number,
+  from?: number,
+  padTo?: number,
+  xmpEvery?: number,
+): Promise<void>;
 /** The daemon / scan configuration the benchmarks use: no AI, no places, API off. */
 export function benchConfig(options?: {
   concurrency?: number;

@@ -11,9 +11,21 @@ export function dateOf(i) {
   return `${year}:${month}:${day} 12:00:00`;
 }
 
-/** A small real JPEG (160×120, about 10 kB, like a phone thumbnail) unique to `i`. */
-export function photo(i) {
-  return sharp({
+/**
+ * An XMP packet with the photo's date, as an editor writes it: a JPEG carrying one is read by
+ * exiftool (the in-process reader declines XMP that names a date), not in-process.
+ */
+const xmpWithDate = (i) =>
+  `<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#">` +
+  `<rdf:Description rdf:about="" xmlns:xmp="http://ns.adobe.com/xap/1.0/" xmp:CreateDate="${dateOf(i).replace(/^(\d+):(\d+):(\d+) /, '$1-$2-$3T')}"/>` +
+  `</rdf:RDF></x:xmpmeta>`;
+
+/**
+ * A small real JPEG (160×120, about 10 kB, like a phone thumbnail) unique to `i`; with
+ * `xmp`, it also carries an XMP date, so that exiftool reads its tags.
+ */
+export function photo(i, { xmp = false } = {}) {
+  const image = sharp({
     create: {
       width: 160,
       height: 120,
@@ -22,8 +34,8 @@ export function photo(i) {
     },
   })
     .jpeg({ quality: 85 })
-    .withExif({ IFD0: { Make: 'BenchCam', Model: 'B1' }, IFD2: { DateTimeOriginal: dateOf(i) } })
-    .toBuffer();
+    .withExif({ IFD0: { Make: 'BenchCam', Model: 'B1' }, IFD2: { DateTimeOriginal: dateOf(i) } });
+  return (xmp ? image.withXmp(xmpWithDate(i)) : image).toBuffer();
 }
 
 /** The file name of the i-th generated photo. */
@@ -32,12 +44,13 @@ export const photoName = (i) => `IMG_${String(i).padStart(5, '0')}.jpg`;
 /**
  * Writes photos `from`..`from + count - 1` into `dir`, with distinct content and dates;
  * with `padTo`, each padded after its end-of-image marker to that many bytes (exiftool reads
- * it as before), to stand for camera-sized photos without the cost of encoding them.
+ * it as before), to stand for camera-sized photos without the cost of encoding them; with
+ * `xmpEvery` n, every n-th also carries an XMP date, so that exiftool reads those.
  */
-export async function generate(dir, count, from = 0, padTo = 0) {
+export async function generate(dir, count, from = 0, padTo = 0, xmpEvery = 0) {
   await mkdir(dir, { recursive: true });
   for (let i = from; i < from + count; i++) {
-    const bytes = await photo(i);
+    const bytes = await photo(i, { xmp: xmpEvery > 0 && i % xmpEvery === 0 });
     const padding = Buffer.alloc(Math.max(0, padTo - bytes.length), i & 0xff);
     await writeFile(join(dir, photoName(i)), Buffer.concat([bytes, padding]));
   }
