@@ -284,6 +284,16 @@ async function exifTiff(): Promise<Buffer> {
   return jpeg.subarray(at + 6, at - 2 + jpeg.readUInt16BE(at - 2));
 }
 
+/** The XMP item of an iPhone 13's HEIC: its HDR gain map's version, nothing asked for. */
+const GAIN_MAP_XMP = `<x:xmpmeta xmlns:x="adobe:ns:meta/" x:xmptk="XMP Core 6.0.0">
+   <rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#">
+      <rdf:Description rdf:about=""
+            xmlns:xmp="http://ns.adobe.com/xap/1.0/"
+            xmlns:HDRGainMap="http://ns.apple.com/HDRGainMap/1.0/"
+            HDRGainMap:HDRGainMapVersion="65536"/>
+   </rdf:RDF>
+</x:xmpmeta>`;
+
 interface HeicSpec {
   brand?: string;
   exif?: Buffer | null;
@@ -291,8 +301,8 @@ interface HeicSpec {
   exifDescribes?: number;
   /** iloc version 1 with construction method 1 (in idat) for the Exif item. */
   exifInIdat?: boolean;
-  /** An XMP item (mime, application/rdf+xml) besides. */
-  xmp?: boolean;
+  /** An XMP item (mime, application/rdf+xml) besides, holding this packet. */
+  xmp?: string;
 }
 
 function fullBox(type: string, version: number, ...parts: Buffer[]): Buffer {
@@ -311,7 +321,7 @@ function heic(spec: HeicSpec): Buffer {
   const exif = spec.exif
     ? Buffer.concat([u32(6), Buffer.from('Exif\0\0', 'latin1'), spec.exif])
     : null;
-  const xmp = spec.xmp ? Buffer.from('<x:xmpmeta xmlns:x="adobe:ns:meta/"></x:xmpmeta>') : null;
+  const xmp = spec.xmp ? Buffer.from(spec.xmp, 'utf8') : null;
   const infe = (id: number, type: string, extra = ''): Buffer =>
     fullBox('infe', 2, u16(id, 0), Buffer.from(`${type}\0${extra}`, 'latin1'));
   const entries = [
@@ -566,14 +576,26 @@ function generatedFiles(tiff: Buffer): { name: string; bytes: Buffer; native: bo
     { name: 'exif.heic', bytes: heic({ exif: tiff }), native: true },
     { name: 'no-exif.heic', bytes: heic({}), native: true },
     { name: 'mif1-brand.heif', bytes: heic({ brand: 'mif1', exif: tiff }), native: true },
-    // Exif in idat, Exif of the thumbnail, an XMP item: left to exiftool.
+    // An XMP item naming nothing asked for (an iPhone's HDR gain map) is passed over.
+    { name: 'xmp-gain-map.heic', bytes: heic({ exif: tiff, xmp: GAIN_MAP_XMP }), native: true },
+    // Exif in idat, Exif of the thumbnail, an XMP item with a date: left to exiftool.
     { name: 'exif-in-idat.heic', bytes: heic({ exif: tiff, exifInIdat: true }), native: false },
     {
       name: 'exif-of-thumbnail.heic',
       bytes: heic({ exif: tiff, exifDescribes: 4 }),
       native: false,
     },
-    { name: 'xmp-item.heic', bytes: heic({ exif: tiff, xmp: true }), native: false },
+    {
+      name: 'xmp-dated-item.heic',
+      bytes: heic({
+        exif: tiff,
+        xmp: GAIN_MAP_XMP.replace(
+          'HDRGainMap:',
+          'xmp:CreateDate="2021-05-06T07:08:09" HDRGainMap:',
+        ),
+      }),
+      native: false,
+    },
   ];
 }
 

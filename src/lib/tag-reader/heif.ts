@@ -1,6 +1,7 @@
 import type { FoundTag } from './found-tag.js';
 import { type BmffFile, boxBody, boxesIn, isPadding, readBox } from './iso-bmff.js';
 import { readTiffTags } from './tiff.js';
+import { xmpHoldsNothingAsked } from './xmp-packet.js';
 import { ensure } from './unsure.js';
 
 /**
@@ -15,8 +16,11 @@ import { ensure } from './unsure.js';
 const LIMITS = Object.freeze({
   /** An image's item metadata is a few kB; a larger meta box is something else. */
   maxMetaBytes: 1024 * 1024,
-  /** Exif is at most 64 kB in JPEG; HEIF allows more, but a camera's stays far below this. */
-  maxExifBytes: 4 * 1024 * 1024,
+  /**
+   * Exif is at most 64 kB in JPEG and an XMP packet a few kB; HEIF allows more, but a
+   * camera's items stay far below this.
+   */
+  maxItemBytes: 4 * 1024 * 1024,
 });
 
 /** File type and MIME type exiftool gives by major brand. */
@@ -262,38 +266,28 @@ function readAssociations(ipma: Buffer, associations: Map<number, number[]>): vo
 /**
  * The tags of the Exif item, if there is one. exiftool reads every Exif, XMP (by MIME type)
  * and PLIST (`uri `) item; only a single Exif item of the primary image, stored plainly in
- * this file, is read here.
+ * this file, is read here, beside XMP items that name nothing asked for (an iPhone's HDR
+ * gain map has one: xmp-packet.ts).
  */
 async function readExif(file: BmffFile, items: Items): Promise<ReturnType<typeof readTiffTags>> {
   const exif: Item[] = [];
   for (const [, item] of [...items.items].sort(([a], [b]) => a - b)) {
     ensure(item.type !== 'uri ', 'uri item');
-    ensure(item.type !== 'mime' || item.contentType !== 'application/rdf+xml', 'XMP item');
+    if (item.type === 'mime' && item.contentType === 'application/rdf+xml') {
+      ensure(xmpHoldsNothingAsked(await itemBytes(file, item, 'XMP')), 'XMP item naming a tag');
+    }
     if (item.type === 'Exif') exif.push(item);
   }
   ensure(exif.length <= 1, 'several Exif items');
   const [item] = exif;
   if (!item) return null;
-  ensure(!item.contentEncoding && item.protection === 0, 'encoded or protected Exif');
-  ensure(item.construction === 0 && item.dataReference === 0, 'Exif stored elsewhere');
-  ensure(item.extents.length > 0, 'Exif item without extents');
   const primary = items.primary;
   // Exif describing another image is a sub-document for exiftool.
   ensure(
     primary === undefined || item.refersTo.size === 0 || item.refersTo.has(primary),
     'Exif of another image',
   );
-  let total = 0;
-  const parts: Buffer[] = [];
-  for (const { offset, length } of item.extents) {
-    ensure(length > 0, 'Exif extent of unknown length');
-    total += length;
-    ensure(total <= LIMITS.maxExifBytes, 'Exif item too large');
-    const part = await file.source.read(item.baseOffset + offset, length);
-    ensure(part.length === length, 'file shorter than its Exif item');
-    parts.push(part);
-  }
-  const data = Buffer.concat(parts);
+  const data = await itemBytes(file, item, 'Exif');
   ensure(data.length >= 4, 'short Exif item');
   // exiftool warns about an Exif item without its header-size word, or with "Exif\0\0" first.
   ensure(
@@ -305,6 +299,24 @@ async function readExif(file: BmffFile, items: Items): Promise<ReturnType<typeof
   const tiff = readTiffTags(data.subarray(start));
   ensure(tiff, 'Exif the TIFF reader declined');
   return tiff;
+}
+
+/** An item's bytes, when stored plainly in this file (no encoding, protection or reference). */
+async function itemBytes(file: BmffFile, item: Item, what: string): Promise<Buffer> {
+  ensure(!item.contentEncoding && item.protection === 0, `encoded or protected ${what}`);
+  ensure(item.construction === 0 && item.dataReference === 0, `${what} stored elsewhere`);
+  ensure(item.extents.length > 0, `${what} item without extents`);
+  let total = 0;
+  const parts: Buffer[] = [];
+  for (const { offset, length } of item.extents) {
+    ensure(length > 0, `${what} extent of unknown length`);
+    total += length;
+    ensure(total <= LIMITS.maxItemBytes, `${what} item too large`);
+    const part = await file.source.read(item.baseOffset + offset, length);
+    ensure(part.length === length, `file shorter than its ${what} item`);
+    parts.push(part);
+  }
+  return Buffer.concat(parts);
 }
 
 /**
