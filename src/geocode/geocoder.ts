@@ -130,27 +130,23 @@ export function createGeocoder(options: GeocoderOptions): Geocoder {
         });
 
   let loading: Promise<PlaceEngine> | undefined;
-  let ready: Promise<void> | undefined;
-  /** Starts the load the first time anything needs the data; later calls share it. */
+  /**
+   * Starts the load the first time anything needs the data; later calls share it. A failure
+   * is said once, whoever asked first; lookups then answer null, and ready() rejects.
+   */
   function load(): Promise<PlaceEngine> {
-    if (loading) return loading;
-    loading = loadEngine(options, engineName);
-    ready = loading.then(
-      () => undefined,
-      (error: unknown) => {
-        throw error instanceof PhotosortdError
+    loading ??= loadEngine(options, engineName).catch((error: unknown) => {
+      const failure =
+        error instanceof PhotosortdError
           ? error
           : new PhotosortdError(
               'GEOCODE_DATA',
               `Geocoding data for ${provider} could not be loaded: ${errorMessage(error)}. Reinstall the dependencies with \`npm ci\`.`,
               { cause: error },
             );
-      },
-    );
-    // Said once, whoever asked first; lookups then answer null, and ready() rejects.
-    ready.catch((error: unknown) =>
-      logger?.error({ err: error }, 'places are off: the geocoding data could not be loaded'),
-    );
+      logger?.error({ err: failure }, 'places are off: the geocoding data could not be loaded');
+      throw failure;
+    });
     return loading;
   }
 
@@ -167,7 +163,7 @@ export function createGeocoder(options: GeocoderOptions): Geocoder {
 
   return {
     provider,
-    ready: () => (load(), ready!),
+    ready: () => load().then(() => undefined),
     async lookup(raw) {
       const usable = usableGps(raw);
       if (!usable) return null;

@@ -56,6 +56,17 @@ export const ANSWERABLE_NAMES: ReadonlySet<string> = new Set(
  * hold anything the native readers do not answer exactly as exiftool would.
  */
 export function requestedTags(readArgs: readonly string[]): string[] | null {
+  // The stage asks with one frozen list for every file: worked out once (a list that can
+  // still change is worked out each time).
+  if (!Object.isFrozen(readArgs)) return parseRequested(readArgs);
+  if (!REQUESTED.has(readArgs)) REQUESTED.set(readArgs, parseRequested(readArgs));
+  return REQUESTED.get(readArgs) ?? null;
+}
+
+/** {@link requestedTags} of each frozen argument list asked with. */
+const REQUESTED = new WeakMap<readonly string[], string[] | null>();
+
+function parseRequested(readArgs: readonly string[]): string[] | null {
   const tags: string[] = [];
   for (let i = 0; i < readArgs.length;) {
     const option = OPTIONS.find((o) => o.every((part, k) => readArgs[i + k] === part));
