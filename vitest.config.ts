@@ -21,6 +21,7 @@ const SLOW_SUITES = [
   'test/dates.test.ts', // issue 14's date cases through `photosortd scan`
   'test/tagging-e2e.test.ts', // CLIP tagging through the CLI and the daemon
   'test/live-photo.test.ts', // Live Photo halves meeting in running daemons
+  'test/open-writers.test.ts', // processes holding files open; the check run from dist/
   'test/drops.test.ts', // real drops: slow writers, stalls, second cards, against daemons
   'test/group-drops.test.ts', // HEIC+MOV, RAW+JPEG copied into running daemons, held or not
   'test/library-mounts.test.ts', // exFAT and rclone mounts; the CLI and a SIGKILLed daemon on them

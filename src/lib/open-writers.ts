@@ -1,6 +1,5 @@
-import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import { realpath, stat } from 'node:fs/promises';
-import { join } from 'node:path';
+import { Worker } from 'node:worker_threads';
 import { PhotosortdError } from './errors.js';
 
 /*
@@ -9,7 +8,7 @@ import { PhotosortdError } from './errors.js';
  * writer will go on writing. On Linux every process's descriptors are links under
  * `/proc/PID/fd`, and `/proc/PID/fdinfo/N` holds the open flags. One sweep reads them all
  * (a `readdir` per process, a `readlink` per descriptor: about a millisecond for 400
- * descriptors); the files asked about while a sweep runs share the
+ * descriptors) on a worker thread; the files asked about while a sweep runs share the
  * next one, so a burst of moves costs a fraction of that per file (BENCHMARKS.md, Open
  * writers). Processes of other users are seen only
  * when photosortd runs as root or with CAP_SYS_PTRACE; elsewhere (macOS, BSD, Windows) there
@@ -49,15 +48,19 @@ export interface OpenWriterCheck {
 
 /**
  * Least time between the starts of two sweeps: four times what the last one took, within
- * these bounds. A sweep costs the event loop a millisecond or two per hundred processes; in
- * a burst, files reach their move a few milliseconds apart, and a sweep each would cost more
- * than filing them. Asked within the gap, a file waits for the next sweep with the others.
- * The gap also bounds how many files a second can pass (the files in flight, `concurrency`,
- * per gap): a fixed 50 ms held a scan of small photos to 640 a second, where a sweep here
- * takes 3 ms. Four times its length keeps sweeps under a fifth of the loop in a burst; a file
- * asked after a quiet spell is swept at once.
+ * these bounds. The sweep runs on a worker thread, so the event loop does not pay for it;
+ * the gap keeps that thread (the other core on a two-core machine, shared with libuv's
+ * thread pool) under a fifth busy in a burst, while a file waits at most a few
+ * milliseconds for its sweep. Asked within the gap, a file waits for the next sweep with
+ * the others; a file asked after a quiet spell is swept at once. On the event loop, with a
+ * 10 ms floor, the sweeps had cost a scan of small photos a tenth of its main thread, and
+ * files waiting for them had left it idle a fifth of the time (BENCHMARKS.md, Where scan's
+ * time goes).
  */
-const SWEEP_GAP = Object.freeze({ factor: 4, minMs: 10, maxMs: 50 });
+const SWEEP_GAP = Object.freeze({ factor: 4, minMs: 3, maxMs: 50 });
+
+/** How long the sweeping thread is kept after its last sweep before it is ended. */
+const SWEEPER_IDLE_MS = 10_000;
 
 /**
  * A check whose questions share sweeps of the process table: the paths asked until the next
@@ -66,25 +69,30 @@ const SWEEP_GAP = Object.freeze({ factor: 4, minMs: 10, maxMs: 50 });
  */
 export function createOpenWriterCheck(options: Partial<OpenWriterOptions> = {}): OpenWriterCheck {
   const { proc, enabled } = { ...OPEN_WRITER_DEFAULTS, ...options };
+  const sweeper = new Sweeper(proc);
   let pending = new Map<string, ((writer: OpenWriter | undefined) => void)[]>();
+  let sweeping = false;
   let lastSweep = -Infinity;
   let gapMs: number = SWEEP_GAP.minMs;
 
-  function sweep(): void {
+  async function sweep(): Promise<void> {
+    sweeping = true;
     lastSweep = performance.now();
     const asked = pending;
     pending = new Map();
-    let found: Map<string, OpenWriter>;
-    try {
-      found = writersOf(proc, [...asked.keys()]);
-    } catch {
-      found = new Map();
-    }
-    const took = performance.now() - lastSweep;
-    gapMs = Math.min(SWEEP_GAP.maxMs, Math.max(SWEEP_GAP.minMs, SWEEP_GAP.factor * took));
+    const { found, tookMs } = await sweeper.sweep([...asked.keys()]);
+    gapMs = Math.min(SWEEP_GAP.maxMs, Math.max(SWEEP_GAP.minMs, SWEEP_GAP.factor * tookMs));
+    sweeping = false;
     for (const [path, resolvers] of asked) {
       for (const resolve of resolvers) resolve(found.get(path));
     }
+    if (pending.size > 0) schedule();
+  }
+
+  function schedule(): void {
+    const wait = lastSweep + gapMs - performance.now();
+    if (wait > 0) setTimeout(() => void sweep(), wait);
+    else setImmediate(() => void sweep());
   }
 
   return {
@@ -93,11 +101,8 @@ export function createOpenWriterCheck(options: Partial<OpenWriterOptions> = {}):
       const real = await realpath(path).catch(() => undefined);
       if (!real) return undefined;
       return new Promise((resolve) => {
-        if (pending.size === 0) {
-          const wait = lastSweep + gapMs - performance.now();
-          if (wait > 0) setTimeout(sweep, wait);
-          else setImmediate(sweep);
-        }
+        // While a sweep runs, its end schedules the next one for what was asked meanwhile.
+        if (pending.size === 0 && !sweeping) schedule();
         pending.set(real, [...(pending.get(real) ?? []), resolve]);
       });
     },
@@ -105,46 +110,123 @@ export function createOpenWriterCheck(options: Partial<OpenWriterOptions> = {}):
 }
 
 /**
- * One sweep: for each of `paths` (real paths), a process that has it open for writing. The
- * calls are synchronous: procfs answers from the kernel's memory in a few microseconds, while
- * each asynchronous call costs a round trip through libuv's thread pool, ten times that; a
- * sweep of 400 descriptors took 10 ms as promises and takes about 1 ms this way
- * (BENCHMARKS.md, Open writers).
+ * The sweep's code, run on a worker thread. Its calls are synchronous: procfs answers from
+ * the kernel's memory in a few microseconds, while each asynchronous call would cost a round
+ * trip through libuv's thread pool, ten times that (a sweep of 400 descriptors took 10 ms as
+ * promises, 1 ms this way; BENCHMARKS.md, Open writers). CommonJS evaluated from a string,
+ * so the same code runs from `dist/` and under the test runner. A process that ends
+ * meanwhile, or another user's, has nothing to show and is passed by.
  */
-function writersOf(proc: string, paths: string[]): Map<string, OpenWriter> {
-  const wanted = new Set(paths);
-  const found = new Map<string, OpenWriter>();
-  const pids = readdirSync(proc).filter((name) => /^\d+$/.test(name));
-  for (const pid of pids) {
-    const fdDir = join(proc, pid, 'fd');
-    // A process that ended meanwhile, or another user's: nothing to see.
-    for (const fd of listOrNone(fdDir)) {
-      const target = readOrNone(() => readlinkSync(join(fdDir, fd)));
-      if (!wanted.has(target) || found.has(target)) continue;
-      const info = readOrNone(() => readFileSync(join(proc, pid, 'fdinfo', fd), 'utf8'));
-      const flags = /^flags:\s*([0-7]+)/m.exec(info)?.[1];
-      if (flags === undefined || (parseInt(flags, 8) & WRITE_ACCESS) === 0) continue;
-      const command = readOrNone(() => readFileSync(join(proc, pid, 'comm'), 'utf8')) || '?';
-      found.set(target, { pid: Number(pid), command: command.trim() });
-    }
-  }
-  return found;
-}
-
-function listOrNone(dir: string): string[] {
-  try {
-    return readdirSync(dir);
-  } catch {
-    return [];
-  }
-}
-
-/** What `read` returns, or '' when the process or descriptor is gone (or not ours to see). */
-function readOrNone(read: () => string): string {
+const SWEEPER_SOURCE = `
+const { parentPort, workerData } = require('node:worker_threads');
+const { readdirSync, readFileSync, readlinkSync } = require('node:fs');
+const { join } = require('node:path');
+const { proc, writeAccess } = workerData;
+function orNone(read, none) {
   try {
     return read();
   } catch {
-    return '';
+    return none;
+  }
+}
+function writersOf(paths) {
+  const wanted = new Set(paths);
+  const found = new Map();
+  for (const pid of readdirSync(proc).filter((name) => /^\\d+$/.test(name))) {
+    const fdDir = join(proc, pid, 'fd');
+    for (const fd of orNone(() => readdirSync(fdDir), [])) {
+      const target = orNone(() => readlinkSync(join(fdDir, fd)), '');
+      if (!wanted.has(target) || found.has(target)) continue;
+      const info = orNone(() => readFileSync(join(proc, pid, 'fdinfo', fd), 'utf8'), '');
+      const flags = /^flags:\\s*([0-7]+)/m.exec(info)?.[1];
+      if (flags === undefined || (parseInt(flags, 8) & writeAccess) === 0) continue;
+      const command = orNone(() => readFileSync(join(proc, pid, 'comm'), 'utf8'), '').trim();
+      found.set(target, { pid: Number(pid), command: command || '?' });
+    }
+  }
+  return [...found];
+}
+parentPort.on('message', ({ id, paths }) => {
+  const started = performance.now();
+  let found = [];
+  try {
+    found = writersOf(paths);
+  } catch {}
+  parentPort.postMessage({ id, found, tookMs: performance.now() - started });
+});
+`;
+
+/**
+ * What a sweep found, and how long the sweeping thread took for it: the gap follows that,
+ * not the round trip, which grows with the event loop's own work.
+ */
+interface SweepResult {
+  found: Map<string, OpenWriter>;
+  tookMs: number;
+}
+
+const NOTHING_SWEPT: SweepResult = Object.freeze({ found: new Map(), tookMs: 0 });
+
+/**
+ * The thread that sweeps for one check: started at its first sweep, referenced only while a
+ * sweep runs (an idle one must not keep a CLI process alive) and ended after
+ * {@link SWEEPER_IDLE_MS} without one. A sweep that cannot be made (no thread, or the thread
+ * died) finds no writer, as a process table that cannot be read does: the size and mtime
+ * re-check around the move remains.
+ */
+class Sweeper {
+  private worker: Worker | undefined;
+  private readonly waiting = new Map<number, (result: SweepResult) => void>();
+  private nextId = 1;
+  private idleTimer: NodeJS.Timeout | undefined;
+
+  constructor(private readonly proc: string) {}
+
+  sweep(paths: string[]): Promise<SweepResult> {
+    clearTimeout(this.idleTimer);
+    const worker = this.started();
+    if (!worker) return Promise.resolve(NOTHING_SWEPT);
+    worker.ref();
+    const id = this.nextId++;
+    return new Promise((resolve) => {
+      this.waiting.set(id, resolve);
+      worker.postMessage({ id, paths });
+    });
+  }
+
+  private started(): Worker | undefined {
+    if (this.worker) return this.worker;
+    try {
+      const worker = new Worker(SWEEPER_SOURCE, {
+        eval: true,
+        workerData: { proc: this.proc, writeAccess: WRITE_ACCESS },
+      });
+      worker.on('message', (reply: { id: number; found: [string, OpenWriter][]; tookMs: number }) =>
+        this.answer(reply.id, { found: new Map(reply.found), tookMs: reply.tookMs }),
+      );
+      worker.on('error', () => this.stopped(worker));
+      worker.on('exit', () => this.stopped(worker));
+      this.worker = worker;
+      return worker;
+    } catch {
+      return undefined;
+    }
+  }
+
+  private answer(id: number, result: SweepResult): void {
+    this.waiting.get(id)?.(result);
+    this.waiting.delete(id);
+    if (this.waiting.size > 0 || !this.worker) return;
+    this.worker.unref();
+    this.idleTimer = setTimeout(() => void this.worker?.terminate(), SWEEPER_IDLE_MS);
+    this.idleTimer.unref();
+  }
+
+  /** The thread ended: what it was asked finds no writer; the next sweep starts another. */
+  private stopped(worker: Worker): void {
+    if (this.worker !== worker) return;
+    this.worker = undefined;
+    for (const id of [...this.waiting.keys()]) this.answer(id, NOTHING_SWEPT);
   }
 }
 
