@@ -20,6 +20,7 @@ import { createExifStage, READ_ARGS } from '../src/pipeline/exif.js';
 import { ROOT } from './support/cli.js';
 import { exiftoolCli, setContentIdentifier } from './support/companions.js';
 import { CORPUS_DEV, HAS_CORPUS } from './support/corpus.js';
+import { readNativelyEveryWay } from './support/tag-reading.js';
 import { tempDir } from './support/fs.js';
 import { makeJpeg } from './support/media.js';
 import { fileJob } from './support/records.js';
@@ -90,7 +91,7 @@ describe('native tag reader against exiftool', () => {
    * exiftool's, or when it threw.
    */
   async function check(file: string): Promise<boolean> {
-    const native = await readTagsNatively(file, READ_ARGS);
+    const native = await readNativelyEveryWay(file);
     const answer = await reader.read(file).then(comparable, () => null);
     if (native === null) return false;
     expect(answer, `${file}: exiftool cannot read what the reader read`).not.toBeNull();

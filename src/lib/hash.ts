@@ -13,14 +13,35 @@ const fstatAsync = promisify(fstat);
 const readAsync = promisify(read);
 const closeAsync = promisify(close);
 
+/** Bytes read from each end of a file for its {@link sampleFile}; a hash keeps as many. */
+const SAMPLE_BYTES = 64 * 1024;
+
+/**
+ * What a read for a hash or a sample saw of a file: its size, and its first (for a sample,
+ * also its last) bytes at their offsets. The tag reader starts from them instead of opening
+ * the file again, so a small photo's tags cost no I/O and a large one's mostly none: a
+ * JPEG's, a TIFF's and most videos' metadata lie in those ends.
+ */
+export interface SeenBytes {
+  size: number;
+  blocks: { at: number; bytes: Buffer }[];
+}
+
 /**
  * SHA-256 of a file's content, read to its end, as lowercase hex. The buffer is sized to the
  * file (one byte more, so that a file that grew is read on), up to 1 MB: a small photo is
  * hashed in one read without a 1 MB allocation, and a video with flat memory.
  */
 export async function hashFile(path: string): Promise<string> {
+  return (await hashFileSeeing(path)).hash;
+}
+
+/** {@link hashFile}, with the first 64 KiB it read (see {@link SeenBytes}). */
+export async function hashFileSeeing(path: string): Promise<{ hash: string; seen: SeenBytes }> {
   const hash = createHash('sha256');
   const fd = await openAsync(path, 'r');
+  let head: Buffer | undefined;
+  let size = 0;
   try {
     const stats = await fstatAsync(fd);
     // A name swapped for a device or FIFO since it was checked would never end or never answer.
@@ -30,22 +51,25 @@ export async function hashFile(path: string): Promise<string> {
         `${path} is no longer a regular file (it was replaced while being read); it was left alone.`,
       );
     }
-    const { size } = stats;
-    const buffer = Buffer.allocUnsafe(Math.min(size + 1, CHUNK));
+    const buffer = Buffer.allocUnsafe(Math.min(stats.size + 1, CHUNK));
     for (;;) {
       const { bytesRead } = await readAsync(fd, buffer, 0, buffer.length, null);
-      hash.update(buffer.subarray(0, bytesRead));
+      const bytes = buffer.subarray(0, bytesRead);
+      hash.update(bytes);
+      size += bytesRead;
       // A read short of the buffer is the end of a regular file.
-      if (bytesRead < buffer.length) break;
+      if (bytesRead < buffer.length) {
+        head ??= bytes.subarray(0, SAMPLE_BYTES);
+        break;
+      }
+      // The buffer is read into again: what is kept of it is copied.
+      head ??= Buffer.from(bytes.subarray(0, SAMPLE_BYTES));
     }
   } finally {
     await closeAsync(fd);
   }
-  return hash.digest('hex');
+  return { hash: hash.digest('hex'), seen: { size, blocks: [{ at: 0, bytes: head }] } };
 }
-
-/** Bytes read from each end of a file for its {@link sampleFile}. */
-const SAMPLE_BYTES = 64 * 1024;
 
 /**
  * SHA-256 of a file's size, first 64 KiB and last 64 KiB: what tells apart, at the cost of
@@ -54,8 +78,14 @@ const SAMPLE_BYTES = 64 * 1024;
  * the shot number). Equal samples say nothing for sure; only the full hash does.
  */
 export async function sampleFile(path: string): Promise<string> {
+  return (await sampleFileSeeing(path)).sample;
+}
+
+/** {@link sampleFile}, with the two ends it read (see {@link SeenBytes}). */
+export async function sampleFileSeeing(path: string): Promise<{ sample: string; seen: SeenBytes }> {
   const hash = createHash('sha256');
   const fd = await openAsync(path, 'r');
+  let seen: SeenBytes;
   try {
     const { size } = await fstatAsync(fd);
     hash.update(`${size}:`);
@@ -65,10 +95,17 @@ export async function sampleFile(path: string): Promise<string> {
     const { bytesRead: first } = await readAsync(fd, buffer, 0, head, 0);
     const { bytesRead: last } = await readAsync(fd, buffer, first, tail, size - tail);
     hash.update(buffer.subarray(0, first + last));
+    seen = {
+      size,
+      blocks: [
+        { at: 0, bytes: buffer.subarray(0, first) },
+        { at: size - tail, bytes: buffer.subarray(first, first + last) },
+      ],
+    };
   } finally {
     await closeAsync(fd);
   }
-  return hash.digest('hex');
+  return { sample: hash.digest('hex'), seen };
 }
 
 /**

@@ -1,5 +1,5 @@
 import { lstat } from 'node:fs/promises';
-import { hashFile } from '../lib/hash.js';
+import { hashFile, hashFileSeeing } from '../lib/hash.js';
 import { contentStamp } from '../lib/safe-move.js';
 import type { FileJob } from './job.js';
 
@@ -25,6 +25,13 @@ export async function withHash(job: FileJob): Promise<FileJob> {
   if (job.hash) return job;
   const stamp = contentStamp(await lstat(job.source, { bigint: true }));
   return { ...job, stamp, hash: await hashFile(job.source) };
+}
+
+/** {@link withHash} of a job not yet hashed, keeping what the read saw for the exif stage. */
+export async function hashedSeeing(job: FileJob): Promise<FileJob> {
+  const stamp = contentStamp(await lstat(job.source, { bigint: true }));
+  const { hash, seen } = await hashFileSeeing(job.source);
+  return { ...job, stamp, hash, seen };
 }
 
 /** What the planner needs to know about the library's content (the library index). */

@@ -9,6 +9,7 @@ import {
   type RawTags,
 } from '../lib/exiftool.js';
 import { toGpsPosition } from '../lib/gps.js';
+import type { SeenBytes } from '../lib/hash.js';
 import {
   unknownPhotoMeta,
   type DateRejection,
@@ -64,7 +65,10 @@ export const READ_ARGS: readonly string[] = Object.freeze([
   '-Warning',
 ]);
 
-/** Reads the file's metadata with exiftool into `job.meta` and `job.kind`. */
+/**
+ * Reads the file's metadata into `job.meta` and `job.kind`: in-process where it can, from
+ * the bytes identify saw (`job.seen`, dropped here), else with exiftool.
+ */
 export function createExifStage(options: ExifStageOptions): Stage {
   const { exiftool, dates } = options;
   const now = options.now ?? (() => new Date());
@@ -80,13 +84,15 @@ export function createExifStage(options: ExifStageOptions): Stage {
   const readTags =
     options.reader === 'exiftool'
       ? (file: string) => reader.read(file)
-      : async (file: string) => (await readNatively(file)) ?? reader.read(file);
+      : async (file: string, seen?: SeenBytes) =>
+          (await readNatively(file, seen)) ?? reader.read(file);
 
-  return async (job: FileJob): Promise<FileJob> => {
-    if (job.error) return job;
+  return async (input: FileJob): Promise<FileJob> => {
+    if (input.error) return input;
+    const { seen, ...job } = input;
     let raw: RawTags;
     try {
-      raw = await readTags(job.source);
+      raw = await readTags(job.source, seen);
     } catch (error) {
       return unreadable(job, errorMessage(error));
     }
@@ -131,10 +137,10 @@ export function createExifStage(options: ExifStageOptions): Stage {
  * The file's tags as exiftool would give them, read in-process, or `null` to ask exiftool:
  * also when the file cannot be read here, so that exiftool reports why in its words.
  */
-async function readNatively(file: string): Promise<RawTags | null> {
+async function readNatively(file: string, seen?: SeenBytes): Promise<RawTags | null> {
   try {
     const { readTagsNatively } = await tagReader();
-    return await readTagsNatively(file, READ_ARGS);
+    return await readTagsNatively(file, READ_ARGS, seen);
   } catch {
     return null;
   }

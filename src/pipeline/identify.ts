@@ -1,8 +1,8 @@
 import { lstat } from 'node:fs/promises';
 import { errorCode, errorMessage } from '../lib/errors.js';
-import { sampleFile } from '../lib/hash.js';
+import { sampleFileSeeing } from '../lib/hash.js';
 import { contentStamp } from '../lib/safe-move.js';
-import { hashedOnSight, withHash } from './content-hash.js';
+import { hashedOnSight, hashedSeeing } from './content-hash.js';
 import type { FileJob, JobError } from './job.js';
 
 const fail = (job: FileJob, code: string, message: string): FileJob => {
@@ -12,7 +12,8 @@ const fail = (job: FileJob, code: string, message: string): FileJob => {
 
 /**
  * What the file is on disk — size, mtime, ctime, its content stamp, and for a small file
- * the SHA-256 of its content (a larger one is read only when needed: content-hash.ts). Refuses
+ * the SHA-256 of its content (a larger one is read only when needed: content-hash.ts), with
+ * the bytes that read saw for the exif stage. Refuses
  * symlinks and anything that is not a regular file (`NOT_A_FILE`), empty files
  * (`EMPTY_FILE`), files gone before they were read (`NOT_FOUND`) and files that cannot be
  * read (`UNREADABLE`), by setting `job.error`; it never throws for a bad file.
@@ -54,10 +55,11 @@ export async function identify(job: FileJob): Promise<FileJob> {
     );
   }
   try {
-    if (hashedOnSight(stats.size)) return await withHash(sized);
+    if (hashedOnSight(stats.size)) return await hashedSeeing(sized);
     // Taken before the sample is read, so that any write from here on leaves the stamp behind.
     const stamp = contentStamp(await lstat(job.source, { bigint: true }));
-    return { ...sized, stamp, sample: await sampleFile(job.source) };
+    const { sample, seen } = await sampleFileSeeing(job.source);
+    return { ...sized, stamp, sample, seen };
   } catch (error) {
     return statFailure(sized, error);
   }

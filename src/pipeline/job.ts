@@ -4,6 +4,7 @@
  * (dates, GPS, places, tags) are in `lib/media.ts`.
  */
 
+import type { SeenBytes } from '../lib/hash.js';
 import type { Action, MediaKind, PhotoMeta, Place, Tag } from '../lib/media.js';
 
 /** Where a file goes and why. */
@@ -51,6 +52,11 @@ export interface FileJob {
   stamp?: string;
   /** For a file not hashed on sight: the hash of its size and ends (`sampleFile`). */
   sample?: string;
+  /**
+   * The bytes identify's hash or sample read: the exif stage reads the tags from them (and
+   * the file only for what they lack), then drops them.
+   */
+  seen?: SeenBytes;
   kind?: MediaKind;
   meta?: PhotoMeta;
   place?: Place | null;

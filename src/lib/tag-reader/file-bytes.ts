@@ -1,4 +1,6 @@
-import { open, type FileHandle } from 'node:fs/promises';
+import { close, fstat, open, read } from 'node:fs';
+import { promisify } from 'node:util';
+import type { SeenBytes } from '../hash.js';
 
 /** How much a read asks for at least: one read covers a JPEG's or TIFF's metadata mostly. */
 const BLOCK = 64 * 1024;
@@ -9,28 +11,46 @@ const BLOCK = 64 * 1024;
  */
 const MAX_BLOCKS = 24;
 
+// The callback API on a plain descriptor, as lib/hash.ts: a FileHandle costs more per call.
+const openAsync = promisify(open);
+const fstatAsync = promisify(fstat);
+const readAsync = promisify(read);
+const closeAsync = promisify(close);
+
 /**
- * A file read through positioned reads on one handle, never whole: a reader asks for the
- * ranges it needs, and reads of a range already loaded cost nothing.
+ * A file read through positioned reads on one descriptor, never whole: a reader asks for the
+ * ranges it needs, and reads of a range already loaded cost nothing. Started from the bytes
+ * a hash or sample saw, the file is opened only for a range they lack.
  */
 export class FileBytes {
-  private readonly blocks: { at: number; bytes: Buffer }[] = [];
+  private readonly blocks: { at: number; bytes: Buffer }[];
+  private fd: Promise<number> | undefined;
 
   private constructor(
-    private readonly handle: FileHandle,
+    private readonly path: string,
     /** The file's size in bytes. */
     readonly size: number,
-  ) {}
+    seen: SeenBytes['blocks'] = [],
+  ) {
+    this.blocks = seen.filter((block) => block.bytes.length > 0);
+  }
 
   /** Opens `path` for reading; {@link close} it when done. */
   static async open(path: string): Promise<FileBytes> {
-    const handle = await open(path, 'r');
+    const fd = await openAsync(path, 'r');
     try {
-      return new FileBytes(handle, (await handle.stat()).size);
+      const file = new FileBytes(path, (await fstatAsync(fd)).size);
+      file.fd = Promise.resolve(fd);
+      return file;
     } catch (error) {
-      await handle.close();
+      await closeAsync(fd);
       throw error;
     }
+  }
+
+  /** The file `seen` was read from, starting from those bytes; {@link close} it when done. */
+  static from(path: string, seen: SeenBytes): FileBytes {
+    return new FileBytes(path, seen.size, seen.blocks);
   }
 
   /** The bytes at `at` already loaded, `length` of them, or `null`. */
@@ -45,13 +65,17 @@ export class FileBytes {
 
   /** `length` bytes at `at` (fewer at the end of the file), loading a block around them. */
   async read(at: number, length: number): Promise<Buffer> {
-    const ready = this.loaded(at, length);
+    const available = Math.min(length, this.size - at);
+    if (available <= 0) return Buffer.alloc(0);
+    const ready = this.loaded(at, available);
     if (ready) return ready;
+    this.fd ??= openAsync(this.path, 'r');
+    const fd = await this.fd;
     const want = Math.max(0, Math.min(Math.max(length, BLOCK), this.size - at));
     const bytes = Buffer.alloc(want);
     let got = 0;
     while (got < want) {
-      const { bytesRead } = await this.handle.read(bytes, got, want - got, at + got);
+      const { bytesRead } = await readAsync(fd, bytes, got, want - got, at + got);
       if (bytesRead === 0) break;
       got += bytesRead;
     }
@@ -61,7 +85,9 @@ export class FileBytes {
     return block.bytes.subarray(0, Math.min(length, got));
   }
 
-  close(): Promise<void> {
-    return this.handle.close();
+  async close(): Promise<void> {
+    const fd = this.fd;
+    this.fd = undefined;
+    if (fd) await closeAsync(await fd);
   }
 }

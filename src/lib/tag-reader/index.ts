@@ -1,5 +1,6 @@
 import { extname } from 'node:path';
 import type { RawTags } from '../exiftool.js';
+import type { SeenBytes } from '../hash.js';
 import { readIsoBmffTags } from './bmff.js';
 import { FileBytes } from './file-bytes.js';
 import type { FoundTag } from './found-tag.js';
@@ -63,15 +64,18 @@ const FORMATS: readonly Format[] = Object.freeze([
  * exactly that for this file (a format, segment, tag or argument it does not know, anything
  * damaged), in which case ask exiftool. A file it reads carries no exiftool Warning or Error:
  * whatever would make exiftool warn makes it decline instead. Reads only the bytes it needs,
- * through positioned reads on one handle. Rejects only when the file cannot be opened or read.
+ * through positioned reads on one descriptor, starting from `seen` (what identify's hash or
+ * sample read of the same file) when given. Rejects only when the file cannot be opened or
+ * read.
  */
 export async function readTagsNatively(
   path: string,
   readArgs: readonly string[],
+  seen?: SeenBytes,
 ): Promise<RawTags | null> {
   const requested = requestedTags(readArgs);
   if (!requested) return null;
-  const file = await FileBytes.open(path);
+  const file = seen ? FileBytes.from(path, seen) : await FileBytes.open(path);
   try {
     const head = await file.read(0, 16);
     const format = FORMATS.find((f) => f.magic(head));
