@@ -1,5 +1,6 @@
 import type { ExifTool } from 'exiftool-vendored';
 import type { Tag } from '../lib/media.js';
+import PQueue from 'p-queue';
 import { errorMessage } from '../lib/errors.js';
 import type { Logger } from '../lib/logger.js';
 import { openEmbeddingCache, type EmbeddingCache } from './embedding-cache.js';
@@ -191,10 +192,18 @@ interface TaggerParts {
   preparing: { count: number };
 }
 
+/**
+ * Most images decoded or waiting for their batch at once. Each holds its pixels (600 KB at
+ * 224 × 224) until its batch has run; the pipeline may have many more files in flight
+ * (`concurrency`), most of which only move, so the images in hand are bounded here.
+ */
+const IMAGES_IN_HAND = 32;
+
 function startTagger(parts: TaggerParts, options: TaggerOptions): Tagger {
   const { local, backend, cache, files, labelEmbeddings, preparing } = parts;
   const log = options.logger;
   const stats: TaggerStats = { embedded: 0, cached: 0, batches: 0, failed: 0 };
+  const inHand = new PQueue({ concurrency: IMAGES_IN_HAND });
   let closed = false;
 
   async function remembered(hash: string): Promise<Float32Array | undefined> {
@@ -211,6 +220,10 @@ function startTagger(parts: TaggerParts, options: TaggerOptions): Tagger {
       stats.cached += 1;
       return cached;
     }
+    return inHand.add(() => decodedAndEmbedded(job));
+  }
+
+  async function decodedAndEmbedded(job: TaggableFile): Promise<Float32Array | null> {
     preparing.count += 1;
     let prepared: Awaited<ReturnType<typeof pixelsForJob>>;
     try {
