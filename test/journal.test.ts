@@ -98,6 +98,32 @@ describe('Journal', () => {
     expect(journal.planned()).toEqual([]);
   });
 
+  it('writes planned rows asked for together in one go, and a row it refuses fails alone', async () => {
+    const journal = open(await tempDir());
+    const sources = Array.from({ length: 20 }, (_, i) => `/inbox/IMG_${i}.jpg`);
+    // Row 7 undoes a row that does not exist: the foreign key refuses it.
+    const begun = await Promise.allSettled(
+      sources.map((source, i) =>
+        journal.beginDurably(op({ source, ...(i === 7 ? { undoes: 999_999 } : {}) })),
+      ),
+    );
+    expect(begun[7]).toMatchObject({ status: 'rejected' });
+    const ids = begun.flatMap((result) => (result.status === 'fulfilled' ? [result.value] : []));
+    expect(new Set(ids).size).toBe(19);
+    const rows = ids.map((id) => journal.get(id));
+    expect(rows.map((row) => row?.status)).toEqual(Array(19).fill('planned'));
+    expect(rows.map((row) => row?.source)).toEqual(sources.filter((_, i) => i !== 7));
+    // Written, and synced: a second connection sees every one of them.
+    const other = new Database(journal.file, { readonly: true });
+    cleanup.push(() => void other.close());
+    expect(
+      other.prepare("SELECT count(*) AS n FROM operations WHERE status = 'planned'").get(),
+    ).toEqual({
+      n: 19,
+    });
+    expect(journal.db.pragma('synchronous', { simple: true })).toBe(2);
+  });
+
   it('keeps the planned target when finish gets none, and records failures', async () => {
     const journal = open(await tempDir());
     const kept = journal.begin(op());
