@@ -1,17 +1,9 @@
 import { createHash } from 'node:crypto';
-import { close, fstat, open as openFd, read } from 'node:fs';
 import { open, stat } from 'node:fs/promises';
-import { promisify } from 'node:util';
 import { PhotosortdError } from './errors.js';
+import { closeFd, fstatFd, openFd, readFd } from './fd.js';
 
 const CHUNK = 1 << 20;
-
-// The callback API on a plain descriptor: FileHandle and stream calls cost about a third
-// more CPU per call, which shows when every small file is hashed twice (read, then verified).
-const openAsync = promisify(openFd);
-const fstatAsync = promisify(fstat);
-const readAsync = promisify(read);
-const closeAsync = promisify(close);
 
 /** Bytes read from each end of a file for its {@link sampleFile}; a hash keeps as many. */
 const SAMPLE_BYTES = 64 * 1024;
@@ -39,11 +31,11 @@ export async function hashFile(path: string): Promise<string> {
 /** {@link hashFile}, with the first 64 KiB it read (see {@link SeenBytes}). */
 export async function hashFileSeeing(path: string): Promise<{ hash: string; seen: SeenBytes }> {
   const hash = createHash('sha256');
-  const fd = await openAsync(path, 'r');
+  const fd = await openFd(path, 'r');
   let head: Buffer | undefined;
   let size = 0;
   try {
-    const stats = await fstatAsync(fd);
+    const stats = await fstatFd(fd);
     // A name swapped for a device or FIFO since it was checked would never end or never answer.
     if (!stats.isFile()) {
       throw new PhotosortdError(
@@ -53,7 +45,7 @@ export async function hashFileSeeing(path: string): Promise<{ hash: string; seen
     }
     const buffer = Buffer.allocUnsafe(Math.min(stats.size + 1, CHUNK));
     for (;;) {
-      const { bytesRead } = await readAsync(fd, buffer, 0, buffer.length, null);
+      const { bytesRead } = await readFd(fd, buffer, 0, buffer.length, null);
       const bytes = buffer.subarray(0, bytesRead);
       hash.update(bytes);
       size += bytesRead;
@@ -66,7 +58,7 @@ export async function hashFileSeeing(path: string): Promise<{ hash: string; seen
       head ??= Buffer.from(bytes.subarray(0, SAMPLE_BYTES));
     }
   } finally {
-    await closeAsync(fd);
+    await closeFd(fd);
   }
   return { hash: hash.digest('hex'), seen: { size, blocks: [{ at: 0, bytes: head }] } };
 }
@@ -84,16 +76,16 @@ export async function sampleFile(path: string): Promise<string> {
 /** {@link sampleFile}, with the two ends it read (see {@link SeenBytes}). */
 export async function sampleFileSeeing(path: string): Promise<{ sample: string; seen: SeenBytes }> {
   const hash = createHash('sha256');
-  const fd = await openAsync(path, 'r');
+  const fd = await openFd(path, 'r');
   let seen: SeenBytes;
   try {
-    const { size } = await fstatAsync(fd);
+    const { size } = await fstatFd(fd);
     hash.update(`${size}:`);
     const buffer = Buffer.allocUnsafe(Math.min(size, 2 * SAMPLE_BYTES));
     const head = Math.min(size, SAMPLE_BYTES);
     const tail = Math.min(size - head, SAMPLE_BYTES);
-    const { bytesRead: first } = await readAsync(fd, buffer, 0, head, 0);
-    const { bytesRead: last } = await readAsync(fd, buffer, first, tail, size - tail);
+    const { bytesRead: first } = await readFd(fd, buffer, 0, head, 0);
+    const { bytesRead: last } = await readFd(fd, buffer, first, tail, size - tail);
     hash.update(buffer.subarray(0, first + last));
     seen = {
       size,
@@ -103,7 +95,7 @@ export async function sampleFileSeeing(path: string): Promise<{ sample: string; 
       ],
     };
   } finally {
-    await closeAsync(fd);
+    await closeFd(fd);
   }
   return { sample: hash.digest('hex'), seen };
 }

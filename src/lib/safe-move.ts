@@ -15,6 +15,7 @@ import {
 import { basename, dirname, extname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { errorCode, errorMessage, PhotosortdError } from './errors.js';
 import { capabilitiesOf, nearestExisting, type FilesystemCapabilities } from './fs-capabilities.js';
+import { closeFd, fsyncFd, openFd } from './fd.js';
 import { hashFile } from './hash.js';
 import { SharedSync } from './shared-sync.js';
 import { exists } from './exists.js';
@@ -575,14 +576,14 @@ async function syncFolder(dir: string): Promise<void> {
 
 /** One fsync of a folder; some platforms refuse a directory fsync, which is then skipped. */
 async function fsyncFolder(dir: string): Promise<void> {
-  let handle;
+  let fd: number | undefined;
   try {
-    handle = await open(dir, 'r');
-    await handle.sync();
+    fd = await openFd(dir, 'r');
+    await fsyncFd(fd);
   } catch (error) {
     if (!['EISDIR', 'EINVAL', 'EPERM', 'EBADF'].includes(errorCode(error))) throw error;
   } finally {
-    await handle?.close();
+    if (fd !== undefined) await closeFd(fd);
   }
 }
 

@@ -1,5 +1,4 @@
-import { close, fstat, open, read } from 'node:fs';
-import { promisify } from 'node:util';
+import { closeFd, fstatFd, openFd, readFd } from '../fd.js';
 import type { SeenBytes } from '../hash.js';
 
 /** How much a read asks for at least: one read covers a JPEG's or TIFF's metadata mostly. */
@@ -10,12 +9,6 @@ const BLOCK = 64 * 1024;
  * TIFF's parse needs no more ranges at once than tiff-file.ts loads (head, tail and 16 more).
  */
 const MAX_BLOCKS = 24;
-
-// The callback API on a plain descriptor, as lib/hash.ts: a FileHandle costs more per call.
-const openAsync = promisify(open);
-const fstatAsync = promisify(fstat);
-const readAsync = promisify(read);
-const closeAsync = promisify(close);
 
 /**
  * A file read through positioned reads on one descriptor, never whole: a reader asks for the
@@ -37,13 +30,13 @@ export class FileBytes {
 
   /** Opens `path` for reading; {@link close} it when done. */
   static async open(path: string): Promise<FileBytes> {
-    const fd = await openAsync(path, 'r');
+    const fd = await openFd(path, 'r');
     try {
-      const file = new FileBytes(path, (await fstatAsync(fd)).size);
+      const file = new FileBytes(path, (await fstatFd(fd)).size);
       file.fd = Promise.resolve(fd);
       return file;
     } catch (error) {
-      await closeAsync(fd);
+      await closeFd(fd);
       throw error;
     }
   }
@@ -69,13 +62,13 @@ export class FileBytes {
     if (available <= 0) return Buffer.alloc(0);
     const ready = this.loaded(at, available);
     if (ready) return ready;
-    this.fd ??= openAsync(this.path, 'r');
+    this.fd ??= openFd(this.path, 'r');
     const fd = await this.fd;
     const want = Math.max(0, Math.min(Math.max(length, BLOCK), this.size - at));
     const bytes = Buffer.alloc(want);
     let got = 0;
     while (got < want) {
-      const { bytesRead } = await readAsync(fd, bytes, got, want - got, at + got);
+      const { bytesRead } = await readFd(fd, bytes, got, want - got, at + got);
       if (bytesRead === 0) break;
       got += bytesRead;
     }
@@ -88,6 +81,6 @@ export class FileBytes {
   async close(): Promise<void> {
     const fd = this.fd;
     this.fd = undefined;
-    if (fd) await closeAsync(await fd);
+    if (fd) await closeFd(await fd);
   }
 }
