@@ -420,11 +420,17 @@ export class Journal {
 
   /** Marks an operation `done`; `target` records where the file really went when it differs. */
   finish(id: number, target?: string): void {
+    const finishedAt = new Date().toISOString();
+    // Naming `target` only when it changed: SQLite rewrites the index of every column named.
     this.withoutSync(() =>
-      this.statement(
-        `UPDATE operations SET status = 'done', finished_at = ?, target = coalesce(?, target), error = NULL
-         WHERE id = ?`,
-      ).run(new Date().toISOString(), target ?? null, id),
+      target === undefined
+        ? this.statement(
+            `UPDATE operations SET status = 'done', finished_at = ?, error = NULL WHERE id = ?`,
+          ).run(finishedAt, id)
+        : this.statement(
+            `UPDATE operations SET status = 'done', finished_at = ?, target = ?, error = NULL
+             WHERE id = ?`,
+          ).run(finishedAt, target, id),
     );
   }
 
