@@ -48,7 +48,11 @@ const probed = new Map<string, Promise<FilesystemCapabilities>>();
  * A filesystem mounted anew gets a new device number and so a new probe.
  */
 export async function capabilitiesOf(folder: string): Promise<FilesystemCapabilities> {
-  const { dir, dev } = await nearestExisting(folder);
+  return capabilitiesAt(await nearestExisting(folder));
+}
+
+/** {@link capabilitiesOf} a folder {@link nearestExisting} found. */
+export function capabilitiesAt({ dir, dev }: ExistingFolder): Promise<FilesystemCapabilities> {
   let capabilities = probed.get(dev);
   if (!capabilities) {
     capabilities = probe(dir);
@@ -59,15 +63,26 @@ export async function capabilitiesOf(folder: string): Promise<FilesystemCapabili
   return capabilities;
 }
 
+/** A folder that exists, as {@link nearestExisting} found it. */
+export interface ExistingFolder {
+  dir: string;
+  /** Its device number (`st_dev`). */
+  device: bigint;
+  /** Its device number and filesystem type: the key capabilities are probed once for. */
+  dev: string;
+}
+
 /**
  * The folder itself or its nearest existing parent, with its device and filesystem type: a
  * folder made below it lies on the same filesystem.
  */
-export async function nearestExisting(folder: string): Promise<{ dir: string; dev: string }> {
+export async function nearestExisting(folder: string): Promise<ExistingFolder> {
   for (let dir = folder; ; dir = dirname(dir)) {
     try {
       const stats = await stat(dir, { bigint: true });
-      if (stats.isDirectory()) return { dir, dev: `${stats.dev}:${(await statfs(dir)).type}` };
+      if (stats.isDirectory()) {
+        return { dir, device: stats.dev, dev: `${stats.dev}:${(await statfs(dir)).type}` };
+      }
     } catch (error) {
       if (!['ENOENT', 'ENOTDIR'].includes(errorCode(error)) || dir === dirname(dir)) throw error;
     }

@@ -14,7 +14,7 @@ import {
 } from 'node:fs/promises';
 import { basename, dirname, extname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { errorCode, errorMessage, PhotosortdError } from './errors.js';
-import { capabilitiesOf, nearestExisting, type FilesystemCapabilities } from './fs-capabilities.js';
+import { capabilitiesAt, nearestExisting, type FilesystemCapabilities } from './fs-capabilities.js';
 import { closeFd, fsyncFd, openFd } from './fd.js';
 import { hashFile } from './hash.js';
 import { SharedSync } from './shared-sync.js';
@@ -100,7 +100,7 @@ export async function nextFreeName(target: string): Promise<string> {
 /**
  * Moves `source` to `target` without ever overwriting anything and without ever leaving
  * the content in neither place. The way depends on what the target's filesystem can do
- * (probed once per device, see {@link capabilitiesOf}):
+ * (probed once per device, see `capabilitiesOf` in fs-capabilities.ts):
  * - same filesystem with hard links: link into place, verify, unlink the source;
  * - same filesystem without hard links (exFAT, FAT32, many NAS and cloud-drive mounts):
  *   verify the source, reserve the target name with `O_CREAT|O_EXCL`, rename onto it;
@@ -129,9 +129,10 @@ export async function safeMove(
   try {
     // One after the other: a probe must not be left writing into a folder that a failure
     // here (a source gone) removes again.
-    const capabilities = await capabilitiesOf(folder);
+    const existing = await nearestExisting(folder);
+    const capabilities = await capabilitiesAt(existing);
     const sourceStats = await stat(from, { bigint: true });
-    const here = sourceStats.dev === (await stat(folder, { bigint: true })).dev;
+    const here = sourceStats.dev === existing.device;
     const strategy = chooseStrategy(here, capabilities);
     if (strategy === 'link' || strategy === 'rename') {
       try {
@@ -464,13 +465,12 @@ export function contentStamp(stats: BigIntStats): string {
  * filesystem takes neither a hard link nor a rename onto a reserved name.
  */
 export async function moveStrategy(from: string, folder: string): Promise<MoveStrategy | 'none'> {
-  const { dir } = await nearestExisting(resolve(folder));
-  const [source, target, capabilities] = await Promise.all([
+  const existing = await nearestExisting(resolve(folder));
+  const [source, capabilities] = await Promise.all([
     stat(from, { bigint: true }),
-    stat(dir, { bigint: true }),
-    capabilitiesOf(dir),
+    capabilitiesAt(existing),
   ]);
-  return chooseStrategy(source.dev === target.dev, capabilities);
+  return chooseStrategy(source.dev === existing.device, capabilities);
 }
 
 /** The strategy for a move on one filesystem or across two, given what the target allows. */
