@@ -1,8 +1,7 @@
 import type { BigIntStats } from 'node:fs';
-import { lstat } from 'node:fs/promises';
 import { errorCode, errorMessage } from '../lib/errors.js';
 import { hashFile } from '../lib/hash.js';
-import { movesByLink, safeMove, type MoveStrategy } from '../lib/safe-move.js';
+import { linkedSourceStats, safeMove, type MoveStrategy } from '../lib/safe-move.js';
 import type { Journal, NewOperation } from './journal.js';
 import type { JournalEntry } from './types.js';
 
@@ -66,10 +65,12 @@ export async function moveFile(journal: Journal, request: MoveRequest): Promise<
   const { from, to, onExists, stamp, markUndone = true, row, beforeMove, ...operation } = request;
   // Only a hard link may move a file nobody read (its inode is its identity); any other
   // move verifies a copy or a rename against the content's hash, so it is read here.
-  const unread = operation.hash === null && stamp !== undefined && (await movesByLink(from, to));
+  const linked =
+    operation.hash === null && stamp !== undefined ? await linkedSourceStats(from, to) : null;
+  const unread = linked !== null;
   const hash = unread ? null : (operation.hash ?? (await hashFile(from)));
-  const details = unread
-    ? { ...operation.details, unread: await unreadIdentity(from) }
+  const details = linked
+    ? { ...operation.details, unread: unreadIdentity(linked) }
     : operation.details;
   // Every move needs its row durable first: a crash must leave a trace to reconcile. The
   // row is synced off the event loop; closing it can wait for the next sync (see withoutSync).
@@ -96,8 +97,7 @@ export async function moveFile(journal: Journal, request: MoveRequest): Promise<
   return { id, target: moved.target, strategy: moved.strategy, hash };
 }
 
-async function unreadIdentity(path: string): Promise<UnreadIdentity> {
-  const stats = await lstat(path, { bigint: true });
+function unreadIdentity(stats: BigIntStats): UnreadIdentity {
   return { dev: String(stats.dev), ino: String(stats.ino), mtimeNs: String(stats.mtimeNs) };
 }
 

@@ -24,7 +24,7 @@ import { exists } from './exists.js';
 export interface SafeMoveOptions {
   /**
    * SHA-256 (hex) the content had when it was read; what lands at the target must match.
-   * May be left out only with a `stamp`, for a move {@link movesByLink} said is a hard link:
+   * May be left out only with a `stamp`, for a move {@link linkedSourceStats} said is a hard link:
    * an unread file is checked by its stamp, and a move that cannot be a link then throws
    * `NOT_HASHED` before touching anything.
    */
@@ -465,12 +465,17 @@ export function contentStamp(stats: BigIntStats): string {
  * filesystem takes neither a hard link nor a rename onto a reserved name.
  */
 export async function moveStrategy(from: string, folder: string): Promise<MoveStrategy | 'none'> {
+  return (await strategyFor(() => stat(from, { bigint: true }), folder)).strategy;
+}
+
+/** The strategy for a source whose stats `statSource` gives, into `folder`, with those stats. */
+async function strategyFor(
+  statSource: () => Promise<BigIntStats>,
+  folder: string,
+): Promise<{ source: BigIntStats; strategy: MoveStrategy | 'none' }> {
   const existing = await nearestExisting(resolve(folder));
-  const [source, capabilities] = await Promise.all([
-    stat(from, { bigint: true }),
-    capabilitiesAt(existing),
-  ]);
-  return chooseStrategy(source.dev === existing.device, capabilities);
+  const [source, capabilities] = await Promise.all([statSource(), capabilitiesAt(existing)]);
+  return { source, strategy: chooseStrategy(source.dev === existing.device, capabilities) };
 }
 
 /** The strategy for a move on one filesystem or across two, given what the target allows. */
@@ -484,14 +489,21 @@ function chooseStrategy(
 }
 
 /**
- * Whether {@link safeMove} would move `source` to `target` by hard link: the only move that
- * can be made without reading the file.
+ * The source's own stats (`lstat`) when {@link safeMove} would move it to `target` by hard
+ * link, the only move that can be made without reading the file; `null` otherwise.
  */
-export async function movesByLink(source: string, target: string): Promise<boolean> {
-  return (await moveStrategy(source, dirname(target))) === 'link';
+export async function linkedSourceStats(
+  source: string,
+  target: string,
+): Promise<BigIntStats | null> {
+  const { source: stats, strategy } = await strategyFor(
+    () => lstat(source, { bigint: true }),
+    dirname(target),
+  );
+  return strategy === 'link' ? stats : null;
 }
 
-/** For a move without a hash that turned out not to be a link (see {@link movesByLink}). */
+/** For a move without a hash that turned out not to be a link (see {@link linkedSourceStats}). */
 function throwNotHashed(source: string, target: string): never {
   throw new PhotosortdError(
     'NOT_HASHED',
