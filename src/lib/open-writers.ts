@@ -170,28 +170,34 @@ const NOTHING_SWEPT: SweepResult = Object.freeze({ found: new Map(), tookMs: 0 }
 /**
  * The thread that sweeps for one check: started at its first sweep, referenced only while a
  * sweep runs (an idle one must not keep a CLI process alive) and ended after
- * {@link SWEEPER_IDLE_MS} without one. A sweep that cannot be made (no thread, or the thread
- * died) finds no writer, as a process table that cannot be read does: the size and mtime
- * re-check around the move remains.
+ * {@link SWEEPER_IDLE_MS} without one. A sweep the thread could not finish (it died) is asked
+ * once more of a new thread; one that cannot be made at all finds no writer, as a process
+ * table that cannot be read does: the size and mtime re-check around the move remains.
  */
 class Sweeper {
   private worker: Worker | undefined;
-  private readonly waiting = new Map<number, (result: SweepResult) => void>();
+  private readonly waiting = new Map<number, Waiting>();
   private nextId = 1;
   private idleTimer: NodeJS.Timeout | undefined;
 
   constructor(private readonly proc: string) {}
 
   sweep(paths: string[]): Promise<SweepResult> {
+    return new Promise((resolve) => this.ask({ paths, resolve, retried: false }));
+  }
+
+  private ask(request: Waiting): void {
     clearTimeout(this.idleTimer);
     const worker = this.started();
-    if (!worker) return Promise.resolve(NOTHING_SWEPT);
-    worker.ref();
+    if (!worker) return request.resolve(NOTHING_SWEPT);
     const id = this.nextId++;
-    return new Promise((resolve) => {
-      this.waiting.set(id, resolve);
-      worker.postMessage({ id, paths });
-    });
+    this.waiting.set(id, request);
+    try {
+      worker.ref();
+      worker.postMessage({ id, paths: request.paths });
+    } catch {
+      this.answer(id, NOTHING_SWEPT);
+    }
   }
 
   private started(): Worker | undefined {
@@ -214,20 +220,40 @@ class Sweeper {
   }
 
   private answer(id: number, result: SweepResult): void {
-    this.waiting.get(id)?.(result);
+    this.waiting.get(id)?.resolve(result);
     this.waiting.delete(id);
     if (this.waiting.size > 0 || !this.worker) return;
     this.worker.unref();
-    this.idleTimer = setTimeout(() => void this.worker?.terminate(), SWEEPER_IDLE_MS);
+    this.idleTimer = setTimeout(() => this.end(), SWEEPER_IDLE_MS);
     this.idleTimer.unref();
   }
 
-  /** The thread ended: what it was asked finds no writer; the next sweep starts another. */
+  /** Ends an idle thread; a sweep asked from now on starts a new one. */
+  private end(): void {
+    const worker = this.worker;
+    this.worker = undefined;
+    void worker?.terminate();
+  }
+
+  /** The thread ended: what it was asked is asked of a new one, once. */
   private stopped(worker: Worker): void {
     if (this.worker !== worker) return;
     this.worker = undefined;
-    for (const id of [...this.waiting.keys()]) this.answer(id, NOTHING_SWEPT);
+    const unanswered = [...this.waiting.values()];
+    this.waiting.clear();
+    for (const request of unanswered) {
+      if (request.retried) request.resolve(NOTHING_SWEPT);
+      else this.ask({ ...request, retried: true });
+    }
   }
+}
+
+/** A sweep asked of the thread and not yet answered. */
+interface Waiting {
+  paths: string[];
+  resolve: (result: SweepResult) => void;
+  /** Asked once more after a thread died under it. */
+  retried: boolean;
 }
 
 /** The code of the error {@link assertNotBeingWritten} throws for a file open for writing. */
