@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { open, stat } from 'node:fs/promises';
 import { PhotosortdError } from './errors.js';
+import { withContentStream } from './content-streams.js';
 import { closeFd, fstatFd, openFd, readFd } from './fd.js';
 
 const CHUNK = 1 << 20;
@@ -43,20 +44,22 @@ export async function hashFileSeeing(path: string): Promise<{ hash: string; seen
         `${path} is no longer a regular file (it was replaced while being read); it was left alone.`,
       );
     }
-    const buffer = Buffer.allocUnsafe(Math.min(stats.size + 1, CHUNK));
-    for (;;) {
-      const { bytesRead } = await readFd(fd, buffer, 0, buffer.length, null);
-      const bytes = buffer.subarray(0, bytesRead);
-      hash.update(bytes);
-      size += bytesRead;
-      // A read short of the buffer is the end of a regular file.
-      if (bytesRead < buffer.length) {
-        head ??= bytes.subarray(0, SAMPLE_BYTES);
-        break;
+    const readAll = async (): Promise<Buffer> => {
+      const buffer = Buffer.allocUnsafe(Math.min(stats.size + 1, CHUNK));
+      let first: Buffer | undefined;
+      for (;;) {
+        const { bytesRead } = await readFd(fd, buffer, 0, buffer.length, null);
+        const bytes = buffer.subarray(0, bytesRead);
+        hash.update(bytes);
+        size += bytesRead;
+        // A read short of the buffer is the end of a regular file.
+        if (bytesRead < buffer.length) return first ?? bytes.subarray(0, SAMPLE_BYTES);
+        // The buffer is read into again: what is kept of it is copied.
+        first ??= Buffer.from(bytes.subarray(0, SAMPLE_BYTES));
       }
-      // The buffer is read into again: what is kept of it is copied.
-      head ??= Buffer.from(bytes.subarray(0, SAMPLE_BYTES));
-    }
+    };
+    // A small file is one read; a larger one waits for a stream (see CONTENT_STREAMS).
+    head = await (stats.size < CHUNK ? readAll() : withContentStream(readAll));
   } finally {
     await closeFd(fd);
   }

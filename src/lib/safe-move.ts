@@ -15,6 +15,7 @@ import {
 import { basename, dirname, extname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { errorCode, errorMessage, PhotosortdError } from './errors.js';
 import { capabilitiesAt, nearestExisting, type FilesystemCapabilities } from './fs-capabilities.js';
+import { withContentStream } from './content-streams.js';
 import { closeFd, fsyncFd, openFd } from './fd.js';
 import { hashFile } from './hash.js';
 import { SharedSync } from './shared-sync.js';
@@ -227,7 +228,8 @@ async function moveByCopy(
   try {
     let placed: string | undefined;
     try {
-      const copied = await copyHashing(source, temp);
+      // One of the few whole-file streams at a time (see CONTENT_STREAMS).
+      const copied = await withContentStream(() => copyHashing(source, temp));
       if (copied !== options.expectedHash) throw sourceChanged(from);
       placed = await placeNoClobber(temp, to, options.onExists, via);
       if (via === 'link') await unlink(temp);
