@@ -33,7 +33,7 @@ export interface FilesystemCapabilities {
 }
 
 /** Name start of the short-lived probe files; a dotfile, so watchers and scans pass it by. */
-const PROBE_PREFIX = '.photosortd-probe-';
+export const PROBE_PREFIX = '.photosortd-probe-';
 
 /**
  * Probed capabilities by device number (`st_dev`) and filesystem type: one probe per mounted

@@ -2,17 +2,23 @@ import { createHash } from 'node:crypto';
 import { mkdtemp, readdir, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
+import { PROBE_PREFIX } from '../../src/lib/fs-capabilities.js';
 
 /** A fresh folder under the system's temp folder. */
 export function tempDir(prefix = 'photosortd-test-'): Promise<string> {
   return mkdtemp(join(tmpdir(), prefix));
 }
 
-/** Every file below `root` (not folders), as sorted paths relative to `root`. */
+/**
+ * Every file below `root` (not folders), as sorted paths relative to `root`. The filesystem
+ * probe's empty dotfiles (lib/fs-capabilities.ts), which live for a millisecond during the
+ * first move onto a filesystem, are not counted: a wait for "one file filed" once took one
+ * of them for the photo.
+ */
 export async function listFiles(root: string): Promise<string[]> {
   const entries = await readdir(root, { recursive: true, withFileTypes: true }).catch(() => []);
   return entries
-    .filter((entry) => entry.isFile())
+    .filter((entry) => entry.isFile() && !entry.name.startsWith(PROBE_PREFIX))
     .map((entry) => relative(root, join(entry.parentPath, entry.name)))
     .sort();
 }
