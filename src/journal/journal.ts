@@ -365,8 +365,9 @@ export class Journal {
   /**
    * {@link begin} for the mover: the row is written within this turn of the event loop (see
    * {@link beginTogether}) and the promise resolves once it is on disk, without stalling the
-   * event loop meanwhile; rows of files moved at the same time share one sync. If the sync fails the row is marked `failed` and this rejects, so
-   * the file is never touched on a row that might not survive a power cut.
+   * event loop meanwhile; rows of files moved at the same time share one sync. If the sync
+   * fails the row is marked `failed` and this rejects, so the file is never touched on a row
+   * that might not survive a power cut.
    */
   async beginDurably(op: NewOperation): Promise<number> {
     if (!this.walSync) return this.begin(op);

@@ -31,10 +31,7 @@ export async function hashFile(path: string): Promise<string> {
 
 /** {@link hashFile}, with the first 64 KiB it read (see {@link SeenBytes}). */
 export async function hashFileSeeing(path: string): Promise<{ hash: string; seen: SeenBytes }> {
-  const hash = createHash('sha256');
   const fd = await openFd(path, 'r');
-  let head: Buffer | undefined;
-  let size = 0;
   try {
     const stats = await fstatFd(fd);
     // A name swapped for a device or FIFO since it was checked would never end or never answer.
@@ -44,26 +41,43 @@ export async function hashFileSeeing(path: string): Promise<{ hash: string; seen
         `${path} is no longer a regular file (it was replaced while being read); it was left alone.`,
       );
     }
-    const readAll = async (): Promise<Buffer> => {
-      const buffer = Buffer.allocUnsafe(Math.min(stats.size + 1, CHUNK));
-      let first: Buffer | undefined;
-      for (;;) {
-        const { bytesRead } = await readFd(fd, buffer, 0, buffer.length, null);
-        const bytes = buffer.subarray(0, bytesRead);
-        hash.update(bytes);
-        size += bytesRead;
-        // A read short of the buffer is the end of a regular file.
-        if (bytesRead < buffer.length) return first ?? bytes.subarray(0, SAMPLE_BYTES);
-        // The buffer is read into again: what is kept of it is copied.
-        first ??= Buffer.from(bytes.subarray(0, SAMPLE_BYTES));
-      }
-    };
+    const read = (): Promise<HashedToEnd> => hashToEnd(fd, stats.size);
     // A small file is one read; a larger one waits for a stream (see CONTENT_STREAMS).
-    head = await (stats.size < CHUNK ? readAll() : withContentStream(readAll));
+    const { hash, head, size } = await (stats.size < CHUNK ? read() : withContentStream(read));
+    return { hash, seen: { size, blocks: [{ at: 0, bytes: head }] } };
   } finally {
     await closeFd(fd);
   }
-  return { hash: hash.digest('hex'), seen: { size, blocks: [{ at: 0, bytes: head }] } };
+}
+
+/** What {@link hashToEnd} read: the hash, the first 64 KiB and how many bytes in all. */
+interface HashedToEnd {
+  hash: string;
+  head: Buffer;
+  size: number;
+}
+
+/**
+ * Reads `fd` from where it stands to its end, hashing. The buffer is sized to the file (one
+ * byte more than `expected`, so that a file that grew is read on), up to 1 MiB.
+ */
+async function hashToEnd(fd: number, expected: number): Promise<HashedToEnd> {
+  const hash = createHash('sha256');
+  const buffer = Buffer.allocUnsafe(Math.min(expected + 1, CHUNK));
+  let head: Buffer | undefined;
+  let size = 0;
+  for (;;) {
+    const { bytesRead } = await readFd(fd, buffer, 0, buffer.length, null);
+    const bytes = buffer.subarray(0, bytesRead);
+    hash.update(bytes);
+    size += bytesRead;
+    // A read short of the buffer is the end of a regular file.
+    if (bytesRead < buffer.length) {
+      return { hash: hash.digest('hex'), head: head ?? bytes.subarray(0, SAMPLE_BYTES), size };
+    }
+    // The buffer is read into again: what is kept of it is copied.
+    head ??= Buffer.from(bytes.subarray(0, SAMPLE_BYTES));
+  }
 }
 
 /**

@@ -1,5 +1,5 @@
 import { lstat } from 'node:fs/promises';
-import { hashFile, hashFileSeeing } from '../lib/hash.js';
+import { hashFileSeeing } from '../lib/hash.js';
 import { contentStamp } from '../lib/safe-move.js';
 import type { FileJob } from './job.js';
 
@@ -21,17 +21,15 @@ export const hashedOnSight = (size: number): boolean => size < HASH_ON_SIGHT_BEL
  * The job with its content hash, read now if it was not yet, and the stamp (size, mtime,
  * ctime) taken right before that read, which a later hard link is checked against.
  */
-export async function withHash(job: FileJob): Promise<FileJob> {
+export async function withHash(
+  job: FileJob,
+  options: { keepSeen?: boolean } = {},
+): Promise<FileJob> {
   if (job.hash) return job;
   const stamp = contentStamp(await lstat(job.source, { bigint: true }));
-  return { ...job, stamp, hash: await hashFile(job.source) };
-}
-
-/** {@link withHash} of a job not yet hashed, keeping what the read saw for the exif stage. */
-export async function hashedSeeing(job: FileJob): Promise<FileJob> {
-  const stamp = contentStamp(await lstat(job.source, { bigint: true }));
   const { hash, seen } = await hashFileSeeing(job.source);
-  return { ...job, stamp, hash, seen };
+  // What the read saw is kept only for the exif stage, which drops it (identify's read).
+  return options.keepSeen ? { ...job, stamp, hash, seen } : { ...job, stamp, hash };
 }
 
 /** What the planner needs to know about the library's content (the library index). */

@@ -2,7 +2,7 @@ import { lstat } from 'node:fs/promises';
 import { errorCode, errorMessage } from '../lib/errors.js';
 import { sampleFileSeeing } from '../lib/hash.js';
 import { contentStamp } from '../lib/safe-move.js';
-import { hashedOnSight, hashedSeeing } from './content-hash.js';
+import { hashedOnSight, withHash } from './content-hash.js';
 import type { FileJob, JobError } from './job.js';
 
 const fail = (job: FileJob, code: string, message: string): FileJob => {
@@ -55,7 +55,7 @@ export async function identify(job: FileJob): Promise<FileJob> {
     );
   }
   try {
-    if (hashedOnSight(stats.size)) return await hashedSeeing(sized);
+    if (hashedOnSight(stats.size)) return await withHash(sized, { keepSeen: true });
     // Taken before the sample is read, so that any write from here on leaves the stamp behind.
     const stamp = contentStamp(await lstat(job.source, { bigint: true }));
     const { sample, seen } = await sampleFileSeeing(job.source);
