@@ -7,6 +7,7 @@ import { startDaemon } from '../bench/lib/daemon.js';
 import { Journal } from '../src/journal/journal.js';
 import { recover } from '../src/journal/recover.js';
 import { capabilitiesOf } from '../src/lib/fs-capabilities.js';
+import { answersInline } from '../src/lib/metadata.js';
 import { safeMove } from '../src/lib/safe-move.js';
 import { ensureBuilt, runCli } from './support/cli.js';
 import { listFiles, sha256, snapshot, waitFor } from './support/fs.js';
@@ -72,6 +73,15 @@ describe.each(MOUNT_KINDS)('a library on %s', (kind) => {
         changeTime: false,
       });
       expect(await readdir(mount().dir)).toEqual([]);
+    });
+
+    it('is asked its metadata asynchronously once the mount table shows it (within a second)', async () => {
+      // A FUSE daemon may stall; the event loop must not stall with it.
+      await waitFor(() => !answersInline(mount().dir), {
+        timeoutMs: 3000,
+        what: `${mount().dir} to be seen as ${kind}`,
+      });
+      expect(answersInline(join(mount().dir, 'library/2024/IMG_0001.jpg'))).toBe(false);
     });
 
     it('moves on the same disk by renaming onto a reserved name, and across disks by a verified copy', async () => {

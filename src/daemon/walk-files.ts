@@ -1,4 +1,5 @@
-import { lstat, opendir } from 'node:fs/promises';
+import { opendir } from 'node:fs/promises';
+import { lstat } from '../lib/metadata.js';
 import { join } from 'node:path';
 import type { ExifTool } from 'exiftool-vendored';
 import { errorCode } from '../lib/errors.js';

@@ -1,4 +1,4 @@
-import { lstat } from 'node:fs/promises';
+import { lstat } from './metadata.js';
 import { errorCode } from './errors.js';
 
 /**

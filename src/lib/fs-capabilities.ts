@@ -1,18 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import { constants } from 'node:fs';
-import {
-  link,
-  open,
-  readFile,
-  rename,
-  rm,
-  stat,
-  statfs,
-  utimes,
-  writeFile,
-} from 'node:fs/promises';
+import { link, open, readFile, rename, rm, utimes, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { errorCode } from './errors.js';
+import { stat, statfs } from './metadata.js';
 
 /**
  * What a filesystem lets photosortd do when it files into it. ext4, XFS, Btrfs and APFS

@@ -1,4 +1,4 @@
-import { realpath, stat } from 'node:fs/promises';
+import { realpath, stat } from './metadata.js';
 import { Worker } from 'node:worker_threads';
 import { PhotosortdError } from './errors.js';
 

@@ -1,4 +1,5 @@
-import { lstat, readdir, realpath, stat } from 'node:fs/promises';
+import { readdir } from 'node:fs/promises';
+import { lstat, realpath, stat } from './metadata.js';
 import { basename, dirname, join, relative, resolve, sep } from 'node:path';
 import { errorCode, errorMessage, PhotosortdError } from './errors.js';
 import { isInside } from './sanitize.js';

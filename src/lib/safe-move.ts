@@ -1,17 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { constants, type BigIntStats } from 'node:fs';
-import {
-  link,
-  lstat,
-  mkdir,
-  open,
-  rename,
-  rm,
-  rmdir,
-  stat,
-  unlink,
-  type FileHandle,
-} from 'node:fs/promises';
+import { link, mkdir, open, rename, rm, rmdir, unlink, type FileHandle } from 'node:fs/promises';
 import { basename, dirname, extname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { errorCode, errorMessage, PhotosortdError } from './errors.js';
 import { capabilitiesAt, nearestExisting, type FilesystemCapabilities } from './fs-capabilities.js';
@@ -20,6 +9,7 @@ import { closeFd, fsyncFd, openFd } from './fd.js';
 import { hashFile } from './hash.js';
 import { SharedSync } from './shared-sync.js';
 import { exists } from './exists.js';
+import { lstat, stat } from './metadata.js';
 
 /** Options of {@link safeMove}. */
 export interface SafeMoveOptions {

@@ -1,4 +1,4 @@
-import { stat } from 'node:fs/promises';
+import { stat } from '../lib/metadata.js';
 import type { Journal } from '../journal/journal.js';
 import type { LibraryIndex } from '../journal/library-index.js';
 import { hashFile } from '../lib/hash.js';

@@ -1,4 +1,4 @@
-import { lstat } from 'node:fs/promises';
+import { lstat } from '../lib/metadata.js';
 import { hashFileSeeing } from '../lib/hash.js';
 import { contentStamp } from '../lib/safe-move.js';
 import type { FileJob } from './job.js';

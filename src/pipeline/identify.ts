@@ -1,4 +1,4 @@
-import { lstat } from 'node:fs/promises';
+import { lstat } from '../lib/metadata.js';
 import { errorCode, errorMessage } from '../lib/errors.js';
 import { sampleFileSeeing } from '../lib/hash.js';
 import { contentStamp } from '../lib/safe-move.js';

@@ -1,4 +1,4 @@
-import { lstat } from 'node:fs/promises';
+import { lstat } from '../lib/metadata.js';
 import type { Config } from '../config/load.js';
 import type { Journal } from '../journal/journal.js';
 import type { Stage } from './job.js';

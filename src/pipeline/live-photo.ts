@@ -1,4 +1,4 @@
-import { stat } from 'node:fs/promises';
+import { stat } from '../lib/metadata.js';
 import { basename, dirname, extname } from 'node:path';
 import type { Journal } from '../journal/journal.js';
 import { captureInstant, wallClockAsUtcMillis } from '../lib/capture-date.js';

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { stat } from 'node:fs/promises';
+import { stat } from '../lib/metadata.js';
 import { basename, dirname } from 'node:path';
 import type { Journal } from '../journal/journal.js';
 import { moveFile, type MoveDone } from '../journal/journaled-move.js';

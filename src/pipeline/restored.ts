@@ -1,5 +1,5 @@
 import type { BigIntStats } from 'node:fs';
-import { lstat } from 'node:fs/promises';
+import { lstat } from '../lib/metadata.js';
 import type { Journal } from '../journal/journal.js';
 import { stillUnreadFile } from '../journal/journaled-move.js';
 import type { JournalEntry } from '../journal/types.js';

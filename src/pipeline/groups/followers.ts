@@ -1,4 +1,4 @@
-import { stat } from 'node:fs/promises';
+import { stat } from '../../lib/metadata.js';
 import { basename, dirname, extname, join } from 'node:path';
 import type { Journal } from '../../journal/journal.js';
 import type { JournalEntry } from '../../journal/types.js';
