@@ -8,6 +8,7 @@ import {
   lstat,
   mountOf,
   parseMountInfo,
+  readdir,
   realpath,
   stat,
   statfs,
@@ -81,11 +82,14 @@ describe.skipIf(process.platform !== 'linux')('metadata calls on this machine', 
       expect((await statfs(path)).type).toBe((await fs.statfs(path)).type);
     }
     expect(await realpath(join(dir, 'link.jpg'))).toBe(await fs.realpath(file));
+    expect((await readdir(dir)).sort()).toEqual(['IMG_0001.jpg', 'link.jpg']);
+    expect(await readdir('/proc/self/fdinfo')).toEqual(expect.arrayContaining(['0', '1', '2']));
   });
 
   it('reject a missing path with the code and path fs.promises gives, as a promise', async () => {
     const missing = join(await tempDir(), 'gone.jpg');
-    for (const call of [() => stat(missing), () => lstat(missing), () => realpath(missing)]) {
+    const calls = [stat, lstat, realpath, readdir].map((call) => () => call(missing));
+    for (const call of calls) {
       const settled = call();
       expect(settled).toBeInstanceOf(Promise);
       await expect(settled).rejects.toMatchObject({ code: 'ENOENT', path: missing });

@@ -90,13 +90,21 @@ export async function sampleFile(path: string): Promise<string> {
   return (await sampleFileSeeing(path)).sample;
 }
 
-/** {@link sampleFile}, with the two ends it read (see {@link SeenBytes}). */
-export async function sampleFileSeeing(path: string): Promise<{ sample: string; seen: SeenBytes }> {
+/**
+ * {@link sampleFile}, with the two ends it read (see {@link SeenBytes}). `knownSize`, the
+ * size of a stat taken right before (identify's, with the content stamp), spares one call:
+ * should the file change in between, its stamp no longer holds, and a file whose stamp does
+ * not hold is never moved unread (safe-move.ts), so a sample of the old size decides nothing.
+ */
+export async function sampleFileSeeing(
+  path: string,
+  knownSize?: number,
+): Promise<{ sample: string; seen: SeenBytes }> {
   const hash = createHash('sha256');
   const fd = await openFd(path, 'r');
   let seen: SeenBytes;
   try {
-    const { size } = await fstatFd(fd);
+    const size = knownSize ?? (await fstatFd(fd)).size;
     hash.update(`${size}:`);
     const buffer = Buffer.allocUnsafe(Math.min(size, 2 * SAMPLE_BYTES));
     const head = Math.min(size, SAMPLE_BYTES);

@@ -1,5 +1,6 @@
 import {
   lstatSync,
+  readdirSync,
   readFileSync,
   realpathSync,
   statfsSync,
@@ -10,6 +11,7 @@ import {
 } from 'node:fs';
 import {
   lstat as lstatAsync,
+  readdir as readdirAsync,
   realpath as realpathAsync,
   stat as statAsync,
   statfs as statfsAsync,
@@ -17,15 +19,16 @@ import {
 import { resolve, sep } from 'node:path';
 
 /*
- * The metadata calls of the filing path — stat, lstat, realpath, statfs — as promises, made
- * synchronously where the filesystem answers them from the kernel's memory. Each file costs
- * about fifteen of them (the checks before its move); as asynchronous calls each is a round
- * trip through libuv's thread pool: two thread switches and a promise, ten times the call
- * itself, and on two cores the pool's threads take CPU from the event loop. Made inline on
- * a local filesystem they cut a scan's time per file by a sixth (BENCHMARKS.md, Scan
- * throughput). A network or FUSE filesystem may take seconds to answer, or hang with its
- * server or daemon, and there they stay asynchronous: the event loop keeps serving the API
- * and the other files. Content is never read inline, nor anything written.
+ * The metadata calls of the filing path (stat, lstat, realpath, statfs, a folder's names)
+ * as promises, made synchronously where the filesystem answers them from the kernel's
+ * memory. Each file costs about fifteen of them (the checks before its move); as
+ * asynchronous calls each is a round trip through libuv's thread pool: two thread switches
+ * and a promise, ten times the call itself, and on two cores the pool's threads take CPU
+ * from the event loop. Made inline on a local filesystem they cut a scan's time per file by
+ * about a tenth (BENCHMARKS.md, Scan throughput). A network or FUSE filesystem may take
+ * seconds to answer, or hang with its server or daemon, and there they stay asynchronous:
+ * the event loop keeps serving the API and the other files. Content is never read inline,
+ * nor anything written.
  */
 
 /**
@@ -175,5 +178,18 @@ export function statfs(path: string): Promise<StatsFs> {
     path,
     () => statfsSync(path),
     () => statfsAsync(path),
+  );
+}
+
+/**
+ * `fs.promises.readdir` (names only), inline on a local filesystem. A folder's entries are
+ * read in blocks of a few hundred names: a library day folder of 10,000 photos holds the
+ * event loop about as long as turning its names into strings already did.
+ */
+export function readdir(path: string): Promise<string[]> {
+  return inlineOr(
+    path,
+    () => readdirSync(path),
+    () => readdirAsync(path),
   );
 }

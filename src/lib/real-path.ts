@@ -1,5 +1,4 @@
-import { readdir } from 'node:fs/promises';
-import { lstat, realpath, stat } from './metadata.js';
+import { lstat, readdir, realpath, stat } from './metadata.js';
 import { basename, dirname, join, relative, resolve, sep } from 'node:path';
 import { errorCode, errorMessage, PhotosortdError } from './errors.js';
 import { isInside } from './sanitize.js';

@@ -57,8 +57,9 @@ export async function identify(job: FileJob): Promise<FileJob> {
   try {
     if (hashedOnSight(stats.size)) return await withHash(sized, { keepSeen: true });
     // Taken before the sample is read, so that any write from here on leaves the stamp behind.
-    const stamp = contentStamp(await lstat(job.source, { bigint: true }));
-    const { sample, seen } = await sampleFileSeeing(job.source);
+    const stamped = await lstat(job.source, { bigint: true });
+    const { sample, seen } = await sampleFileSeeing(job.source, Number(stamped.size));
+    const stamp = contentStamp(stamped);
     return { ...sized, stamp, sample, seen };
   } catch (error) {
     return statFailure(sized, error);

@@ -1,4 +1,4 @@
-import { readdir } from 'node:fs/promises';
+import { readdir } from '../../lib/metadata.js';
 import { basename, dirname, join } from 'node:path';
 import { PhotosortdError } from '../../lib/errors.js';
 import { exists } from '../../lib/exists.js';
