@@ -13,6 +13,7 @@ import { cp, link, mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promis
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { withThisNode } from './lib/daemon.js';
 import {
   benchConfig,
   dateOf,
@@ -113,7 +114,7 @@ const SETS = {
   video: {
     what: (n) =>
       `${n} MP4 videos of 250 MB (QuickTime CreateDate), date folders, hard-linked into each run's folder`,
-    files: count(40),
+    files: count(80),
     linked: true,
     make: async (dir, n) => {
       await mkdir(dir, { recursive: true });
@@ -166,17 +167,17 @@ function runExiftool(set, dir) {
   return timed(() => execFileSync(EXIFTOOL, ['-q', '-r', ...set.oneLiner(dir), dir]));
 }
 
-/** `photosortd scan` of `home`/inbox with `home`'s configuration and a fresh state, timed. */
+/**
+ * `photosortd scan` of `home`/inbox with `home`'s configuration and a fresh state, timed. Run
+ * as a user runs it, through the bin's shell lines (Node's flags), with this Node.
+ */
 function runPhotosortd(home) {
   const config = join(home, 'photosortd.config.yaml');
   return timed(() =>
-    execFileSync(
-      process.execPath,
-      [BIN, 'scan', join(home, 'inbox'), '--config', config, '--json'],
-      {
-        stdio: ['ignore', 'ignore', 'inherit'],
-      },
-    ),
+    execFileSync(BIN, ['scan', join(home, 'inbox'), '--config', config, '--json'], {
+      stdio: ['ignore', 'ignore', 'inherit'],
+      env: withThisNode(),
+    }),
   );
 }
 

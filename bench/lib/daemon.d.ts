@@ -18,6 +18,9 @@ export interface RunningDaemon {
   killGroup(): void;
 }
 
+/** This process's environment with `extra`, and the running Node's folder first on PATH. */
+export function withThisNode(extra?: Record<string, string>): NodeJS.ProcessEnv;
+
 /** Starts `photosortd run --config FILE`. */
 export function startDaemon(configFile: string, env?: Record<string, string>): RunningDaemon;
 /** Memory in MB: the process's RSS now and its peak, and the RSS of it and its descendants. */

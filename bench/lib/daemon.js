@@ -1,10 +1,24 @@
 // Running the real daemon from the benchmarks and the crash trial, and measuring it.
 import { spawn } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
+import { delimiter, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 /** The CLI as a user runs it from a clone (needs `dist/`). */
 export const BIN = fileURLToPath(new URL('../../bin/photosortd', import.meta.url));
+
+/**
+ * This process's environment with `extra`, and the folder of the Node running it first on
+ * PATH: `bin/photosortd` run as a user runs it (its shell lines add Node's flags) then runs
+ * on this Node.
+ */
+export function withThisNode(extra = {}) {
+  return {
+    ...process.env,
+    ...extra,
+    PATH: `${dirname(process.execPath)}${delimiter}${process.env.PATH ?? ''}`,
+  };
+}
 
 /**
  * Starts `photosortd run --config FILE`. `watching` resolves once it logs that it watches its
@@ -14,8 +28,8 @@ export const BIN = fileURLToPath(new URL('../../bin/photosortd', import.meta.url
  * `killGroup()` SIGKILLs whatever is left of its process group.
  */
 export function startDaemon(configFile, env = {}) {
-  const child = spawn(process.execPath, [BIN, 'run', '--config', configFile], {
-    env: { ...process.env, PHOTOSORTD_LOG_LEVEL: 'info', ...env },
+  const child = spawn(BIN, ['run', '--config', configFile], {
+    env: withThisNode({ PHOTOSORTD_LOG_LEVEL: 'info', ...env }),
     stdio: ['ignore', 'ignore', 'pipe'],
     // Its own process group, so that killGroup() can clean up whatever a crash leaves.
     detached: true,
