@@ -10,6 +10,7 @@ import { cp, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { withThisNode } from './lib/daemon.js';
 import { benchConfig, largePhoto, photoName } from './lib/photos.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -94,20 +95,16 @@ async function profile(work, source, checkout, name) {
   await writeFile(join(dir, 'photosortd.config.yaml'), benchConfig());
   execFileSync('sync');
   const started = process.hrtime.bigint();
+  // Run as a user runs it (the bin's shell lines add Node's flags); the profiler comes in
+  // through NODE_OPTIONS.
+  const cpuProf = `--cpu-prof --cpu-prof-dir=${join(dir, 'profile')}`;
   execFileSync(
-    process.execPath,
-    [
-      '--cpu-prof',
-      '--cpu-prof-dir',
-      join(dir, 'profile'),
-      join(checkout, 'bin/photosortd'),
-      'scan',
-      join(dir, 'inbox'),
-      '--config',
-      join(dir, 'photosortd.config.yaml'),
-      '--json',
-    ],
-    { stdio: ['ignore', 'ignore', 'inherit'] },
+    join(checkout, 'bin/photosortd'),
+    ['scan', join(dir, 'inbox'), '--config', join(dir, 'photosortd.config.yaml'), '--json'],
+    {
+      stdio: ['ignore', 'ignore', 'inherit'],
+      env: withThisNode({ NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} ${cpuProf}` }),
+    },
   );
   const wall = Number(process.hrtime.bigint() - started) / 1e6;
   const [file] = await readdir(join(dir, 'profile'));
