@@ -58,7 +58,7 @@ try {
   const lines = [
     '## Burst',
     '',
-    `\`node bench/burst.js ${files}\` — ${files} generated 160×120 JPEGs renamed into the inbox of a running daemon (defaults: settle 1000 ms, concurrency 128; no AI, no places), timed from the first rename until the daemon has logged every file as filed. Memory from \`/proc\`: the Node process's high-water mark (VmHWM), and the largest sum of its and its exiftool processes' RSS sampled every 250 ms.`,
+    `\`node bench/burst.js ${files}\` — ${files} generated 160×120 JPEGs renamed into the inbox of a running daemon (defaults: settle 1000 ms, concurrency 256; no AI, no places), timed from the first rename until the daemon has logged every file as filed. Memory from \`/proc\`: the Node process's high-water mark (VmHWM), and the largest sum of its and its exiftool processes' RSS sampled every 250 ms.`,
     '',
     '| measure | photosortd daemon | baseline |',
     '|---|---:|---:|',

@@ -39,7 +39,7 @@ describe('loadConfig', () => {
     expect(config.library).toBe(join(dir, 'lib'));
     expect(config.inboxes).toEqual([{ path: join(dir, 'in'), poll: true }]);
     expect(config.state).toBe(join(dir, 'st'));
-    expect(config.concurrency).toBe(128);
+    expect(config.concurrency).toBe(256);
     expect(config.onCollision).toBe('suffix');
     expect(config.dates.from).toEqual(['exif', 'filename', 'mtime']);
   });

@@ -65,7 +65,7 @@ export const configSchema = z.strictObject({
    * usually an unmounted disk, and filing into its empty mount point would hide the photos.
    */
   createLibrary: z.boolean().default(false),
-  concurrency: z.number().int().min(1).max(256).default(128),
+  concurrency: z.number().int().min(1).max(256).default(256),
   settle: z.number().int().min(0).max(600_000).default(1000),
   /**
    * How long (ms) the daemon watches a file it just filed for a writer still writing into

@@ -2,7 +2,7 @@ import PQueue from 'p-queue';
 
 /**
  * Most whole files read through (hashed) or copied at once, however many files are in
- * flight (`concurrency`, 128 by default). Each holds a buffer of up to 1 MiB and a stream of
+ * flight (`concurrency`, 256 by default). Each holds a buffer of up to 1 MiB and a stream of
  * reads from one disk, where more streams at once only interleave the same bytes: a card
  * dump's copies to the library, a tagged scan's hashes of its photos. Eight keep libuv's four
  * threads busy with room for the small calls of the files around them.
