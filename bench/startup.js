@@ -10,6 +10,7 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { withThisNode } from './lib/daemon.js';
 import { benchConfig } from './lib/photos.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -24,7 +25,11 @@ const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 /** Wall time in seconds of one run of `file args`, which must exit with `code`. */
 function timed(file, args, cwd, code) {
   const start = process.hrtime.bigint();
-  const result = spawnSync(file, args, { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+  const result = spawnSync(file, args, {
+    cwd,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: withThisNode(),
+  });
   const seconds = Number(process.hrtime.bigint() - start) / 1e9;
   if (result.status !== code) {
     throw new Error(
@@ -37,7 +42,8 @@ function timed(file, args, cwd, code) {
 /** The photosortd commands timed, for the checkout at `root`, in the project folder `dir`. */
 function photosortdCommands(root, dir, label) {
   const bin = join(root, 'bin/photosortd');
-  const node = (args, code = 0) => [process.execPath, [bin, ...args], dir, code];
+  // Run as a user runs it: through the bin's shell lines, on this Node.
+  const node = (args, code = 0) => [bin, args, dir, code];
   const config = join(dir, 'photosortd.config.yaml');
   const apiConfig = join(dir, 'api.config.yaml');
   return [
