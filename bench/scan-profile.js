@@ -6,11 +6,10 @@
 // puts its figures beside this build's.
 // Usage: node bench/scan-profile.js [FILES=150] [--against DIR]
 import { execFileSync } from 'node:child_process';
-import { cp, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
+import { cp, mkdir, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { delimiter, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { withThisNode } from './lib/daemon.js';
 import { benchConfig, largePhoto, photoName } from './lib/photos.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -94,16 +93,22 @@ async function profile(work, source, checkout, name) {
   await cp(source, join(dir, 'inbox'), { recursive: true });
   await writeFile(join(dir, 'photosortd.config.yaml'), benchConfig());
   execFileSync('sync');
+  // Run as a user runs it (the bin's shell lines add Node's flags). Node 20 refuses
+  // --cpu-prof in NODE_OPTIONS, so the `node` the bin finds first on PATH adds it.
+  const withProfiler = join(dir, 'node-with-profiler');
+  await mkdir(withProfiler);
+  await writeFile(
+    join(withProfiler, 'node'),
+    `#!/bin/sh\nexec '${process.execPath}' --cpu-prof --cpu-prof-dir='${join(dir, 'profile')}' "$@"\n`,
+    { mode: 0o755 },
+  );
   const started = process.hrtime.bigint();
-  // Run as a user runs it (the bin's shell lines add Node's flags); the profiler comes in
-  // through NODE_OPTIONS.
-  const cpuProf = `--cpu-prof --cpu-prof-dir=${join(dir, 'profile')}`;
   execFileSync(
     join(checkout, 'bin/photosortd'),
     ['scan', join(dir, 'inbox'), '--config', join(dir, 'photosortd.config.yaml'), '--json'],
     {
       stdio: ['ignore', 'ignore', 'inherit'],
-      env: withThisNode({ NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} ${cpuProf}` }),
+      env: { ...process.env, PATH: `${withProfiler}${delimiter}${process.env.PATH ?? ''}` },
     },
   );
   const wall = Number(process.hrtime.bigint() - started) / 1e6;
