@@ -42,6 +42,18 @@ describe('the mount table', () => {
     expect(mountOf(mounts, '/')?.type).toBe('ext4');
   });
 
+  it('takes the mount listed last where several are stacked on one point', () => {
+    const stacked = parseMountInfo(
+      [
+        MOUNT_INFO,
+        '40 27 0:50 / /srv/photos rw,relatime - tmpfs tmpfs rw',
+        '41 40 0:51 / /srv/photos rw,relatime - nfs4 nas:/photos rw,vers=4.2',
+      ].join('\n'),
+    );
+    expect(mountOf(stacked, '/srv/photos/IMG_0001.jpg')?.type).toBe('nfs4');
+    expect(INLINE_FILESYSTEMS.has(mountOf(stacked, '/srv/photos')?.type ?? '')).toBe(false);
+  });
+
   it('leaves network and FUSE filesystems asynchronous', () => {
     for (const type of ['nfs4', 'cifs', 'fuseblk', 'fuse.rclone', 'proc']) {
       expect(INLINE_FILESYSTEMS.has(type)).toBe(false);

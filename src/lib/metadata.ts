@@ -78,8 +78,9 @@ export interface Mount {
 
 /**
  * The mounts listed in a `/proc/<pid>/mountinfo` text, deepest mount point first (the first
- * one a path lies in is the one holding it). Mount points escape space, tab, newline and
- * backslash as octal (`\040`).
+ * one a path lies in is the one holding it); of mounts stacked on one point, the one listed
+ * last is on top and comes first (an NFS share mounted over an automount or a tmpfs).
+ * Mount points escape space, tab, newline and backslash as octal (`\040`).
  */
 export function parseMountInfo(text: string): Mount[] {
   const mounts: Mount[] = [];
@@ -91,7 +92,8 @@ export function parseMountInfo(text: string): Mount[] {
     if (dash < 0 || point === undefined || type === undefined) continue;
     mounts.push({ point: unescapeOctal(point), type });
   }
-  return mounts.sort((a, b) => b.point.length - a.point.length);
+  // Reversed first: the sort is stable, so a later mount on the same point stays ahead.
+  return mounts.reverse().sort((a, b) => b.point.length - a.point.length);
 }
 
 function unescapeOctal(text: string): string {
